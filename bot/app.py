@@ -1,0 +1,178 @@
+"""Builds the PTB ``Application``: resources, one database session per update, handlers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from telegram import Update
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackContext,
+    ContextTypes,
+    Defaults,
+    ExtBot,
+)
+
+from bot import i18n
+from bot.commands import publish_commands
+from bot.request import RetryingRequest
+from bot.settings import Settings
+from models import Person
+from models.db import create_engine, session_factory
+from models.people import find_person
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class UpdateScope:
+    """What one update is handled with: its database session and the person, if known."""
+
+    session: AsyncSession
+    person: Person | None
+    failed: bool = False
+
+
+_scope: ContextVar[UpdateScope | None] = ContextVar("otagai_update_scope", default=None)
+
+
+@contextmanager
+def _bind(scope: UpdateScope) -> Iterator[None]:
+    token = _scope.set(scope)
+    try:
+        yield
+    finally:
+        _scope.reset(token)
+
+
+@dataclass
+class Services:
+    """Long-lived resources, opened in ``post_init`` and closed in ``post_shutdown``."""
+
+    settings: Settings
+    engine: AsyncEngine | None = None
+    sessions: async_sessionmaker[AsyncSession] | None = field(default=None, repr=False)
+
+    async def open(self) -> None:
+        """Open the database engine."""
+        self.engine = create_engine(self.settings.database_url)
+        self.sessions = session_factory(self.engine)
+
+    async def close(self) -> None:
+        """Close the database engine."""
+        if self.engine is not None:
+            await self.engine.dispose()
+        self.engine = self.sessions = None
+
+
+class OtagaiContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """The callback context, with the update's database session and person at hand."""
+
+    @property
+    def scope(self) -> UpdateScope:
+        """The current update's scope; only inside a handler."""
+        scope = _scope.get()
+        if scope is None:
+            raise RuntimeError("no update is being processed")
+        return scope
+
+    @property
+    def session(self) -> AsyncSession:
+        """The database session of the update being handled."""
+        return self.scope.session
+
+    @property
+    def services(self) -> Services:
+        """The application's long-lived resources."""
+        return self.application.services  # type: ignore[attr-defined, no-any-return]
+
+    @property
+    def settings(self) -> Settings:
+        """The running settings."""
+        return self.services.settings
+
+
+class OtagaiApplication(Application):  # type: ignore[type-arg]
+    """PTB's ``Application`` that wraps every update in one database session and a language.
+
+    Overriding ``process_update`` serves polling, webhooks and the sandbox alike.
+    """
+
+    services: Services
+
+    async def process_update(self, update: object) -> None:
+        """Handle ``update`` inside its own session; commit unless a handler failed."""
+        sessions = self.services.sessions
+        if not isinstance(update, Update) or sessions is None:
+            await super().process_update(update)
+            return
+        settings = self.services.settings
+        async with sessions() as session:
+            user = update.effective_user
+            person = await find_person(session, user.id) if user else None
+            language = i18n.normalize_language(
+                person.language if person else None, settings.default_language
+            )
+            scope = UpdateScope(session=session, person=person)
+            with _bind(scope), i18n.use_language(language, settings.zone):
+                await super().process_update(update)
+            if scope.failed:
+                await session.rollback()
+            else:
+                await session.commit()
+
+
+async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
+    services: Services = application.services  # type: ignore[attr-defined]
+    await services.open()
+    await publish_commands(application.bot, services.settings.default_language)
+    me = application.bot
+    log.info("otagai is up as @%s", me.username)
+
+
+async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
+    await application.services.close()  # type: ignore[attr-defined]
+
+
+def build_application(
+    settings: Settings, token: str, *, retry_backoff: float = 0.5
+) -> OtagaiApplication:
+    """Return the application, wired to the Bot API in ``settings`` and ready to start."""
+    from handlers import register  # handlers import bot.app; keep the cycle one-way at import
+
+    # Long polling holds its connection open; replies get their own pool.
+    requests = RetryingRequest(connection_pool_size=16, backoff=retry_backoff)
+    updates = RetryingRequest(connection_pool_size=2, read_timeout=40, backoff=retry_backoff)
+    application = (
+        ApplicationBuilder()
+        .application_class(OtagaiApplication)
+        .context_types(ContextTypes(context=OtagaiContext))
+        .token(token)
+        .base_url(settings.bot_api_url)
+        .base_file_url(settings.file_url)
+        .request(requests)
+        .get_updates_request(updates)
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .defaults(Defaults(tzinfo=settings.zone, parse_mode="HTML"))
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+        .build()
+    )
+    application.services = Services(settings)
+    register(application)
+    return application  # type: ignore[return-value]
+
+
+def mark_failed() -> None:
+    """Roll back the current update's changes (called by the error handler)."""
+    scope = _scope.get()
+    if scope is not None:
+        scope.failed = True

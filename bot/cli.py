@@ -1,0 +1,96 @@
+"""The ``otagai`` command: sandbox, run, db upgrade."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.i18n import normalize_language, plain, use_language
+from bot.runner import StartupError, run_polling, run_sandbox, upgrade_database
+from bot.settings import Settings, SettingsError, load_settings
+
+SANDBOX_STATE = "otagai-sandbox.json"
+
+
+def _say(text: str) -> None:
+    print(text, flush=True)  # noqa: T201 - the command line's own output
+
+
+def _sandbox(settings: Settings, args: argparse.Namespace) -> None:
+    asyncio.run(run_sandbox(
+        settings, host=args.host, port=args.port, flood_limits=args.flood_limits,
+        state_path=Path.cwd() / SANDBOX_STATE,
+        announce=lambda url: _say(plain("cli.sandbox.ready", url=url)),
+    ))
+
+
+def _run(settings: Settings, _args: argparse.Namespace) -> None:
+    asyncio.run(run_polling(
+        settings, lambda app: _say(plain("cli.run.ready", username=app.bot.username))
+    ))
+
+
+def _db_upgrade(settings: Settings, _args: argparse.Namespace) -> None:
+    _say(plain("cli.db.upgraded", revision=asyncio.run(upgrade_database(settings))))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser, with help in the operator's language."""
+    parser = argparse.ArgumentParser(prog="otagai", description=plain("cli.description"))
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    sandbox = commands.add_parser("sandbox", help=plain("cli.help.sandbox"))
+    sandbox.add_argument("--port", type=int, default=8080, help=plain("cli.help.port"))
+    sandbox.add_argument("--host", default="127.0.0.1", help=plain("cli.help.host"))
+    sandbox.add_argument("--flood-limits", action="store_true",
+                         help=plain("cli.help.flood_limits"))
+    sandbox.set_defaults(func=_sandbox)
+
+    commands.add_parser("run", help=plain("cli.help.run")).set_defaults(func=_run)
+
+    db = commands.add_parser("db", help=plain("cli.help.db"))
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_commands.add_parser("upgrade", help=plain("cli.help.db_upgrade")).set_defaults(
+        func=_db_upgrade
+    )
+    return parser
+
+
+def _configure_logging() -> None:
+    logging.basicConfig(
+        level=os.environ.get("OTAGAI_LOG_LEVEL", "INFO").upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # httpx logs every Bot API call at INFO; that drowns what matters.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``otagai`` command; return the process exit code."""
+    language = normalize_language(os.environ.get("OTAGAI_DEFAULT_LANGUAGE"))
+    with use_language(language):
+        args = build_parser().parse_args(argv)
+        _configure_logging()
+        try:
+            args.func(load_settings(), args)
+        except SettingsError as exc:
+            message = plain(exc.key, value=exc.value)
+            print(plain("cli.setting_error", variable=exc.variable, message=message),  # noqa: T201
+                  file=sys.stderr)
+            return 2
+        except StartupError as exc:
+            print(plain(exc.key, **exc.params), file=sys.stderr)  # noqa: T201
+            return 1
+        except KeyboardInterrupt:
+            return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

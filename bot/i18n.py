@@ -1,0 +1,138 @@
+"""Translations and dates in the person's language, chosen once per update.
+
+The language lives in a ``ContextVar`` set when an update starts (see ``bot.app``), so
+handlers call ``_()`` and never pass the language around. Message ids are stable keys
+(``start.greeting``), never sentences: all words live in ``locales/<lang>/LC_MESSAGES``.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import date, datetime, tzinfo
+from functools import cache
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_skeleton
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+
+Language = Literal["ja", "en"]
+LANGUAGES: tuple[Language, ...] = ("ja", "en")  # Japanese first: the default and the fallback
+DOMAIN = "otagai"
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+FALLBACK: Language = "ja"
+
+_language: ContextVar[Language] = ContextVar("otagai_language", default=FALLBACK)
+_zone: ContextVar[tzinfo] = ContextVar("otagai_zone", default=ZoneInfo("Asia/Tokyo"))
+
+
+def catalog_path(language: str) -> Path:
+    """Return the path of the ``.po`` file for ``language``."""
+    return LOCALES_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+@cache
+def translations(language: Language) -> Translations:
+    """Return the compiled catalog for ``language``, falling back to Japanese for gaps."""
+    with catalog_path(language).open("rb") as po:
+        catalog = read_po(po, locale=language, domain=DOMAIN)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)  # fuzzy entries are left out, as msgfmt does
+    buffer.seek(0)
+    compiled = Translations(fp=buffer, domain=DOMAIN)
+    if language != FALLBACK:
+        compiled.add_fallback(translations(FALLBACK))
+    return compiled
+
+
+def normalize_language(code: str | None, default: Language = FALLBACK) -> Language:
+    """Return a supported language for a Telegram ``language_code`` or a stored choice."""
+    if code:
+        try:
+            parsed = Locale.parse(code.replace("-", "_"))
+        except (ValueError, UnknownLocaleError):
+            return default
+        if parsed.language in LANGUAGES:
+            return parsed.language  # type: ignore[return-value]
+    return default
+
+
+def current_language() -> Language:
+    """Return the language of the update being handled."""
+    return _language.get()
+
+
+def current_zone() -> tzinfo:
+    """Return the time zone of the person being served."""
+    return _zone.get()
+
+
+@contextmanager
+def use_language(language: Language, zone: tzinfo | None = None) -> Iterator[None]:
+    """Speak ``language`` (and show times in ``zone``) inside the block."""
+    language_token = _language.set(language)
+    zone_token = _zone.set(zone) if zone is not None else None
+    try:
+        yield
+    finally:
+        _language.reset(language_token)
+        if zone_token is not None:
+            _zone.reset(zone_token)
+
+
+def set_language(language: Language, zone: tzinfo | None = None) -> None:
+    """Switch the language for the rest of the current update (after /language)."""
+    _language.set(language)
+    if zone is not None:
+        _zone.set(zone)
+
+
+def plain(key: str, /, **params: object) -> str:
+    """Return the message ``key`` in the current language, with ``params`` filled in as is.
+
+    For places that are not Telegram HTML: the command line, button labels, file names.
+    """
+    text = translations(_language.get()).gettext(key)
+    return text.format(**params) if params else text
+
+
+def _(key: str, /, **params: object) -> str:
+    """Return the message ``key`` as Telegram HTML, with ``params`` HTML-escaped.
+
+    Catalog text is trusted markup; parameters are data (names, places) and are escaped.
+    """
+    text = translations(_language.get()).gettext(key)
+    if not params:
+        return text
+    return text.format(**{name: html.escape(str(value), quote=False)
+                          for name, value in params.items()})
+
+
+def N_(key: str) -> str:  # noqa: N802 - gettext's conventional name for "mark only"
+    """Return ``key`` unchanged; marks a message id for extraction, translated later."""
+    return key
+
+
+def format_date(value: date | datetime) -> str:
+    """Return a short date with the weekday: 11月25日(水) / Wed, Nov 25."""
+    if isinstance(value, datetime):
+        value = value.astimezone(_zone.get())
+    return format_skeleton("MMMdE", value, locale=_language.get())
+
+
+def format_time(value: datetime) -> str:
+    """Return the time of day on a 24-hour clock: 14:00."""
+    return format_skeleton("Hm", value.astimezone(_zone.get()), locale=_language.get())
+
+
+def format_datetime(value: datetime) -> str:
+    """Return date and time in the person's zone: 11月25日(水) 14:00."""
+    return f"{format_date(value)} {format_time(value)}"

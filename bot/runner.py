@@ -1,0 +1,150 @@
+"""Run modes: start the application against a Bot API and keep it running until stopped."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from contextlib import asynccontextmanager, suppress
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+from telegram.error import InvalidToken, NetworkError
+
+from bot.app import OtagaiApplication, build_application
+from bot.settings import Settings
+from models.db import create_engine, current_revision, head_revision, is_sqlite, upgrade_async
+
+log = logging.getLogger(__name__)
+
+
+class StartupError(Exception):
+    """The bot cannot start; ``key`` and ``params`` name a catalog message for the operator."""
+
+    def __init__(self, key: str, **params: object) -> None:
+        super().__init__(key, params)
+        self.key, self.params = key, params
+
+
+async def prepare_database(settings: Settings) -> str:
+    """Return the schema revision after migrating SQLite, or fail if PostgreSQL lags behind.
+
+    PostgreSQL is shared by several processes, so its migrations are run once, by hand
+    (``otagai db upgrade``), never by each process at start.
+    """
+    url = settings.database_url
+    engine = create_engine(url)
+    try:
+        current = await current_revision(engine)
+    except (OSError, SQLAlchemyError) as exc:
+        raise StartupError("cli.db.unreachable", url=_safe_url(url), reason=_reason(exc)) from None
+    finally:
+        await engine.dispose()
+    head = head_revision() or ""
+    if current == head:
+        return head
+    if is_sqlite(url):
+        await upgrade_async(url)
+        return head
+    raise StartupError("cli.db.behind", current=current or "-", head=head)
+
+
+async def upgrade_database(settings: Settings) -> str:
+    """Return the schema revision after migrating the database to the newest one."""
+    try:
+        await upgrade_async(settings.database_url)
+    except (OSError, SQLAlchemyError) as exc:
+        url = _safe_url(settings.database_url)
+        raise StartupError("cli.db.unreachable", url=url, reason=_reason(exc)) from None
+    return head_revision() or ""
+
+
+def _reason(exc: Exception) -> str:
+    """Return the driver's own first line, without SQLAlchemy's wrapping and links."""
+    original = getattr(exc, "orig", None) or exc
+    return str(original).strip().splitlines()[0] if str(original).strip() else type(exc).__name__
+
+
+def _safe_url(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@asynccontextmanager
+async def running(application: OtagaiApplication) -> AsyncIterator[OtagaiApplication]:
+    """Run ``application`` with long polling inside the block, as ``run_polling`` would."""
+    try:
+        await application.initialize()
+    except InvalidToken:
+        raise StartupError("cli.bot_api.bad_token") from None
+    except NetworkError as exc:
+        url = application.services.settings.bot_api_url
+        raise StartupError("cli.bot_api.unreachable", url=url, reason=exc) from None
+    try:
+        if application.post_init:
+            await application.post_init(application)
+        assert application.updater is not None  # built with one by ApplicationBuilder
+        await application.updater.start_polling(poll_interval=0.0, timeout=20,
+                                                 allowed_updates=None)
+        await application.start()
+        try:
+            yield application
+        finally:
+            if application.updater.running:
+                await application.updater.stop()
+            if application.running:
+                await application.stop()
+    finally:
+        await application.shutdown()
+        if application.post_shutdown:
+            await application.post_shutdown(application)
+
+
+async def wait_for_stop_signal() -> None:
+    """Return when the process gets SIGINT or SIGTERM."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with suppress(NotImplementedError):  # not on Windows
+            loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+Announce = Callable[[OtagaiApplication], None]
+
+
+async def run_polling(settings: Settings, announce: Announce) -> None:
+    """Run against the Bot API in ``settings`` (Telegram by default) until stopped."""
+    token = settings.require_token()
+    await prepare_database(settings)
+    application = build_application(settings, token)
+    async with running(application):
+        announce(application)
+        await wait_for_stop_signal()
+
+
+async def run_sandbox(
+    settings: Settings, *, host: str, port: int, flood_limits: bool, state_path: Path,
+    announce: Callable[[str], None],
+) -> None:
+    """Start the sandbox Bot API with the demo town and the bot on it, until stopped."""
+    from bot.sandbox import SandboxServer
+    from bot.sandbox.town import SANDBOX_TOKEN, seed_town
+
+    await prepare_database(settings)
+    server = SandboxServer(host=host, port=port, state_path=state_path, flood_limits=flood_limits)
+    try:
+        await server.start()
+    except OSError:
+        raise StartupError("cli.port_in_use", port=port) from None
+    try:
+        await seed_town(settings.database_url, server)
+        settings = settings.model_copy(
+            update={"bot_api_url": server.bot_api_url, "bot_file_url": server.bot_file_url}
+        )
+        async with running(build_application(settings, SANDBOX_TOKEN)):
+            announce(f"{server.url}/")
+            await wait_for_stop_signal()
+    finally:
+        await server.stop()

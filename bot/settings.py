@@ -1,0 +1,133 @@
+"""Settings read from ``OTAGAI_*`` environment variables and an optional ``.env`` file."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from bot.i18n import N_, Language
+
+TELEGRAM_BOT_API_URL = "https://api.telegram.org/bot"
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///otagai.db"
+
+# Plain driver names people paste from other tools, mapped to the async drivers we ship.
+_ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg",
+                  "postgres": "postgresql+asyncpg", "postgresql+psycopg2": "postgresql+asyncpg"}
+
+
+class SettingsError(Exception):
+    """A setting is missing or wrong: the variable, a catalog key and the offending value.
+
+    The CLI turns it into one translated line; nothing here is user-visible text.
+    """
+
+    def __init__(self, variable: str, key: str, value: object = "") -> None:
+        super().__init__(variable, key, value)
+        self.variable, self.key, self.value = variable, key, value
+
+
+def _invalid(key: str, value: object) -> PydanticCustomError:
+    return PydanticCustomError("otagai", key, {"value": str(value)})
+
+
+class Settings(BaseSettings):
+    """Everything the bot needs to know about where it runs."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="OTAGAI_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    telegram_token: SecretStr | None = None
+    bot_api_url: str = TELEGRAM_BOT_API_URL
+    bot_file_url: str | None = None
+    database_url: str = DEFAULT_DATABASE_URL
+    time_zone: str = "Asia/Tokyo"
+    default_language: Language = "ja"
+    admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise _invalid("settings.unknown_zone", value) from exc
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_database_url(cls, value: str) -> str:
+        try:
+            url = make_url(value)
+        except ArgumentError as exc:
+            raise _invalid("settings.bad_database_url", value) from exc
+        driver = _ASYNC_DRIVERS.get(url.drivername, url.drivername)
+        if driver not in ("sqlite+aiosqlite", "postgresql+asyncpg"):
+            raise _invalid("settings.unsupported_database", url.drivername)
+        return url.set(drivername=driver).render_as_string(hide_password=False)
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _comma_separated_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.replace(";", ",").split(",")]
+            try:
+                return [int(part) for part in parts if part]
+            except ValueError as exc:
+                raise _invalid("settings.bad_admin_ids", value) from exc
+        return value
+
+    @field_validator("bot_api_url", "bot_file_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise _invalid("settings.bad_url", value)
+        return value
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        """The configured time zone as a ``ZoneInfo``."""
+        return ZoneInfo(self.time_zone)
+
+    @property
+    def uses_telegram(self) -> bool:
+        """True when the bot talks to Telegram itself rather than a local Bot API."""
+        return self.bot_api_url.rstrip("/") == TELEGRAM_BOT_API_URL
+
+    @property
+    def file_url(self) -> str:
+        """Base URL for file downloads, derived from the Bot API URL unless set."""
+        if self.bot_file_url:
+            return self.bot_file_url
+        base = self.bot_api_url.rstrip("/")
+        head, _, last = base.rpartition("/")
+        return f"{head}/file/{last}"
+
+    def require_token(self) -> str:
+        """Return the Telegram token, or raise ``SettingsError`` when it is missing."""
+        if self.telegram_token is None or not self.telegram_token.get_secret_value().strip():
+            raise SettingsError("OTAGAI_TELEGRAM_TOKEN", N_("settings.missing_token"))
+        return self.telegram_token.get_secret_value().strip()
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Return settings from the environment, raising ``SettingsError`` for the first bad one."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = str(error["loc"][0]).upper() if error["loc"] else "SETTINGS"
+        if error["type"] == "otagai":
+            key, value = error["msg"], error.get("ctx", {}).get("value", "")
+        elif error["type"] == "literal_error":
+            key, value = N_("settings.choose_one"), error.get("ctx", {}).get("expected", "")
+        else:
+            key, value = N_("settings.invalid"), error.get("input", "")
+        raise SettingsError(f"OTAGAI_{field}", key, value) from None

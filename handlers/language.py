@@ -1,0 +1,60 @@
+"""/language: switch between Japanese and English."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from bot import i18n
+from bot.app import OtagaiContext
+from bot.commands import publish_chat_commands
+from bot.i18n import LANGUAGES, _, plain
+from handlers.common import callback_data, callback_pattern, callback_values, edit_or_keep
+from handlers.fallback import stale_button
+from models.people import set_language
+
+PREFIX = "lang"
+
+
+def language_keyboard() -> InlineKeyboardMarkup:
+    """Return one button per language, each labelled in its own language."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(plain(f"language.name.{code}"),
+                               callback_data=callback_data(PREFIX, code))]
+         for code in LANGUAGES]
+    )
+
+
+async def ask_language(update: Update, _context: OtagaiContext) -> None:
+    """Offer the languages as buttons."""
+    if update.callback_query:
+        await update.callback_query.answer()
+    if update.effective_message:
+        await update.effective_message.reply_text(
+            _("language.choose"), reply_markup=language_keyboard()
+        )
+
+
+async def choose_language(update: Update, context: OtagaiContext) -> None:
+    """Store the chosen language and confirm in it."""
+    query = update.callback_query
+    values = callback_values(query) if query else []
+    if not values:  # the bare "lang" button from /start asks first
+        await ask_language(update, context)
+        return
+    code = values[0]
+    if query is None or update.effective_user is None or code not in LANGUAGES:
+        await stale_button(update, context)
+        return
+    await set_language(context.session, update.effective_user.id, code)
+    i18n.set_language(code)
+    await query.answer()
+    await edit_or_keep(query, _("language.changed"))
+    if update.effective_chat and update.effective_chat.type == "private":
+        await publish_chat_commands(context.bot, update.effective_chat.id, code)
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    """Attach /language and its buttons."""
+    application.add_handler(CommandHandler("language", ask_language))
+    application.add_handler(CallbackQueryHandler(choose_language, pattern=callback_pattern(PREFIX)))

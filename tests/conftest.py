@@ -1,0 +1,34 @@
+"""Fixtures shared by every test: a migrated database and sessions on it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from models.db import create_engine, session_factory
+from tests.auxil.database import empty_all_tables, migrated_database
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The URL of this test run's database, migrated once."""
+    with migrated_database(tmp_path_factory.mktemp("database")) as url:
+        yield url
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    """An engine on the test database, emptied before the test."""
+    engine = create_engine(database_url)
+    await empty_all_tables(engine)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    """A session on the emptied test database; the test decides when to commit."""
+    async with session_factory(engine)() as session:
+        yield session
