@@ -3,101 +3,25 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-from dataclasses import dataclass, field
-from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram import Update
 from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
-    CallbackContext,
     ContextTypes,
     Defaults,
-    ExtBot,
 )
 
 from bot import i18n
 from bot.commands import publish_commands
+from bot.context import OtagaiContext, Services, UpdateScope, bind
 from bot.request import RetryingRequest
 from bot.settings import Settings
-from models import Person
-from models.db import create_engine, session_factory
+from handlers import register
 from models.people import find_person
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class UpdateScope:
-    """What one update is handled with: its database session and the person, if known."""
-
-    session: AsyncSession
-    person: Person | None
-    failed: bool = False
-
-
-_scope: ContextVar[UpdateScope | None] = ContextVar("otagai_update_scope", default=None)
-
-
-@contextmanager
-def _bind(scope: UpdateScope) -> Iterator[None]:
-    token = _scope.set(scope)
-    try:
-        yield
-    finally:
-        _scope.reset(token)
-
-
-@dataclass
-class Services:
-    """Long-lived resources, opened in ``post_init`` and closed in ``post_shutdown``."""
-
-    settings: Settings
-    engine: AsyncEngine | None = None
-    sessions: async_sessionmaker[AsyncSession] | None = field(default=None, repr=False)
-
-    async def open(self) -> None:
-        """Open the database engine."""
-        self.engine = create_engine(self.settings.database_url)
-        self.sessions = session_factory(self.engine)
-
-    async def close(self) -> None:
-        """Close the database engine."""
-        if self.engine is not None:
-            await self.engine.dispose()
-        self.engine = self.sessions = None
-
-
-class OtagaiContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
-    """The callback context, with the update's database session and person at hand."""
-
-    @property
-    def scope(self) -> UpdateScope:
-        """The current update's scope; only inside a handler."""
-        scope = _scope.get()
-        if scope is None:
-            raise RuntimeError("no update is being processed")
-        return scope
-
-    @property
-    def session(self) -> AsyncSession:
-        """The database session of the update being handled."""
-        return self.scope.session
-
-    @property
-    def services(self) -> Services:
-        """The application's long-lived resources."""
-        return self.application.services  # type: ignore[attr-defined, no-any-return]
-
-    @property
-    def settings(self) -> Settings:
-        """The running settings."""
-        return self.services.settings
 
 
 class OtagaiApplication(Application):  # type: ignore[type-arg]
@@ -122,7 +46,7 @@ class OtagaiApplication(Application):  # type: ignore[type-arg]
                 person.language if person else None, settings.default_language
             )
             scope = UpdateScope(session=session, person=person)
-            with _bind(scope), i18n.use_language(language, settings.zone):
+            with bind(scope), i18n.use_language(language, settings.zone):
                 await super().process_update(update)
             if scope.failed:
                 await session.rollback()
@@ -146,8 +70,6 @@ def build_application(
     settings: Settings, token: str, *, retry_backoff: float = 0.5
 ) -> OtagaiApplication:
     """Return the application, wired to the Bot API in ``settings`` and ready to start."""
-    from handlers import register  # handlers import bot.app; keep the cycle one-way at import
-
     # Long polling holds its connection open; replies get their own pool.
     requests = RetryingRequest(connection_pool_size=16, backoff=retry_backoff)
     updates = RetryingRequest(connection_pool_size=2, read_timeout=40, backoff=retry_backoff)
@@ -169,10 +91,3 @@ def build_application(
     application.services = Services(settings)
     register(application)
     return application  # type: ignore[return-value]
-
-
-def mark_failed() -> None:
-    """Roll back the current update's changes (called by the error handler)."""
-    scope = _scope.get()
-    if scope is not None:
-        scope.failed = True

@@ -18,7 +18,7 @@ SANDBOX_STATE = "otagai-sandbox.json"
 
 
 def _say(text: str) -> None:
-    print(text, flush=True)  # noqa: T201 - the command line's own output
+    print(text, flush=True)
 
 
 def _sandbox(settings: Settings, args: argparse.Namespace) -> None:
@@ -81,11 +81,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.func(load_settings(), args)
         except SettingsError as exc:
             message = plain(exc.key, value=exc.value)
-            print(plain("cli.setting_error", variable=exc.variable, message=message),  # noqa: T201
+            print(plain("cli.setting_error", variable=exc.variable, message=message),
                   file=sys.stderr)
             return 2
         except StartupError as exc:
-            print(plain(exc.key, **exc.params), file=sys.stderr)  # noqa: T201
+            print(plain(exc.key, **exc.params), file=sys.stderr)
             return 1
         except KeyboardInterrupt:
             return 130

@@ -31,7 +31,9 @@ LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 FALLBACK: Language = "ja"
 
 _language: ContextVar[Language] = ContextVar("otagai_language", default=FALLBACK)
-_zone: ContextVar[tzinfo] = ContextVar("otagai_zone", default=ZoneInfo("Asia/Tokyo"))
+_zone: ContextVar[tzinfo] = ContextVar(
+    "otagai_zone", default=ZoneInfo("Asia/Tokyo")  # noqa: B039 - ZoneInfo is immutable
+)
 
 
 def catalog_path(language: str) -> Path:
@@ -116,7 +118,7 @@ def _(key: str, /, **params: object) -> str:
                           for name, value in params.items()})
 
 
-def N_(key: str) -> str:  # noqa: N802 - gettext's conventional name for "mark only"
+def N_(key: str) -> str:
     """Return ``key`` unchanged; marks a message id for extraction, translated later."""
     return key
 

@@ -6,14 +6,16 @@ import asyncio
 import logging
 import signal
 from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 from contextlib import asynccontextmanager, suppress
+from pathlib import Path
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from telegram.error import InvalidToken, NetworkError
 
 from bot.app import OtagaiApplication, build_application
+from bot.sandbox import SandboxServer
+from bot.sandbox.town import SANDBOX_TOKEN, seed_town
 from bot.settings import Settings
 from models.db import create_engine, current_revision, head_revision, is_sqlite, upgrade_async
 
@@ -35,6 +37,7 @@ async def prepare_database(settings: Settings) -> str:
     (``otagai db upgrade``), never by each process at start.
     """
     url = settings.database_url
+    _check_sqlite_directory(url)
     engine = create_engine(url)
     try:
         current = await current_revision(engine)
@@ -53,12 +56,25 @@ async def prepare_database(settings: Settings) -> str:
 
 async def upgrade_database(settings: Settings) -> str:
     """Return the schema revision after migrating the database to the newest one."""
+    _check_sqlite_directory(settings.database_url)
     try:
         await upgrade_async(settings.database_url)
     except (OSError, SQLAlchemyError) as exc:
         url = _safe_url(settings.database_url)
         raise StartupError("cli.db.unreachable", url=url, reason=_reason(exc)) from None
     return head_revision() or ""
+
+
+def _check_sqlite_directory(url: str) -> None:
+    """Fail early and clearly when a SQLite file's folder is missing.
+
+    Letting the driver find out instead leaves its worker thread reporting to a closed loop.
+    """
+    database = make_url(url).database
+    if is_sqlite(url) and database and database != ":memory:":
+        folder = Path(database).expanduser().resolve().parent
+        if not folder.is_dir():
+            raise StartupError("cli.db.no_folder", folder=folder)
 
 
 def _reason(exc: Exception) -> str:
@@ -129,9 +145,6 @@ async def run_sandbox(
     announce: Callable[[str], None],
 ) -> None:
     """Start the sandbox Bot API with the demo town and the bot on it, until stopped."""
-    from bot.sandbox import SandboxServer
-    from bot.sandbox.town import SANDBOX_TOKEN, seed_town
-
     await prepare_database(settings)
     server = SandboxServer(host=host, port=port, state_path=state_path, flood_limits=flood_limits)
     try:

@@ -8,9 +8,11 @@ from handlers import errors, fallback, language, start
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
-    """Attach every handler; groups run in order and the fallbacks must come last."""
+    """Attach every handler, all in PTB's group 0, where only the first match runs.
+
+    The fallbacks are registered last so they answer only what no capability claimed.
+    """
     start.register(application)
     language.register(application)
-    # Group 100: anything no capability claimed gets a polite pointer to /help.
-    fallback.register(application, group=100)
+    fallback.register(application)
     application.add_error_handler(errors.on_error)

@@ -7,7 +7,7 @@ import logging
 from telegram import Update
 from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot.app import OtagaiContext, mark_failed
+from bot.context import OtagaiContext, mark_failed
 from bot.i18n import _, plain
 
 log = logging.getLogger(__name__)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from telegram import MessageEntity, Update
+from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
-from bot.app import OtagaiContext
+from bot.context import OtagaiContext
 from bot.i18n import _, plain
 
 log = logging.getLogger(__name__)
@@ -53,11 +53,10 @@ async def stale_button(update: Update, _context: OtagaiContext) -> None:
     await query.answer(plain("fallback.stale_button"), show_alert=True)
 
 
-def register(application: Application, group: int) -> None:  # type: ignore[type-arg]
-    """Attach the fallbacks in ``group``, after every capability."""
-    application.add_handler(MessageHandler(filters.COMMAND, unknown_command), group=group)
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    """Attach the fallbacks; call this after every capability has registered."""
+    application.add_handler(MessageHandler(filters.COMMAND, unknown_command))
     application.add_handler(
-        MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, plain_text),
-        group=group,
+        MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, plain_text)
     )
-    application.add_handler(CallbackQueryHandler(stale_button), group=group)
+    application.add_handler(CallbackQueryHandler(stale_button))

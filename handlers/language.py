@@ -6,8 +6,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import i18n
-from bot.app import OtagaiContext
 from bot.commands import publish_chat_commands
+from bot.context import OtagaiContext
 from bot.i18n import LANGUAGES, _, plain
 from handlers.common import callback_data, callback_pattern, callback_values, edit_or_keep
 from handlers.fallback import stale_button
@@ -57,4 +57,6 @@ async def choose_language(update: Update, context: OtagaiContext) -> None:
 def register(application: Application) -> None:  # type: ignore[type-arg]
     """Attach /language and its buttons."""
     application.add_handler(CommandHandler("language", ask_language))
-    application.add_handler(CallbackQueryHandler(choose_language, pattern=callback_pattern(PREFIX)))
+    application.add_handler(
+        CallbackQueryHandler(choose_language, pattern=callback_pattern(PREFIX))
+    )

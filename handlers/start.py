@@ -6,8 +6,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.app import OtagaiContext
 from bot.commands import commands_for
+from bot.context import OtagaiContext
 from bot.i18n import _, plain
 from handlers.common import callback_data, callback_pattern
 

@@ -8,7 +8,7 @@ from sqlalchemy import BigInteger, Enum, ForeignKey, String, UniqueConstraint, s
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, BigId, TimestampMixin
+from models.base import Base, BigId, TimestampMixin, enum_values
 
 
 class AreaLevel(enum.StrEnum):
@@ -27,7 +27,7 @@ class Area(TimestampMixin, Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
     level: Mapped[AreaLevel] = mapped_column(
-        Enum(AreaLevel, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+        Enum(AreaLevel, native_enum=False, length=20, values_callable=enum_values)
     )
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("area.id", ondelete="RESTRICT"))
 
@@ -61,5 +61,6 @@ class GroupChat(TimestampMixin, Base):
 async def find_area(session: AsyncSession, name: str, parent: Area | None = None) -> Area | None:
     """Return the area called ``name`` under ``parent`` (a municipality when None)."""
     query = select(Area).where(Area.name == name)
-    query = query.where(Area.parent_id.is_(None) if parent is None else Area.parent_id == parent.id)
-    return (await session.scalars(query)).one_or_none()
+    if parent is None:
+        return (await session.scalars(query.where(Area.parent_id.is_(None)))).one_or_none()
+    return (await session.scalars(query.where(Area.parent_id == parent.id))).one_or_none()

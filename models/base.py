@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime
 from typing import Any
 
@@ -39,6 +40,11 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def enum_values(enum_class: type[enum.Enum]) -> list[str]:
+    """Return the stored values of an enum: its values, not its Python names."""
+    return [str(member.value) for member in enum_class]
 
 
 def utcnow() -> datetime:

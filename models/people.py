@@ -8,7 +8,7 @@ from sqlalchemy import BigInteger, Enum, ForeignKey, String, UniqueConstraint, s
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, BigId, TimestampMixin
+from models.base import Base, BigId, TimestampMixin, enum_values
 
 
 class Role(enum.StrEnum):
@@ -45,7 +45,7 @@ class RoleGrant(TimestampMixin, Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
     role: Mapped[Role] = mapped_column(
-        Enum(Role, native_enum=False, length=30, values_callable=lambda e: [m.value for m in e])
+        Enum(Role, native_enum=False, length=30, values_callable=enum_values)
     )
     area_id: Mapped[int] = mapped_column(ForeignKey("area.id", ondelete="CASCADE"), index=True)
 

@@ -1,1 +1,4 @@
-"""Time-driven work (outbox dispatch, reminders, check-ins, digests) arrives with the delivery and digest issues."""
+"""Time-driven work: outbox dispatch, reminders, check-in rounds, digests.
+
+Empty until the delivery issue: nothing in the foundation runs on a clock yet.
+"""

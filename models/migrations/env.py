@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging.config
-
 from typing import Any
 
 from alembic import context

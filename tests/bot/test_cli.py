@@ -36,13 +36,13 @@ def test_missing_token_in_english(
                    "no token; set the token you got from @BotFather\n")
 
 
-def test_unreachable_database_is_one_line(
+def test_missing_database_folder_is_one_line(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: object
 ) -> None:
     monkeypatch.setenv("OTAGAI_DATABASE_URL", "sqlite:////nonexistent-dir/otagai.db")
     assert main(["db", "upgrade"]) == 1
     err = capsys.readouterr().err
-    assert err.startswith("データベースにつながりません")
+    assert err.startswith("データベースを置くフォルダ /nonexistent-dir がありません。")
     assert err.count("\n") == 1
 
 
@@ -51,3 +51,13 @@ def test_db_upgrade_creates_the_sqlite_file(
 ) -> None:
     assert main(["db", "upgrade"]) == 0
     assert "データベースは最新です" in capsys.readouterr().out
+
+
+def test_unreachable_postgresql_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("OTAGAI_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
+    assert main(["db", "upgrade"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("データベースにつながりません（postgresql+asyncpg://nobody@127.0.0.1:1/none）")
+    assert err.count("\n") == 1

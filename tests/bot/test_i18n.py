@@ -85,7 +85,8 @@ class _TagChecker(HTMLParser):
         self.open.append(tag)
 
     def handle_endtag(self, tag: str) -> None:
-        assert self.open and self.open.pop() == tag, tag
+        assert self.open, tag
+        assert self.open.pop() == tag, tag
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -1,0 +1,97 @@
+"""Per-update state: the database session, the person, and the callback context exposing them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from telegram.ext import CallbackContext, ExtBot
+
+from bot.settings import Settings
+from models import Person
+from models.db import create_engine, session_factory
+
+if TYPE_CHECKING:
+    from bot.app import OtagaiApplication
+
+
+@dataclass
+class UpdateScope:
+    """What one update is handled with: its database session and the person, if known."""
+
+    session: AsyncSession
+    person: Person | None
+    failed: bool = False
+
+
+_scope: ContextVar[UpdateScope | None] = ContextVar("otagai_update_scope", default=None)
+
+
+@contextmanager
+def bind(scope: UpdateScope) -> Iterator[None]:
+    """Make ``scope`` the current update's scope inside the block."""
+    token = _scope.set(scope)
+    try:
+        yield
+    finally:
+        _scope.reset(token)
+
+
+@dataclass
+class Services:
+    """Long-lived resources, opened in ``post_init`` and closed in ``post_shutdown``."""
+
+    settings: Settings
+    engine: AsyncEngine | None = None
+    sessions: async_sessionmaker[AsyncSession] | None = field(default=None, repr=False)
+
+    async def open(self) -> None:
+        """Open the database engine."""
+        self.engine = create_engine(self.settings.database_url)
+        self.sessions = session_factory(self.engine)
+
+    async def close(self) -> None:
+        """Close the database engine."""
+        if self.engine is not None:
+            await self.engine.dispose()
+        self.engine = self.sessions = None
+
+
+class OtagaiContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """The callback context, with the update's database session and person at hand."""
+
+    @property
+    def scope(self) -> UpdateScope:
+        """The current update's scope; only inside a handler."""
+        scope = _scope.get()
+        if scope is None:
+            raise RuntimeError("no update is being processed")
+        return scope
+
+    @property
+    def session(self) -> AsyncSession:
+        """The database session of the update being handled."""
+        return self.scope.session
+
+    @property
+    def services(self) -> Services:
+        """The application's long-lived resources."""
+        application: OtagaiApplication = self.application  # type: ignore[assignment]
+        return application.services
+
+    @property
+    def settings(self) -> Settings:
+        """The running settings."""
+        return self.services.settings
+
+
+
+def mark_failed() -> None:
+    """Roll back the current update's changes (called by the error handler)."""
+    scope = _scope.get()
+    if scope is not None:
+        scope.failed = True
