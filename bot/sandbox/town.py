@@ -86,8 +86,9 @@ async def seed_database(database_url: str) -> None:
 def seed_sandbox(server: SandboxServer) -> None:
     """Make the personas and their group chat exist in the emulator."""
     for persona in PERSONAS:
+        # started: as if each persona had opened the bot once, so it may write to them first.
         server.ensure_user(persona.telegram_id, persona.first_name, persona.last_name,
-                           language_code="ja")
+                           language_code="ja", started=True)
     members = {p.telegram_id: "member" for p in PERSONAS}
     members[PERSONAS[2].telegram_id] = "creator"  # the district coordinator runs the group
     server.ensure_group(GROUP_CHAT_ID, GROUP_TITLE, members, bot_status="administrator")
