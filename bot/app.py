@@ -20,6 +20,7 @@ from bot.request import RetryingRequest
 from bot.settings import Settings
 from handlers import register
 from models.people import find_person
+from models.updates import first_delivery
 
 log = logging.getLogger(__name__)
 
@@ -40,12 +41,18 @@ class OtagaiApplication(Application):  # type: ignore[type-arg]
             return
         settings = self.services.settings
         async with sessions() as session:
+            if not await first_delivery(session, update.update_id):
+                log.info("update %s was delivered again; already handled", update.update_id)
+                return
             user = update.effective_user
             person = await find_person(session, user.id) if user else None
             language = i18n.normalize_language(
                 person.language if person else None, settings.default_language
             )
-            scope = UpdateScope(session=session, person=person)
+            scope = UpdateScope(
+                session=session, person=person, user_id=user.id if user else None,
+                settings_admin=user is not None and user.id in settings.admin_ids,
+            )
             with bind(scope), i18n.use_language(language, settings.zone):
                 await super().process_update(update)
             if scope.failed:

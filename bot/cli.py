@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot import tasks
 from bot.i18n import normalize_language, plain, use_language
 from bot.runner import StartupError, run_polling, run_sandbox, upgrade_database
 from bot.settings import Settings, SettingsError, load_settings
@@ -39,6 +40,19 @@ def _db_upgrade(settings: Settings, _args: argparse.Namespace) -> None:
     _say(plain("cli.db.upgraded", revision=asyncio.run(upgrade_database(settings))))
 
 
+def _areas_import(settings: Settings, args: argparse.Namespace) -> int:
+    data = tasks.read_file(args.file)
+    return 0 if asyncio.run(tasks.import_areas_file(settings, data, _say)) else 1
+
+
+def _areas_list(settings: Settings, _args: argparse.Namespace) -> None:
+    asyncio.run(tasks.list_areas(settings, _say))
+
+
+def _admin_grant(settings: Settings, args: argparse.Namespace) -> None:
+    asyncio.run(tasks.grant_admin(settings, args.telegram_id, _say))
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser, with help in the operator's language."""
     parser = argparse.ArgumentParser(prog="otagai", description=plain("cli.description"))
@@ -58,6 +72,21 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands.add_parser("upgrade", help=plain("cli.help.db_upgrade")).set_defaults(
         func=_db_upgrade
     )
+
+    areas = commands.add_parser("areas", help=plain("cli.help.areas"))
+    area_commands = areas.add_subparsers(dest="areas_command", required=True)
+    importer = area_commands.add_parser("import", help=plain("cli.help.areas_import"))
+    importer.add_argument("file", type=Path, help=plain("cli.help.areas_file"))
+    importer.set_defaults(func=_areas_import)
+    area_commands.add_parser("list", help=plain("cli.help.areas_list")).set_defaults(
+        func=_areas_list
+    )
+
+    admin = commands.add_parser("admin", help=plain("cli.help.admin"))
+    admin_commands = admin.add_subparsers(dest="admin_command", required=True)
+    grant = admin_commands.add_parser("grant", help=plain("cli.help.admin_grant"))
+    grant.add_argument("telegram_id", type=int, help=plain("cli.help.telegram_id"))
+    grant.set_defaults(func=_admin_grant)
     return parser
 
 
@@ -78,7 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         _configure_logging()
         try:
-            args.func(load_settings(), args)
+            status = args.func(load_settings(), args)
         except SettingsError as exc:
             message = plain(exc.key, value=exc.value)
             print(plain("cli.setting_error", variable=exc.variable, message=message),
@@ -89,7 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
         except KeyboardInterrupt:
             return 130
-    return 0
+    return status if isinstance(status, int) else 0
 
 
 if __name__ == "__main__":

@@ -16,39 +16,56 @@ from telegram.error import TelegramError
 from telegram.ext import ExtBot
 
 from bot.i18n import LANGUAGES, N_, Language, plain, use_language
+from models.permissions import Action, Permissions
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class Command:
-    """A slash command: its name, the catalog key of its description, and where it works."""
+    """A slash command: its name, the catalog key of its description, where it works, and
+    what permission it needs (see ``models.permissions``)."""
 
     name: str
     description: str
     private: bool = True
     group: bool = False
+    action: Action = Action.USE_BOT
 
 
 # Order is the order people see in the menu and in /help.
 COMMANDS: tuple[Command, ...] = (
     Command("start", N_("command.start"), private=True, group=True),
     Command("help", N_("command.help"), private=True, group=True),
+    Command("mydata", N_("command.mydata")),
+    Command("roles", N_("command.roles")),
+    Command("invite", N_("command.invite"), action=Action.INVITE),
+    Command("link", N_("command.link"), private=False, group=True, action=Action.LINK_GROUP),
+    Command("unlink", N_("command.unlink"), private=False, group=True,
+            action=Action.LINK_GROUP),
+    Command("areas", N_("command.areas"), action=Action.SEE_AREAS),
+    Command("addarea", N_("command.addarea"), action=Action.MANAGE_AREAS),
+    Command("addcouncil", N_("command.addcouncil"), action=Action.MANAGE_AREAS),
     Command("language", N_("command.language")),
+    Command("forget", N_("command.forget")),
 )
 
-COMMAND_NAMES = frozenset(command.name for command in COMMANDS)
+EVERYONE = Permissions(())
 
 
-def commands_for(*, group: bool) -> list[Command]:
-    """Return the commands that work in a group chat (``group``) or a private chat."""
-    return [c for c in COMMANDS if (c.group if group else c.private)]
+def commands_for(*, group: bool, permissions: Permissions = EVERYONE) -> list[Command]:
+    """Return the commands this person may use in a group chat (``group``) or a private one."""
+    return [c for c in COMMANDS
+            if (c.group if group else c.private) and permissions.may(c.action)]
 
 
-def bot_commands(language: Language, *, group: bool) -> list[BotCommand]:
-    """Return the menu entries for one language and kind of chat."""
+def bot_commands(
+    language: Language, *, group: bool, permissions: Permissions = EVERYONE
+) -> list[BotCommand]:
+    """Return the menu entries for one language, kind of chat and person."""
     with use_language(language):
-        return [BotCommand(c.name, plain(c.description)) for c in commands_for(group=group)]
+        return [BotCommand(c.name, plain(c.description))
+                for c in commands_for(group=group, permissions=permissions)]
 
 
 async def publish_commands(bot: ExtBot[None], default_language: Language) -> None:
@@ -69,11 +86,22 @@ async def publish_commands(bot: ExtBot[None], default_language: Language) -> Non
         log.warning("could not set the command menus (%s); the bot works without them", exc)
 
 
-async def publish_chat_commands(bot: ExtBot[None], chat_id: int, language: Language) -> None:
-    """Show one private chat the menu in the language its person chose."""
+async def publish_chat_commands(
+    bot: ExtBot[None], chat_id: int, language: Language, permissions: Permissions = EVERYONE
+) -> None:
+    """Show one private chat the menu in its person's language, with what their roles allow."""
     try:
         await bot.set_my_commands(
-            bot_commands(language, group=False), scope=BotCommandScopeChat(chat_id)
+            bot_commands(language, group=False, permissions=permissions),
+            scope=BotCommandScopeChat(chat_id),
         )
     except TelegramError as exc:
         log.warning("could not set the command menu for chat %s (%s)", chat_id, exc)
+
+
+async def forget_chat_commands(bot: ExtBot[None], chat_id: int) -> None:
+    """Drop a private chat's own menu, so it falls back to the everyone's menu."""
+    try:
+        await bot.delete_my_commands(scope=BotCommandScopeChat(chat_id))
+    except TelegramError as exc:
+        log.warning("could not reset the command menu for chat %s (%s)", chat_id, exc)

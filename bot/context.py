@@ -14,6 +14,9 @@ from telegram.ext import CallbackContext, ExtBot
 from bot.settings import Settings
 from models import Person
 from models.db import create_engine, session_factory
+from models.people import ensure_person
+from models.permissions import Permissions
+from models.roles import roles_of
 
 if TYPE_CHECKING:
     from bot.app import OtagaiApplication
@@ -25,7 +28,21 @@ class UpdateScope:
 
     session: AsyncSession
     person: Person | None
+    user_id: int | None = None
+    settings_admin: bool = False
     failed: bool = False
+    _permissions: Permissions | None = field(default=None, repr=False)
+
+    async def permissions(self) -> Permissions:
+        """Return what the person may do; read from the database once per update."""
+        if self._permissions is None:
+            grants = await roles_of(self.session, self.person.id) if self.person else []
+            self._permissions = Permissions(tuple(grants), settings_admin=self.settings_admin)
+        return self._permissions
+
+    def forget_permissions(self) -> None:
+        """Drop the cached permissions after roles changed within this update."""
+        self._permissions = None
 
 
 _scope: ContextVar[UpdateScope | None] = ContextVar("otagai_update_scope", default=None)
@@ -76,6 +93,28 @@ class OtagaiContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any]
     def session(self) -> AsyncSession:
         """The database session of the update being handled."""
         return self.scope.session
+
+    @property
+    def person(self) -> Person | None:
+        """The person who sent the update, if they have talked to the bot before."""
+        return self.scope.person
+
+    async def ensure_person(self) -> Person:
+        """Return the sender's person row, creating it (id and language only) if new."""
+        if self.scope.person is None:
+            user = self._update_user()
+            self.scope.person = await ensure_person(self.session, user)
+        return self.scope.person
+
+    def _update_user(self) -> int:
+        user_id = self.scope.user_id
+        if user_id is None:
+            raise RuntimeError("this update has no sender")
+        return user_id
+
+    async def permissions(self) -> Permissions:
+        """What the sender may do (see ``models.permissions``)."""
+        return await self.scope.permissions()
 
     @property
     def services(self) -> Services:

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from handlers import errors, fallback, language, start
+from handlers import (
+    areas,
+    errors,
+    fallback,
+    groups,
+    invites,
+    language,
+    mydata,
+    onboarding,
+    roles,
+    start,
+)
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
@@ -13,6 +24,12 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     The fallbacks are registered last so they answer only what no capability claimed.
     """
     start.register(application)
+    onboarding.register(application)
+    groups.register(application)
+    invites.register(application)
+    roles.register(application)
+    mydata.register(application)
+    areas.register(application)
     language.register(application)
     fallback.register(application)
     application.add_error_handler(errors.on_error)

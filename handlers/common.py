@@ -1,9 +1,15 @@
-"""Small helpers shared by handlers: callback data, safe edits, the person's chat."""
+"""Small helpers shared by handlers: callback data, safe edits, private chats, deep links."""
 
 from __future__ import annotations
 
-from telegram import CallbackQuery, InlineKeyboardMarkup, Message
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatType
 from telegram.error import BadRequest
+from telegram.helpers import create_deep_linked_url
+
+from bot.commands import publish_chat_commands
+from bot.context import OtagaiContext
+from bot.i18n import N_, _, current_language, plain
 
 SEPARATOR = ":"
 
@@ -26,6 +32,19 @@ def callback_values(query: CallbackQuery) -> list[str]:
     return (query.data or "").split(SEPARATOR)[1:]
 
 
+def int_value(values: list[str], index: int) -> int | None:
+    """Return ``values[index]`` as an int, or None when missing or forged."""
+    try:
+        return int(values[index])
+    except (IndexError, ValueError):
+        return None
+
+
+def button(label_key: str, data: str, **params: object) -> InlineKeyboardButton:
+    """Return an inline button with a translated label."""
+    return InlineKeyboardButton(plain(label_key, **params), callback_data=data)
+
+
 async def edit_or_keep(
     query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None
 ) -> Message | bool | None:
@@ -36,3 +55,53 @@ async def edit_or_keep(
         if "not modified" in exc.message.lower():
             return None
         raise
+
+
+def is_private(update: Update) -> bool:
+    """True in a private chat with the bot."""
+    return update.effective_chat is not None and update.effective_chat.type == ChatType.PRIVATE
+
+
+def deep_link(context: OtagaiContext, payload: str | None = None) -> str:
+    """Return a t.me link that opens the private chat with the bot (and sends /start)."""
+    return create_deep_linked_url(context.bot.username, payload)
+
+
+async def private_only(update: Update, context: OtagaiContext) -> bool:
+    """Return True in a private chat; in a group, offer the private chat and return False.
+
+    Personal data is never shown in a group, so these commands only work one to one.
+    """
+    if is_private(update):
+        return True
+    if update.effective_message:
+        await update.effective_message.reply_text(
+            _("common.private_only"),
+            reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton(
+                plain("common.open_private_chat"), url=deep_link(context))]]),
+        )
+    return False
+
+
+async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    """Answer the update's message, or the message under a pressed button."""
+    if update.callback_query:
+        await update.callback_query.answer()
+    if update.effective_message:
+        await update.effective_message.reply_text(text, reply_markup=markup)
+
+
+async def refuse(update: Update, key: str = N_("common.not_allowed")) -> None:
+    """Tell the person, politely, that this is not theirs to do."""
+    if update.callback_query:
+        await update.callback_query.answer(plain(key), show_alert=True)
+    elif update.effective_message:
+        await update.effective_message.reply_text(_(key))
+
+
+async def refresh_menu(context: OtagaiContext) -> None:
+    """Show the sender's private chat a command menu that matches their roles."""
+    context.scope.forget_permissions()
+    if context.person is not None:
+        await publish_chat_commands(context.bot, context.person.telegram_id,
+                                    current_language(), await context.permissions())

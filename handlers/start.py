@@ -1,55 +1,67 @@
-"""/start and /help: what the bot is for and which commands it knows."""
+"""/start and /help: what the bot is for, where a deep link leads, and the commands."""
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ChatType
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.commands import commands_for
 from bot.context import OtagaiContext
-from bot.i18n import _, plain
-from handlers.common import callback_data, callback_pattern
+from bot.i18n import _
+from handlers import groups, invites, onboarding
+from handlers.common import button, callback_data, callback_pattern, is_private, reply
+from models import Area, AreaLevel, GroupChat
 
 HELP = "help"
 
 
 def _start_keyboard() -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(plain("start.button.help"), callback_data=callback_data(HELP))],
-            [InlineKeyboardButton(plain("start.button.language"),
-                                  callback_data=callback_data("lang"))],
-        ]
-    )
-
-
-def help_text(*, group: bool) -> str:
-    """Return the /help message for a private chat or a group chat."""
-    lines = [f"/{c.name} — {_(c.description)}" for c in commands_for(group=group)]
-    heading = _("help.group") if group else _("help.private")
-    return "\n".join([heading, "", *lines])
+    return InlineKeyboardMarkup([
+        [button("start.button.help", callback_data(HELP))],
+        [button("start.button.language", callback_data("lang"))],
+    ])
 
 
 async def start(update: Update, context: OtagaiContext) -> None:
-    """Greet the person and say what the bot is for."""
-    message = update.effective_message
-    if message is None:
+    """Greet the person; follow an invite or group link; start onboarding for newcomers."""
+    if update.effective_message is None:
         return
-    if update.effective_chat and update.effective_chat.type != ChatType.PRIVATE:
-        await message.reply_text(_("start.group", bot=context.bot.first_name))
+    if not is_private(update):
+        await groups.introduce(update, context)
         return
-    await message.reply_text(_("start.private"), reply_markup=_start_keyboard())
+    payload = context.args[0] if context.args else ""
+    if payload.startswith(invites.PAYLOAD):
+        token = payload.removeprefix(invites.PAYLOAD)
+        invite = await invites.open_invite(update, context, token)
+        if invite is not None:  # not registered yet: onboarding ends by using the invite
+            area = await context.session.get(Area, invite.area_id) if invite.area_id else None
+            suggested = area.id if area and area.level == AreaLevel.DISTRICT else None
+            await onboarding.ask_district(update, context, suggested=suggested,
+                                          invite_token=token)
+        return
+    person = context.person
+    if person is not None and person.has_consented:
+        await update.effective_message.reply_text(_("start.private"),
+                                                  reply_markup=_start_keyboard())
+        return
+    await update.effective_message.reply_text(_("start.private_new"))
+    group_id = groups.group_from_payload(payload)
+    group = await context.session.get(GroupChat, group_id) if group_id else None
+    await onboarding.ask_district(update, context, from_group=group)
 
 
-async def show_help(update: Update, _context: OtagaiContext) -> None:
-    """List the commands that work in this chat."""
-    chat = update.effective_chat
-    group = chat is not None and chat.type != ChatType.PRIVATE
-    if update.callback_query:
-        await update.callback_query.answer()
-    if update.effective_message:
-        await update.effective_message.reply_text(help_text(group=group))
+def help_text(commands: list[str], *, group: bool) -> str:
+    """Return the /help message listing ``commands`` (already formatted lines)."""
+    heading = _("help.group") if group else _("help.private")
+    return "\n".join([heading, "", *commands])
+
+
+async def show_help(update: Update, context: OtagaiContext) -> None:
+    """List the commands this person can use in this chat."""
+    group = not is_private(update)
+    commands = commands_for(group=group, permissions=await context.permissions())
+    lines = [f"/{c.name} — {_(c.description)}" for c in commands]
+    await reply(update, help_text(lines, group=group))
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]

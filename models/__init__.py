@@ -5,7 +5,11 @@ when to commit.
 """
 
 from models.areas import Area, AreaLevel, Council, GroupChat
+from models.audit import AuditAction, AuditEntry
 from models.base import Base
-from models.people import Person, Role, RoleGrant
+from models.people import Person
+from models.roles import Invite, Role, RoleGrant
+from models.updates import ProcessedUpdate
 
-__all__ = ["Area", "AreaLevel", "Base", "Council", "GroupChat", "Person", "Role", "RoleGrant"]
+__all__ = ["Area", "AreaLevel", "AuditAction", "AuditEntry", "Base", "Council", "GroupChat",
+           "Invite", "Person", "ProcessedUpdate", "Role", "RoleGrant"]

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import csv
 import enum
+import io
+from dataclasses import dataclass, field
 
 from sqlalchemy import BigInteger, Enum, ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
+from models.audit import AuditAction, record
 from models.base import Base, BigId, TimestampMixin, enum_values
+
+AREA_NAME_LENGTH = 100
 
 
 class AreaLevel(enum.StrEnum):
@@ -25,13 +31,11 @@ class Area(TimestampMixin, Base):
     __table_args__ = (UniqueConstraint("parent_id", "name"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    name: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(AREA_NAME_LENGTH))
     level: Mapped[AreaLevel] = mapped_column(
         Enum(AreaLevel, native_enum=False, length=20, values_callable=enum_values)
     )
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("area.id", ondelete="RESTRICT"))
-
-    parent: Mapped[Area | None] = relationship(remote_side=[id], lazy="raise")
 
 
 class Council(TimestampMixin, Base):
@@ -64,3 +68,162 @@ async def find_area(session: AsyncSession, name: str, parent: Area | None = None
     if parent is None:
         return (await session.scalars(query.where(Area.parent_id.is_(None)))).one_or_none()
     return (await session.scalars(query.where(Area.parent_id == parent.id))).one_or_none()
+
+
+async def all_areas(session: AsyncSession) -> list[Area]:
+    """Return every area: municipalities first, each followed by its districts, by id."""
+    areas = list(await session.scalars(select(Area).order_by(Area.id)))
+    ordered: list[Area] = []
+    for municipality in (a for a in areas if a.parent_id is None):
+        ordered.append(municipality)
+        ordered.extend(a for a in areas if a.parent_id == municipality.id)
+    return ordered
+
+
+async def districts(session: AsyncSession) -> list[Area]:
+    """Return every district, in the order they were created."""
+    return list(await session.scalars(
+        select(Area).where(Area.level == AreaLevel.DISTRICT).order_by(Area.id)
+    ))
+
+
+async def get_or_create_area(
+    session: AsyncSession, municipality: str, district: str | None = None,
+    actor_id: int | None = None,
+) -> tuple[Area, bool]:
+    """Return the municipality (or its district) by name and whether it was just created."""
+    created = False
+    city = await find_area(session, municipality)
+    if city is None:
+        city = Area(name=municipality, level=AreaLevel.MUNICIPALITY)
+        session.add(city)
+        await session.flush()
+        await record(session, AuditAction.AREA_CREATED, actor_id=actor_id, area_id=city.id)
+        created = True
+    if district is None:
+        return city, created
+    area = await find_area(session, district, parent=city)
+    if area is None:
+        area = Area(name=district, level=AreaLevel.DISTRICT, parent_id=city.id)
+        session.add(area)
+        await session.flush()
+        await record(session, AuditAction.AREA_CREATED, actor_id=actor_id, area_id=area.id)
+        return area, True
+    return area, created
+
+
+async def create_council(
+    session: AsyncSession, name: str, area: Area, actor_id: int | None = None
+) -> Council:
+    """Return a new council of ``area``."""
+    council = Council(name=name, area_id=area.id)
+    session.add(council)
+    await session.flush()
+    await record(session, AuditAction.COUNCIL_CREATED, actor_id=actor_id, area_id=area.id)
+    return council
+
+
+async def councils(session: AsyncSession) -> list[Council]:
+    """Return every council."""
+    return list(await session.scalars(select(Council).order_by(Council.id)))
+
+
+# --- Import from a spreadsheet -----------------------------------------------------------
+
+CSV_HEADER = ("municipality", "district")
+
+
+@dataclass
+class ImportProblem:
+    """A line of the file that cannot be imported, and why (a catalog key)."""
+
+    line: int
+    key: str
+
+
+@dataclass
+class ImportResult:
+    """What an import did, or the problems that stopped it."""
+
+    created: int = 0
+    existing: int = 0
+    problems: list[ImportProblem] = field(default_factory=list)
+
+
+def read_area_rows(data: bytes) -> tuple[list[tuple[int, str, str]], list[ImportProblem]]:
+    """Return (line, municipality, district) rows of a CSV file, and its problems.
+
+    UTF-8, with or without Excel's byte-order mark; a header row ``municipality,district``.
+    """
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return [], [ImportProblem(1, "areas.import.not_utf8")]
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, None)
+    if header is None or tuple(c.strip().lower() for c in header[:2]) != CSV_HEADER:
+        return [], [ImportProblem(1, "areas.import.bad_header")]
+    rows: list[tuple[int, str, str]] = []
+    problems: list[ImportProblem] = []
+    for row in reader:
+        line = reader.line_num
+        cells = [c.strip() for c in row]
+        if not any(cells):
+            continue
+        if len(cells) < 2 or not cells[0] or not cells[1]:
+            problems.append(ImportProblem(line, "areas.import.missing_cell"))
+        elif max(len(cells[0]), len(cells[1])) > AREA_NAME_LENGTH:
+            problems.append(ImportProblem(line, "areas.import.too_long"))
+        else:
+            rows.append((line, cells[0], cells[1]))
+    return rows, problems
+
+
+async def import_areas(session: AsyncSession, data: bytes) -> ImportResult:
+    """Return the result of importing districts from CSV; nothing is added if a line is bad."""
+    rows, problems = read_area_rows(data)
+    result = ImportResult(problems=problems)
+    if problems:
+        return result
+    for _line, municipality, district in rows:
+        _area, created = await get_or_create_area(session, municipality, district)
+        if created:
+            result.created += 1
+        else:
+            result.existing += 1
+    return result
+
+
+# --- Group chats ---------------------------------------------------------------------------
+
+async def find_group(session: AsyncSession, telegram_chat_id: int) -> GroupChat | None:
+    """Return the group chat with this Telegram id, if the bot knows it."""
+    return (await session.scalars(
+        select(GroupChat).where(GroupChat.telegram_chat_id == telegram_chat_id)
+    )).one_or_none()
+
+
+async def track_group(
+    session: AsyncSession, telegram_chat_id: int, title: str, *, present: bool
+) -> GroupChat:
+    """Return the group after recording that the bot was added to it or removed from it."""
+    group = await find_group(session, telegram_chat_id)
+    if group is None:
+        group = GroupChat(telegram_chat_id=telegram_chat_id, title=title[:255])
+        session.add(group)
+    group.title = title[:255] or group.title
+    group.active = present
+    await session.flush()
+    return group
+
+
+async def link_group(
+    session: AsyncSession, group: GroupChat, district: Area | None, actor_id: int
+) -> GroupChat:
+    """Return the group after linking it to ``district`` (None unlinks it)."""
+    previous = group.district_id
+    group.district_id = district.id if district else None
+    action = AuditAction.GROUP_LINKED if district else AuditAction.GROUP_UNLINKED
+    await record(session, action, actor_id=actor_id, area_id=district.id if district else previous,
+                 group_id=group.id)
+    return group

@@ -1,32 +1,29 @@
-"""People known to the bot, their language, and the roles they hold in an area."""
+"""People known to the bot: language, consent, district, and what is kept about them.
+
+Before consent nothing but the Telegram id and the chosen language is kept. Consent stores
+the time and the version of the text agreed to; withdrawing it removes the personal fields;
+forgetting removes the person entirely.
+"""
 
 from __future__ import annotations
 
-import enum
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, Enum, ForeignKey, String, UniqueConstraint, select
+from sqlalchemy import BigInteger, ForeignKey, String, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, BigId, TimestampMixin, enum_values
+from models.audit import AuditAction, record
+from models.base import Base, BigId, TimestampMixin, utcnow
 
-
-class Role(enum.StrEnum):
-    """What a person may do, from least to most."""
-
-    RESIDENT = "resident"
-    SUPPORTER = "supporter"
-    COUNCIL_MEMBER = "council_member"
-    DISTRICT_COORDINATOR = "district_coordinator"
-    MUNICIPAL_COORDINATOR = "municipal_coordinator"
-    ADMIN = "admin"
+# Bump when the consent text in locales/ changes in substance; people agreed to a version.
+CONSENT_VERSION = "2026-11"
+NAME_LENGTH = 100
 
 
 class Person(TimestampMixin, Base):
-    """Someone who has talked to the bot.
-
-    Before consent nothing but the Telegram id and chosen language is kept.
-    """
+    """Someone who has talked to the bot."""
 
     __tablename__ = "person"
 
@@ -34,20 +31,18 @@ class Person(TimestampMixin, Base):
     telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
     language: Mapped[str | None] = mapped_column(String(8))
     active: Mapped[bool] = mapped_column(default=True)
-
-
-class RoleGrant(TimestampMixin, Base):
-    """A role held by a person within an area (a district, or the whole municipality)."""
-
-    __tablename__ = "role_grant"
-    __table_args__ = (UniqueConstraint("person_id", "role", "area_id"),)
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
-    role: Mapped[Role] = mapped_column(
-        Enum(Role, native_enum=False, length=30, values_callable=enum_values)
+    # Personal fields: set only with consent, cleared when it is withdrawn.
+    display_name: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
+    district_id: Mapped[int | None] = mapped_column(
+        ForeignKey("area.id", ondelete="SET NULL"), index=True
     )
-    area_id: Mapped[int] = mapped_column(ForeignKey("area.id", ondelete="CASCADE"), index=True)
+    consented_at: Mapped[datetime | None]
+    consent_version: Mapped[str | None] = mapped_column(String(20))
+
+    @property
+    def has_consented(self) -> bool:
+        """True while the person's consent is in force."""
+        return self.consented_at is not None
 
 
 async def find_person(session: AsyncSession, telegram_id: int) -> Person | None:
@@ -74,18 +69,63 @@ async def set_language(session: AsyncSession, telegram_id: int, language: str) -
     return person
 
 
-async def grant_role(session: AsyncSession, person: Person, role: Role, area_id: int) -> RoleGrant:
-    """Return the grant of ``role`` in ``area_id`` to ``person``, creating it if new."""
-    grant = (
-        await session.scalars(
-            select(RoleGrant).where(
-                RoleGrant.person_id == person.id, RoleGrant.role == role,
-                RoleGrant.area_id == area_id,
-            )
-        )
-    ).one_or_none()
-    if grant is None:
-        grant = RoleGrant(person_id=person.id, role=role, area_id=area_id)
-        session.add(grant)
-        await session.flush()
-    return grant
+async def give_consent(
+    session: AsyncSession, person: Person, *, district_id: int, display_name: str,
+    version: str = CONSENT_VERSION,
+) -> Person:
+    """Return the person after recording their consent, district and name."""
+    person.consented_at = utcnow()
+    person.consent_version = version
+    person.district_id = district_id
+    person.display_name = display_name[:NAME_LENGTH]
+    await record(session, AuditAction.CONSENT_GIVEN, actor_id=person.id, subject_id=person.id,
+                 area_id=district_id, version=version)
+    return person
+
+
+def _clear_personal_fields(person: Person) -> None:
+    person.consented_at = None
+    person.consent_version = None
+    person.district_id = None
+    person.display_name = None
+
+
+async def decline_consent(session: AsyncSession, person: Person) -> Person:
+    """Return the person after recording that they declined: nothing personal is kept."""
+    _clear_personal_fields(person)
+    await record(session, AuditAction.CONSENT_DECLINED, actor_id=person.id,
+                 subject_id=person.id, version=CONSENT_VERSION)
+    return person
+
+
+async def withdraw_consent(session: AsyncSession, person: Person) -> Person:
+    """Return the person after withdrawing consent and removing their personal fields."""
+    version = person.consent_version
+    _clear_personal_fields(person)
+    await record(session, AuditAction.CONSENT_WITHDRAWN, actor_id=person.id,
+                 subject_id=person.id, version=version)
+    return person
+
+
+async def forget_person(session: AsyncSession, person: Person) -> None:
+    """Delete the person and everything that names them; the audit log keeps only the act.
+
+    Role grants go with the person (cascade); audit entries about them lose the link
+    (SET NULL), so counts by district and week survive without saying who.
+    """
+    await record(session, AuditAction.PERSON_FORGOTTEN, area_id=person.district_id)
+    await session.delete(person)
+    await session.flush()
+
+
+def describe(person: Person) -> dict[str, Any]:
+    """Return what is stored in the person row itself, for /mydata."""
+    return {
+        "telegram_id": person.telegram_id,
+        "language": person.language,
+        "display_name": person.display_name,
+        "district_id": person.district_id,
+        "consented_at": person.consented_at.isoformat() if person.consented_at else None,
+        "consent_version": person.consent_version,
+        "first_seen_at": person.created_at.isoformat(),
+    }

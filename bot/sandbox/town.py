@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from bot.sandbox import SandboxServer
-from models import Area, AreaLevel, Council, GroupChat, Role
-from models.areas import find_area
+from models import Council, Role
+from models.areas import create_council, get_or_create_area, track_group
 from models.db import create_engine, session_factory
-from models.people import ensure_person, grant_role
+from models.people import ensure_person, give_consent
+from models.roles import grant_role
 
 SANDBOX_TOKEN = "7000000001:sandbox"
 
@@ -48,37 +49,31 @@ GROUP_TITLE = "みどり地区 ご近所ネット"
 
 
 async def seed_database(database_url: str) -> None:
-    """Create the town's areas, council, personas' roles and group link if missing."""
+    """Create the town's areas, council, personas' consent and roles, and the group link.
+
+    佐藤花子 (the resident) is left new, so a visitor can walk the onboarding from the group.
+    """
     engine = create_engine(database_url)
     try:
         async with session_factory(engine)() as session, session.begin():
-            city = await find_area(session, MUNICIPALITY)
-            if city is None:
-                city = Area(name=MUNICIPALITY, level=AreaLevel.MUNICIPALITY)
-                session.add(city)
-                await session.flush()
-            districts: dict[str, Area] = {}
+            city, _ = await get_or_create_area(session, MUNICIPALITY)
+            areas = {None: city}
             for name in DISTRICTS:
-                district = await find_area(session, name, parent=city)
-                if district is None:
-                    district = Area(name=name, level=AreaLevel.DISTRICT, parent_id=city.id)
-                    session.add(district)
-                    await session.flush()
-                districts[name] = district
-            home = districts[HOME_DISTRICT]
-            council = await session.scalar(select(Council).where(Council.name == COUNCIL))
-            if council is None:
-                session.add(Council(name=COUNCIL, area_id=home.id))
+                areas[name], _ = await get_or_create_area(session, MUNICIPALITY, name)
+            home = areas[HOME_DISTRICT]
+            if await session.scalar(select(Council).where(Council.name == COUNCIL)) is None:
+                await create_council(session, COUNCIL, home)
             for persona in PERSONAS:
                 person = await ensure_person(session, persona.telegram_id)
-                area = districts[persona.district] if persona.district else city
-                await grant_role(session, person, persona.role, area.id)
-            group = await session.scalar(
-                select(GroupChat).where(GroupChat.telegram_chat_id == GROUP_CHAT_ID)
-            )
-            if group is None:
-                session.add(GroupChat(telegram_chat_id=GROUP_CHAT_ID, title=GROUP_TITLE,
-                                      district_id=home.id))
+                if persona.role is Role.RESIDENT:
+                    continue
+                if not person.has_consented:
+                    await give_consent(session, person, district_id=home.id,
+                                       display_name=f"{persona.last_name} {persona.first_name}")
+                await grant_role(session, person, persona.role, areas[persona.district].id)
+            group = await track_group(session, GROUP_CHAT_ID, GROUP_TITLE, present=True)
+            if group.district_id is None:
+                group.district_id = home.id
     finally:
         await engine.dispose()
 

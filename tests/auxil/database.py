@@ -59,7 +59,18 @@ def migrated_database(tmp_dir: Path) -> Iterator[str]:
 
 
 async def empty_all_tables(engine: AsyncEngine) -> None:
-    """Delete every row, children first, so each test starts from an empty schema."""
-    async with engine.begin() as connection:
-        for table in reversed(Base.metadata.sorted_tables):
+    """Delete every row, so each test starts from an empty schema."""
+    tables = list(reversed(Base.metadata.sorted_tables))
+    if engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{table.name}"' for table in tables)
+        async with engine.begin() as connection:
+            await connection.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+        return
+    async with engine.connect() as connection:
+        # Self-references (a district's municipality) defeat any delete order; SQLite only
+        # honours this pragma outside a transaction, which is where it runs here.
+        await connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        for table in tables:
             await connection.execute(delete(table))
+        await connection.commit()
+        await connection.exec_driver_sql("PRAGMA foreign_keys=ON")

@@ -27,7 +27,8 @@ from bot.i18n import (
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE_DIRS = ("bot", "handlers", "models", "scheduler")
 # Besides gettext's names, the exceptions and helpers that carry a key to be translated later.
-KEYWORDS = {"_": None, "plain": None, "N_": None, "StartupError": None, "_invalid": None}
+KEYWORDS = {"_": None, "plain": None, "N_": None, "StartupError": None, "_invalid": None,
+            "button": None, "refuse": (2,), "ImportProblem": (2,)}
 TELEGRAM_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
                  "blockquote", "tg-spoiler"}
 

@@ -9,6 +9,7 @@ from bot.app import OtagaiApplication
 from bot.sandbox import SandboxClient
 from models.db import session_factory
 from models.people import find_person
+from tests.auxil.town import EAST, WEST, add_person, make_town
 
 pytestmark = pytest.mark.usefixtures("bot")
 
@@ -22,12 +23,37 @@ async def _bot_messages_between(sb: SandboxClient, chat_id: int, first: int, las
     return sum(1 for m in messages if m["from"]["is_bot"] and m["message_id"] < last)
 
 
-async def test_start_greets_in_japanese_with_buttons(sb: SandboxClient) -> None:
+async def test_start_greets_a_newcomer_and_asks_for_the_district(
+    sb: SandboxClient, engine: AsyncEngine
+) -> None:
+    await make_town(engine)
     hanako = await sb.create_user(first_name="花子", language_code="ja")
+    sent = await sb.send_text(hanako["id"], "/start")
+    greeting, question = await sb.wait_for_messages(hanako["id"], after=sent["message_id"],
+                                                     count=2)
+    assert greeting["text"].startswith("こんにちは。お互いさまです。")
+    assert "困ったときは、お互いさまです。" in greeting["text"]
+    assert question["text"] == "お住まいの地区をえらんでください。"
+    assert _labels(question) == [EAST, WEST, "登録しないで使う"]
+
+
+async def test_start_before_any_district_exists_says_so(sb: SandboxClient) -> None:
+    person = await sb.create_user(first_name="花子")
+    sent = await sb.send_text(person["id"], "/start")
+    _greeting, notice = await sb.wait_for_messages(person["id"], after=sent["message_id"],
+                                                   count=2)
+    assert notice["text"].startswith("まだ地区が登録されていません。")
+
+
+async def test_start_for_a_registered_person_shows_the_menu(
+    sb: SandboxClient, engine: AsyncEngine
+) -> None:
+    town = await make_town(engine)
+    hanako = await sb.create_user(first_name="花子")
+    await add_person(engine, hanako["id"], "佐藤 花子", town.east)
     sent = await sb.send_text(hanako["id"], "/start")
     reply = await sb.wait_for_message(hanako["id"], after=sent["message_id"])
     assert reply["text"].startswith("こんにちは。お互いさまです。")
-    assert "困ったときは、お互いさまです。" in reply["text"]
     assert _labels(reply) == ["使い方を見る", "言語 / Language"]
 
 
@@ -36,17 +62,22 @@ async def test_help_lists_the_private_commands(sb: SandboxClient) -> None:
     sent = await sb.send_text(person["id"], "/help")
     reply = await sb.wait_for_message(person["id"], after=sent["message_id"])
     assert reply["text"].startswith("使い方\n")
-    for line in ("/start — はじめに", "/help — 使い方", "/language — 言語をえらぶ"):
+    for line in ("/start — はじめに", "/help — 使い方", "/language — 言語をえらぶ",
+                 "/mydata — わたしの登録内容を見る", "/forget — 登録をすべて削除する"):
         assert line in reply["text"]
+    for command in ("/invite", "/addarea", "/areas", "/link"):  # not for residents
+        assert command not in reply["text"]
     # Exactly one answer: the next command's reply follows right after it.
-    marker = await sb.send_text(person["id"], "/start")
+    marker = await sb.send_text(person["id"], "/language")
     await sb.wait_for_message(person["id"], after=marker["message_id"])
     assert await _bot_messages_between(
         sb, person["id"], sent["message_id"], marker["message_id"]) == 1
 
 
-async def test_help_button_under_the_greeting(sb: SandboxClient) -> None:
+async def test_help_button_under_the_greeting(sb: SandboxClient, engine: AsyncEngine) -> None:
+    town = await make_town(engine)
     person = await sb.create_user(first_name="和子")
+    await add_person(engine, person["id"], "伊藤 和子", town.west)
     sent = await sb.send_text(person["id"], "/start")
     greeting = await sb.wait_for_message(person["id"], after=sent["message_id"])
     query = await sb.press(person["id"], greeting, text="使い方を見る")
@@ -68,9 +99,9 @@ async def test_switch_to_english_and_back(
     edited = await sb.wait_for_edit(person["id"], question["message_id"])
     assert edited["text"] == "The bot will now speak English."
 
-    sent = await sb.send_text(person["id"], "/start")
+    sent = await sb.send_text(person["id"], "/help")
     reply = await sb.wait_for_message(person["id"], after=sent["message_id"])
-    assert reply["text"].startswith("Hello, this is Otagai")
+    assert reply["text"].startswith("How to use")
     # The person's own command menu follows their choice.
     menus = await sb.requests(method="setMyCommands")
     assert any(str(r["params"].get("scope", "")).find(str(person["id"])) >= 0 for r in menus)
@@ -139,9 +170,12 @@ async def test_in_a_group_start_introduces_the_bot(sb: SandboxClient) -> None:
     coordinator = await sb.create_user(first_name="美香")
     members = {coordinator["id"]: "creator"}
     group = await sb.create_group("みどり地区 ご近所ネット", members=members)
+    introduction = await sb.wait_for_message(group["id"], after=0)  # on being added
     sent = await sb.send_text(coordinator["id"], "/start", chat_id=group["id"])
     reply = await sb.wait_for_message(group["id"], after=sent["message_id"])
-    assert reply["text"].startswith("こんにちは。お互いさまBotです。")
+    for message in (introduction, reply):
+        assert message["text"].startswith("こんにちは。お互いさまBotです。")
+        assert _labels(message) == ["ボットと話す（個別チャット）"]
 
 
 async def test_in_a_group_other_bots_commands_and_chatter_are_ignored(
@@ -152,8 +186,10 @@ async def test_in_a_group_other_bots_commands_and_chatter_are_ignored(
     await sb.send_text(member["id"], "/weather", chat_id=group["id"])
     await sb.send_text(member["id"], "今日は暑いですね", chat_id=group["id"])
     await sb.send_text(member["id"], "/dance@otherbot", chat_id=group["id"])
-    # A command addressed to us is the marker: the bot answers it and nothing before it.
+    # A command addressed to us is the marker: the bot answers it and nothing before it
+    # but its introduction on being added to the group.
     last = await sb.send_text(member["id"], f"/nope@{bot.bot.username}", chat_id=group["id"])
-    reply = await sb.wait_for_message(group["id"], after=0)
+    introduction, reply = await sb.wait_for_messages(group["id"], after=0, count=2)
+    assert introduction["text"].startswith("こんにちは。")
     assert reply["message_id"] > last["message_id"]
     assert reply["text"].startswith("「/nope」という言葉は分かりませんでした。")

@@ -14,7 +14,8 @@ from pathlib import Path
 import aiohttp
 
 from bot.sandbox import SandboxClient
-from bot.sandbox.town import GROUP_CHAT_ID, PERSONAS
+from bot.sandbox.town import GROUP_CHAT_ID, HOME_DISTRICT, PERSONAS
+from tests.auxil.town import sign_up
 
 OTAGAI = Path(sys.executable).with_name("otagai")
 HANAKO = PERSONAS[0].telegram_id
@@ -65,9 +66,8 @@ async def test_sandbox_serves_the_town_and_keeps_what_was_stored(tmp_path: Path)
             assert {p.telegram_id for p in PERSONAS} <= user_ids
             assert GROUP_CHAT_ID in {chat["id"] for chat in state["chats"]}
 
-            sent = await sb.send_text(HANAKO, "/start")
-            greeting = await sb.wait_for_message(HANAKO, after=sent["message_id"])
-            assert greeting["text"].startswith("こんにちは。お互いさまです。")
+            done = await sign_up(sb, HANAKO, HOME_DISTRICT)
+            assert f"「{HOME_DISTRICT}」の住民として登録しました。" in done["text"]
             sent = await sb.send_text(HANAKO, "/language")
             question = await sb.wait_for_message(HANAKO, after=sent["message_id"])
             await sb.press(HANAKO, question, text="English")
@@ -76,7 +76,7 @@ async def test_sandbox_serves_the_town_and_keeps_what_was_stored(tmp_path: Path)
     assert (tmp_path / "otagai.db").exists()
     async with otagai_sandbox(tmp_path, port) as url, SandboxClient(url.rstrip("/")) as sb:
         history = await sb.messages(HANAKO)
-        assert any(m.get("text", "").startswith("こんにちは。") for m in history)
+        assert any("住民として登録しました" in m.get("text", "") for m in history)
         sent = await sb.send_text(HANAKO, "/start")
         greeting = await sb.wait_for_message(HANAKO, after=sent["message_id"])
         assert greeting["text"].startswith("Hello, this is Otagai")

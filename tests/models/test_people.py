@@ -6,7 +6,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Area, AreaLevel, Person, Role, RoleGrant
-from models.people import ensure_person, find_person, grant_role, set_language
+from models.people import ensure_person, find_person, set_language
+from models.roles import grant_role
 
 
 async def test_a_person_is_created_once_and_keeps_their_language(session: AsyncSession) -> None:

@@ -1,0 +1,118 @@
+"""/mydata and /forget: what the bot keeps about a person, as text and as a file; deletion."""
+
+from __future__ import annotations
+
+import json
+
+from telegram import InlineKeyboardMarkup, InputFile, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from bot.commands import forget_chat_commands
+from bot.context import OtagaiContext
+from bot.i18n import _, format_datetime, plain
+from handlers.common import (
+    button,
+    callback_data,
+    callback_pattern,
+    callback_values,
+    edit_or_keep,
+    private_only,
+    reply,
+)
+from handlers.fallback import stale_button
+from handlers.invites import role_label
+from models import Area
+from models.people import describe, forget_person, withdraw_consent
+from models.roles import roles_of
+
+PREFIX = "my"
+WITHDRAW_ASK, WITHDRAW, FORGET_ASK, FORGET, CANCEL = "wa", "w", "fa", "f", "c"
+
+
+async def show_my_data(update: Update, context: OtagaiContext) -> None:
+    """Show everything stored about the person, and send it as a JSON file."""
+    if not await private_only(update, context) or update.effective_message is None:
+        return
+    person = context.person
+    if person is None or not person.has_consented:
+        await update.effective_message.reply_text(_("mydata.only_id"))
+        if person is None:
+            return
+    data = describe(person)
+    grants = await roles_of(context.session, person.id)
+    district = await context.session.get(Area, person.district_id) if person.district_id else None
+    data["district"] = district.name if district else None
+    data["roles"] = [{"role": g.role.value, "area_id": g.area_id} for g in grants]
+    if person.has_consented:
+        assert person.consented_at is not None
+        lines = [_("mydata.heading"),
+                 _("mydata.name", name=person.display_name or "-"),
+                 _("mydata.district", district=district.name if district else "-"),
+                 _("mydata.consent", at=format_datetime(person.consented_at),
+                   version=person.consent_version or "-"),
+                 _("mydata.roles", roles=plain("common.list_separator").join(
+                     role_label(g.role) for g in grants) or "-"),
+                 "", _("mydata.footer")]
+        keyboard = InlineKeyboardMarkup([
+            [button("mydata.button.withdraw", callback_data(PREFIX, WITHDRAW_ASK))],
+            [button("mydata.button.forget", callback_data(PREFIX, FORGET_ASK))],
+        ])
+        await update.effective_message.reply_text("\n".join(lines), reply_markup=keyboard)
+    payload = json.dumps(data, ensure_ascii=False, indent=2).encode()
+    await update.effective_message.reply_document(
+        InputFile(payload, filename=plain("mydata.file_name")), caption=_("mydata.file_caption"))
+
+
+async def ask_forget(update: Update, context: OtagaiContext) -> None:
+    """Ask for a confirmation tap before deleting everything."""
+    if not await private_only(update, context):
+        return
+    if context.person is None:
+        await reply(update, _("mydata.nothing_stored"))
+        return
+    keyboard = InlineKeyboardMarkup([
+        [button("mydata.button.forget_confirm", callback_data(PREFIX, FORGET))],
+        [button("mydata.button.cancel", callback_data(PREFIX, CANCEL))],
+    ])
+    await reply(update, _("mydata.forget_confirm"), keyboard)
+
+
+async def on_button(update: Update, context: OtagaiContext) -> None:
+    """Withdraw consent or forget the person, each after a confirmation tap."""
+    query = update.callback_query
+    assert query is not None
+    step = (callback_values(query) or [""])[0]
+    person = context.person
+    if step == FORGET_ASK:
+        await ask_forget(update, context)
+        return
+    if step == CANCEL:
+        await query.answer()
+        await edit_or_keep(query, _("mydata.cancelled"))
+        return
+    if person is None or step not in (WITHDRAW_ASK, WITHDRAW, FORGET):
+        await stale_button(update, context)
+        return
+    await query.answer()
+    if step == WITHDRAW_ASK:
+        keyboard = InlineKeyboardMarkup([
+            [button("mydata.button.withdraw_confirm", callback_data(PREFIX, WITHDRAW))],
+            [button("mydata.button.cancel", callback_data(PREFIX, CANCEL))],
+        ])
+        await edit_or_keep(query, _("mydata.withdraw_confirm"), keyboard)
+    elif step == WITHDRAW:
+        await withdraw_consent(context.session, person)
+        await edit_or_keep(query, _("mydata.withdrawn"))
+    else:
+        await forget_person(context.session, person)
+        context.scope.person = None
+        await edit_or_keep(query, _("mydata.forgotten"))
+        if update.effective_chat:
+            await forget_chat_commands(context.bot, update.effective_chat.id)
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    """Attach /mydata, /forget and their buttons."""
+    application.add_handler(CommandHandler("mydata", show_my_data))
+    application.add_handler(CommandHandler("forget", ask_forget))
+    application.add_handler(CallbackQueryHandler(on_button, pattern=callback_pattern(PREFIX)))

@@ -1,0 +1,58 @@
+"""A small town for tests: a municipality, two districts, and people registered through the bot."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.sandbox import SandboxClient
+from models import Area, Role
+from models.areas import get_or_create_area
+from models.db import session_factory
+from models.people import ensure_person, give_consent
+from models.roles import grant_role
+
+MUNICIPALITY = "テスト市"
+EAST, WEST = "東地区", "西地区"
+
+
+@dataclass
+class Town:
+    """Ids of the test town's areas."""
+
+    city: Area
+    east: Area
+    west: Area
+
+
+async def make_town(engine: AsyncEngine) -> Town:
+    """Create テスト市 with 東地区 and 西地区."""
+    async with session_factory(engine)() as session, session.begin():
+        city, _ = await get_or_create_area(session, MUNICIPALITY)
+        east, _ = await get_or_create_area(session, MUNICIPALITY, EAST)
+        west, _ = await get_or_create_area(session, MUNICIPALITY, WEST)
+    return Town(city, east, west)
+
+
+async def add_person(
+    engine: AsyncEngine, telegram_id: int, name: str, district: Area,
+    roles: tuple[tuple[Role, Area | None], ...] = (),
+) -> None:
+    """Register a person directly in the database (for tests about what comes after)."""
+    async with session_factory(engine)() as session, session.begin():
+        person = await ensure_person(session, telegram_id)
+        await give_consent(session, person, district_id=district.id, display_name=name)
+        await grant_role(session, person, Role.RESIDENT, district.id)
+        for role, area in roles:
+            await grant_role(session, person, role, area.id if area else None)
+
+
+async def sign_up(sb: SandboxClient, user_id: int, district: str) -> dict:
+    """Walk the onboarding as a person would: /start, tap the district, tap 同意する."""
+    sent = await sb.send_text(user_id, "/start")
+    question = (await sb.wait_for_messages(user_id, after=sent["message_id"], count=2))[-1]
+    await sb.press(user_id, question, text=district)
+    consent = await sb.wait_for_edit(user_id, question["message_id"])
+    await sb.press(user_id, consent, text="同意する")
+    return await sb.wait_for_edit(user_id, question["message_id"])
