@@ -11,6 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Any, TypeVar
+from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 
@@ -200,7 +201,24 @@ class SandboxClient:
         result = await self._call("POST", "/press", json=body)
         return str(result["callback_query_id"])
 
+    async def open_link(self, user_id: int, url: str) -> dict[str, Any]:
+        """Follow a ``t.me/<bot>?start=PAYLOAD`` link as Telegram does: send ``/start PAYLOAD``
+        in the person's private chat; return that message."""
+        parsed = urlsplit(url)
+        if parsed.netloc != "t.me":
+            raise ValueError(f"not a Telegram deep link: {url}")
+        payload = parse_qs(parsed.query).get("start", [""])[0]
+        return await self.send_text(user_id, f"/start {payload}".strip())
+
     # ----------------------------------------------------------------------- reading
+    async def download(self, file_id: str) -> bytes:
+        """Return the bytes of a photo or document the bot sent."""
+        url = f"{self.base_url}/sandbox/files/{file_id}"
+        async with self._http().get(url) as response:
+            if response.status >= 400:
+                raise SandboxError(response.status, await response.text(), url)
+            return await response.read()
+
     async def messages(self, chat_id: int, after: int = 0) -> list[dict[str, Any]]:
         """Return the chat's messages with message_id > after (deleted ones flagged)."""
         result = await self._call("GET", f"/chats/{chat_id}/messages", params={"after": after})

@@ -56,3 +56,21 @@ async def sign_up(sb: SandboxClient, user_id: int, district: str) -> dict:
     consent = await sb.wait_for_edit(user_id, question["message_id"])
     await sb.press(user_id, consent, text="同意する")
     return await sb.wait_for_edit(user_id, question["message_id"])
+
+
+async def settle(sb: SandboxClient) -> None:
+    """Return once every update sent so far has been handled and committed.
+
+    The bot handles updates one at a time, so the answer to a fresh person's /help comes
+    only after the earlier updates' transactions are done.
+    """
+    marker = await sb.create_user(first_name="marker")
+    sent = await sb.send_text(marker["id"], "/help")
+    await sb.wait_for_message(marker["id"], after=sent["message_id"])
+
+
+async def new_group(sb: SandboxClient, title: str, members: dict[int, str]) -> dict:
+    """Create a group with the bot in it; return it once the bot has introduced itself."""
+    group = await sb.create_group(title, members=members)
+    await sb.wait_for_message(group["id"], after=0)
+    return group
