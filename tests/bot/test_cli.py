@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.cli import main
@@ -61,3 +63,38 @@ def test_unreachable_postgresql_is_one_line(
     err = capsys.readouterr().err
     assert err.startswith("データベースにつながりません（postgresql+asyncpg://nobody@127.0.0.1:1/none）")
     assert err.count("\n") == 1
+
+
+def test_areas_import_and_list(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    csv_file = tmp_path / "areas.csv"
+    rows = "岡山市,北区\n岡山市,中区\n".encode()
+    csv_file.write_bytes(b"\xef\xbb\xbfmunicipality,district\n" + rows)
+    assert main(["areas", "import", str(csv_file)]) == 0
+    assert "地区を 2 件追加しました（すでにあったもの 0 件）。" in capsys.readouterr().out
+    assert main(["areas", "list"]) == 0
+    assert capsys.readouterr().out == "岡山市\n  北区\n  中区\n"
+
+
+def test_areas_import_reports_each_bad_line_and_adds_nothing(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    csv_file = tmp_path / "areas.csv"
+    csv_file.write_text("municipality,district\n岡山市,\n岡山市,北区\n", encoding="utf-8")
+    assert main(["areas", "import", str(csv_file)]) == 1
+    out = capsys.readouterr().out
+    assert "2行目: 市町村名か地区名が空です" in out
+    assert "何も追加していません" in out
+    assert main(["areas", "list"]) == 0
+    assert capsys.readouterr().out == "まだ地域が登録されていません。\n"
+
+
+def test_areas_import_of_a_missing_file_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["areas", "import", "nope.csv"]) == 1
+    assert capsys.readouterr().err.startswith("ファイル nope.csv を読めません")
+
+
+def test_admin_grant(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["admin", "grant", "12345"]) == 0
+    assert "Telegram の番号 12345 の方を管理者にしました。" in capsys.readouterr().out
