@@ -21,6 +21,7 @@ from bot.settings import Settings
 from handlers import register
 from models.people import find_person
 from models.updates import first_delivery
+from scheduler import schedule
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ class OtagaiApplication(Application):  # type: ignore[type-arg]
 async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
     services: Services = application.services  # type: ignore[attr-defined]
     await services.open()
+    schedule(application)
     await publish_commands(application.bot, services.settings.default_language)
     me = application.bot
     log.info("otagai is up as @%s", me.username)

@@ -9,8 +9,15 @@ from bot.commands import commands_for
 from bot.context import OtagaiContext
 from bot.i18n import _
 from handlers import groups, invites, onboarding
-from handlers.common import button, callback_data, callback_pattern, is_private, reply
-from models import Area, AreaLevel, GroupChat
+from handlers.common import (
+    button,
+    callback_data,
+    callback_pattern,
+    is_private,
+    refresh_menu,
+    reply,
+)
+from models import Area, AreaLevel, GroupChat, Role
 
 HELP = "help"
 
@@ -43,6 +50,8 @@ async def start(update: Update, context: OtagaiContext) -> None:
     if person is not None and person.has_consented:
         await update.effective_message.reply_text(_("start.private"),
                                                   reply_markup=_start_keyboard())
+        if (await context.permissions()).top_role.rank > Role.SUPPORTER.rank:
+            await refresh_menu(context)  # coordinators' menus list what their roles allow
         return
     await update.effective_message.reply_text(_("start.private_new"))
     group_id = groups.group_from_payload(payload)

@@ -1,4 +1,23 @@
-"""Time-driven work: outbox dispatch, reminders, check-in rounds, digests.
+"""Time-driven work, run by PTB's JobQueue (APScheduler): each job asks the database what is due.
 
-Empty until the delivery issue: nothing in the foundation runs on a clock yet.
+Today: housekeeping. The delivery, reminder, check-in and digest issues add their jobs here.
 """
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from telegram.ext import Application
+
+from scheduler.housekeeping import forget_handled_updates
+
+HOUSEKEEPING_EVERY = timedelta(hours=1)
+
+
+def schedule(application: Application) -> None:  # type: ignore[type-arg]
+    """Register every periodic job on the application's job queue."""
+    assert application.job_queue is not None  # the job-queue extra is a dependency
+    application.job_queue.run_repeating(
+        forget_handled_updates, interval=HOUSEKEEPING_EVERY, first=timedelta(minutes=1),
+        name="forget_handled_updates",
+    )

@@ -1,0 +1,22 @@
+"""Housekeeping: drop the ids of updates handled long enough ago that no redelivery can come."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram.ext import CallbackContext
+
+from models.updates import forget_old_updates
+
+log = logging.getLogger(__name__)
+
+
+async def forget_handled_updates(context: CallbackContext) -> None:  # type: ignore[type-arg]
+    """Delete remembered update ids older than two days."""
+    sessions = context.application.services.sessions  # type: ignore[attr-defined]
+    if sessions is None:
+        return
+    async with sessions() as session, session.begin():
+        removed = await forget_old_updates(session)
+    if removed:
+        log.info("forgot %d handled update ids", removed)

@@ -1,0 +1,31 @@
+"""Update ids: the first delivery is handled, redeliveries are not; old ids are forgotten."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.base import utcnow
+from models.updates import KEEP_FOR, first_delivery, forget_old_updates
+
+
+async def test_an_update_id_is_new_only_once(session: AsyncSession) -> None:
+    assert await first_delivery(session, 1)
+    assert not await first_delivery(session, 1)
+    assert await first_delivery(session, 2)
+
+
+async def test_a_rolled_back_update_may_be_handled_again(session: AsyncSession) -> None:
+    assert await first_delivery(session, 7)
+    await session.rollback()
+    assert await first_delivery(session, 7)
+
+
+async def test_old_ids_are_forgotten_recent_ones_kept(session: AsyncSession) -> None:
+    assert await first_delivery(session, 10)
+    await session.commit()
+    now = utcnow()
+    assert await forget_old_updates(session, now=now) == 0
+    assert await forget_old_updates(session, now=now + KEEP_FOR + timedelta(minutes=1)) == 1
+    assert await first_delivery(session, 10)
