@@ -22,6 +22,7 @@ from handlers import register
 from models.people import find_person
 from models.updates import first_delivery
 from scheduler import schedule
+from scheduler.dispatch import DispatchConfig
 
 log = logging.getLogger(__name__)
 
@@ -66,9 +67,14 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
     services: Services = application.services  # type: ignore[attr-defined]
     await services.open()
     schedule(application)
+    services.start_dispatcher(application.bot)
     await publish_commands(application.bot, services.settings.default_language)
-    me = application.bot
-    log.info("otagai is up as @%s", me.username)
+    log.info("otagai is up as @%s", application.bot.username)
+
+
+async def _post_stop(application: Application) -> None:  # type: ignore[type-arg]
+    # Before shutdown closes the bot's HTTP client, which the dispatcher sends with.
+    await application.services.stop_dispatcher()  # type: ignore[attr-defined]
 
 
 async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
@@ -76,7 +82,8 @@ async def _post_shutdown(application: Application) -> None:  # type: ignore[type
 
 
 def build_application(
-    settings: Settings, token: str, *, retry_backoff: float = 0.5
+    settings: Settings, token: str, *, retry_backoff: float = 0.5,
+    dispatch: DispatchConfig | None = None,
 ) -> OtagaiApplication:
     """Return the application, wired to the Bot API in ``settings`` and ready to start."""
     # Long polling holds its connection open; replies get their own pool.
@@ -94,9 +101,10 @@ def build_application(
         .rate_limiter(AIORateLimiter(max_retries=3))
         .defaults(Defaults(tzinfo=settings.zone, parse_mode="HTML"))
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
         .build()
     )
-    application.services = Services(settings)
+    application.services = Services(settings, dispatch=dispatch or DispatchConfig())
     register(application)
     return application  # type: ignore[return-value]

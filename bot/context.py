@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from telegram import Bot
 from telegram.ext import CallbackContext, ExtBot
 
 from bot.settings import Settings
@@ -17,6 +19,7 @@ from models.db import create_engine, session_factory
 from models.people import ensure_person
 from models.permissions import Permissions
 from models.roles import roles_of
+from scheduler.dispatch import DispatchConfig, Dispatcher
 
 if TYPE_CHECKING:
     from bot.app import OtagaiApplication
@@ -63,13 +66,31 @@ class Services:
     """Long-lived resources, opened in ``post_init`` and closed in ``post_shutdown``."""
 
     settings: Settings
+    dispatch: DispatchConfig = field(default_factory=DispatchConfig)
     engine: AsyncEngine | None = None
     sessions: async_sessionmaker[AsyncSession] | None = field(default=None, repr=False)
+    dispatcher: Dispatcher | None = None
+    _dispatch_task: asyncio.Task[None] | None = field(default=None, repr=False)
 
     async def open(self) -> None:
         """Open the database engine."""
         self.engine = create_engine(self.settings.database_url)
         self.sessions = session_factory(self.engine)
+
+    def start_dispatcher(self, bot: Bot) -> Dispatcher:
+        """Start sending the outbox in the background."""
+        assert self.sessions is not None, "open() first"
+        self.dispatcher = Dispatcher(bot, self.sessions, self.settings.zone, self.dispatch)
+        self._dispatch_task = asyncio.create_task(self.dispatcher.run(), name="otagai-dispatch")
+        return self.dispatcher
+
+    async def stop_dispatcher(self) -> None:
+        """Stop sending; a message being sent is finished or left for the next start."""
+        if self._dispatch_task is not None:
+            self._dispatch_task.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._dispatch_task
+        self._dispatch_task = None
 
     async def close(self) -> None:
         """Close the database engine."""

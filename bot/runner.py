@@ -111,6 +111,8 @@ async def running(application: OtagaiApplication) -> AsyncIterator[OtagaiApplica
                 await application.updater.stop()
             if application.running:
                 await application.stop()
+            if application.post_stop:
+                await application.post_stop(application)
     finally:
         await application.shutdown()
         if application.post_shutdown:

@@ -7,9 +7,12 @@ when to commit.
 from models.areas import Area, AreaLevel, Council, GroupChat
 from models.audit import AuditAction, AuditEntry
 from models.base import Base
+from models.broadcasts import Audience, Broadcast, BroadcastStatus
+from models.outbox import OutboxMessage, OutboxStatus
 from models.people import Person
 from models.roles import Invite, Role, RoleGrant
 from models.updates import ProcessedUpdate
 
-__all__ = ["Area", "AreaLevel", "AuditAction", "AuditEntry", "Base", "Council", "GroupChat",
-           "Invite", "Person", "ProcessedUpdate", "Role", "RoleGrant"]
+__all__ = ["Area", "AreaLevel", "Audience", "AuditAction", "AuditEntry", "Base", "Broadcast",
+           "BroadcastStatus", "Council", "GroupChat", "Invite", "OutboxMessage", "OutboxStatus",
+           "Person", "ProcessedUpdate", "Role", "RoleGrant"]

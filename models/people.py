@@ -7,7 +7,7 @@ forgetting removes the person entirely.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 from sqlalchemy import BigInteger, ForeignKey, String, select
@@ -16,6 +16,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.audit import AuditAction, record
 from models.base import Base, BigId, TimestampMixin, utcnow
+
+DEFAULT_QUIET = (time(21, 0), time(8, 0))
 
 # Bump when the consent text in locales/ changes in substance; people agreed to a version.
 CONSENT_VERSION = "2026-11"
@@ -38,6 +40,16 @@ class Person(TimestampMixin, Base):
     )
     consented_at: Mapped[datetime | None]
     consent_version: Mapped[str | None] = mapped_column(String(20))
+    # Quiet hours in the person's zone (hours 0-23); None means the default 21:00-08:00.
+    quiet_from: Mapped[int | None]
+    quiet_until: Mapped[int | None]
+
+    @property
+    def quiet_hours(self) -> tuple[time, time]:
+        """The window in which nothing but urgent messages reach this person."""
+        start = DEFAULT_QUIET[0] if self.quiet_from is None else time(self.quiet_from)
+        end = DEFAULT_QUIET[1] if self.quiet_until is None else time(self.quiet_until)
+        return start, end
 
     @property
     def has_consented(self) -> bool:
@@ -127,5 +139,6 @@ def describe(person: Person) -> dict[str, Any]:
         "district_id": person.district_id,
         "consented_at": person.consented_at.isoformat() if person.consented_at else None,
         "consent_version": person.consent_version,
+        "quiet_hours": [t.strftime("%H:%M") for t in person.quiet_hours],
         "first_seen_at": person.created_at.isoformat(),
     }

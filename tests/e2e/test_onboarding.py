@@ -12,22 +12,24 @@ from telegram import Update
 from bot.app import OtagaiApplication
 from bot.sandbox import SandboxClient, SandboxServer
 from models import AuditAction, GroupChat, Person
-from models.areas import link_group, track_group
+from models.areas import find_group
 from models.audit import entries
 from models.db import session_factory
 from models.people import find_person
 from models.roles import roles_of
-from tests.auxil.town import EAST, WEST, make_town, settle, sign_up
+from tests.auxil.town import EAST, WEST, make_town, new_group, settle, sign_up
 
 pytestmark = pytest.mark.usefixtures("bot")
 
 
 async def _group_linked_to_east(engine: AsyncEngine, sb: SandboxClient, members: dict) -> dict:
     town = await make_town(engine)
-    group = await sb.create_group("東地区 ご近所ネット", members=members)
+    group = await new_group(sb, "東地区 ご近所ネット", members)
+    await settle(sb)  # the bot has recorded the group
     async with session_factory(engine)() as session, session.begin():
-        tracked = await track_group(session, group["id"], group["title"], present=True)
-        await link_group(session, tracked, town.east, actor_id=None)  # type: ignore[arg-type]
+        tracked = await find_group(session, group["id"])
+        assert tracked is not None
+        tracked.district_id = town.east.id
     return group
 
 
@@ -41,7 +43,7 @@ async def test_a_newcomer_joins_from_the_group_button_and_sees_their_data(
 ) -> None:
     hanako = await sb.create_user(first_name="花子", last_name="佐藤")
     group = await _group_linked_to_east(engine, sb, {hanako["id"]: "member"})
-    introduction = await sb.wait_for_message(group["id"], after=0)
+    [introduction] = await sb.messages(group["id"])
     [[join]] = SandboxClient.buttons(introduction)
     assert join["text"] == "ボットと話す（個別チャット）"
     assert "start=g" in join["url"]

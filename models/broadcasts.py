@@ -1,0 +1,168 @@
+"""Broadcasts: a coordinator's message to an audience in their area, sent through the outbox."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Enum, ForeignKey, String, Text, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.areas import Area, AreaLevel, GroupChat
+from models.base import Base, BigId, TimestampMixin, enum_values, utcnow
+from models.outbox import OutboxMessage, OutboxStatus, enqueue
+from models.people import Person
+from models.roles import Role, RoleGrant
+
+
+class Audience(enum.StrEnum):
+    """Who a broadcast goes to, within its area."""
+
+    RESIDENTS = "residents"
+    SUPPORTERS = "supporters"
+    COUNCIL = "council"
+    GROUPS = "groups"
+    EVERYONE = "everyone"
+
+
+class BroadcastStatus(enum.StrEnum):
+    """Where a broadcast stands."""
+
+    DRAFT = "draft"
+    QUEUED = "queued"
+    CANCELLED = "cancelled"
+    REPORTED = "reported"
+
+
+class Broadcast(TimestampMixin, Base):
+    """A message a coordinator sends to many people at once."""
+
+    __tablename__ = "broadcast"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("person.id", ondelete="SET NULL"), index=True
+    )
+    text: Mapped[str | None] = mapped_column(Text)
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id", ondelete="SET NULL"))
+    audience: Mapped[Audience | None] = mapped_column(
+        Enum(Audience, native_enum=False, length=20, values_callable=enum_values)
+    )
+    status: Mapped[BroadcastStatus] = mapped_column(
+        Enum(BroadcastStatus, native_enum=False, length=20, values_callable=enum_values),
+        default=BroadcastStatus.DRAFT,
+    )
+    awaiting: Mapped[str | None] = mapped_column(String(20))  # what typed input comes next
+    send_at: Mapped[datetime | None]
+    recipients: Mapped[int] = mapped_column(default=0)
+
+
+_ROLE_OF = {Audience.SUPPORTERS: Role.SUPPORTER, Audience.COUNCIL: Role.COUNCIL_MEMBER}
+
+
+def _district_ids(area: Area, districts: list[Area]) -> list[int]:
+    if area.level == AreaLevel.DISTRICT:
+        return [area.id]
+    return [d.id for d in districts if d.parent_id == area.id]
+
+
+async def recipients(
+    session: AsyncSession, area: Area, audience: Audience
+) -> list[tuple[int, int | None, int | None]]:
+    """Return (chat id, person id, group id) for everyone the broadcast reaches, once each.
+
+    People count only with consent in force and while they have not blocked the bot.
+    """
+    districts = list(await session.scalars(select(Area).where(Area.level == AreaLevel.DISTRICT)))
+    district_ids = _district_ids(area, districts)
+    found: dict[int, tuple[int, int | None, int | None]] = {}
+    people = select(Person).where(Person.active.is_(True), Person.consented_at.is_not(None))
+    if audience in (Audience.RESIDENTS, Audience.EVERYONE):
+        for person in await session.scalars(people.where(Person.district_id.in_(district_ids))):
+            found.setdefault(person.telegram_id, (person.telegram_id, person.id, None))
+    roles = list(_ROLE_OF.values()) if audience is Audience.EVERYONE else (
+        [_ROLE_OF[audience]] if audience in _ROLE_OF else [])
+    if roles:
+        scope = [area.id, *district_ids]
+        holders = people.join(RoleGrant, RoleGrant.person_id == Person.id).where(
+            RoleGrant.role.in_(roles), RoleGrant.area_id.in_(scope))
+        for person in await session.scalars(holders):
+            found.setdefault(person.telegram_id, (person.telegram_id, person.id, None))
+    if audience in (Audience.GROUPS, Audience.EVERYONE):
+        groups = select(GroupChat).where(GroupChat.active.is_(True),
+                                         GroupChat.district_id.in_(district_ids))
+        for group in await session.scalars(groups):
+            found.setdefault(group.telegram_chat_id, (group.telegram_chat_id, None, group.id))
+    return sorted(found.values())
+
+
+async def draft_for(session: AsyncSession, person_id: int) -> Broadcast | None:
+    """Return the person's broadcast being written, if any."""
+    return (await session.scalars(
+        select(Broadcast).where(Broadcast.created_by_id == person_id,
+                                Broadcast.status == BroadcastStatus.DRAFT)
+        .order_by(Broadcast.id.desc()).limit(1)
+    )).first()
+
+
+async def start_draft(session: AsyncSession, person_id: int) -> Broadcast:
+    """Return a fresh draft waiting for its text; an older unfinished draft is dropped."""
+    old = await draft_for(session, person_id)
+    if old is not None:
+        await session.delete(old)
+    draft = Broadcast(created_by_id=person_id, status=BroadcastStatus.DRAFT, awaiting="text")
+    session.add(draft)
+    await session.flush()
+    return draft
+
+
+async def queue(session: AsyncSession, broadcast: Broadcast, area: Area,
+                send_at: datetime | None = None) -> int:
+    """Write one outbox row per recipient in this transaction; return how many."""
+    assert broadcast.text is not None
+    assert broadcast.audience is not None
+    targets = await recipients(session, area, broadcast.audience)
+    due = send_at or utcnow()
+    for chat_id, person_id, group_id in targets:
+        enqueue(session, key=f"broadcast:{broadcast.id}:{chat_id}", chat_id=chat_id,
+                text=broadcast.text, due_at=due, person_id=person_id, group_id=group_id,
+                broadcast_id=broadcast.id)
+    broadcast.status = BroadcastStatus.QUEUED
+    broadcast.awaiting = None
+    broadcast.send_at = due
+    broadcast.recipients = len(targets)
+    await session.flush()
+    return len(targets)
+
+
+async def cancel(session: AsyncSession, broadcast: Broadcast) -> int:
+    """Cancel what has not gone yet; return how many messages were stopped."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.broadcast_id == broadcast.id,
+               OutboxMessage.status == OutboxStatus.PENDING)
+        .values(status=OutboxStatus.CANCELLED)
+        .execution_options(synchronize_session=False)
+    )
+    broadcast.status = BroadcastStatus.CANCELLED
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def recent(session: AsyncSession, person_id: int | None, limit: int = 5) -> list[Broadcast]:
+    """Return the latest broadcasts (of one person, or everyone's), newest first."""
+    query = select(Broadcast).where(Broadcast.status != BroadcastStatus.DRAFT)
+    if person_id is not None:
+        query = query.where(Broadcast.created_by_id == person_id)
+    return list(await session.scalars(query.order_by(Broadcast.id.desc()).limit(limit)))
+
+
+async def finished_unreported(session: AsyncSession) -> list[Broadcast]:
+    """Return queued broadcasts whose every message has reached a final state."""
+    open_ids = select(OutboxMessage.broadcast_id).where(
+        OutboxMessage.broadcast_id.is_not(None),
+        OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]))
+    return list(await session.scalars(
+        select(Broadcast).where(Broadcast.status == BroadcastStatus.QUEUED,
+                                Broadcast.id.not_in(open_ids))
+    ))

@@ -1,0 +1,231 @@
+"""The outbox: everything the bot says on its own initiative, written first as rows.
+
+Domain code adds rows in the same transaction as the change that causes them; the
+dispatcher (``scheduler/dispatch.py``) claims due rows, sends them, and records the outcome.
+A row is claimed by one process at a time (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite
+has a single writer). A process that dies after claiming leaves rows "sending"; after
+``CLAIM_TIMEOUT`` they are due again, so at most the messages in flight at the moment of a
+crash can arrive twice.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime, time, timedelta, tzinfo
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Enum,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, BigId, TimestampMixin, enum_values, utcnow
+from models.people import DEFAULT_QUIET
+
+MAX_ATTEMPTS = 6
+CLAIM_TIMEOUT = timedelta(minutes=2)
+RETRY_BASE = timedelta(seconds=5)
+RETRY_CAP = timedelta(minutes=10)
+TEXT_LIMIT = 4096  # Telegram's limit for one message
+
+
+class OutboxStatus(enum.StrEnum):
+    """Where a message stands."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    BLOCKED = "blocked"
+    CANCELLED = "cancelled"
+
+
+FINAL = (OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.BLOCKED, OutboxStatus.CANCELLED)
+
+
+class OutboxMessage(TimestampMixin, Base):
+    """One message to one chat."""
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (Index("ix_outbox_message_status_due_at", "status", "due_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(120), unique=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("person.id", ondelete="SET NULL"), index=True
+    )
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("group_chat.id", ondelete="SET NULL"))
+    broadcast_id: Mapped[int | None] = mapped_column(
+        ForeignKey("broadcast.id", ondelete="CASCADE"), index=True
+    )
+    text: Mapped[str] = mapped_column(Text)
+    buttons: Mapped[list[list[dict[str, Any]]] | None] = mapped_column(JSON)
+    urgent: Mapped[bool] = mapped_column(default=False)
+    due_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status: Mapped[OutboxStatus] = mapped_column(
+        Enum(OutboxStatus, native_enum=False, length=20, values_callable=enum_values),
+        default=OutboxStatus.PENDING,
+    )
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    claimed_by: Mapped[str | None] = mapped_column(String(40))
+    claimed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+def enqueue(
+    session: AsyncSession, *, key: str, chat_id: int, text: str, due_at: datetime | None = None,
+    person_id: int | None = None, group_id: int | None = None, broadcast_id: int | None = None,
+    urgent: bool = False, buttons: list[list[dict[str, Any]]] | None = None,
+) -> OutboxMessage:
+    """Return a new outbox row, added to the session (the caller's transaction)."""
+    if not text.strip() or len(text) > TEXT_LIMIT:
+        raise ValueError(f"outbox text must be 1..{TEXT_LIMIT} characters")
+    message = OutboxMessage(
+        idempotency_key=key, chat_id=chat_id, text=text, due_at=due_at or utcnow(),
+        person_id=person_id, group_id=group_id, broadcast_id=broadcast_id, urgent=urgent,
+        buttons=buttons, status=OutboxStatus.PENDING, attempts=0,
+    )
+    session.add(message)
+    return message
+
+
+def new_claimer() -> str:
+    """Return a token naming one dispatcher process."""
+    return uuid.uuid4().hex
+
+
+async def claim_due(
+    session: AsyncSession, claimer: str, *, limit: int = 50, now: datetime | None = None
+) -> list[OutboxMessage]:
+    """Return up to ``limit`` due rows, marked as being sent by ``claimer``; commits.
+
+    Rows left "sending" by a process that died are due again after ``CLAIM_TIMEOUT``.
+    """
+    now = now or utcnow()
+    stale = now - CLAIM_TIMEOUT
+    due = (
+        select(OutboxMessage.id)
+        .where(
+            ((OutboxMessage.status == OutboxStatus.PENDING) & (OutboxMessage.due_at <= now))
+            | ((OutboxMessage.status == OutboxStatus.SENDING)
+               & (OutboxMessage.claimed_at < stale))
+        )
+        .order_by(OutboxMessage.due_at, OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    ids = list(await session.scalars(due))
+    if not ids:
+        await session.commit()
+        return []
+    await session.execute(
+        update(OutboxMessage).where(OutboxMessage.id.in_(ids))
+        .values(status=OutboxStatus.SENDING, claimed_by=claimer, claimed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    await session.commit()
+    claimed = await session.scalars(
+        select(OutboxMessage).where(OutboxMessage.id.in_(ids),
+                                    OutboxMessage.claimed_by == claimer)
+        .order_by(OutboxMessage.due_at, OutboxMessage.id)
+        .execution_options(populate_existing=True)
+    )
+    return list(claimed)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Return how long to wait before the next try after ``attempts`` failures."""
+    return min(RETRY_BASE * 2 ** max(attempts - 1, 0), RETRY_CAP)
+
+
+def mark_sent(message: OutboxMessage, telegram_message_id: int, now: datetime) -> None:
+    """Record a confirmed delivery."""
+    message.status = OutboxStatus.SENT
+    message.sent_at = now
+    message.telegram_message_id = telegram_message_id
+    message.attempts += 1
+    message.last_error = None
+
+
+def mark_retry(message: OutboxMessage, error: str, now: datetime,
+               wait: timedelta | None = None, *, counts: bool = True) -> None:
+    """Put the message back in the queue, or give up after ``MAX_ATTEMPTS`` tries."""
+    if counts:
+        message.attempts += 1
+    message.last_error = error[:300]
+    if counts and message.attempts >= MAX_ATTEMPTS:
+        message.status = OutboxStatus.FAILED
+        return
+    message.status = OutboxStatus.PENDING
+    message.due_at = now + (wait if wait is not None else retry_delay(message.attempts))
+
+
+def mark_final(message: OutboxMessage, status: OutboxStatus, error: str) -> None:
+    """Record that the message will never be sent (blocked, rejected, cancelled)."""
+    message.status = status
+    message.attempts += 1
+    message.last_error = error[:300]
+
+
+async def stop_sending_to(session: AsyncSession, chat_id: int, reason: str) -> int:
+    """Return how many waiting messages to ``chat_id`` were given up (it blocked us)."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.chat_id == chat_id, OutboxMessage.status == OutboxStatus.PENDING)
+        .values(status=OutboxStatus.BLOCKED, last_error=reason[:300])
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def quiet_until(local_now: datetime, quiet: tuple[time, time] = DEFAULT_QUIET) -> datetime | None:
+    """Return when the quiet hours around ``local_now`` end, or None outside them.
+
+    ``local_now`` is in the person's zone; the window may cross midnight (21:00-08:00).
+    """
+    start, end = quiet
+    if start == end:
+        return None
+    clock = local_now.timetz().replace(tzinfo=None)
+    crosses_midnight = start > end
+    inside = (clock >= start or clock < end) if crosses_midnight else (start <= clock < end)
+    if not inside:
+        return None
+    day = local_now.date()
+    if crosses_midnight and clock >= start:
+        day += timedelta(days=1)
+    zone: tzinfo | None = local_now.tzinfo
+    return datetime.combine(day, end, tzinfo=zone)
+
+
+async def counts_by_status(
+    session: AsyncSession, broadcast_id: int | None = None
+) -> dict[OutboxStatus, int]:
+    """Return how many messages are in each status (for one broadcast, or all)."""
+    query = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+    if broadcast_id is not None:
+        query = query.where(OutboxMessage.broadcast_id == broadcast_id)
+    found = {status: count for status, count in await session.execute(query)}
+    return {status: found.get(status, 0) for status in OutboxStatus}
+
+
+async def oldest_waiting(session: AsyncSession) -> OutboxMessage | None:
+    """Return the waiting message that has been due the longest."""
+    return (await session.scalars(
+        select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.PENDING)
+        .order_by(OutboxMessage.due_at).limit(1)
+    )).first()

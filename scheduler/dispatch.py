@@ -1,0 +1,160 @@
+"""The dispatcher: claims due outbox rows, sends them under Telegram's limits, records outcomes.
+
+Runs as one long-lived task per process (``Dispatcher.run``). Each message's outcome is
+committed right after its own send, so a crash repeats at most the messages in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+
+from models import GroupChat, OutboxMessage, OutboxStatus, Person
+from models.base import utcnow
+from models.outbox import (
+    claim_due,
+    mark_final,
+    mark_retry,
+    mark_sent,
+    new_claimer,
+    quiet_until,
+    stop_sending_to,
+)
+from scheduler.reports import report_finished_broadcasts
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DispatchConfig:
+    """How the dispatcher paces itself; tests shorten the waits."""
+
+    batch: int = 30
+    concurrency: int = 10
+    idle: float = 1.0
+    retry_base: timedelta | None = None  # None: the outbox's own backoff
+
+
+class Dispatcher:
+    """Sends what the outbox holds, for one process."""
+
+    def __init__(
+        self, bot: Bot, sessions: async_sessionmaker[AsyncSession], zone: tzinfo,
+        config: DispatchConfig | None = None, clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.bot, self.sessions, self.zone = bot, sessions, zone
+        self.config = config or DispatchConfig()
+        self.clock = clock
+        self.claimer = new_claimer()
+        self._wake = asyncio.Event()
+        self._limit = asyncio.Semaphore(self.config.concurrency)
+
+    def wake(self) -> None:
+        """Look at the outbox now rather than at the next idle tick."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Dispatch until cancelled."""
+        while True:
+            try:
+                sent = await self.tick()
+            except (OSError, TelegramError, ConnectionError) as exc:
+                log.warning("dispatch tick failed, will retry: %s", exc)
+                sent = 0
+            except Exception:
+                log.exception("dispatch tick failed")
+                sent = 0
+            if sent == 0:
+                self._wake.clear()
+                try:
+                    await asyncio.wait_for(self._wake.wait(), timeout=self.config.idle)
+                except TimeoutError:
+                    pass
+
+    async def tick(self) -> int:
+        """Claim and handle one batch; return how many rows were handled."""
+        async with self.sessions() as session:
+            claimed = await claim_due(session, self.claimer, limit=self.config.batch,
+                                      now=self.clock())
+        if claimed:
+            await asyncio.gather(*(self._handle(message) for message in claimed))
+        async with self.sessions() as session, session.begin():
+            await report_finished_broadcasts(session)
+        return len(claimed)
+
+    async def _handle(self, message: OutboxMessage) -> None:
+        async with self._limit:
+            if not message.urgent and await self._defer_for_quiet_hours(message):
+                return
+            try:
+                sent = await self._send(message)
+            except RetryAfter as exc:
+                wait = exc.retry_after
+                wait = wait if isinstance(wait, timedelta) else timedelta(seconds=wait)
+                await self._record(message, lambda m: mark_retry(
+                    m, str(exc), self.clock(), wait, counts=False))
+            except Forbidden as exc:
+                await self._blocked(message, str(exc))
+            except BadRequest as exc:
+                await self._record(message, lambda m: mark_final(
+                    m, OutboxStatus.FAILED, str(exc)))
+            except TelegramError as exc:
+                await self._record(message, lambda m: mark_retry(
+                    m, str(exc), self.clock(), self._retry_wait(m)))
+            else:
+                await self._record(message, lambda m: mark_sent(m, sent.message_id, self.clock()))
+
+    def _retry_wait(self, message: OutboxMessage) -> timedelta | None:
+        base = self.config.retry_base
+        return None if base is None else base * 2 ** message.attempts
+
+    async def _send(self, message: OutboxMessage) -> Message:
+        markup = None
+        if message.buttons:
+            markup = InlineKeyboardMarkup(
+                [[InlineKeyboardButton(**button) for button in row] for row in message.buttons])
+        return await self.bot.send_message(message.chat_id, message.text, reply_markup=markup)
+
+    async def _record(self, message: OutboxMessage, change: Callable[[OutboxMessage], None]
+                      ) -> None:
+        async with self.sessions() as session, session.begin():
+            row = await session.get(OutboxMessage, message.id)
+            if row is None or row.claimed_by != self.claimer or row.status != OutboxStatus.SENDING:
+                return  # another process took it over after our claim went stale
+            change(row)
+
+    async def _blocked(self, message: OutboxMessage, reason: str) -> None:
+        """They blocked the bot or removed it: stop writing to them, and remember."""
+        await self._record(message, lambda m: mark_final(m, OutboxStatus.BLOCKED, reason))
+        async with self.sessions() as session, session.begin():
+            await stop_sending_to(session, message.chat_id, reason)
+            if message.person_id is not None:
+                await session.execute(update(Person).where(Person.id == message.person_id)
+                                      .values(active=False))
+            if message.group_id is not None:
+                await session.execute(update(GroupChat).where(GroupChat.id == message.group_id)
+                                      .values(active=False))
+
+    async def _defer_for_quiet_hours(self, message: OutboxMessage) -> bool:
+        if message.person_id is None:
+            return False
+        async with self.sessions() as session, session.begin():
+            person = await session.get(Person, message.person_id)
+            if person is None:
+                return False
+            until = quiet_until(self.clock().astimezone(self.zone), person.quiet_hours)
+            if until is None:
+                return False
+            row = await session.get(OutboxMessage, message.id)
+            if row is not None and row.claimed_by == self.claimer:
+                row.status = OutboxStatus.PENDING
+                row.due_at = until.astimezone(UTC)
+        return True
