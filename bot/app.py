@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from telegram import Update
 from telegram.ext import (
@@ -105,6 +106,8 @@ def build_application(
         .post_shutdown(_post_shutdown)
         .build()
     )
-    application.services = Services(settings, dispatch=dispatch or DispatchConfig())
+    dispatch = dispatch or DispatchConfig(
+        claim_timeout=timedelta(seconds=settings.dispatch_claim_timeout))
+    application.services = Services(settings, dispatch=dispatch)
     register(application)
     return application  # type: ignore[return-value]

@@ -12,7 +12,13 @@ from pathlib import Path
 
 from bot import tasks
 from bot.i18n import normalize_language, plain, use_language
-from bot.runner import StartupError, run_polling, run_sandbox, upgrade_database
+from bot.runner import (
+    StartupError,
+    run_dispatcher,
+    run_polling,
+    run_sandbox,
+    upgrade_database,
+)
 from bot.settings import Settings, SettingsError, load_settings
 
 SANDBOX_STATE = "otagai-sandbox.json"
@@ -53,6 +59,14 @@ def _admin_grant(settings: Settings, args: argparse.Namespace) -> None:
     asyncio.run(tasks.grant_admin(settings, args.telegram_id, _say))
 
 
+def _outbox(settings: Settings, _args: argparse.Namespace) -> None:
+    asyncio.run(tasks.outbox_summary(settings, _say))
+
+
+def _dispatch(settings: Settings, _args: argparse.Namespace) -> None:
+    asyncio.run(run_dispatcher(settings, lambda: _say(plain("cli.dispatch.ready"))))
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser, with help in the operator's language."""
     parser = argparse.ArgumentParser(prog="otagai", description=plain("cli.description"))
@@ -66,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.set_defaults(func=_sandbox)
 
     commands.add_parser("run", help=plain("cli.help.run")).set_defaults(func=_run)
+    commands.add_parser("dispatch", help=plain("cli.help.dispatch")).set_defaults(
+        func=_dispatch)
+    commands.add_parser("outbox", help=plain("cli.help.outbox")).set_defaults(func=_outbox)
 
     db = commands.add_parser("db", help=plain("cli.help.db"))
     db_commands = db.add_subparsers(dest="db_command", required=True)

@@ -39,6 +39,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("help", N_("command.help"), private=True, group=True),
     Command("mydata", N_("command.mydata")),
     Command("roles", N_("command.roles")),
+    Command("broadcast", N_("command.broadcast"), action=Action.BROADCAST),
+    Command("broadcasts", N_("command.broadcasts"), action=Action.BROADCAST),
     Command("invite", N_("command.invite"), action=Action.INVITE),
     Command("link", N_("command.link"), private=False, group=True, action=Action.LINK_GROUP),
     Command("unlink", N_("command.unlink"), private=False, group=True,

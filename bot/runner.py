@@ -142,6 +142,30 @@ async def run_polling(settings: Settings, announce: Announce) -> None:
         await wait_for_stop_signal()
 
 
+async def run_dispatcher(settings: Settings, announce: Callable[[], None]) -> None:
+    """Only send the outbox, without taking updates: a worker beside webhook processes."""
+    token = settings.require_token()
+    await prepare_database(settings)
+    application = build_application(settings, token)
+    try:
+        await application.initialize()
+    except InvalidToken:
+        raise StartupError("cli.bot_api.bad_token") from None
+    except NetworkError as exc:
+        raise StartupError("cli.bot_api.unreachable", url=settings.bot_api_url,
+                           reason=exc) from None
+    services = application.services
+    try:
+        await services.open()
+        services.start_dispatcher(application.bot)
+        announce()
+        await wait_for_stop_signal()
+    finally:
+        await services.stop_dispatcher()
+        await application.shutdown()
+        await services.close()
+
+
 async def run_sandbox(
     settings: Settings, *, host: str, port: int, flood_limits: bool, state_path: Path,
     announce: Callable[[str], None],

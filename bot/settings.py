@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     time_zone: str = "Asia/Tokyo"
     default_language: Language = "ja"
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    # Seconds after which a message claimed by a process that died is sent again.
+    dispatch_claim_timeout: int = Field(default=120, ge=1)
 
     @field_validator("time_zone")
     @classmethod

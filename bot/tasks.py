@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.i18n import plain
+from bot.i18n import N_, current_language, format_datetime, plain, use_language
 from bot.runner import StartupError, prepare_database
 from bot.settings import Settings
-from models import Role
+from models import OutboxStatus, Role
 from models.areas import all_areas, import_areas
 from models.db import create_engine, session_factory
+from models.outbox import counts_by_status, oldest_waiting
 from models.people import ensure_person
 from models.roles import grant_role
 
@@ -71,3 +72,31 @@ async def grant_admin(settings: Settings, telegram_id: int, say: Say) -> None:
     finally:
         await engine.dispose()
     say(plain("admin.granted", telegram_id=telegram_id))
+
+
+async def outbox_summary(settings: Settings, say: Say) -> None:
+    """Print how many outbox messages are in each state, and the oldest waiting one."""
+    await prepare_database(settings)
+    engine = create_engine(settings.database_url)
+    try:
+        async with session_factory(engine)() as session:
+            counts = await counts_by_status(session)
+            oldest = await oldest_waiting(session)
+    finally:
+        await engine.dispose()
+    for status, count in counts.items():
+        say(plain("outbox.count_line", status=plain(OUTBOX_STATUS_LABELS[status]), count=count))
+    if oldest is not None:
+        with use_language(current_language(), settings.zone):
+            say(plain("outbox.oldest", when=format_datetime(oldest.due_at),
+                      attempts=oldest.attempts, error=oldest.last_error or "-"))
+
+
+OUTBOX_STATUS_LABELS = {
+    OutboxStatus.PENDING: N_("outbox.status.pending"),
+    OutboxStatus.SENDING: N_("outbox.status.sending"),
+    OutboxStatus.SENT: N_("outbox.status.sent"),
+    OutboxStatus.FAILED: N_("outbox.status.failed"),
+    OutboxStatus.BLOCKED: N_("outbox.status.blocked"),
+    OutboxStatus.CANCELLED: N_("outbox.status.cancelled"),
+}

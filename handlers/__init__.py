@@ -6,6 +6,7 @@ from telegram.ext import Application
 
 from handlers import (
     areas,
+    broadcast,
     errors,
     fallback,
     groups,
@@ -30,6 +31,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     roles.register(application)
     mydata.register(application)
     areas.register(application)
+    broadcast.register(application)
     language.register(application)
     fallback.register(application)
     application.add_error_handler(errors.on_error)

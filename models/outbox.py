@@ -109,14 +109,15 @@ def new_claimer() -> str:
 
 
 async def claim_due(
-    session: AsyncSession, claimer: str, *, limit: int = 50, now: datetime | None = None
+    session: AsyncSession, claimer: str, *, limit: int = 50, now: datetime | None = None,
+    claim_timeout: timedelta = CLAIM_TIMEOUT,
 ) -> list[OutboxMessage]:
     """Return up to ``limit`` due rows, marked as being sent by ``claimer``; commits.
 
     Rows left "sending" by a process that died are due again after ``CLAIM_TIMEOUT``.
     """
     now = now or utcnow()
-    stale = now - CLAIM_TIMEOUT
+    stale = now - claim_timeout
     due = (
         select(OutboxMessage.id)
         .where(
@@ -219,7 +220,7 @@ async def counts_by_status(
     query = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
     if broadcast_id is not None:
         query = query.where(OutboxMessage.broadcast_id == broadcast_id)
-    found = {status: count for status, count in await session.execute(query)}
+    found = {row[0]: row[1] for row in (await session.execute(query)).all()}
     return {status: found.get(status, 0) for status in OutboxStatus}
 
 

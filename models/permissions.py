@@ -21,6 +21,7 @@ class Action(enum.StrEnum):
     REVOKE_ROLE = "revoke_role"
     SEE_ROLES_IN_SCOPE = "see_roles_in_scope"
     LINK_GROUP = "link_group"
+    BROADCAST = "broadcast"
     SEE_AREAS = "see_areas"
     MANAGE_AREAS = "manage_areas"
 
@@ -34,6 +35,7 @@ NEEDS: dict[Action, tuple[Role, ...]] = {
     Action.REVOKE_ROLE: COORDINATING,
     Action.SEE_ROLES_IN_SCOPE: COORDINATING,
     Action.LINK_GROUP: COORDINATING,
+    Action.BROADCAST: COORDINATING,
     Action.SEE_AREAS: COORDINATING,
     Action.MANAGE_AREAS: (Role.ADMIN,),
 }

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 
@@ -20,6 +21,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from models import GroupChat, OutboxMessage, OutboxStatus, Person
 from models.base import utcnow
 from models.outbox import (
+    CLAIM_TIMEOUT,
     claim_due,
     mark_final,
     mark_retry,
@@ -41,6 +43,9 @@ class DispatchConfig:
     concurrency: int = 10
     idle: float = 1.0
     retry_base: timedelta | None = None  # None: the outbox's own backoff
+    # A claim older than this is taken to be from a process that died. It must outlast the
+    # rate limiter's longest wait (a group may get only 20 messages a minute).
+    claim_timeout: timedelta = CLAIM_TIMEOUT
 
 
 class Dispatcher:
@@ -74,16 +79,14 @@ class Dispatcher:
                 sent = 0
             if sent == 0:
                 self._wake.clear()
-                try:
+                with suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=self.config.idle)
-                except TimeoutError:
-                    pass
 
     async def tick(self) -> int:
         """Claim and handle one batch; return how many rows were handled."""
         async with self.sessions() as session:
             claimed = await claim_due(session, self.claimer, limit=self.config.batch,
-                                      now=self.clock())
+                                      now=self.clock(), claim_timeout=self.config.claim_timeout)
         if claimed:
             await asyncio.gather(*(self._handle(message) for message in claimed))
         async with self.sessions() as session, session.begin():
@@ -94,23 +97,27 @@ class Dispatcher:
         async with self._limit:
             if not message.urgent and await self._defer_for_quiet_hours(message):
                 return
+            now = self.clock
             try:
                 sent = await self._send(message)
             except RetryAfter as exc:
                 wait = exc.retry_after
                 wait = wait if isinstance(wait, timedelta) else timedelta(seconds=wait)
-                await self._record(message, lambda m: mark_retry(
-                    m, str(exc), self.clock(), wait, counts=False))
+                reason = str(exc)
+                change: Callable[[OutboxMessage], None] = lambda m: mark_retry(  # noqa: E731
+                    m, reason, now(), wait, counts=False)
             except Forbidden as exc:
                 await self._blocked(message, str(exc))
+                return
             except BadRequest as exc:
-                await self._record(message, lambda m: mark_final(
-                    m, OutboxStatus.FAILED, str(exc)))
+                reason = str(exc)
+                change = lambda m: mark_final(m, OutboxStatus.FAILED, reason)  # noqa: E731
             except TelegramError as exc:
-                await self._record(message, lambda m: mark_retry(
-                    m, str(exc), self.clock(), self._retry_wait(m)))
+                reason = str(exc)
+                change = lambda m: mark_retry(m, reason, now(), self._retry_wait(m))  # noqa: E731
             else:
-                await self._record(message, lambda m: mark_sent(m, sent.message_id, self.clock()))
+                change = lambda m: mark_sent(m, sent.message_id, now())  # noqa: E731
+            await self._record(message, change)
 
     def _retry_wait(self, message: OutboxMessage) -> timedelta | None:
         base = self.config.retry_base

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.sandbox import SandboxClient
-from models import Area, Role
+from models import Area, Person, Role
 from models.areas import get_or_create_area
+from models.base import utcnow
 from models.db import session_factory
 from models.people import ensure_person, give_consent
 from models.roles import grant_role
@@ -74,3 +75,14 @@ async def new_group(sb: SandboxClient, title: str, members: dict[int, str]) -> d
     group = await sb.create_group(title, members=members)
     await sb.wait_for_message(group["id"], after=0)
     return group
+
+
+async def add_residents(engine: AsyncEngine, district: Area, telegram_ids: list[int]) -> None:
+    """Register many consenting residents of ``district`` at once (for delivery tests)."""
+    async with session_factory(engine)() as session, session.begin():
+        session.add_all([
+            Person(telegram_id=telegram_id, display_name=f"住民{telegram_id}",
+                   district_id=district.id, consented_at=utcnow(), consent_version="test",
+                   quiet_from=0, quiet_until=0)  # no quiet hours: tests run at any hour
+            for telegram_id in telegram_ids
+        ])

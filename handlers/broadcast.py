@@ -1,0 +1,289 @@
+"""/broadcast and /broadcasts: a coordinator writes to their district, sees what happened.
+
+The draft lives in the database, so a bot restart in the middle loses nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from models.when import parse_datetime
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.context import OtagaiContext
+from bot.i18n import N_, _, current_zone, format_datetime, plain
+from handlers.common import (
+    button,
+    callback_data,
+    callback_pattern,
+    callback_values,
+    edit_or_keep,
+    int_value,
+    private_only,
+    refuse,
+)
+from handlers.fallback import stale_button
+from models import Area, Audience, Broadcast, BroadcastStatus
+from models.areas import all_areas
+from models.base import utcnow
+from models.broadcasts import cancel, draft_for, queue, recent, recipients, start_draft
+from models.outbox import TEXT_LIMIT, OutboxStatus, counts_by_status
+from models.permissions import Action
+
+PREFIX = "bc"
+AREA, AUDIENCE, NOW, LATER, DROP, CANCEL = "a", "u", "n", "t", "x", "c"
+AUDIENCE_LABELS = {
+    Audience.RESIDENTS: N_("audience.residents"),
+    Audience.SUPPORTERS: N_("audience.supporters"),
+    Audience.COUNCIL: N_("audience.council"),
+    Audience.GROUPS: N_("audience.groups"),
+    Audience.EVERYONE: N_("audience.everyone"),
+}
+
+
+async def _areas(context: OtagaiContext) -> list[Area]:
+    permissions = await context.permissions()
+    return permissions.areas_in_scope(Action.BROADCAST, await all_areas(context.session))
+
+
+async def begin(update: Update, context: OtagaiContext) -> None:
+    """Start a draft and ask for the message."""
+    if not await private_only(update, context) or update.effective_message is None:
+        return
+    if not (await context.permissions()).may(Action.BROADCAST) or not await _areas(context):
+        await refuse(update, "broadcast.not_allowed")
+        return
+    draft = await start_draft(context.session, (await context.ensure_person()).id)
+    await update.effective_message.reply_text(
+        _("broadcast.ask_text", limit=TEXT_LIMIT),
+        reply_markup=InlineKeyboardMarkup([[button("broadcast.button.drop",
+                                                   callback_data(PREFIX, DROP, draft.id))]]))
+
+
+async def capture_text(update: Update, context: OtagaiContext) -> None:
+    """Take typed text when a draft waits for it; otherwise let other handlers see it."""
+    message, person = update.effective_message, context.person
+    if message is None or person is None or not message.text:
+        return
+    draft = await draft_for(context.session, person.id)
+    if draft is None or draft.awaiting is None:
+        return
+    if draft.awaiting == "text":
+        reply, markup = await _take_text(context, draft, message.text_html)
+    else:
+        reply, markup = await _take_time(context, draft, message.text)
+    await message.reply_text(reply, reply_markup=markup)
+    raise ApplicationHandlerStop  # the text was for the draft, not for anyone else
+
+
+Answer = tuple[str, InlineKeyboardMarkup | None]
+
+
+async def _take_text(context: OtagaiContext, draft: Broadcast, text: str) -> Answer:
+    if len(text) > TEXT_LIMIT:
+        return _("broadcast.too_long", length=len(text), limit=TEXT_LIMIT), None
+    draft.text = text
+    draft.awaiting = None
+    areas = await _areas(context)
+    if len(areas) == 1:
+        draft.area_id = areas[0].id
+        return _("broadcast.ask_audience", area=areas[0].name), _audience_keyboard(draft)
+    rows = [[InlineKeyboardButton(a.name, callback_data=callback_data(PREFIX, AREA, draft.id,
+                                                                       a.id))] for a in areas]
+    return _("broadcast.ask_area"), InlineKeyboardMarkup(rows)
+
+
+async def _take_time(context: OtagaiContext, draft: Broadcast, text: str) -> Answer:
+    now = utcnow().astimezone(current_zone())
+    when = parse_datetime(text, now)
+    if when is None:
+        return _("broadcast.bad_time"), None
+    if when <= now:
+        return _("broadcast.past_time", when=format_datetime(when)), None
+    area = await context.session.get(Area, draft.area_id) if draft.area_id else None
+    if area is None or area not in await _areas(context):
+        return _("broadcast.not_allowed"), None
+    count = await queue(context.session, draft, area, send_at=when.astimezone(UTC))
+    keyboard = InlineKeyboardMarkup([[button("broadcast.button.cancel_scheduled",
+                                             callback_data(PREFIX, CANCEL, draft.id))]])
+    return _("broadcast.scheduled", when=format_datetime(when), count=count), keyboard
+
+
+def _audience_keyboard(draft: Broadcast) -> InlineKeyboardMarkup:
+    rows = [[InlineKeyboardButton(plain(label), callback_data=callback_data(
+        PREFIX, AUDIENCE, draft.id, audience))] for audience, label in AUDIENCE_LABELS.items()]
+    rows.append([button("broadcast.button.drop", callback_data(PREFIX, DROP, draft.id))])
+    return InlineKeyboardMarkup(rows)
+
+
+async def _preview(context: OtagaiContext, draft: Broadcast, area: Area) -> Answer:
+    assert draft.audience is not None
+    assert draft.text is not None
+    targets = await recipients(context.session, area, draft.audience)
+    groups = sum(1 for _chat, _person, group in targets if group is not None)
+    if not targets:
+        return (_("broadcast.nobody", area=area.name,
+                  audience=plain(AUDIENCE_LABELS[draft.audience])), _audience_keyboard(draft))
+    keyboard = InlineKeyboardMarkup([
+        [button("broadcast.button.now", callback_data(PREFIX, NOW, draft.id))],
+        [button("broadcast.button.later", callback_data(PREFIX, LATER, draft.id))],
+        [button("broadcast.button.drop", callback_data(PREFIX, DROP, draft.id))],
+    ])
+    return _("broadcast.preview", area=area.name,
+             audience=plain(AUDIENCE_LABELS[draft.audience]), people=len(targets) - groups,
+             groups=groups) + "\n\n" + draft.text, keyboard
+
+
+async def on_button(update: Update, context: OtagaiContext) -> None:
+    """Area, audience, send now, send later, drop, or cancel a scheduled broadcast."""
+    query = update.callback_query
+    assert query is not None
+    values = callback_values(query)
+    step, draft_id = (values[0] if values else ""), int_value(values, 1)
+    person = context.person
+    broadcast = await context.session.get(Broadcast, draft_id) if draft_id else None
+    if broadcast is None or person is None or broadcast.created_by_id != person.id:
+        await stale_button(update, context)
+    elif step == CANCEL:
+        await _cancel_scheduled(update, context, broadcast)
+    elif broadcast.status != BroadcastStatus.DRAFT or step not in STEPS:
+        await stale_button(update, context)
+    else:
+        await STEPS[step](update, context, broadcast, values)
+
+
+async def _drop(update: Update, context: OtagaiContext, draft: Broadcast, _v: list[str]) -> None:
+    assert update.callback_query is not None
+    await context.session.delete(draft)
+    await update.callback_query.answer()
+    await edit_or_keep(update.callback_query, _("broadcast.dropped"))
+
+
+async def _choose_area(
+    update: Update, context: OtagaiContext, draft: Broadcast, values: list[str]
+) -> None:
+    assert update.callback_query is not None
+    area_id = int_value(values, 2)
+    area = next((a for a in await _areas(context) if a.id == area_id), None)
+    if area is None:
+        await refuse(update, "broadcast.not_allowed")
+        return
+    draft.area_id = area.id
+    await update.callback_query.answer()
+    await edit_or_keep(update.callback_query, _("broadcast.ask_audience", area=area.name),
+                       _audience_keyboard(draft))
+
+
+async def _draft_area(update: Update, context: OtagaiContext, draft: Broadcast) -> Area | None:
+    """Return the draft's area if the person may still broadcast there, else refuse."""
+    area = next((a for a in await _areas(context) if a.id == draft.area_id), None)
+    if area is None or draft.text is None:
+        await refuse(update, "broadcast.not_allowed")
+        return None
+    return area
+
+
+async def _choose_audience(
+    update: Update, context: OtagaiContext, draft: Broadcast, values: list[str]
+) -> None:
+    assert update.callback_query is not None
+    try:
+        audience = Audience(values[2])
+    except (IndexError, ValueError):
+        await stale_button(update, context)
+        return
+    area = await _draft_area(update, context, draft)
+    if area is None:
+        return
+    draft.audience = audience
+    await update.callback_query.answer()
+    await edit_or_keep(update.callback_query, *await _preview(context, draft, area))
+
+
+async def _send_now(
+    update: Update, context: OtagaiContext, draft: Broadcast, _v: list[str]
+) -> None:
+    assert update.callback_query is not None
+    area = await _draft_area(update, context, draft)
+    if area is None or draft.audience is None:
+        return
+    count = await queue(context.session, draft, area)
+    await update.callback_query.answer()
+    await edit_or_keep(update.callback_query, _("broadcast.queued", count=count))
+    if context.services.dispatcher is not None:
+        context.services.dispatcher.wake()
+
+
+async def _send_later(
+    update: Update, context: OtagaiContext, draft: Broadcast, _v: list[str]
+) -> None:
+    assert update.callback_query is not None
+    if await _draft_area(update, context, draft) is None or draft.audience is None:
+        return
+    draft.awaiting = "time"
+    await update.callback_query.answer()
+    await edit_or_keep(update.callback_query, _("broadcast.ask_time"))
+
+
+STEPS = {DROP: _drop, AREA: _choose_area, AUDIENCE: _choose_audience, NOW: _send_now,
+         LATER: _send_later}
+
+
+async def _cancel_scheduled(update: Update, context: OtagaiContext, broadcast: Broadcast) -> None:
+    query = update.callback_query
+    assert query is not None
+    if broadcast.status != BroadcastStatus.QUEUED:
+        await query.answer(plain("broadcast.already_done"), show_alert=True)
+        return
+    stopped = await cancel(context.session, broadcast)
+    await query.answer()
+    await edit_or_keep(query, _("broadcast.cancelled", count=stopped))
+
+
+async def list_broadcasts(update: Update, context: OtagaiContext) -> None:
+    """Show the person's latest broadcasts with their delivery numbers."""
+    if not await private_only(update, context) or update.effective_message is None:
+        return
+    if not (await context.permissions()).may(Action.BROADCAST):
+        await refuse(update, "broadcast.not_allowed")
+        return
+    person = await context.ensure_person()
+    lines, rows = [_("broadcast.list_heading")], []
+    for broadcast in await recent(context.session, person.id):
+        counts = await counts_by_status(context.session, broadcast.id)
+        lines.append(_("broadcast.list_line", id=broadcast.id,
+                       when=format_datetime(broadcast.send_at or broadcast.created_at),
+                       sent=counts[OutboxStatus.SENT],
+                       waiting=counts[OutboxStatus.PENDING] + counts[OutboxStatus.SENDING],
+                       failed=counts[OutboxStatus.FAILED], blocked=counts[OutboxStatus.BLOCKED],
+                       cancelled=counts[OutboxStatus.CANCELLED]))
+        if broadcast.status == BroadcastStatus.QUEUED and counts[OutboxStatus.PENDING]:
+            rows.append([button("broadcast.button.cancel_numbered",
+                                callback_data(PREFIX, CANCEL, broadcast.id), id=broadcast.id)])
+    if len(lines) == 1:
+        lines.append(_("broadcast.list_empty"))
+    await update.effective_message.reply_text(
+        "\n".join(lines), reply_markup=InlineKeyboardMarkup(rows) if rows else None)
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    """Attach /broadcast, /broadcasts, their buttons, and the draft's text capture.
+
+    The capture runs in group -1, before every other handler, and stops the update only
+    when a draft was waiting for this text.
+    """
+    application.add_handler(CommandHandler("broadcast", begin))
+    application.add_handler(CommandHandler("broadcasts", list_broadcasts))
+    application.add_handler(CallbackQueryHandler(on_button, pattern=callback_pattern(PREFIX)))
+    application.add_handler(
+        MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, capture_text),
+        group=-1,
+    )

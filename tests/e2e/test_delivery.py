@@ -1,0 +1,175 @@
+"""The delivery engine under Telegram's limits and failures: everything arrives exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.app import OtagaiApplication, build_application
+from bot.runner import running
+from bot.sandbox import SandboxClient, SandboxServer
+from bot.settings import Settings, load_settings
+from models import Area, Audience, Broadcast, OutboxMessage, OutboxStatus, Person
+from models.broadcasts import queue
+from models.db import session_factory
+from models.outbox import counts_by_status, enqueue
+from scheduler.dispatch import DispatchConfig, Dispatcher
+from tests.auxil.town import add_residents, make_town
+
+FIRST_ID = 700_000
+FAST = DispatchConfig(batch=50, concurrency=20, idle=0.05, retry_base=timedelta(seconds=0.2))
+
+
+@pytest.fixture
+async def flood_sandbox() -> AsyncIterator[SandboxServer]:
+    """A sandbox that refuses messages the way Telegram does when a bot sends too fast."""
+    async with SandboxServer(port=0, flood_limits=True) as server:
+        yield server
+
+
+@pytest.fixture
+async def flood_bot(
+    flood_sandbox: SandboxServer, database_url: str, engine: AsyncEngine
+) -> AsyncIterator[OtagaiApplication]:
+    """The bot on the flood-limited sandbox, dispatching with short retry waits."""
+    settings = load_settings(_env_file=None, database_url=database_url,
+                             bot_api_url=flood_sandbox.bot_api_url,
+                             bot_file_url=flood_sandbox.bot_file_url)
+    application = build_application(settings, "123:TEST", retry_backoff=0.01, dispatch=FAST)
+    async with running(application):
+        yield application
+
+
+async def _people(sandbox: SandboxServer, engine: AsyncEngine, district: Area, count: int,
+                  first: int = FIRST_ID) -> list[int]:
+    ids = list(range(first, first + count))
+    for telegram_id in ids:
+        sandbox.ensure_user(telegram_id, f"住民{telegram_id}", started=True)
+    await add_residents(engine, district, ids)
+    return ids
+
+
+async def _broadcast(engine: AsyncEngine, area: Area, text: str) -> int:
+    async with session_factory(engine)() as session, session.begin():
+        broadcast = Broadcast(text=text, audience=Audience.RESIDENTS, area_id=area.id)
+        session.add(broadcast)
+        await session.flush()
+        await queue(session, broadcast, area)
+        return broadcast.id
+
+
+async def _until_settled(engine: AsyncEngine, timeout: float = 90) -> dict[OutboxStatus, int]:
+    """Return the outbox counts once nothing is waiting or being sent (or fail on timeout)."""
+    async with asyncio.timeout(timeout):
+        while True:
+            async with session_factory(engine)() as session:
+                counts = await counts_by_status(session)
+            if counts[OutboxStatus.PENDING] + counts[OutboxStatus.SENDING] == 0:
+                return counts
+            await asyncio.sleep(0.2)  # polling the database; the work itself is not timed
+
+
+async def _received(sandbox_client: SandboxClient, text: str) -> Counter[int]:
+    deliveries = [r for r in await sandbox_client.requests(method="sendMessage")
+                  if r["status"] == 200 and r["params"].get("text") == text]
+    return Counter(int(r["params"]["chat_id"]) for r in deliveries)
+
+
+@pytest.mark.usefixtures("flood_bot")
+async def test_500_people_under_flood_limits_each_get_it_exactly_once(
+    flood_sandbox: SandboxServer, engine: AsyncEngine
+) -> None:
+    town = await make_town(engine)
+    people = await _people(flood_sandbox, engine, town.east, 500)
+    await _broadcast(engine, town.east, "防災訓練のお知らせ")
+    counts = await _until_settled(engine)
+    assert counts[OutboxStatus.SENT] == 500
+    assert counts[OutboxStatus.FAILED] == 0
+    async with SandboxClient(flood_sandbox.url) as sb:
+        received = await _received(sb, "防災訓練のお知らせ")
+        assert set(received) == set(people)
+        assert set(received.values()) == {1}
+        for telegram_id in people[:5]:
+            [message] = await sb.messages(telegram_id)
+            assert message["text"] == "防災訓練のお知らせ"
+
+
+@pytest.mark.usefixtures("flood_bot")
+async def test_429_and_500_from_the_bot_api_still_deliver_exactly_once(
+    flood_sandbox: SandboxServer, engine: AsyncEngine
+) -> None:
+    town = await make_town(engine)
+    people = await _people(flood_sandbox, engine, town.east, 60)
+    async with SandboxClient(flood_sandbox.url) as sb:
+        await sb.add_fault("sendMessage", 429, retry_after=1, times=15)
+        await sb.add_fault("sendMessage", 500, times=25)
+        await _broadcast(engine, town.east, "サロンは中止です")
+        counts = await _until_settled(engine)
+        assert counts[OutboxStatus.SENT] == 60
+        received = await _received(sb, "サロンは中止です")
+        assert set(received) == set(people)
+        assert set(received.values()) == {1}
+        statuses = Counter(r["status"] for r in await sb.requests(method="sendMessage"))
+        assert statuses[429] >= 15
+        assert statuses[500] >= 25
+
+
+async def test_a_person_who_blocked_the_bot_is_marked_and_not_retried(
+    sandbox: SandboxServer, sb: SandboxClient, engine: AsyncEngine, settings: Settings
+) -> None:
+    town = await make_town(engine)
+    people = await _people(sandbox, engine, town.east, 3)
+    await sb.set_blocked(people[0], True)
+    application = build_application(settings, "123:TEST", retry_backoff=0.01, dispatch=FAST)
+    async with running(application):
+        broadcast_id = await _broadcast(engine, town.east, "見守りのお願い")
+        await _until_settled(engine)
+    async with session_factory(engine)() as session:
+        counts = await counts_by_status(session, broadcast_id)
+        assert (counts[OutboxStatus.SENT], counts[OutboxStatus.BLOCKED]) == (2, 1)
+        blocked = (await session.scalars(
+            select(Person).where(Person.telegram_id == people[0]))).one()
+        assert blocked.active is False
+    forbidden = [r for r in await sb.requests(method="sendMessage") if r["status"] == 403]
+    assert len(forbidden) == 1  # tried once, never again
+
+
+async def test_quiet_hours_hold_a_message_until_morning(
+    sandbox: SandboxServer, engine: AsyncEngine, settings: Settings
+) -> None:
+    town = await make_town(engine)
+    [person_id] = await _people(sandbox, engine, town.east, 1)
+    async with session_factory(engine)() as session, session.begin():
+        person = (await session.scalars(
+            select(Person).where(Person.telegram_id == person_id))).one()
+        person.quiet_from, person.quiet_until = 21, 8
+        message = enqueue(session, key="quiet-test", chat_id=person_id, text="おはようございます",
+                          person_id=person.id)
+    tokyo = ZoneInfo("Asia/Tokyo")
+    clock = [datetime(2026, 11, 24, 22, 30, tzinfo=tokyo).astimezone(UTC)]
+    application = build_application(settings, "123:TEST", retry_backoff=0.01)
+    await application.initialize()
+    try:
+        dispatcher = Dispatcher(application.bot, session_factory(engine), tokyo, FAST,
+                                clock=lambda: clock[0])
+        await dispatcher.tick()
+        async with session_factory(engine)() as session:
+            held = await session.get(OutboxMessage, message.id)
+            assert held is not None
+            assert held.status == OutboxStatus.PENDING
+            assert held.due_at.astimezone(tokyo) == datetime(2026, 11, 25, 8, 0, tzinfo=tokyo)
+        clock[0] = datetime(2026, 11, 25, 8, 1, tzinfo=tokyo).astimezone(UTC)
+        await dispatcher.tick()
+        async with session_factory(engine)() as session:
+            sent = await session.get(OutboxMessage, message.id)
+            assert sent is not None
+            assert sent.status == OutboxStatus.SENT
+    finally:
+        await application.shutdown()

@@ -1,0 +1,89 @@
+"""The outbox: claiming due rows once, retrying with backoff, quiet hours, stale claims."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import OutboxMessage, OutboxStatus
+from models.outbox import (
+    MAX_ATTEMPTS,
+    claim_due,
+    enqueue,
+    mark_retry,
+    quiet_until,
+    retry_delay,
+)
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+NOW = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)  # 12:00 in Tokyo
+
+
+async def test_due_rows_are_claimed_once_in_order(session: AsyncSession) -> None:
+    for n, due in enumerate((NOW - timedelta(minutes=1), NOW + timedelta(minutes=5), NOW)):
+        enqueue(session, key=f"k{n}", chat_id=100 + n, text="x", due_at=due)
+    await session.commit()
+    first = await claim_due(session, "a", now=NOW)
+    assert [m.chat_id for m in first] == [100, 102]
+    assert {m.status for m in first} == {OutboxStatus.SENDING}
+    assert await claim_due(session, "b", now=NOW) == []
+    later = await claim_due(session, "b", now=NOW + timedelta(minutes=5),
+                            claim_timeout=timedelta(minutes=10))
+    assert [m.chat_id for m in later] == [101]
+
+
+async def test_a_dead_process_claim_is_taken_over_after_the_timeout(
+    session: AsyncSession
+) -> None:
+    enqueue(session, key="k", chat_id=1, text="x", due_at=NOW)
+    await session.commit()
+    assert len(await claim_due(session, "dead", now=NOW)) == 1
+    assert await claim_due(session, "alive", now=NOW + timedelta(seconds=30),
+                           claim_timeout=timedelta(minutes=1)) == []
+    [taken] = await claim_due(session, "alive", now=NOW + timedelta(minutes=2),
+                              claim_timeout=timedelta(minutes=1))
+    assert taken.claimed_by == "alive"
+
+
+def test_text_must_fit_one_telegram_message(session: AsyncSession) -> None:
+    with pytest.raises(ValueError, match="4096"):
+        enqueue(session, key="k", chat_id=1, text="あ" * 4097)
+    with pytest.raises(ValueError, match="4096"):
+        enqueue(session, key="k", chat_id=1, text="  ")
+
+
+def test_retries_back_off_then_give_up() -> None:
+    assert [retry_delay(n).total_seconds() for n in (1, 2, 3, 4)] == [5, 10, 20, 40]
+    assert retry_delay(30) == timedelta(minutes=10)
+    message = OutboxMessage(status=OutboxStatus.SENDING, attempts=0, due_at=NOW)
+    for attempt in range(1, MAX_ATTEMPTS):
+        mark_retry(message, "500", NOW)
+        assert message.status == OutboxStatus.PENDING
+        assert message.attempts == attempt
+    mark_retry(message, "500", NOW)
+    assert message.status == OutboxStatus.FAILED
+    waiting = OutboxMessage(status=OutboxStatus.SENDING, attempts=0, due_at=NOW)
+    mark_retry(waiting, "429", NOW, timedelta(seconds=3), counts=False)
+    assert (waiting.attempts, waiting.due_at) == (0, NOW + timedelta(seconds=3))
+
+
+@pytest.mark.parametrize(
+    ("local", "window", "expected"),
+    [
+        (datetime(2026, 11, 24, 22, 30, tzinfo=TOKYO), (time(21), time(8)),
+         datetime(2026, 11, 25, 8, 0, tzinfo=TOKYO)),
+        (datetime(2026, 11, 25, 6, 0, tzinfo=TOKYO), (time(21), time(8)),
+         datetime(2026, 11, 25, 8, 0, tzinfo=TOKYO)),
+        (datetime(2026, 11, 25, 8, 0, tzinfo=TOKYO), (time(21), time(8)), None),
+        (datetime(2026, 11, 25, 20, 59, tzinfo=TOKYO), (time(21), time(8)), None),
+        (datetime(2026, 11, 25, 13, 0, tzinfo=TOKYO), (time(12), time(14)),
+         datetime(2026, 11, 25, 14, 0, tzinfo=TOKYO)),
+        (datetime(2026, 11, 25, 3, 0, tzinfo=TOKYO), (time(0), time(0)), None),
+    ],
+)
+def test_quiet_hours(local: datetime, window: tuple[time, time],
+                     expected: datetime | None) -> None:
+    assert quiet_until(local, window) == expected
