@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from models.when import parse_datetime
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     Application,
@@ -35,8 +34,9 @@ from models import Area, Audience, Broadcast, BroadcastStatus
 from models.areas import all_areas
 from models.base import utcnow
 from models.broadcasts import cancel, draft_for, queue, recent, recipients, start_draft
-from models.outbox import TEXT_LIMIT, OutboxStatus, counts_by_status
+from models.outbox import TEXT_LIMIT, OutboxStatus, counts_by_status, visible_length
 from models.permissions import Action
+from models.when import parse_datetime
 
 PREFIX = "bc"
 AREA, AUDIENCE, NOW, LATER, DROP, CANCEL = "a", "u", "n", "t", "x", "c"
@@ -76,7 +76,7 @@ async def capture_text(update: Update, context: OtagaiContext) -> None:
     draft = await draft_for(context.session, person.id)
     if draft is None or draft.awaiting is None:
         return
-    if draft.awaiting == "text":
+    if draft.awaiting == "text":  # text_html keeps bold and links, and escapes the rest
         reply, markup = await _take_text(context, draft, message.text_html)
     else:
         reply, markup = await _take_time(context, draft, message.text)
@@ -88,8 +88,8 @@ Answer = tuple[str, InlineKeyboardMarkup | None]
 
 
 async def _take_text(context: OtagaiContext, draft: Broadcast, text: str) -> Answer:
-    if len(text) > TEXT_LIMIT:
-        return _("broadcast.too_long", length=len(text), limit=TEXT_LIMIT), None
+    if visible_length(text) > TEXT_LIMIT:
+        return _("broadcast.too_long", length=visible_length(text), limit=TEXT_LIMIT), None
     draft.text = text
     draft.awaiting = None
     areas = await _areas(context)

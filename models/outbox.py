@@ -11,6 +11,8 @@ crash can arrive twice.
 from __future__ import annotations
 
 import enum
+import html
+import re
 import uuid
 from datetime import datetime, time, timedelta, tzinfo
 from typing import Any
@@ -92,7 +94,7 @@ def enqueue(
     urgent: bool = False, buttons: list[list[dict[str, Any]]] | None = None,
 ) -> OutboxMessage:
     """Return a new outbox row, added to the session (the caller's transaction)."""
-    if not text.strip() or len(text) > TEXT_LIMIT:
+    if not 0 < visible_length(text) <= TEXT_LIMIT:
         raise ValueError(f"outbox text must be 1..{TEXT_LIMIT} characters")
     message = OutboxMessage(
         idempotency_key=key, chat_id=chat_id, text=text, due_at=due_at or utcnow(),
@@ -101,6 +103,14 @@ def enqueue(
     )
     session.add(message)
     return message
+
+
+def visible_length(html_text: str) -> int:
+    """Return the length Telegram counts for a message in its HTML: tags and escapes aside."""
+    return len(html.unescape(_TAG.sub("", html_text)).strip())
+
+
+_TAG = re.compile(r"<[^>]*>")
 
 
 def new_claimer() -> str:

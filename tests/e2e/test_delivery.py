@@ -65,9 +65,9 @@ async def _broadcast(engine: AsyncEngine, area: Area, text: str) -> int:
         return broadcast.id
 
 
-async def _until_settled(engine: AsyncEngine, timeout: float = 90) -> dict[OutboxStatus, int]:
-    """Return the outbox counts once nothing is waiting or being sent (or fail on timeout)."""
-    async with asyncio.timeout(timeout):
+async def _until_settled(engine: AsyncEngine) -> dict[OutboxStatus, int]:
+    """Return the outbox counts once nothing is waiting or being sent (or fail after 90 s)."""
+    async with asyncio.timeout(90):
         while True:
             async with session_factory(engine)() as session:
                 counts = await counts_by_status(session)

@@ -16,6 +16,7 @@ from models.outbox import (
     mark_retry,
     quiet_until,
     retry_delay,
+    visible_length,
 )
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -87,3 +88,8 @@ def test_retries_back_off_then_give_up() -> None:
 def test_quiet_hours(local: datetime, window: tuple[time, time],
                      expected: datetime | None) -> None:
     assert quiet_until(local, window) == expected
+
+
+def test_the_limit_counts_what_telegram_counts() -> None:
+    assert visible_length("<b>サロン</b> &lt;3") == len("サロン <3")
+    assert visible_length("<b></b>") == 0

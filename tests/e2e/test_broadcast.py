@@ -1,0 +1,132 @@
+"""A coordinator broadcasts to their district; residents and the linked group get it once."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.sandbox import SandboxClient, SandboxServer
+from models import Role
+from models.areas import find_group
+from models.db import session_factory
+from tests.auxil.town import EAST, Town, add_person, make_town, new_group, settle
+
+pytestmark = pytest.mark.usefixtures("bot")
+
+MIKA, HANAKO, ICHIRO, KAZUKO, WEST_PERSON = 6001, 6002, 6003, 6004, 6005
+
+
+def _labels(message: dict) -> list[str]:
+    return [b["text"] for row in SandboxClient.buttons(message) for b in row]
+
+
+@pytest.fixture
+async def town(engine: AsyncEngine, sandbox: SandboxServer) -> Town:
+    """東地区: coordinator 美香, residents 花子 and 一郎, supporter 和子; one 西地区 resident."""
+    town = await make_town(engine)
+    people = ((MIKA, "田中 美香", town.east, ((Role.DISTRICT_COORDINATOR, town.east),)),
+              (HANAKO, "佐藤 花子", town.east, ()), (ICHIRO, "鈴木 一郎", town.east, ()),
+              (KAZUKO, "伊藤 和子", town.east, ((Role.SUPPORTER, town.east),)),
+              (WEST_PERSON, "山田 次郎", town.west, ()))
+    for telegram_id, name, district, roles in people:
+        sandbox.ensure_user(telegram_id, name.split()[1], name.split()[0], started=True)
+        await add_person(engine, telegram_id, name, district, roles=roles)
+    return town
+
+
+async def _write(sb: SandboxClient, text: str) -> dict:
+    sent = await sb.send_text(MIKA, "/broadcast")
+    ask = await sb.wait_for_message(MIKA, after=sent["message_id"])
+    assert ask["text"].startswith("送りたい文章を、このチャットに送ってください。")
+    sent = await sb.send_text(MIKA, text)
+    return await sb.wait_for_message(MIKA, after=sent["message_id"])
+
+
+async def test_district_broadcast_reaches_every_resident_and_the_group_once(
+    sb: SandboxClient, engine: AsyncEngine, town: Town
+) -> None:
+    group = await new_group(sb, "東地区 ご近所ネット", {MIKA: "creator", HANAKO: "member"})
+    await settle(sb)
+    async with session_factory(engine)() as session, session.begin():
+        tracked = await find_group(session, group["id"])
+        assert tracked is not None
+        tracked.district_id = town.east.id
+
+    audience = await _write(sb, "あすの<b>サロン</b>は10時からです。")
+    assert audience["text"] == f"「{EAST}」の、どなたに送りますか？"
+    assert _labels(audience)[:5] == ["住民のみなさん", "担い手のみなさん", "協議体メンバー",
+                                     "つながっているグループ",
+                                     "全員（住民・担い手・協議体・グループ）"]
+    await sb.press(MIKA, audience, text="全員（住民・担い手・協議体・グループ）")
+    preview = await sb.wait_for_edit(MIKA, audience["message_id"])
+    assert "人数: 4人・グループ 1件" in preview["text"]
+    # What she typed is sent as she typed it, angle brackets and all.
+    assert preview["text"].endswith("あすの<b>サロン</b>は10時からです。")
+    await sb.press(MIKA, preview, text="今すぐ送る")
+    queued = await sb.wait_for_edit(MIKA, audience["message_id"])
+    assert queued["text"].startswith("送信を始めました（5件）。")
+
+    # 美香 lives in 東地区 too: she gets the broadcast and then the report.
+    arrived = await sb.wait_for_messages(MIKA, after=audience["message_id"], count=2,
+                                         timeout=30)
+    [report] = [m for m in arrived if m["text"].startswith("お知らせ #")]
+    assert "届いた: 5件" in report["text"]
+    assert "ブロックされていた: 0件" in report["text"]
+    for chat_id in (MIKA, HANAKO, ICHIRO, KAZUKO, group["id"]):
+        got = [m for m in await sb.messages(chat_id) if m["from"]["is_bot"]
+               and m.get("text") == "あすの<b>サロン</b>は10時からです。"]
+        assert len(got) == 1, chat_id
+    assert not [m for m in await sb.messages(WEST_PERSON) if "サロン" in m.get("text", "")]
+
+    sent = await sb.send_text(MIKA, "/broadcasts")
+    listing = await sb.wait_for_message(MIKA, after=sent["message_id"])
+    assert "届いた 5・待ち 0・届かず 0・ブロック 0" in listing["text"]
+
+
+async def test_a_scheduled_broadcast_can_be_cancelled_before_it_goes(
+    sb: SandboxClient, town: Town
+) -> None:
+    audience = await _write(sb, "来月の勉強会について")
+    await sb.press(MIKA, audience, text="住民のみなさん")
+    preview = await sb.wait_for_edit(MIKA, audience["message_id"])
+    assert "人数: 4人・グループ 0件" in preview["text"]  # 美香 and 和子 are residents too
+    await sb.press(MIKA, preview, text="日時を決めて送る")
+    ask = await sb.wait_for_edit(MIKA, audience["message_id"])
+    assert ask["text"].startswith("送る日時を入力してください。")
+
+    for bad, expected in (("いつか", "日時を読み取れませんでした。"),
+                          ("2020-01-01 10:00", "は、もう過ぎています。")):
+        sent = await sb.send_text(MIKA, bad)
+        reply = await sb.wait_for_message(MIKA, after=sent["message_id"])
+        assert expected in reply["text"]
+    sent = await sb.send_text(MIKA, "2099-12-01 10:00")
+    scheduled = await sb.wait_for_message(MIKA, after=sent["message_id"])
+    assert scheduled["text"].startswith("12月1日(火) 10:00 に送ります（4件）。")
+
+    await sb.press(MIKA, scheduled, text="送るのを取り消す")
+    cancelled = await sb.wait_for_edit(MIKA, scheduled["message_id"])
+    assert cancelled["text"] == "取り消しました。まだ送っていなかった 4件を止めました。"
+    sent = await sb.send_text(MIKA, "/broadcasts")
+    listing = await sb.wait_for_message(MIKA, after=sent["message_id"])
+    assert "取り消し 4" in listing["text"]
+    for chat_id in (HANAKO, ICHIRO):
+        assert not [m for m in await sb.messages(chat_id) if "勉強会" in m.get("text", "")]
+
+
+async def test_bad_input_gets_a_clear_answer_and_changes_nothing(
+    sb: SandboxClient, town: Town
+) -> None:
+    sent = await sb.send_text(HANAKO, "/broadcast")
+    refusal = await sb.wait_for_message(HANAKO, after=sent["message_id"])
+    assert refusal["text"].startswith("お知らせを送れるのは、生活支援コーディネーターだけです。")
+
+    audience = await _write(sb, "短いお知らせ")
+    query = await sb.press(MIKA, audience, data=f"bc:a:0:{town.west.id}", forge=True)
+    assert (await sb.wait_for_callback_answer(query))["show_alert"] is True
+    await sb.press(MIKA, audience, text="やめる")
+    dropped = await sb.wait_for_edit(MIKA, audience["message_id"])
+    assert dropped["text"] == "やめました。何も送っていません。"
+    # Plain text after the draft is gone is ordinary chat again.
+    sent = await sb.send_text(MIKA, "こんにちは")
+    reply = await sb.wait_for_message(MIKA, after=sent["message_id"])
+    assert reply["text"].startswith("メッセージありがとうございます。")
