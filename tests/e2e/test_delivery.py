@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -16,14 +15,13 @@ from bot.app import OtagaiApplication, build_application
 from bot.runner import running
 from bot.sandbox import SandboxClient, SandboxServer
 from bot.settings import Settings, load_settings
-from models import Area, Audience, Broadcast, OutboxMessage, OutboxStatus, Person
-from models.broadcasts import queue
+from models import OutboxMessage, OutboxStatus, Person
 from models.db import session_factory
 from models.outbox import counts_by_status, enqueue
 from scheduler.dispatch import DispatchConfig, Dispatcher
-from tests.auxil.town import add_residents, make_town
+from tests.auxil.delivery import broadcast_to_residents, register_people, until_settled
+from tests.auxil.town import make_town
 
-FIRST_ID = 700_000
 FAST = DispatchConfig(batch=50, concurrency=20, idle=0.05, retry_base=timedelta(seconds=0.2))
 
 
@@ -47,35 +45,6 @@ async def flood_bot(
         yield application
 
 
-async def _people(sandbox: SandboxServer, engine: AsyncEngine, district: Area, count: int,
-                  first: int = FIRST_ID) -> list[int]:
-    ids = list(range(first, first + count))
-    for telegram_id in ids:
-        sandbox.ensure_user(telegram_id, f"住民{telegram_id}", started=True)
-    await add_residents(engine, district, ids)
-    return ids
-
-
-async def _broadcast(engine: AsyncEngine, area: Area, text: str) -> int:
-    async with session_factory(engine)() as session, session.begin():
-        broadcast = Broadcast(text=text, audience=Audience.RESIDENTS, area_id=area.id)
-        session.add(broadcast)
-        await session.flush()
-        await queue(session, broadcast, area)
-        return broadcast.id
-
-
-async def _until_settled(engine: AsyncEngine) -> dict[OutboxStatus, int]:
-    """Return the outbox counts once nothing is waiting or being sent (or fail after 90 s)."""
-    async with asyncio.timeout(90):
-        while True:
-            async with session_factory(engine)() as session:
-                counts = await counts_by_status(session)
-            if counts[OutboxStatus.PENDING] + counts[OutboxStatus.SENDING] == 0:
-                return counts
-            await asyncio.sleep(0.2)  # polling the database; the work itself is not timed
-
-
 async def _received(sandbox_client: SandboxClient, text: str) -> Counter[int]:
     deliveries = [r for r in await sandbox_client.requests(method="sendMessage")
                   if r["status"] == 200 and r["params"].get("text") == text]
@@ -87,9 +56,9 @@ async def test_500_people_under_flood_limits_each_get_it_exactly_once(
     flood_sandbox: SandboxServer, engine: AsyncEngine
 ) -> None:
     town = await make_town(engine)
-    people = await _people(flood_sandbox, engine, town.east, 500)
-    await _broadcast(engine, town.east, "防災訓練のお知らせ")
-    counts = await _until_settled(engine)
+    people = await register_people(flood_sandbox, engine, town.east, 500)
+    await broadcast_to_residents(engine, town.east, "防災訓練のお知らせ")
+    counts = await until_settled(engine)
     assert counts[OutboxStatus.SENT] == 500
     assert counts[OutboxStatus.FAILED] == 0
     async with SandboxClient(flood_sandbox.url) as sb:
@@ -106,12 +75,12 @@ async def test_429_and_500_from_the_bot_api_still_deliver_exactly_once(
     flood_sandbox: SandboxServer, engine: AsyncEngine
 ) -> None:
     town = await make_town(engine)
-    people = await _people(flood_sandbox, engine, town.east, 60)
+    people = await register_people(flood_sandbox, engine, town.east, 60)
     async with SandboxClient(flood_sandbox.url) as sb:
         await sb.add_fault("sendMessage", 429, retry_after=1, times=15)
         await sb.add_fault("sendMessage", 500, times=25)
-        await _broadcast(engine, town.east, "サロンは中止です")
-        counts = await _until_settled(engine)
+        await broadcast_to_residents(engine, town.east, "サロンは中止です")
+        counts = await until_settled(engine)
         assert counts[OutboxStatus.SENT] == 60
         received = await _received(sb, "サロンは中止です")
         assert set(received) == set(people)
@@ -125,12 +94,12 @@ async def test_a_person_who_blocked_the_bot_is_marked_and_not_retried(
     sandbox: SandboxServer, sb: SandboxClient, engine: AsyncEngine, settings: Settings
 ) -> None:
     town = await make_town(engine)
-    people = await _people(sandbox, engine, town.east, 3)
+    people = await register_people(sandbox, engine, town.east, 3)
     await sb.set_blocked(people[0], True)
     application = build_application(settings, "123:TEST", retry_backoff=0.01, dispatch=FAST)
     async with running(application):
-        broadcast_id = await _broadcast(engine, town.east, "見守りのお願い")
-        await _until_settled(engine)
+        broadcast_id = await broadcast_to_residents(engine, town.east, "見守りのお願い")
+        await until_settled(engine)
     async with session_factory(engine)() as session:
         counts = await counts_by_status(session, broadcast_id)
         assert (counts[OutboxStatus.SENT], counts[OutboxStatus.BLOCKED]) == (2, 1)
@@ -145,7 +114,7 @@ async def test_quiet_hours_hold_a_message_until_morning(
     sandbox: SandboxServer, engine: AsyncEngine, settings: Settings
 ) -> None:
     town = await make_town(engine)
-    [person_id] = await _people(sandbox, engine, town.east, 1)
+    [person_id] = await register_people(sandbox, engine, town.east, 1)
     async with session_factory(engine)() as session, session.begin():
         person = (await session.scalars(
             select(Person).where(Person.telegram_id == person_id))).one()
