@@ -48,6 +48,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("areas", N_("command.areas"), action=Action.SEE_AREAS),
     Command("addarea", N_("command.addarea"), action=Action.MANAGE_AREAS),
     Command("addcouncil", N_("command.addcouncil"), action=Action.MANAGE_AREAS),
+    Command("settings", N_("command.settings")),
     Command("language", N_("command.language")),
     Command("forget", N_("command.forget")),
 )

@@ -15,6 +15,7 @@ from handlers import (
     mydata,
     onboarding,
     roles,
+    settings,
     start,
 )
 
@@ -32,6 +33,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     mydata.register(application)
     areas.register(application)
     broadcast.register(application)
+    settings.register(application)
     language.register(application)
     fallback.register(application)
     application.add_error_handler(errors.on_error)

@@ -81,6 +81,17 @@ async def set_language(session: AsyncSession, telegram_id: int, language: str) -
     return person
 
 
+async def set_quiet_hours(
+    session: AsyncSession, person: Person, start_hour: int, end_hour: int
+) -> Person:
+    """Return the person after setting their quiet hours (equal hours: no quiet hours)."""
+    if not (0 <= start_hour < 24 and 0 <= end_hour < 24):
+        raise ValueError("hours are 0-23")
+    person.quiet_from, person.quiet_until = start_hour, end_hour
+    await session.flush()
+    return person
+
+
 async def give_consent(
     session: AsyncSession, person: Person, *, district_id: int, display_name: str,
     version: str = CONSENT_VERSION,

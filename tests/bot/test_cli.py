@@ -98,3 +98,10 @@ def test_areas_import_of_a_missing_file_is_one_line(capsys: pytest.CaptureFixtur
 def test_admin_grant(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["admin", "grant", "12345"]) == 0
     assert "Telegram の番号 12345 の方を管理者にしました。" in capsys.readouterr().out
+
+
+def test_outbox_summary(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["outbox"]) == 0
+    out = capsys.readouterr().out
+    assert "送信待ち: 0件" in out
+    assert "送信済み: 0件" in out

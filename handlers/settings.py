@@ -1,0 +1,89 @@
+"""/settings: when the bot may write on its own (quiet hours), in the person's own time."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from bot.context import OtagaiContext
+from bot.i18n import _, plain
+from handlers.common import (
+    button,
+    callback_data,
+    callback_pattern,
+    callback_values,
+    edit_or_keep,
+    int_value,
+    private_only,
+    reply,
+)
+from handlers.fallback import stale_button
+from models import Person
+from models.people import set_quiet_hours
+
+PREFIX = "st"
+FROM, UNTIL, OFF = "f", "u", "off"
+FROM_CHOICES = (19, 20, 21, 22, 23)
+UNTIL_CHOICES = (6, 7, 8, 9, 10)
+
+
+def _summary(person: Person) -> str:
+    start, end = person.quiet_hours
+    if start == end:
+        return _("settings.quiet_off")
+    return _("settings.quiet", start=start.strftime("%H:%M"), end=end.strftime("%H:%M"))
+
+
+def _keyboard() -> InlineKeyboardMarkup:
+    def hour_row(step: str, hours: tuple[int, ...]) -> list[InlineKeyboardButton]:
+        return [InlineKeyboardButton(plain("settings.hour", hour=h),
+                                     callback_data=callback_data(PREFIX, step, h)) for h in hours]
+
+    return InlineKeyboardMarkup([
+        [InlineKeyboardButton(plain("settings.from_label"), callback_data=callback_data(
+            PREFIX, "label"))],
+        hour_row(FROM, FROM_CHOICES),
+        [InlineKeyboardButton(plain("settings.until_label"), callback_data=callback_data(
+            PREFIX, "label"))],
+        hour_row(UNTIL, UNTIL_CHOICES),
+        [button("settings.button.off", callback_data(PREFIX, OFF))],
+    ])
+
+
+async def show_settings(update: Update, context: OtagaiContext) -> None:
+    """Show the quiet hours with buttons to change them."""
+    if not await private_only(update, context):
+        return
+    person = await context.ensure_person()
+    await reply(update, _summary(person) + "\n\n" + _("settings.explain"), _keyboard())
+
+
+async def on_button(update: Update, context: OtagaiContext) -> None:
+    """Change the start or end of the quiet hours, or turn them off."""
+    query = update.callback_query
+    assert query is not None
+    values = callback_values(query)
+    step, hour = (values[0] if values else ""), int_value(values, 1)
+    person = await context.ensure_person()
+    if step == "label":
+        await query.answer(plain("settings.explain_short"))
+        return
+    if step == OFF:
+        await set_quiet_hours(context.session, person, 0, 0)
+    elif step == FROM and hour in FROM_CHOICES:
+        start, end = person.quiet_hours
+        await set_quiet_hours(context.session, person, hour, end.hour if start != end else 8)
+    elif step == UNTIL and hour in UNTIL_CHOICES:
+        start, end = person.quiet_hours
+        await set_quiet_hours(context.session, person, start.hour if start != end else 21, hour)
+    else:
+        await stale_button(update, context)
+        return
+    await query.answer()
+    await edit_or_keep(query, _summary(person) + "\n\n" + _("settings.explain"), _keyboard())
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    """Attach /settings and its buttons."""
+    application.add_handler(CommandHandler("settings", show_settings))
+    application.add_handler(CallbackQueryHandler(on_button, pattern=callback_pattern(PREFIX)))

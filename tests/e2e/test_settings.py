@@ -1,0 +1,38 @@
+"""/settings: a person chooses the hours in which the bot keeps quiet."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.sandbox import SandboxClient
+from models.db import session_factory
+from models.people import find_person
+from tests.auxil.town import settle
+
+pytestmark = pytest.mark.usefixtures("bot")
+
+
+async def test_quiet_hours_are_shown_and_changed_with_buttons(
+    sb: SandboxClient, engine: AsyncEngine
+) -> None:
+    person = await sb.create_user(first_name="花子")
+    sent = await sb.send_text(person["id"], "/settings")
+    shown = await sb.wait_for_message(person["id"], after=sent["message_id"])
+    assert shown["text"].startswith("お知らせを控える時間: 21:00〜08:00")
+    await sb.press(person["id"], shown, text="20時")
+    changed = await sb.wait_for_edit(person["id"], shown["message_id"])
+    assert changed["text"].startswith("お知らせを控える時間: 20:00〜08:00")
+    await sb.press(person["id"], changed, text="7時")
+    changed = await sb.wait_for_edit(person["id"], shown["message_id"])
+    assert changed["text"].startswith("お知らせを控える時間: 20:00〜07:00")
+    await sb.press(person["id"], changed, text="控える時間なし（いつでも受け取る）")
+    off = await sb.wait_for_edit(person["id"], shown["message_id"])
+    assert off["text"].startswith("お知らせを控える時間: なし")
+    forged = await sb.press(person["id"], off, data="st:f:3", forge=True)
+    assert (await sb.wait_for_callback_answer(forged))["show_alert"] is True
+    await settle(sb)
+    async with session_factory(engine)() as session:
+        stored = await find_person(session, person["id"])
+        assert stored is not None
+        assert (stored.quiet_from, stored.quiet_until) == (0, 0)
