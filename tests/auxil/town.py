@@ -43,6 +43,7 @@ async def add_person(
     """Register a person directly in the database (for tests about what comes after)."""
     async with session_factory(engine)() as session, session.begin():
         person = await ensure_person(session, telegram_id)
+        person.quiet_from = person.quiet_until = 0  # no quiet hours: tests run at any hour
         await give_consent(session, person, district_id=district.id, display_name=name)
         await grant_role(session, person, Role.RESIDENT, district.id)
         for role, area in roles:
@@ -71,9 +72,11 @@ async def settle(sb: SandboxClient) -> None:
 
 
 async def new_group(sb: SandboxClient, title: str, members: dict[int, str]) -> dict:
-    """Create a group with the bot in it; return it once the bot has introduced itself."""
+    """Create a group with the bot in it; return it once the bot has introduced itself and
+    recorded the group."""
     group = await sb.create_group(title, members=members)
     await sb.wait_for_message(group["id"], after=0)
+    await settle(sb)
     return group
 
 

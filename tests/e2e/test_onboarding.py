@@ -25,7 +25,6 @@ pytestmark = pytest.mark.usefixtures("bot")
 async def _group_linked_to_east(engine: AsyncEngine, sb: SandboxClient, members: dict) -> dict:
     town = await make_town(engine)
     group = await new_group(sb, "東地区 ご近所ネット", members)
-    await settle(sb)  # the bot has recorded the group
     async with session_factory(engine)() as session, session.begin():
         tracked = await find_group(session, group["id"])
         assert tracked is not None
