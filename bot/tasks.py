@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import N_, current_language, format_datetime, plain, use_language
 from bot.runner import StartupError, prepare_database
@@ -18,6 +21,18 @@ from models.roles import grant_role
 Say = Callable[[str], None]
 
 
+@asynccontextmanager
+async def database(settings: Settings) -> AsyncIterator[AsyncSession]:
+    """Yield a session on the (migrated, for SQLite) database; the engine closes after."""
+    await prepare_database(settings)
+    engine = create_engine(settings.database_url)
+    try:
+        async with session_factory(engine)() as session:
+            yield session
+    finally:
+        await engine.dispose()
+
+
 def read_file(path: Path) -> bytes:
     """Return the file's bytes, or raise ``StartupError`` saying why it cannot be read."""
     try:
@@ -28,15 +43,12 @@ def read_file(path: Path) -> bytes:
 
 async def import_areas_file(settings: Settings, data: bytes, say: Say) -> bool:
     """Import districts from CSV bytes; return False (having said why) if nothing was added."""
-    await prepare_database(settings)
-    engine = create_engine(settings.database_url)
-    try:
-        async with session_factory(engine)() as session, session.begin():
-            result = await import_areas(session, data)
-            if result.problems:
-                await session.rollback()
-    finally:
-        await engine.dispose()
+    async with database(settings) as session:
+        result = await import_areas(session, data)
+        if result.problems:
+            await session.rollback()
+        else:
+            await session.commit()
     for problem in result.problems:
         say(plain("areas.import.problem", line=problem.line, problem=plain(problem.key)))
     if result.problems:
@@ -48,13 +60,8 @@ async def import_areas_file(settings: Settings, data: bytes, say: Say) -> bool:
 
 async def list_areas(settings: Settings, say: Say) -> None:
     """Print every municipality with its districts."""
-    await prepare_database(settings)
-    engine = create_engine(settings.database_url)
-    try:
-        async with session_factory(engine)() as session:
-            areas = await all_areas(session)
-    finally:
-        await engine.dispose()
+    async with database(settings) as session:
+        areas = await all_areas(session)
     if not areas:
         say(plain("areas.empty"))
     for area in areas:
@@ -63,27 +70,18 @@ async def list_areas(settings: Settings, say: Say) -> None:
 
 async def grant_admin(settings: Settings, telegram_id: int, say: Say) -> None:
     """Make the person with this Telegram id an administrator everywhere."""
-    await prepare_database(settings)
-    engine = create_engine(settings.database_url)
-    try:
-        async with session_factory(engine)() as session, session.begin():
-            person = await ensure_person(session, telegram_id)
-            await grant_role(session, person, Role.ADMIN, None)
-    finally:
-        await engine.dispose()
+    async with database(settings) as session:
+        person = await ensure_person(session, telegram_id)
+        await grant_role(session, person, Role.ADMIN, None)
+        await session.commit()
     say(plain("admin.granted", telegram_id=telegram_id))
 
 
 async def outbox_summary(settings: Settings, say: Say) -> None:
     """Print how many outbox messages are in each state, and the oldest waiting one."""
-    await prepare_database(settings)
-    engine = create_engine(settings.database_url)
-    try:
-        async with session_factory(engine)() as session:
-            counts = await counts_by_status(session)
-            oldest = await oldest_waiting(session)
-    finally:
-        await engine.dispose()
+    async with database(settings) as session:
+        counts = await counts_by_status(session)
+        oldest = await oldest_waiting(session)
     for status, count in counts.items():
         say(plain("outbox.count_line", status=plain(OUTBOX_STATUS_LABELS[status]), count=count))
     if oldest is not None:
