@@ -99,7 +99,7 @@ async def test_a_scheduled_broadcast_can_be_cancelled_before_it_goes(
         sent = await sb.send_text(MIKA, bad)
         reply = await sb.wait_for_message(MIKA, after=sent["message_id"])
         assert expected in reply["text"]
-    sent = await sb.send_text(MIKA, "2099-12-01 10:00")
+    sent = await sb.send_text(MIKA, "2099年12月1日 午前10時")
     scheduled = await sb.wait_for_message(MIKA, after=sent["message_id"])
     assert scheduled["text"].startswith("12月1日(火) 10:00 に送ります（4件）。")
 
