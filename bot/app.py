@@ -49,6 +49,8 @@ class OtagaiApplication(Application):  # type: ignore[type-arg]
                 return
             user = update.effective_user
             person = await find_person(session, user.id) if user else None
+            if person is not None and not person.active and _in_private_chat(update):
+                person.active = True  # they wrote to us again, so they unblocked the bot
             language = i18n.normalize_language(
                 person.language if person else None, settings.default_language
             )
@@ -62,6 +64,10 @@ class OtagaiApplication(Application):  # type: ignore[type-arg]
                 await session.rollback()
             else:
                 await session.commit()
+
+
+def _in_private_chat(update: Update) -> bool:
+    return update.effective_chat is not None and update.effective_chat.type == "private"
 
 
 async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
@@ -107,7 +113,8 @@ def build_application(
         .build()
     )
     dispatch = dispatch or DispatchConfig(
-        claim_timeout=timedelta(seconds=settings.dispatch_claim_timeout))
+        claim_timeout=timedelta(seconds=settings.dispatch_claim_timeout),
+        group_quiet=settings.group_quiet)
     application.services = Services(settings, dispatch=dispatch)
     register(application)
     return application  # type: ignore[return-value]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from functools import cached_property
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -51,6 +52,8 @@ class Settings(BaseSettings):
     time_zone: str = "Asia/Tokyo"
     default_language: Language = "ja"
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    # Hours in which group chats get nothing that is not urgent, "21-8"; "0-0" for none.
+    group_quiet_hours: str = "21-8"
     # Seconds after which a message claimed by a process that died is sent again.
     dispatch_claim_timeout: int = Field(default=120, ge=1)
 
@@ -92,6 +95,21 @@ class Settings(BaseSettings):
         if value is not None and not value.startswith(("http://", "https://")):
             raise _invalid("settings.bad_url", value)
         return value
+
+    @field_validator("group_quiet_hours")
+    @classmethod
+    def _hour_range(cls, value: str) -> str:
+        start, _, end = value.partition("-")
+        if not (start.strip().isdigit() and end.strip().isdigit()
+                and int(start) < 24 and int(end) < 24):
+            raise _invalid("settings.bad_hours", value)
+        return value
+
+    @property
+    def group_quiet(self) -> tuple[time, time]:
+        """The quiet hours of group chats, in the configured zone."""
+        start, _, end = self.group_quiet_hours.partition("-")
+        return time(int(start)), time(int(end))
 
     @cached_property
     def zone(self) -> ZoneInfo:

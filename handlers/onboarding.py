@@ -62,6 +62,10 @@ async def on_button(update: Update, context: OtagaiContext) -> None:
     values = callback_values(query)
     step = values[0] if values else ""
     token = values[2] if len(values) > 2 else ""
+    if context.person is not None and context.person.has_consented:
+        # An old onboarding message: pressing it must not undo or change a registration.
+        await query.answer(plain("onboarding.already_registered"), show_alert=True)
+        return
     if step == DECLINE:
         await decline_consent(context.session, await context.ensure_person())
         await query.answer()

@@ -33,13 +33,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, BigId, TimestampMixin, enum_values, utcnow
-from models.people import DEFAULT_QUIET
 
 MAX_ATTEMPTS = 6
 CLAIM_TIMEOUT = timedelta(minutes=2)
 RETRY_BASE = timedelta(seconds=5)
 RETRY_CAP = timedelta(minutes=10)
 TEXT_LIMIT = 4096  # Telegram's limit for one message
+DEFAULT_QUIET = (time(21, 0), time(8, 0))
 
 
 class OutboxStatus(enum.StrEnum):
@@ -190,6 +190,17 @@ def mark_final(message: OutboxMessage, status: OutboxStatus, error: str) -> None
     message.status = status
     message.attempts += 1
     message.last_error = error[:300]
+
+
+async def drop_waiting_for(session: AsyncSession, person_id: int) -> int:
+    """Return how many waiting messages to a person were cancelled (consent withdrawn)."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.person_id == person_id, OutboxMessage.status == OutboxStatus.PENDING)
+        .values(status=OutboxStatus.CANCELLED)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def stop_sending_to(session: AsyncSession, chat_id: int, reason: str) -> int:

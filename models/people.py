@@ -16,8 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.audit import AuditAction, record
 from models.base import Base, BigId, TimestampMixin, utcnow
-
-DEFAULT_QUIET = (time(21, 0), time(8, 0))
+from models.outbox import DEFAULT_QUIET, drop_waiting_for
 
 # Bump when the consent text in locales/ changes in substance; people agreed to a version.
 CONSENT_VERSION = "2026-11"
@@ -122,9 +121,13 @@ async def decline_consent(session: AsyncSession, person: Person) -> Person:
 
 
 async def withdraw_consent(session: AsyncSession, person: Person) -> Person:
-    """Return the person after withdrawing consent and removing their personal fields."""
+    """Return the person after withdrawing consent and removing their personal fields.
+
+    Messages queued for them as a resident (a broadcast) no longer go out.
+    """
     version = person.consent_version
     _clear_personal_fields(person)
+    await drop_waiting_for(session, person.id)
     await record(session, AuditAction.CONSENT_WITHDRAWN, actor_id=person.id,
                  subject_id=person.id, version=version)
     return person
@@ -137,6 +140,7 @@ async def forget_person(session: AsyncSession, person: Person) -> None:
     (SET NULL), so counts by district and week survive without saying who.
     """
     await record(session, AuditAction.PERSON_FORGOTTEN, area_id=person.district_id)
+    await drop_waiting_for(session, person.id)
     await session.delete(person)
     await session.flush()
 

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, time, timedelta, tzinfo
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -22,6 +22,7 @@ from models import GroupChat, OutboxMessage, OutboxStatus, Person
 from models.base import utcnow
 from models.outbox import (
     CLAIM_TIMEOUT,
+    DEFAULT_QUIET,
     claim_due,
     mark_final,
     mark_retry,
@@ -43,6 +44,7 @@ class DispatchConfig:
     concurrency: int = 10
     idle: float = 1.0
     retry_base: timedelta | None = None  # None: the outbox's own backoff
+    group_quiet: tuple[time, time] = DEFAULT_QUIET
     # A claim older than this is taken to be from a process that died. It must outlast the
     # rate limiter's longest wait (a group may get only 20 messages a minute).
     claim_timeout: timedelta = CLAIM_TIMEOUT
@@ -151,13 +153,16 @@ class Dispatcher:
                                       .values(active=False))
 
     async def _defer_for_quiet_hours(self, message: OutboxMessage) -> bool:
-        if message.person_id is None:
-            return False
+        """Hold a message that would arrive in its recipient's quiet hours; True if held."""
         async with self.sessions() as session, session.begin():
-            person = await session.get(Person, message.person_id)
-            if person is None:
+            person = await session.get(Person, message.person_id) if message.person_id else None
+            if person is not None:
+                quiet = person.quiet_hours
+            elif message.group_id is not None:
+                quiet = self.config.group_quiet
+            else:
                 return False
-            until = quiet_until(self.clock().astimezone(self.zone), person.quiet_hours)
+            until = quiet_until(self.clock().astimezone(self.zone), quiet)
             if until is None:
                 return False
             row = await session.get(OutboxMessage, message.id)

@@ -11,7 +11,7 @@ from bot.settings import DEFAULT_DATABASE_URL, SettingsError, load_settings
 def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
     monkeypatch.chdir(tmp_path)  # no developer .env leaks in
     for name in ("TELEGRAM_TOKEN", "BOT_API_URL", "DATABASE_URL", "TIME_ZONE",
-                 "DEFAULT_LANGUAGE", "ADMIN_IDS", "BOT_FILE_URL"):
+                 "DEFAULT_LANGUAGE", "ADMIN_IDS", "BOT_FILE_URL", "GROUP_QUIET_HOURS"):
         monkeypatch.delenv(f"OTAGAI_{name}", raising=False)
 
 
@@ -52,6 +52,8 @@ def test_dotenv_file_is_read(tmp_path: object) -> None:
         ("ADMIN_IDS", "12,abc", "settings.bad_admin_ids"),
         ("BOT_API_URL", "api.telegram.org", "settings.bad_url"),
         ("DEFAULT_LANGUAGE", "fr", "settings.choose_one"),
+        ("GROUP_QUIET_HOURS", "21:00-8:00", "settings.bad_hours"),
+        ("GROUP_QUIET_HOURS", "25-8", "settings.bad_hours"),
     ],
 )
 def test_a_wrong_setting_names_the_variable(

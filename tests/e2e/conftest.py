@@ -33,6 +33,7 @@ def settings(sandbox: SandboxServer, database_url: str) -> Settings:
     return load_settings(
         _env_file=None, database_url=database_url,
         bot_api_url=sandbox.bot_api_url, bot_file_url=sandbox.bot_file_url,
+        group_quiet_hours="0-0",  # tests run at any hour of the day
     )
 
 

@@ -15,9 +15,10 @@ from bot.app import OtagaiApplication, build_application
 from bot.runner import running
 from bot.sandbox import SandboxClient, SandboxServer
 from bot.settings import Settings, load_settings
-from models import OutboxMessage, OutboxStatus, Person
+from models import GroupChat, OutboxMessage, OutboxStatus, Person
 from models.db import session_factory
 from models.outbox import counts_by_status, enqueue
+from models.people import forget_person
 from scheduler.dispatch import DispatchConfig, Dispatcher
 from tests.auxil.delivery import broadcast_to_residents, register_people, until_settled
 from tests.auxil.town import make_town
@@ -142,3 +143,50 @@ async def test_quiet_hours_hold_a_message_until_morning(
             assert sent.status == OutboxStatus.SENT
     finally:
         await application.shutdown()
+
+
+async def test_group_chats_keep_the_default_quiet_hours(
+    sandbox: SandboxServer, sb: SandboxClient, engine: AsyncEngine, settings: Settings
+) -> None:
+    member = await sb.create_user(first_name="一郎")
+    group = await sb.create_group("ひだまり会", members={member["id"]: "creator"})
+    async with session_factory(engine)() as session, session.begin():
+        tracked = GroupChat(telegram_chat_id=group["id"], title="ひだまり会")
+        session.add(tracked)
+        await session.flush()
+        message = enqueue(session, key="group-quiet", chat_id=group["id"], text="夜のお知らせ",
+                          group_id=tracked.id)
+    tokyo = ZoneInfo("Asia/Tokyo")
+    application = build_application(settings, "123:TEST", retry_backoff=0.01)
+    await application.initialize()
+    try:
+        late = datetime(2026, 11, 24, 23, 0, tzinfo=tokyo).astimezone(UTC)
+        dispatcher = Dispatcher(application.bot, session_factory(engine), tokyo, FAST,
+                                clock=lambda: late)
+        await dispatcher.tick()
+        async with session_factory(engine)() as session:
+            held = await session.get(OutboxMessage, message.id)
+            assert held is not None
+            assert held.status == OutboxStatus.PENDING
+            assert held.due_at.astimezone(tokyo).hour == 8
+    finally:
+        await application.shutdown()
+
+
+async def test_forgetting_a_person_cancels_what_waits_for_them(
+    sandbox: SandboxServer, engine: AsyncEngine
+) -> None:
+    town = await make_town(engine)
+    [person_id] = await register_people(sandbox, engine, town.east, 1)
+    async with session_factory(engine)() as session, session.begin():
+        person = (await session.scalars(
+            select(Person).where(Person.telegram_id == person_id))).one()
+        message = enqueue(session, key="later", chat_id=person_id, text="来週のお知らせ",
+                          person_id=person.id, due_at=datetime(2099, 1, 1, tzinfo=UTC))
+        await session.flush()
+        await forget_person(session, person)
+    async with session_factory(engine)() as session:
+        cancelled = await session.get(OutboxMessage, message.id)
+        assert cancelled is not None
+        assert cancelled.status == OutboxStatus.CANCELLED
+        assert cancelled.person_id is None

@@ -222,3 +222,43 @@ async def test_the_same_update_delivered_twice_is_handled_once(
     sends = [r for r in await sb.requests(method="sendMessage")
              if str(r["params"].get("chat_id")) == str(person["id"])]
     assert [r["status"] for r in sends] == [200]
+
+
+async def test_an_old_onboarding_button_does_not_undo_a_registration(
+    sb: SandboxClient, engine: AsyncEngine
+) -> None:
+    await make_town(engine)
+    hanako = await sb.create_user(first_name="花子")
+    sent = await sb.send_text(hanako["id"], "/start")
+    _greeting, question = await sb.wait_for_messages(hanako["id"], after=sent["message_id"],
+                                                     count=2)
+    await sb.press(hanako["id"], question, text=EAST)
+    consent = await sb.wait_for_edit(hanako["id"], question["message_id"])
+    await sb.press(hanako["id"], consent, text="同意する")
+    await sb.wait_for_edit(hanako["id"], question["message_id"])
+    query = await sb.press(hanako["id"], question, data="ob:n", forge=True)
+    answer = await sb.wait_for_callback_answer(query)
+    assert answer["text"].startswith("もう登録は済んでいます。")
+    await settle(sb)
+    stored = await _person(engine, hanako["id"])
+    assert stored is not None
+    assert stored.has_consented
+
+
+async def test_a_person_who_blocked_and_came_back_is_active_again(
+    sb: SandboxClient, engine: AsyncEngine
+) -> None:
+    await make_town(engine)
+    ken = await sb.create_user(first_name="健")
+    await sign_up(sb, ken["id"], EAST)
+    await settle(sb)
+    async with session_factory(engine)() as session, session.begin():
+        person = await find_person(session, ken["id"])
+        assert person is not None
+        person.active = False  # as the dispatcher records a 403
+    sent = await sb.send_text(ken["id"], "/help")
+    await sb.wait_for_message(ken["id"], after=sent["message_id"])
+    await settle(sb)
+    stored = await _person(engine, ken["id"])
+    assert stored is not None
+    assert stored.active is True
