@@ -44,13 +44,21 @@ async def list_areas(update: Update, context: OtagaiContext) -> None:
     await update.effective_message.reply_text("\n".join(lines))
 
 
-async def add_area(update: Update, context: OtagaiContext) -> None:
-    """Add a municipality (/addarea 市) or a district (/addarea 市 地区)."""
+async def _admin_here(update: Update, context: OtagaiContext) -> bool:
+    """Return True for an administrator in a private chat; otherwise say why not."""
     if not await private_only(update, context) or update.effective_message is None:
-        return
+        return False
     if not (await context.permissions()).may(Action.MANAGE_AREAS):
         await refuse(update, "areas.admin_only")
+        return False
+    return True
+
+
+async def add_area(update: Update, context: OtagaiContext) -> None:
+    """Add a municipality (/addarea 市) or a district (/addarea 市 地区)."""
+    if not await _admin_here(update, context):
         return
+    assert update.effective_message is not None
     args = context.args or []
     if not args or any(len(a) > AREA_NAME_LENGTH for a in args):
         await update.effective_message.reply_text(_("areas.add_usage"))
@@ -64,11 +72,9 @@ async def add_area(update: Update, context: OtagaiContext) -> None:
 
 async def add_council(update: Update, context: OtagaiContext) -> None:
     """Add a council to an area: /addcouncil 地区 協議体の名前."""
-    if not await private_only(update, context) or update.effective_message is None:
+    if not await _admin_here(update, context):
         return
-    if not (await context.permissions()).may(Action.MANAGE_AREAS):
-        await refuse(update, "areas.admin_only")
-        return
+    assert update.effective_message is not None
     args = context.args or []
     name = " ".join(args[1:])
     if len(args) < 2 or len(name) > COUNCIL_NAME_LENGTH:
