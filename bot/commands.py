@@ -37,6 +37,8 @@ class Command:
 COMMANDS: tuple[Command, ...] = (
     Command("start", N_("command.start"), private=True, group=True),
     Command("help", N_("command.help"), private=True, group=True),
+    Command("activities", N_("command.activities"), private=True, group=True),
+    Command("newactivity", N_("command.newactivity")),
     Command("mydata", N_("command.mydata")),
     Command("roles", N_("command.roles")),
     Command("broadcast", N_("command.broadcast"), action=Action.BROADCAST),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram.ext import Application
 
 from handlers import (
+    activities,
     areas,
     broadcast,
     errors,
@@ -31,6 +32,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     invites.register(application)
     roles.register(application)
     mydata.register(application)
+    activities.register(application)
     areas.register(application)
     broadcast.register(application)
     settings.register(application)

@@ -20,6 +20,7 @@ from telegram.ext import (
 from bot.context import OtagaiContext
 from bot.i18n import N_, _, current_zone, format_datetime, plain
 from handlers.common import (
+    BROADCAST_INPUT_GROUP,
     button,
     callback_data,
     callback_pattern,
@@ -277,13 +278,13 @@ async def list_broadcasts(update: Update, context: OtagaiContext) -> None:
 def register(application: Application) -> None:  # type: ignore[type-arg]
     """Attach /broadcast, /broadcasts, their buttons, and the draft's text capture.
 
-    The capture runs in group -1, before every other handler, and stops the update only
-    when a draft was waiting for this text.
+    The capture runs in its own group before every other handler, and stops the update
+    only when a draft was waiting for this text.
     """
     application.add_handler(CommandHandler("broadcast", begin))
     application.add_handler(CommandHandler("broadcasts", list_broadcasts))
     application.add_handler(CallbackQueryHandler(on_button, pattern=callback_pattern(PREFIX)))
     application.add_handler(
         MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, capture_text),
-        group=-1,
+        group=BROADCAST_INPUT_GROUP,
     )

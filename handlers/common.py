@@ -13,6 +13,11 @@ from bot.i18n import N_, _, current_language, plain
 
 SEPARATOR = ":"
 
+# Typed answers to a draft are caught before the commands and fallbacks of group 0. PTB runs
+# one handler per group, so each kind of draft needs a group of its own.
+BROADCAST_INPUT_GROUP = -2
+ACTIVITY_INPUT_GROUP = -1
+
 
 def callback_data(prefix: str, *values: object) -> str:
     """Return button data ``prefix:value:…``; Telegram allows 64 bytes."""

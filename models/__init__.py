@@ -4,6 +4,13 @@ Every public operation is an ``async def`` taking the ``AsyncSession`` first; ca
 when to commit.
 """
 
+from models.activities import (
+    Activity,
+    ActivityInterest,
+    ActivityKind,
+    ActivityStatus,
+    Meaning,
+)
 from models.areas import Area, AreaLevel, Council, GroupChat
 from models.audit import AuditAction, AuditEntry
 from models.base import Base
@@ -13,6 +20,9 @@ from models.people import Person
 from models.roles import Invite, Role, RoleGrant
 from models.updates import ProcessedUpdate
 
-__all__ = ["Area", "AreaLevel", "Audience", "AuditAction", "AuditEntry", "Base", "Broadcast",
-           "BroadcastStatus", "Council", "GroupChat", "Invite", "OutboxMessage", "OutboxStatus",
-           "Person", "ProcessedUpdate", "Role", "RoleGrant"]
+__all__ = [
+    "Activity", "ActivityInterest", "ActivityKind", "ActivityStatus", "Area", "AreaLevel",
+    "Audience", "AuditAction", "AuditEntry", "Base", "Broadcast", "BroadcastStatus", "Council",
+    "GroupChat", "Invite", "Meaning", "OutboxMessage", "OutboxStatus", "Person",
+    "ProcessedUpdate", "Role", "RoleGrant",
+]

@@ -83,6 +83,15 @@ async def granted_roles(
     return [(grant, name) for grant, name in await session.execute(query)]
 
 
+async def coordinators_of(session: AsyncSession, district_id: int) -> list[Person]:
+    """Return the active coordinators of a district (not those of the whole municipality)."""
+    return list(await session.scalars(
+        select(Person).join(RoleGrant, RoleGrant.person_id == Person.id)
+        .where(RoleGrant.role == Role.DISTRICT_COORDINATOR, RoleGrant.area_id == district_id,
+               Person.active.is_(True))
+        .order_by(Person.id)))
+
+
 async def grant_role(
     session: AsyncSession, person: Person, role: Role, area_id: int | None,
     granted_by: Person | None = None,

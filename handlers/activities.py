@@ -1,0 +1,381 @@
+"""/newactivity, /activities and the review of proposals: the neighbourhood's resources."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.context import OtagaiContext
+from bot.i18n import N_, _, current_zone, normalize_language, plain, use_language
+from handlers.activity_views import KIND_LABELS, MEANING_LABELS, card, describe_schedule
+from handlers.activity_views import list_line as activity_line
+from handlers.common import (
+    ACTIVITY_INPUT_GROUP,
+    button,
+    callback_data,
+    callback_pattern,
+    callback_values,
+    edit_or_keep,
+    int_value,
+    is_private,
+    private_only,
+    refuse,
+)
+from handlers.fallback import stale_button
+from models import Activity, ActivityKind, ActivityStatus, Area, Meaning, Person
+from models.activities import (
+    NAME_LENGTH,
+    PLACE_LENGTH,
+    draft_of,
+    interest_count,
+    listed,
+    mark_interest,
+    review,
+    start_draft,
+    submit,
+    toggle_meaning,
+)
+from models.areas import find_group
+from models.base import utcnow
+from models.outbox import enqueue
+from models.permissions import Action
+from models.roles import coordinators_of
+from models.schedule import Schedule, parse_schedule
+
+PREFIX, BROWSE, REVIEW = "ak", "aa", "ar"
+PAGE = 5
+REJECT_REASONS = {
+    "dup": N_("activity.reject.duplicate"),
+    "ask": N_("activity.reject.ask"),
+    "area": N_("activity.reject.area"),
+    "other": N_("activity.reject.other"),
+}
+
+
+# --- registering ---------------------------------------------------------------------------
+
+async def begin(update: Update, context: OtagaiContext) -> None:
+    """Start writing a new activity: first its name."""
+    if not await private_only(update, context) or update.effective_message is None:
+        return
+    person = context.person
+    if person is None or not person.has_consented:
+        await refuse(update, "activity.register_first")
+        return
+    await start_draft(context.session, person.id, person.district_id)
+    await update.effective_message.reply_text(_("activity.ask_name", limit=NAME_LENGTH))
+
+
+def _kind_keyboard(draft: Activity) -> InlineKeyboardMarkup:
+    kinds = list(KIND_LABELS.items())
+    rows = [[InlineKeyboardButton(plain(label), callback_data=callback_data(
+        PREFIX, "k", draft.id, kind)) for kind, label in kinds[i:i + 2]]
+        for i in range(0, len(kinds), 2)]
+    return InlineKeyboardMarkup(rows)
+
+
+def _meanings_keyboard(draft: Activity) -> InlineKeyboardMarkup:
+    rows = [[InlineKeyboardButton(
+        ("✓ " if meaning.value in (draft.meanings or []) else "") + plain(label),
+        callback_data=callback_data(PREFIX, "m", draft.id, meaning))]
+        for meaning, label in MEANING_LABELS.items()]
+    rows.append([button("activity.button.next", callback_data(PREFIX, "mn", draft.id))])
+    return InlineKeyboardMarkup(rows)
+
+
+async def capture_text(update: Update, context: OtagaiContext) -> None:
+    """Take the draft's typed answers (name, place, schedule); other text passes on."""
+    message, person = update.effective_message, context.person
+    if message is None or person is None or not message.text:
+        return
+    draft = await draft_of(context.session, person.id)
+    if draft is None or draft.awaiting is None:
+        return
+    text = message.text.strip()
+    if draft.awaiting == "name":
+        if not 0 < len(text) <= NAME_LENGTH:
+            await message.reply_text(_("activity.bad_name", limit=NAME_LENGTH))
+        else:
+            draft.name, draft.awaiting = text, None
+            await message.reply_text(_("activity.ask_kind", name=text),
+                                     reply_markup=_kind_keyboard(draft))
+    elif draft.awaiting == "place":
+        if not 0 < len(text) <= PLACE_LENGTH:
+            await message.reply_text(_("activity.bad_place", limit=PLACE_LENGTH))
+        else:
+            draft.place, draft.awaiting = text, "schedule"
+            await message.reply_text(_("activity.ask_schedule"))
+    elif draft.awaiting == "schedule":
+        schedule = parse_schedule(text, utcnow().astimezone(current_zone()).date())
+        if schedule is None:
+            await message.reply_text(_("activity.bad_schedule"))
+        else:
+            draft.schedule, draft.awaiting = schedule.to_json(), None
+            text, keyboard = await _summary(context, draft)
+            await message.reply_text(text, reply_markup=keyboard)
+    raise ApplicationHandlerStop  # the text answered the draft
+
+
+async def _summary(context: OtagaiContext, draft: Activity) -> tuple[str, InlineKeyboardMarkup]:
+    district = await context.session.get(Area, draft.district_id) if draft.district_id else None
+    text = _("activity.confirm") + "\n\n" + card(draft, district.name if district else "-")
+    keyboard = InlineKeyboardMarkup([
+        [button("activity.button.submit", callback_data(PREFIX, "s", draft.id))],
+        [button("activity.button.retype_schedule", callback_data(PREFIX, "rs", draft.id))],
+        [button("activity.button.drop", callback_data(PREFIX, "x", draft.id))],
+    ])
+    return text, keyboard
+
+
+async def on_register_button(update: Update, context: OtagaiContext) -> None:
+    """Kind, meanings, schedule again, submit or drop."""
+    query = update.callback_query
+    assert query is not None
+    values = callback_values(query)
+    step, draft_id = (values[0] if values else ""), int_value(values, 1)
+    draft = await context.session.get(Activity, draft_id) if draft_id else None
+    person = context.person
+    if (draft is None or person is None or draft.organiser_id != person.id
+            or draft.status != ActivityStatus.DRAFT):
+        await stale_button(update, context)
+        return
+    await query.answer()
+    if step == "k" and len(values) > 2 and values[2] in set(ActivityKind):
+        draft.kind = ActivityKind(values[2])
+        await edit_or_keep(query, _("activity.ask_meanings", name=draft.name or "-"),
+                           _meanings_keyboard(draft))
+    elif step == "m" and len(values) > 2 and values[2] in set(Meaning):
+        toggle_meaning(draft, Meaning(values[2]))
+        await edit_or_keep(query, _("activity.ask_meanings", name=draft.name or "-"),
+                           _meanings_keyboard(draft))
+    elif step == "mn":
+        draft.awaiting = "place"
+        await edit_or_keep(query, _("activity.ask_place", limit=PLACE_LENGTH))
+    elif step == "rs":
+        draft.awaiting = "schedule"
+        await edit_or_keep(query, _("activity.ask_schedule"))
+    elif step == "x":
+        await context.session.delete(draft)
+        await edit_or_keep(query, _("activity.dropped"))
+    elif step == "s" and draft.name and draft.kind and draft.place and draft.schedule:
+        await _submit(update, context, draft)
+    else:
+        await stale_button(update, context)
+
+
+async def _submit(update: Update, context: OtagaiContext, draft: Activity) -> None:
+    query = update.callback_query
+    assert query is not None
+    district = await context.session.get(Area, draft.district_id) if draft.district_id else None
+    if district is None:
+        await refuse(update, "activity.register_first")
+        return
+    coordinator = (await context.permissions()).may(Action.BROADCAST, district)
+    submit(draft, approved=coordinator)
+    if coordinator:
+        await edit_or_keep(query, _("activity.registered", name=draft.name or "-"))
+        return
+    await edit_or_keep(query, _("activity.proposed", name=draft.name or "-"))
+    await _ask_coordinators(context, draft, district)
+
+
+async def _ask_coordinators(context: OtagaiContext, draft: Activity, district: Area) -> None:
+    """Send the district's coordinators the proposal, in each one's language, with buttons."""
+    schedule = Schedule.from_json(draft.schedule) if draft.schedule else None
+    for coordinator in await coordinators_of(context.session, district.id):
+        with use_language(normalize_language(coordinator.language), current_zone()):
+            text = _("activity.review_request", name=draft.name or "-",
+                     kind=plain(KIND_LABELS[draft.kind]) if draft.kind else "-",
+                     place=draft.place or "-", district=district.name,
+                     schedule=describe_schedule(schedule) if schedule else "-")
+            buttons = [[{"text": plain("activity.button.approve"),
+                         "callback_data": callback_data(REVIEW, "a", draft.id)}]]
+            buttons += [[{"text": plain("activity.button.reject", reason=plain(label)),
+                          "callback_data": callback_data(REVIEW, "r", draft.id, code)}]
+                        for code, label in REJECT_REASONS.items()]
+        enqueue(context.session, key=f"activity-review:{draft.id}:{coordinator.id}",
+                chat_id=coordinator.telegram_id, text=text, person_id=coordinator.id,
+                buttons=buttons)
+
+
+# --- review --------------------------------------------------------------------------------
+
+async def on_review_button(update: Update, context: OtagaiContext) -> None:
+    """A coordinator approves or rejects a proposal; the proposer is told either way."""
+    query = update.callback_query
+    assert query is not None
+    values = callback_values(query)
+    step, activity_id = (values[0] if values else ""), int_value(values, 1)
+    activity = await context.session.get(Activity, activity_id) if activity_id else None
+    district = (await context.session.get(Area, activity.district_id)
+                if activity and activity.district_id else None)
+    if activity is None or district is None or step not in ("a", "r"):
+        await stale_button(update, context)
+        return
+    if not (await context.permissions()).may(Action.BROADCAST, district):
+        await refuse(update, "activity.review_not_allowed")
+        return
+    if activity.status != ActivityStatus.PROPOSED:
+        await query.answer(plain("activity.already_reviewed"), show_alert=True)
+        return
+    reason_key = REJECT_REASONS.get(values[2]) if step == "r" and len(values) > 2 else None
+    if step == "r" and reason_key is None:
+        await stale_button(update, context)
+        return
+    reviewer = await context.ensure_person()
+    review(activity, reviewer.id, approve=step == "a", reason=values[2] if reason_key else None)
+    await query.answer()
+    if reason_key is None:
+        await edit_or_keep(query, _("activity.approved_by_you", name=activity.name or "-"))
+    else:
+        await edit_or_keep(query, _("activity.rejected_by_you", name=activity.name or "-",
+                                    reason=plain(reason_key)))
+    await _tell_proposer(context, activity, reason_key)
+
+
+async def _tell_proposer(context: OtagaiContext, activity: Activity, reason_key: str | None
+                         ) -> None:
+    proposer = (await context.session.get(Person, activity.organiser_id)
+                if activity.organiser_id else None)
+    if proposer is None:
+        return
+    with use_language(normalize_language(proposer.language), current_zone()):
+        if reason_key is None:
+            text = _("activity.approved", name=activity.name or "-")
+        else:
+            text = _("activity.rejected", name=activity.name or "-", reason=plain(reason_key))
+    enqueue(context.session, key=f"activity-reviewed:{activity.id}", chat_id=proposer.telegram_id,
+            text=text, person_id=proposer.id)
+
+
+# --- browsing ------------------------------------------------------------------------------
+
+async def _district_here(update: Update, context: OtagaiContext) -> Area | None:
+    """Return the district to list: the group's in a group chat, else the person's own."""
+    chat = update.effective_chat
+    if chat is not None and not is_private(update):
+        group = await find_group(context.session, chat.id)
+        district_id = group.district_id if group else None
+    else:
+        district_id = context.person.district_id if context.person else None
+    return await context.session.get(Area, district_id) if district_id else None
+
+
+async def _page(context: OtagaiContext, district: Area, offset: int
+                ) -> tuple[str, InlineKeyboardMarkup]:
+    activities, total = await listed(context.session, district.id, offset=offset, limit=PAGE)
+    if not activities:
+        return _("activity.none_yet", district=district.name), InlineKeyboardMarkup([])
+    lines = [_("activity.list_heading", district=district.name, start=offset + 1,
+               end=offset + len(activities), total=total)]
+    lines += [activity_line(a) for a in activities]
+    rows = [[InlineKeyboardButton(a.name or "-", callback_data=callback_data(BROWSE, "v", a.id))]
+            for a in activities]
+    paging = []
+    if offset > 0:
+        paging.append(button("activity.button.previous", callback_data(
+            BROWSE, "p", district.id, max(offset - PAGE, 0))))
+    if offset + PAGE < total:
+        paging.append(button("activity.button.more", callback_data(
+            BROWSE, "p", district.id, offset + PAGE)))
+    if paging:
+        rows.append(paging)
+    return "\n".join(lines), InlineKeyboardMarkup(rows)
+
+
+async def browse(update: Update, context: OtagaiContext) -> None:
+    """List the district's activities, five at a time, each with its next session."""
+    message = update.effective_message
+    if message is None:
+        return
+    district = await _district_here(update, context)
+    if district is None:
+        await message.reply_text(_("activity.no_district") if is_private(update)
+                                 else _("activity.group_not_linked"))
+        return
+    text, keyboard = await _page(context, district, 0)
+    await message.reply_text(text, reply_markup=keyboard)
+
+
+async def on_browse_button(update: Update, context: OtagaiContext) -> None:
+    """Page through the list, open a card, or mark 行ってみたい."""
+    query = update.callback_query
+    assert query is not None
+    values = callback_values(query)
+    step = values[0] if values else ""
+    if step == "p":
+        district_id, offset = int_value(values, 1), int_value(values, 2)
+        district = await context.session.get(Area, district_id) if district_id else None
+        if district is None or offset is None or offset < 0:
+            await stale_button(update, context)
+            return
+        await query.answer()
+        await edit_or_keep(query, *await _page(context, district, offset))
+        return
+    activity_id = int_value(values, 1)
+    activity = await context.session.get(Activity, activity_id) if activity_id else None
+    if activity is None or activity.status not in (ActivityStatus.ACTIVE, ActivityStatus.PAUSED):
+        await stale_button(update, context)
+        return
+    if step == "i":
+        await _interested(update, context, activity)
+    elif step == "v":
+        await _show_card(update, context, activity)
+    else:
+        await stale_button(update, context)
+
+
+async def _show_card(update: Update, context: OtagaiContext, activity: Activity) -> None:
+    query = update.callback_query
+    assert query is not None
+    district = await context.session.get(Area, activity.district_id) if activity.district_id \
+        else None
+    person = context.person
+    organiser = person is not None and person.id == activity.organiser_id
+    sees_count = organiser or (district is not None and (await context.permissions()).may(
+        Action.BROADCAST, district))
+    count = await interest_count(context.session, activity.id) if sees_count else None
+    keyboard = InlineKeyboardMarkup([[button("activity.button.interested",
+                                             callback_data(BROWSE, "i", activity.id))]])
+    await query.answer()
+    if query.message is not None:
+        await query.message.reply_text(card(activity, district.name if district else "-",
+                                            count), reply_markup=keyboard)
+
+
+async def _interested(update: Update, context: OtagaiContext, activity: Activity) -> None:
+    query = update.callback_query
+    assert query is not None
+    person = context.person
+    if person is None or not person.has_consented:
+        # Interest is personal data: only with consent, and the answer stays private.
+        await query.answer(plain("activity.interest_needs_registration"), show_alert=True)
+        return
+    added = await mark_interest(context.session, activity, person.id)
+    name = activity.name or "-"
+    text = (plain("activity.interest_added", name=name) if added
+            else plain("activity.interest_already", name=name))
+    await query.answer(text, show_alert=True)
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    """Attach the activity commands, their buttons, and the draft's text capture."""
+    application.add_handler(CommandHandler("newactivity", begin))
+    application.add_handler(CommandHandler("activities", browse))
+    application.add_handler(CallbackQueryHandler(on_register_button,
+                                                 pattern=callback_pattern(PREFIX)))
+    application.add_handler(CallbackQueryHandler(on_review_button,
+                                                 pattern=callback_pattern(REVIEW)))
+    application.add_handler(CallbackQueryHandler(on_browse_button,
+                                                 pattern=callback_pattern(BROWSE)))
+    application.add_handler(
+        MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, capture_text),
+        group=ACTIVITY_INPUT_GROUP,
+    )

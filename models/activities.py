@@ -1,0 +1,180 @@
+"""Activities (地域資源): the neighbourhood's gatherings and help, their meanings, and interest.
+
+An activity is proposed by a resident or supporter and approved by a coordinator of its
+district, or registered active at once by a coordinator. The draft being written lives in
+the same table (status ``draft``), so a conversation survives a bot restart.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Enum, ForeignKey, String, UniqueConstraint, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, BigId, TimestampMixin, enum_values, utcnow
+
+NAME_LENGTH = 100
+PLACE_LENGTH = 200
+DESCRIPTION_LENGTH = 500
+MAX_CAPACITY = 1000
+
+
+class ActivityKind(enum.StrEnum):
+    """The kinds of activity the source documents name."""
+
+    GATHERING = "gathering"  # 通いの場
+    SALON = "salon"
+    EXERCISE = "exercise"  # 体操・介護予防
+    MEAL = "meal"  # 食事会
+    WATCHING = "watching"  # 見守り
+    DAILY_HELP = "daily_help"  # 生活支援
+    TRANSPORT = "transport"  # 送迎・移動
+    HOBBY = "hobby"  # 趣味・学び
+    ROLE = "role"  # 就労・役割
+    OTHER = "other"
+
+
+class Meaning(enum.StrEnum):
+    """What an activity also does for people (意味づけ); several may apply."""
+
+    WATCHING = "watching"  # 見守り
+    NUTRITION = "nutrition"  # 栄養改善
+    ISOLATION = "isolation"  # 孤立防止
+    CARE_PREVENTION = "care_prevention"  # 介護予防
+    PURPOSE = "purpose"  # 生きがい
+    ROLE = "role"  # 役割
+
+
+class ActivityStatus(enum.StrEnum):
+    """Where an activity stands."""
+
+    DRAFT = "draft"
+    PROPOSED = "proposed"
+    ACTIVE = "active"
+    PAUSED = "paused"
+    ENDED = "ended"
+    REJECTED = "rejected"
+
+
+VISIBLE = (ActivityStatus.ACTIVE, ActivityStatus.PAUSED)
+
+
+class Activity(TimestampMixin, Base):
+    """A regular (or one-off) local activity."""
+
+    __tablename__ = "activity"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
+    kind: Mapped[ActivityKind | None] = mapped_column(
+        Enum(ActivityKind, native_enum=False, length=20, values_callable=enum_values))
+    meanings: Mapped[list[str]] = mapped_column(JSON, default=list)
+    district_id: Mapped[int | None] = mapped_column(
+        ForeignKey("area.id", ondelete="RESTRICT"), index=True)
+    place: Mapped[str | None] = mapped_column(String(PLACE_LENGTH))
+    schedule: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    organiser_id: Mapped[int | None] = mapped_column(
+        ForeignKey("person.id", ondelete="SET NULL"), index=True)
+    contact: Mapped[str | None] = mapped_column(String(200))
+    capacity: Mapped[int | None]
+    description: Mapped[str | None] = mapped_column(String(DESCRIPTION_LENGTH))
+    status: Mapped[ActivityStatus] = mapped_column(
+        Enum(ActivityStatus, native_enum=False, length=20, values_callable=enum_values),
+        default=ActivityStatus.DRAFT, index=True)
+    awaiting: Mapped[str | None] = mapped_column(String(20))  # the draft's next typed answer
+    reviewed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("person.id", ondelete="SET NULL"))
+    review_reason: Mapped[str | None] = mapped_column(String(300))
+    reviewed_at: Mapped[datetime | None]
+
+
+class ActivityInterest(TimestampMixin, Base):
+    """A person who pressed 行ってみたい on an activity."""
+
+    __tablename__ = "activity_interest"
+    __table_args__ = (UniqueConstraint("activity_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    activity_id: Mapped[int] = mapped_column(
+        ForeignKey("activity.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+
+
+async def draft_of(session: AsyncSession, person_id: int) -> Activity | None:
+    """Return the activity the person is writing, if any."""
+    return (await session.scalars(
+        select(Activity).where(Activity.organiser_id == person_id,
+                               Activity.status == ActivityStatus.DRAFT)
+        .order_by(Activity.id.desc()).limit(1))).first()
+
+
+async def start_draft(session: AsyncSession, person_id: int, district_id: int | None
+                      ) -> Activity:
+    """Return a fresh draft waiting for its name; an unfinished older draft is dropped."""
+    old = await draft_of(session, person_id)
+    if old is not None:
+        await session.delete(old)
+    draft = Activity(organiser_id=person_id, district_id=district_id, meanings=[],
+                     status=ActivityStatus.DRAFT, awaiting="name")
+    session.add(draft)
+    await session.flush()
+    return draft
+
+
+def toggle_meaning(activity: Activity, meaning: Meaning) -> None:
+    """Add or remove one meaning."""
+    chosen = list(activity.meanings or [])
+    if meaning.value in chosen:
+        chosen.remove(meaning.value)
+    else:
+        chosen.append(meaning.value)
+    activity.meanings = [m.value for m in Meaning if m.value in chosen]  # a stable order
+
+
+def submit(activity: Activity, *, approved: bool) -> None:
+    """Finish the draft: active at once (a coordinator's own) or proposed for review."""
+    activity.status = ActivityStatus.ACTIVE if approved else ActivityStatus.PROPOSED
+    activity.awaiting = None
+
+
+def review(activity: Activity, reviewer_id: int, *, approve: bool, reason: str | None = None
+           ) -> None:
+    """Approve or reject a proposed activity."""
+    activity.status = ActivityStatus.ACTIVE if approve else ActivityStatus.REJECTED
+    activity.reviewed_by_id = reviewer_id
+    activity.reviewed_at = utcnow()
+    activity.review_reason = reason
+
+
+async def listed(session: AsyncSession, district_id: int, kind: ActivityKind | None = None,
+                 *, offset: int = 0, limit: int = 5) -> tuple[list[Activity], int]:
+    """Return one page of a district's visible activities, and how many there are."""
+    query = select(Activity).where(Activity.district_id == district_id,
+                                   Activity.status.in_(VISIBLE))
+    if kind is not None:
+        query = query.where(Activity.kind == kind)
+    total = await session.scalar(select(func.count()).select_from(query.subquery()))
+    page = await session.scalars(query.order_by(Activity.name, Activity.id)
+                                 .offset(offset).limit(limit))
+    return list(page), int(total or 0)
+
+
+async def mark_interest(session: AsyncSession, activity: Activity, person_id: int) -> bool:
+    """Record 行ってみたい; return False if it was already recorded."""
+    exists = await session.scalar(select(ActivityInterest.id).where(
+        ActivityInterest.activity_id == activity.id, ActivityInterest.person_id == person_id))
+    if exists is not None:
+        return False
+    session.add(ActivityInterest(activity_id=activity.id, person_id=person_id))
+    await session.flush()
+    return True
+
+
+async def interest_count(session: AsyncSession, activity_id: int) -> int:
+    """Return how many people marked interest."""
+    return int(await session.scalar(select(func.count()).select_from(ActivityInterest).where(
+        ActivityInterest.activity_id == activity_id)) or 0)

@@ -1,0 +1,165 @@
+"""Activities: a resident proposes, the coordinator approves, neighbours find them."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.sandbox import SandboxClient, SandboxServer
+from models import Activity, ActivityStatus, Role
+from models.areas import find_group
+from models.db import session_factory
+from tests.auxil.delivery import until_settled
+from tests.auxil.town import EAST, Town, add_person, make_town, new_group, settle
+
+pytestmark = pytest.mark.usefixtures("bot")
+
+MIKA, HANAKO, ICHIRO, WEST_PERSON = 8001, 8002, 8003, 8004
+
+
+def _labels(message: dict) -> list[str]:
+    return [b["text"] for row in SandboxClient.buttons(message) for b in row]
+
+
+@pytest.fixture
+async def town(engine: AsyncEngine, sandbox: SandboxServer) -> Town:
+    """東地区 with coordinator 美香 and residents 花子 and 一郎; 次郎 lives in 西地区."""
+    town = await make_town(engine)
+    for telegram_id, name, district, roles in (
+            (MIKA, "田中 美香", town.east, ((Role.DISTRICT_COORDINATOR, town.east),)),
+            (HANAKO, "佐藤 花子", town.east, ()), (ICHIRO, "鈴木 一郎", town.east, ()),
+            (WEST_PERSON, "山田 次郎", town.west, ())):
+        sandbox.ensure_user(telegram_id, name.split()[1], name.split()[0], started=True)
+        await add_person(engine, telegram_id, name, district, roles=roles)
+    return town
+
+
+async def _say(sb: SandboxClient, user: int, text: str) -> dict:
+    sent = await sb.send_text(user, text)
+    return await sb.wait_for_message(user, after=sent["message_id"])
+
+
+async def _propose(sb: SandboxClient, user: int, name: str, place: str, schedule: str) -> dict:
+    ask = await _say(sb, user, "/newactivity")
+    assert ask["text"].startswith("新しい活動を登録します。")
+    kinds = await _say(sb, user, name)
+    assert kinds["text"] == f"「{name}」は、どの種類の活動ですか？"
+    await sb.press(user, kinds, text="食事会")
+    meanings = await sb.wait_for_edit(user, kinds["message_id"])
+    for label in ("見守り", "栄養改善", "孤立防止"):
+        await sb.press(user, meanings, text=label)
+        meanings = await sb.wait_for_edit(user, kinds["message_id"])
+    assert "✓ 栄養改善" in _labels(meanings)
+    await sb.press(user, meanings, text="次へ")
+    await sb.wait_for_edit(user, kinds["message_id"])
+    await _say(sb, user, place)
+    return await _say(sb, user, schedule)
+
+
+async def test_a_resident_proposes_and_the_coordinator_approves(
+    sb: SandboxClient, engine: AsyncEngine, town: Town
+) -> None:
+    summary = await _propose(sb, HANAKO, "ふれあい食事会", "公民館", "毎月第2水曜 12:00-13:30")
+    assert summary["text"].startswith("この内容で登録します。")
+    for words in ("ふれあい食事会", "種類: 食事会", "意味づけ: 見守り、栄養改善、孤立防止",
+                  f"地区: {EAST}", "場所: 公民館", "日時: 毎月 第2 水曜 12:00〜13:30"):
+        assert words in summary["text"]
+    await sb.press(HANAKO, summary, text="この内容で登録する")
+    proposed = await sb.wait_for_edit(HANAKO, summary["message_id"])
+    assert proposed["text"].startswith("「ふれあい食事会」を、地区の生活支援コーディネーターに")
+
+    request = await sb.wait_for_message(MIKA, after=0, timeout=20)
+    assert request["text"].startswith("活動の登録のお願いが届きました")
+    assert "日時: 毎月 第2 水曜 12:00〜13:30" in request["text"]
+    await sb.press(MIKA, request, text="承認する")
+    approved = await sb.wait_for_edit(MIKA, request["message_id"])
+    assert approved["text"] == "「ふれあい食事会」を承認しました。"
+    told = await sb.wait_for_message(HANAKO, after=summary["message_id"], timeout=20)
+    assert told["text"].startswith("登録のお願いをいただいた「ふれあい食事会」が承認されました。")
+
+    listing = await _say(sb, ICHIRO, "/activities")
+    assert listing["text"].startswith(f"{EAST}の活動（1件中 1〜1件目）")
+    assert "ふれあい食事会（食事会）次回:" in listing["text"]
+    await sb.press(ICHIRO, listing, text="ふれあい食事会")
+    detail = await sb.wait_for_message(ICHIRO, after=listing["message_id"])
+    assert "場所: 公民館" in detail["text"]
+    assert "行ってみたい」:" not in detail["text"]  # the count is the organiser's to see
+    query = await sb.press(ICHIRO, detail, text="行ってみたい")
+    answer = await sb.wait_for_callback_answer(query)
+    assert answer["text"].startswith("「ふれあい食事会」に「行ってみたい」を残しました。")
+
+    listing = await _say(sb, HANAKO, "/activities")
+    await sb.press(HANAKO, listing, text="ふれあい食事会")
+    own = await sb.wait_for_message(HANAKO, after=listing["message_id"])
+    assert "「行ってみたい」: 1人" in own["text"]
+
+    west = await _say(sb, WEST_PERSON, "/activities")
+    assert "まだ登録されていません" in west["text"]
+
+
+async def test_a_coordinators_own_activity_is_active_at_once_and_shows_in_the_group(
+    sb: SandboxClient, engine: AsyncEngine, town: Town
+) -> None:
+    summary = await _propose(sb, MIKA, "いきいき体操", "集会所", "毎週火・金 10時から11時")
+    await sb.press(MIKA, summary, text="この内容で登録する")
+    done = await sb.wait_for_edit(MIKA, summary["message_id"])
+    assert done["text"].startswith("「いきいき体操」を登録しました。")
+    group = await new_group(sb, "東地区 ご近所ネット", {MIKA: "creator", HANAKO: "member"})
+    async with session_factory(engine)() as session, session.begin():
+        tracked = await find_group(session, group["id"])
+        assert tracked is not None
+        tracked.district_id = town.east.id
+    sent = await sb.send_text(HANAKO, "/activities", chat_id=group["id"])
+    listing = await sb.wait_for_message(group["id"], after=sent["message_id"])
+    assert "いきいき体操" in listing["text"]
+    assert "花子" not in listing["text"]
+
+
+async def test_bad_input_is_asked_again_and_nothing_half_saved(
+    sb: SandboxClient, engine: AsyncEngine, town: Town
+) -> None:
+    ask = await _say(sb, HANAKO, "/newactivity")
+    assert ask["text"].startswith("新しい活動を登録します。")
+    too_long = await _say(sb, HANAKO, "あ" * 101)
+    assert too_long["text"].startswith("名前は100文字までで")
+    kinds = await _say(sb, HANAKO, "朝の散歩会")
+    await sb.press(HANAKO, kinds, text="趣味・学び")
+    meanings = await sb.wait_for_edit(HANAKO, kinds["message_id"])
+    await sb.press(HANAKO, meanings, text="次へ")
+    await sb.wait_for_edit(HANAKO, kinds["message_id"])
+    await _say(sb, HANAKO, "公園")
+    for bad in ("ときどき", "毎週火曜 11時から10時", "2月31日 10時", "第6火曜 10時"):
+        again = await _say(sb, HANAKO, bad)
+        assert again["text"].startswith("日時を読み取れませんでした。"), bad
+    summary = await _say(sb, HANAKO, "毎週 月曜 7時")
+    await sb.press(HANAKO, summary, text="やめる")
+    await sb.wait_for_edit(HANAKO, summary["message_id"])
+    await settle(sb)
+    async with session_factory(engine)() as session:
+        assert (await session.scalars(select(Activity))).all() == []
+
+
+async def test_reviews_outside_the_district_and_twice_are_refused(
+    sb: SandboxClient, engine: AsyncEngine, town: Town
+) -> None:
+    summary = await _propose(sb, HANAKO, "ふれあい食事会", "公民館", "毎月第2水曜 12:00-13:30")
+    await sb.press(HANAKO, summary, text="この内容で登録する")
+    await sb.wait_for_edit(HANAKO, summary["message_id"])
+    request = await sb.wait_for_message(MIKA, after=0, timeout=20)
+    query = await sb.press(WEST_PERSON, request, data=request["reply_markup"][
+        "inline_keyboard"][0][0]["callback_data"], forge=True)
+    assert (await sb.wait_for_callback_answer(query))["show_alert"] is True
+    await sb.press(MIKA, request, text="見送る: すでに登録があります")
+    await sb.wait_for_edit(MIKA, request["message_id"])
+    again = await sb.press(MIKA, request, data=request["reply_markup"]["inline_keyboard"][0][0][
+        "callback_data"], forge=True)
+    assert (await sb.wait_for_callback_answer(again))["text"] == "この活動は、もう確認済みです。"
+    await until_settled(engine)
+    async with session_factory(engine)() as session:
+        activity = (await session.scalars(select(Activity))).one()
+        assert activity.status == ActivityStatus.REJECTED
+        assert activity.review_reason == "dup"
+    told = [m for m in await sb.messages(HANAKO) if "見送りとなりました" in m.get("text", "")]
+    assert len(told) == 1
+    assert "理由: すでに登録があります" in told[0]["text"]
