@@ -39,6 +39,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("help", N_("command.help"), private=True, group=True),
     Command("activities", N_("command.activities"), private=True, group=True),
     Command("newactivity", N_("command.newactivity")),
+    Command("myactivities", N_("command.myactivities")),
     Command("mydata", N_("command.mydata")),
     Command("roles", N_("command.roles")),
     Command("broadcast", N_("command.broadcast"), action=Action.BROADCAST),

@@ -15,6 +15,7 @@ from handlers import (
     language,
     mydata,
     onboarding,
+    participation,
     roles,
     settings,
     start,
@@ -33,6 +34,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     roles.register(application)
     mydata.register(application)
     activities.register(application)
+    participation.register(application)
     areas.register(application)
     broadcast.register(application)
     settings.register(application)

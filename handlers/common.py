@@ -17,6 +17,7 @@ SEPARATOR = ":"
 # one handler per group, so each kind of draft needs a group of its own.
 BROADCAST_INPUT_GROUP = -2
 ACTIVITY_INPUT_GROUP = -1
+PARTICIPATION_INPUT_GROUP = -3
 
 
 def callback_data(prefix: str, *values: object) -> str:

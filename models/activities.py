@@ -12,6 +12,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Enum, ForeignKey, String, UniqueConstraint, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -178,3 +180,84 @@ async def interest_count(session: AsyncSession, activity_id: int) -> int:
     """Return how many people marked interest."""
     return int(await session.scalar(select(func.count()).select_from(ActivityInterest).where(
         ActivityInterest.activity_id == activity_id)) or 0)
+
+
+class SessionStatus(enum.StrEnum):
+    """What is known about one meeting of an activity."""
+
+    ASKED = "asked"  # the organiser was asked how many came
+    HELD = "held"
+    CANCELLED = "cancelled"
+
+
+class ActivitySession(TimestampMixin, Base):
+    """One meeting of an activity and how many came: what the weekly digest counts."""
+
+    __tablename__ = "activity_session"
+    __table_args__ = (UniqueConstraint("activity_id", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    activity_id: Mapped[int] = mapped_column(
+        ForeignKey("activity.id", ondelete="CASCADE"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(index=True)
+    status: Mapped[SessionStatus] = mapped_column(
+        Enum(SessionStatus, native_enum=False, length=20, values_callable=enum_values),
+        default=SessionStatus.ASKED)
+    participants: Mapped[int | None]
+    reported_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("person.id", ondelete="SET NULL"))
+    reported_at: Mapped[datetime | None]
+    awaiting_count: Mapped[bool] = mapped_column(default=False)  # a typed number comes next
+
+
+MAX_PARTICIPANTS = 1000
+CORRECTION_DAYS = 14
+
+
+async def open_session(session: AsyncSession, activity_id: int, starts_at: datetime
+                       ) -> ActivitySession | None:
+    """Return a new session record to ask about, or None if one exists (any process)."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    result = await session.execute(
+        insert(ActivitySession)
+        .values(activity_id=activity_id, starts_at=starts_at, status=SessionStatus.ASKED,
+                awaiting_count=False, created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["activity_id", "starts_at"])
+        .returning(ActivitySession.id))
+    new_id = result.scalar_one_or_none()
+    return await session.get(ActivitySession, new_id) if new_id is not None else None
+
+
+def record_count(record: ActivitySession, reporter_id: int, participants: int | None) -> None:
+    """Record how many came (None: the session was cancelled)."""
+    if participants is not None and not 0 <= participants <= MAX_PARTICIPANTS:
+        raise ValueError("participants out of range")
+    record.status = SessionStatus.CANCELLED if participants is None else SessionStatus.HELD
+    record.participants = participants
+    record.reported_by_id = reporter_id
+    record.reported_at = utcnow()
+    record.awaiting_count = False
+
+
+async def active_activities(session: AsyncSession) -> list[Activity]:
+    """Return every active activity."""
+    return list(await session.scalars(select(Activity).where(
+        Activity.status == ActivityStatus.ACTIVE)))
+
+
+async def recent_sessions(session: AsyncSession, organiser_id: int, since: datetime
+                          ) -> list[tuple[ActivitySession, Activity]]:
+    """Return the organiser's sessions since ``since``, newest first, with their activity."""
+    rows = await session.execute(
+        select(ActivitySession, Activity).join(Activity)
+        .where(Activity.organiser_id == organiser_id, ActivitySession.starts_at >= since)
+        .order_by(ActivitySession.starts_at.desc()))
+    return [(record, activity) for record, activity in rows]
+
+
+async def awaiting_count_of(session: AsyncSession, person_id: int) -> ActivitySession | None:
+    """Return the session whose count this person is about to type, if any."""
+    return (await session.scalars(
+        select(ActivitySession).where(ActivitySession.awaiting_count.is_(True),
+                                      ActivitySession.reported_by_id == person_id)
+        .limit(1))).first()

@@ -1,6 +1,7 @@
 """Time-driven work, run by PTB's JobQueue (APScheduler): each job asks the database what is due.
 
-Today: housekeeping. The delivery, reminder, check-in and digest issues add their jobs here.
+Today: housekeeping and the participation questions; the dispatcher runs as its own task
+(``scheduler.dispatch``). Reminders, check-ins and digests add their jobs here.
 """
 
 from __future__ import annotations
@@ -10,8 +11,10 @@ from datetime import timedelta
 from telegram.ext import Application
 
 from scheduler.housekeeping import forget_handled_updates
+from scheduler.participation import ask_for_counts
 
 HOUSEKEEPING_EVERY = timedelta(hours=1)
+PARTICIPATION_EVERY = timedelta(minutes=5)
 
 
 def schedule(application: Application) -> None:  # type: ignore[type-arg]
@@ -20,4 +23,8 @@ def schedule(application: Application) -> None:  # type: ignore[type-arg]
     application.job_queue.run_repeating(
         forget_handled_updates, interval=HOUSEKEEPING_EVERY, first=timedelta(minutes=1),
         name="forget_handled_updates",
+    )
+    application.job_queue.run_repeating(
+        ask_for_counts, interval=PARTICIPATION_EVERY, first=timedelta(seconds=30),
+        name="ask_for_counts",
     )

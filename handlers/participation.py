@@ -1,0 +1,169 @@
+"""How many came: one tap after each session, typed numbers, and /myactivities corrections."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.context import OtagaiContext
+from bot.i18n import _, format_datetime, plain
+from handlers.common import (
+    PARTICIPATION_INPUT_GROUP,
+    callback_pattern,
+    callback_values,
+    edit_or_keep,
+    int_value,
+    private_only,
+    refuse,
+)
+from handlers.fallback import stale_button
+from models import Activity, ActivitySession, Area
+from models.activities import (
+    CORRECTION_DAYS,
+    MAX_PARTICIPANTS,
+    SessionStatus,
+    awaiting_count_of,
+    recent_sessions,
+    record_count,
+)
+from models.base import utcnow
+from models.permissions import Action
+from scheduler.participation import PREFIX, count_buttons, question
+
+
+def _keyboard(record_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[InlineKeyboardButton(**b) for b in row]
+                                 for row in count_buttons(record_id)])
+
+
+async def _may_report(context: OtagaiContext, activity: Activity, record: ActivitySession
+                      ) -> bool:
+    """The organiser, within 14 days; or a coordinator of the activity's district."""
+    person = context.person
+    if person is None:
+        return False
+    recent = record.starts_at >= utcnow() - timedelta(days=CORRECTION_DAYS)
+    if person.id == activity.organiser_id and recent:
+        return True
+    district = await context.session.get(Area, activity.district_id) if activity.district_id \
+        else None
+    return district is not None and (await context.permissions()).may(Action.BROADCAST, district)
+
+
+def _answer(activity: Activity, record: ActivitySession) -> str:
+    if record.status is SessionStatus.CANCELLED:
+        return _("participation.recorded_cancelled", name=activity.name or "-",
+                 when=format_datetime(record.starts_at))
+    return _("participation.recorded", name=activity.name or "-", count=record.participants,
+             when=format_datetime(record.starts_at))
+
+
+async def on_count_button(update: Update, context: OtagaiContext) -> None:
+    """Record the tapped number, "cancelled", or wait for a typed number."""
+    query = update.callback_query
+    assert query is not None
+    values = callback_values(query)
+    record_id = int_value(values, 0)
+    record = await context.session.get(ActivitySession, record_id) if record_id else None
+    activity = await context.session.get(Activity, record.activity_id) if record else None
+    choice = values[1] if len(values) > 1 else ""
+    if record is None or activity is None or not (choice in ("t", "x") or choice.isdigit()):
+        await stale_button(update, context)
+        return
+    if not await _may_report(context, activity, record):
+        await refuse(update, "participation.not_yours")
+        return
+    person = await context.ensure_person()
+    await query.answer()
+    if choice == "t":
+        record.awaiting_count, record.reported_by_id = True, person.id
+        await edit_or_keep(query, _("participation.type_number", limit=MAX_PARTICIPANTS))
+        return
+    record_count(record, person.id, None if choice == "x" else int(choice))
+    await edit_or_keep(query, _answer(activity, record))
+
+
+async def capture_count(update: Update, context: OtagaiContext) -> None:
+    """Take a typed number for the session the person chose to type for."""
+    message, person = update.effective_message, context.person
+    if message is None or person is None or not message.text:
+        return
+    record = await awaiting_count_of(context.session, person.id)
+    if record is None:
+        return
+    activity = await context.session.get(Activity, record.activity_id)
+    text = message.text.strip().removesuffix("人").removesuffix("名")
+    count = int(text) if text.isdecimal() else None
+    if activity is None or count is None or not 0 <= count <= MAX_PARTICIPANTS:
+        await message.reply_text(_("participation.bad_number", limit=MAX_PARTICIPANTS))
+    else:
+        record_count(record, person.id, count)
+        await message.reply_text(_answer(activity, record))
+    raise ApplicationHandlerStop  # the number was the answer
+
+
+async def my_activities(update: Update, context: OtagaiContext) -> None:
+    """List the person's sessions of the last 14 days, each with a button to correct it."""
+    if not await private_only(update, context) or update.effective_message is None:
+        return
+    person = context.person
+    since = utcnow() - timedelta(days=CORRECTION_DAYS)
+    rows = await recent_sessions(context.session, person.id, since) if person else []
+    if not rows:
+        await update.effective_message.reply_text(_("participation.none_recent"))
+        return
+    lines, keyboard = [_("participation.recent_heading", days=CORRECTION_DAYS)], []
+    for record, activity in rows[:10]:
+        state = (plain("participation.state.cancelled") if record.status is
+                 SessionStatus.CANCELLED else plain("participation.state.waiting")
+                 if record.status is SessionStatus.ASKED else
+                 plain("participation.people", count=record.participants))
+        lines.append(_("participation.recent_line", name=activity.name or "-",
+                       when=format_datetime(record.starts_at), state=state))
+        keyboard.append([InlineKeyboardButton(
+            plain("participation.button.correct", name=activity.name or "-",
+                  when=format_datetime(record.starts_at)),
+            callback_data=f"{PREFIX}:{record.id}:ask")])
+    await update.effective_message.reply_text("\n".join(lines),
+                                              reply_markup=InlineKeyboardMarkup(keyboard))
+
+
+async def on_correct_button(update: Update, context: OtagaiContext) -> None:
+    """Show the count question again for one session."""
+    query = update.callback_query
+    assert query is not None
+    record_id = int_value(callback_values(query), 0)
+    record = await context.session.get(ActivitySession, record_id) if record_id else None
+    activity = await context.session.get(Activity, record.activity_id) if record else None
+    if record is None or activity is None:
+        await stale_button(update, context)
+        return
+    if not await _may_report(context, activity, record):
+        await refuse(update, "participation.not_yours")
+        return
+    await query.answer()
+    if query.message is not None:
+        await query.message.reply_text(question(activity, record),
+                                       reply_markup=_keyboard(record.id))
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    """Attach /myactivities, the count buttons and typed counts."""
+    application.add_handler(CommandHandler("myactivities", my_activities))
+    application.add_handler(CallbackQueryHandler(on_correct_button,
+                                                 pattern=rf"^{PREFIX}:\d+:ask$"))
+    application.add_handler(CallbackQueryHandler(on_count_button,
+                                                 pattern=callback_pattern(PREFIX)))
+    application.add_handler(
+        MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, capture_count),
+        group=PARTICIPATION_INPUT_GROUP,
+    )

@@ -1,0 +1,77 @@
+"""After each session, ask the organiser how many came (through the outbox)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta, tzinfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram.ext import CallbackContext
+
+from bot.i18n import format_datetime, normalize_language, plain, use_language
+from models import Activity, ActivitySession, Person
+from models.activities import active_activities, open_session
+from models.base import utcnow
+from models.outbox import enqueue
+from models.schedule import Schedule, occurrences
+
+log = logging.getLogger(__name__)
+
+LOOKBACK = timedelta(days=2)  # a bot that was down for a weekend still asks
+DEFAULT_LENGTH = timedelta(hours=1)  # when a schedule gives no end time
+COUNT_CHOICES = (3, 5, 8, 10, 12, 15, 20, 30)
+PREFIX = "pc"
+
+
+def count_buttons(record_id: int) -> list[list[dict[str, str]]]:
+    """Return the one-tap answers: numbers, "another number", "it was cancelled"."""
+    numbers = [{"text": plain("participation.people", count=n),
+                "callback_data": f"{PREFIX}:{record_id}:{n}"} for n in COUNT_CHOICES]
+    return [numbers[:4], numbers[4:],
+            [{"text": plain("participation.button.type"),
+              "callback_data": f"{PREFIX}:{record_id}:t"}],
+            [{"text": plain("participation.button.cancelled"),
+              "callback_data": f"{PREFIX}:{record_id}:x"}]]
+
+
+def question(activity: Activity, record: ActivitySession) -> str:
+    """Return the question to the organiser, in the current language."""
+    return plain("participation.ask", name=activity.name or "-",
+                 when=format_datetime(record.starts_at))
+
+
+async def ask_due_sessions(session: AsyncSession, now: datetime, zone: tzinfo) -> int:
+    """Open a record and queue the question for every session that ended; return how many."""
+    asked = 0
+    for activity in await active_activities(session):
+        if not activity.schedule or activity.organiser_id is None:
+            continue
+        schedule = Schedule.from_json(activity.schedule)
+        length = (datetime.combine(now.date(), schedule.end) - datetime.combine(
+            now.date(), schedule.start)) if schedule.end else DEFAULT_LENGTH
+        since = max(now - LOOKBACK, activity.created_at)
+        for start in occurrences(schedule, since, now, zone):
+            if start + length > now:
+                continue  # not over yet
+            record = await open_session(session, activity.id, start)
+            organiser = await session.get(Person, activity.organiser_id)
+            if record is None or organiser is None or not organiser.active:
+                continue
+            with use_language(normalize_language(organiser.language), zone):
+                text = question(activity, record)
+                buttons = count_buttons(record.id)
+            enqueue(session, key=f"participation:{record.id}", chat_id=organiser.telegram_id,
+                    text=text, person_id=organiser.id, buttons=buttons)
+            asked += 1
+    return asked
+
+
+async def ask_for_counts(context: CallbackContext) -> None:  # type: ignore[type-arg]
+    """The periodic job: ask about sessions that have just ended."""
+    services = context.application.services  # type: ignore[attr-defined]
+    if services.sessions is None:
+        return
+    async with services.sessions() as session, session.begin():
+        asked = await ask_due_sessions(session, utcnow(), services.settings.zone)
+    if asked:
+        log.info("asked organisers about %d sessions", asked)
