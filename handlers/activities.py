@@ -33,6 +33,8 @@ from models import Activity, ActivityKind, ActivityStatus, Area, Meaning, Person
 from models.activities import (
     NAME_LENGTH,
     PLACE_LENGTH,
+    TRANSITIONS,
+    change_status,
     draft_of,
     interest_count,
     listed,
@@ -322,10 +324,12 @@ async def on_browse_button(update: Update, context: OtagaiContext) -> None:
     activity_id = int_value(values, 1)
     activity = await context.session.get(Activity, activity_id) if activity_id else None
     if activity is None or activity.status not in (ActivityStatus.ACTIVE, ActivityStatus.PAUSED):
-        await stale_button(update, context)
+        await query.answer(plain("activity.cannot_change"), show_alert=True)
         return
     if step == "i":
         await _interested(update, context, activity)
+    elif step == "s":
+        await _change_status(update, context, activity, values[2] if len(values) > 2 else "")
     elif step == "v":
         await _show_card(update, context, activity)
     else:
@@ -342,12 +346,50 @@ async def _show_card(update: Update, context: OtagaiContext, activity: Activity)
     sees_count = organiser or (district is not None and (await context.permissions()).may(
         Action.BROADCAST, district))
     count = await interest_count(context.session, activity.id) if sees_count else None
-    keyboard = InlineKeyboardMarkup([[button("activity.button.interested",
-                                             callback_data(BROWSE, "i", activity.id))]])
+    rows = [[button("activity.button.interested", callback_data(BROWSE, "i", activity.id))]]
+    if sees_count and is_private(update):  # the organiser or a coordinator: managing
+        rows += [[button(STATUS_BUTTONS[new], callback_data(BROWSE, "s", activity.id, new))]
+                 for new in TRANSITIONS.get(activity.status, ())]
+    keyboard = InlineKeyboardMarkup(rows)
     await query.answer()
     if query.message is not None:
         await query.message.reply_text(card(activity, district.name if district else "-",
                                             count), reply_markup=keyboard)
+
+
+STATUS_BUTTONS = {
+    ActivityStatus.ACTIVE: N_("activity.button.resume"),
+    ActivityStatus.PAUSED: N_("activity.button.pause"),
+    ActivityStatus.ENDED: N_("activity.button.end"),
+}
+STATUS_DONE = {
+    ActivityStatus.ACTIVE: N_("activity.resumed"),
+    ActivityStatus.PAUSED: N_("activity.paused"),
+    ActivityStatus.ENDED: N_("activity.ended"),
+}
+
+
+async def _change_status(update: Update, context: OtagaiContext, activity: Activity,
+                         value: str) -> None:
+    """Pause, resume or end, by the organiser or a coordinator of the district."""
+    query = update.callback_query
+    assert query is not None
+    district = await context.session.get(Area, activity.district_id) if activity.district_id \
+        else None
+    person = context.person
+    allowed = (person is not None and person.id == activity.organiser_id) or (
+        district is not None and (await context.permissions()).may(Action.BROADCAST, district))
+    if not allowed:
+        await refuse(update, "activity.manage_not_allowed")
+        return
+    try:
+        new = ActivityStatus(value)
+        change_status(activity, new)
+    except ValueError:
+        await query.answer(plain("activity.cannot_change"), show_alert=True)
+        return
+    await query.answer()
+    await edit_or_keep(query, _(STATUS_DONE[new], name=activity.name or "-"))
 
 
 async def _interested(update: Update, context: OtagaiContext, activity: Activity) -> None:

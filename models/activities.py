@@ -143,6 +143,20 @@ def submit(activity: Activity, *, approved: bool) -> None:
     activity.awaiting = None
 
 
+# Which status an organiser or coordinator may move an activity to, from where.
+TRANSITIONS = {
+    ActivityStatus.ACTIVE: (ActivityStatus.PAUSED, ActivityStatus.ENDED),
+    ActivityStatus.PAUSED: (ActivityStatus.ACTIVE, ActivityStatus.ENDED),
+}
+
+
+def change_status(activity: Activity, new: ActivityStatus) -> None:
+    """Pause, resume or end an activity; raise ValueError for anything else (an ended one)."""
+    if new not in TRANSITIONS.get(activity.status, ()):
+        raise ValueError(f"cannot go from {activity.status} to {new}")
+    activity.status = new
+
+
 def review(activity: Activity, reviewer_id: int, *, approve: bool, reason: str | None = None
            ) -> None:
     """Approve or reject a proposed activity."""

@@ -163,3 +163,44 @@ async def test_reviews_outside_the_district_and_twice_are_refused(
     told = [m for m in await sb.messages(HANAKO) if "見送りとなりました" in m.get("text", "")]
     assert len(told) == 1
     assert "理由: すでに登録があります" in told[0]["text"]
+
+
+async def test_the_organiser_pauses_and_ends_and_an_ended_one_cannot_change(
+    sb: SandboxClient, engine: AsyncEngine, town: Town
+) -> None:
+    summary = await _propose(sb, MIKA, "いきいき体操", "集会所", "毎週火・金 10時から11時")
+    await sb.press(MIKA, summary, text="この内容で登録する")
+    await sb.wait_for_edit(MIKA, summary["message_id"])
+    listing = await _say(sb, MIKA, "/activities")
+    await sb.press(MIKA, listing, text="いきいき体操")
+    own = await sb.wait_for_message(MIKA, after=listing["message_id"])
+    assert _labels(own) == ["行ってみたい", "休止する", "終了する"]
+
+    listing = await _say(sb, HANAKO, "/activities")
+    await sb.press(HANAKO, listing, text="いきいき体操")
+    theirs = await sb.wait_for_message(HANAKO, after=listing["message_id"])
+    assert _labels(theirs) == ["行ってみたい"]  # a neighbour cannot manage it
+    forged = await sb.press(HANAKO, theirs, data=own["reply_markup"]["inline_keyboard"][1][0][
+        "callback_data"], forge=True)
+    assert (await sb.wait_for_callback_answer(forged))["show_alert"] is True
+
+    await sb.press(MIKA, own, text="休止する")
+    paused = await sb.wait_for_edit(MIKA, own["message_id"])
+    assert paused["text"].startswith("「いきいき体操」を休止にしました。")
+    listing = await _say(sb, MIKA, "/activities")
+    await sb.press(MIKA, listing, text="いきいき体操")
+    again = await sb.wait_for_message(MIKA, after=listing["message_id"])
+    assert _labels(again) == ["行ってみたい", "再開する", "終了する"]
+    await sb.press(MIKA, again, text="終了する")
+    ended = await sb.wait_for_edit(MIKA, again["message_id"])
+    assert ended["text"].startswith("「いきいき体操」を終了にしました。")
+    pause = own["reply_markup"]["inline_keyboard"][1][0]["callback_data"]
+    late = await sb.press(MIKA, own, data=pause, forge=True)  # an old card's button
+    assert (await sb.wait_for_callback_answer(late))["text"] == (
+        "この活動は終了しているため、変えられません。")
+    gone = await _say(sb, HANAKO, "/activities")
+    assert "まだ登録されていません" in gone["text"]
+    await settle(sb)
+    async with session_factory(engine)() as session:
+        activity = (await session.scalars(select(Activity))).one()
+        assert activity.status == ActivityStatus.ENDED
