@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime, time
 
 from babel.dates import get_day_names
-from models.schedule import Frequency, Schedule, next_occurrence
 
 from bot.i18n import N_, _, current_language, current_zone, format_date, format_datetime, plain
 from models import Activity, ActivityKind, Meaning
 from models.base import utcnow
+from models.schedule import Frequency, Schedule, next_occurrence
 
 KIND_LABELS = {
     ActivityKind.GATHERING: N_("activity.kind.gathering"),
