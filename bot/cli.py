@@ -67,6 +67,10 @@ def _dispatch(settings: Settings, _args: argparse.Namespace) -> None:
     asyncio.run(run_dispatcher(settings, lambda: _say(plain("cli.dispatch.ready"))))
 
 
+def _activities_export(settings: Settings, args: argparse.Namespace) -> None:
+    asyncio.run(tasks.export_activities(settings, args.folder, _say))
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser, with help in the operator's language."""
     parser = argparse.ArgumentParser(prog="otagai", description=plain("cli.description"))
@@ -98,6 +102,13 @@ def build_parser() -> argparse.ArgumentParser:
     area_commands.add_parser("list", help=plain("cli.help.areas_list")).set_defaults(
         func=_areas_list
     )
+
+    activities = commands.add_parser("activities", help=plain("cli.help.activities"))
+    activity_commands = activities.add_subparsers(dest="activities_command", required=True)
+    exporter = activity_commands.add_parser("export", help=plain("cli.help.activities_export"))
+    exporter.add_argument("--folder", type=Path, default=Path.cwd(),
+                          help=plain("cli.help.export_folder"))
+    exporter.set_defaults(func=_activities_export)
 
     admin = commands.add_parser("admin", help=plain("cli.help.admin"))
     admin_commands = admin.add_subparsers(dest="admin_command", required=True)

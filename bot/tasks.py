@@ -8,10 +8,12 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import exports
 from bot.i18n import N_, current_language, format_datetime, plain, use_language
 from bot.runner import StartupError, prepare_database
 from bot.settings import Settings
 from models import OutboxStatus, Role
+from models.activities import registry
 from models.areas import all_areas, import_areas
 from models.db import create_engine, session_factory
 from models.outbox import counts_by_status, oldest_waiting
@@ -98,3 +100,20 @@ OUTBOX_STATUS_LABELS = {
     OutboxStatus.BLOCKED: N_("outbox.status.blocked"),
     OutboxStatus.CANCELLED: N_("outbox.status.cancelled"),
 }
+
+
+async def export_activities(settings: Settings, folder: Path, say: Say) -> list[Path]:
+    """Write the activity registry as CSV and XLSX into ``folder``; return the files."""
+    async with database(settings) as session:
+        found = await registry(session)
+    with use_language(current_language(), settings.zone):
+        rows = [exports.row(activity, district, count) for activity, district, count in found]
+        files = {folder / plain("export.file_csv"): exports.to_csv(rows),
+                 folder / plain("export.file_xlsx"): exports.to_xlsx(rows)}
+    for path, data in files.items():
+        try:
+            path.write_bytes(data)
+        except OSError as exc:
+            raise StartupError("export.unwritable", path=path, reason=exc.strerror) from None
+    say(plain("export.done", count=len(rows), files=", ".join(str(p) for p in files)))
+    return list(files)

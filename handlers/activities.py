@@ -12,9 +12,10 @@ from telegram.ext import (
     filters,
 )
 
+from bot.activity_text import KIND_LABELS, MEANING_LABELS, describe_schedule
 from bot.context import OtagaiContext
 from bot.i18n import N_, _, current_zone, normalize_language, plain, use_language
-from handlers.activity_views import KIND_LABELS, MEANING_LABELS, card, describe_schedule
+from handlers.activity_views import card
 from handlers.activity_views import list_line as activity_line
 from handlers.common import (
     ACTIVITY_INPUT_GROUP,

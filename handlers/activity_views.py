@@ -1,69 +1,14 @@
-"""How activities read in a chat: the schedule in words, a list line, the detail card."""
+"""How activities read in a chat: the next session, a list line, the detail card."""
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime
 
-from babel.dates import get_day_names
-
-from bot.i18n import N_, _, current_language, current_zone, format_date, format_datetime, plain
-from models import Activity, ActivityKind, Meaning
+from bot.activity_text import kind_label, meanings_label, schedule_label
+from bot.i18n import _, current_zone, format_datetime, plain
+from models import Activity
 from models.base import utcnow
-from models.schedule import Frequency, Schedule, next_occurrence
-
-KIND_LABELS = {
-    ActivityKind.GATHERING: N_("activity.kind.gathering"),
-    ActivityKind.SALON: N_("activity.kind.salon"),
-    ActivityKind.EXERCISE: N_("activity.kind.exercise"),
-    ActivityKind.MEAL: N_("activity.kind.meal"),
-    ActivityKind.WATCHING: N_("activity.kind.watching"),
-    ActivityKind.DAILY_HELP: N_("activity.kind.daily_help"),
-    ActivityKind.TRANSPORT: N_("activity.kind.transport"),
-    ActivityKind.HOBBY: N_("activity.kind.hobby"),
-    ActivityKind.ROLE: N_("activity.kind.role"),
-    ActivityKind.OTHER: N_("activity.kind.other"),
-}
-MEANING_LABELS = {
-    Meaning.WATCHING: N_("activity.meaning.watching"),
-    Meaning.NUTRITION: N_("activity.meaning.nutrition"),
-    Meaning.ISOLATION: N_("activity.meaning.isolation"),
-    Meaning.CARE_PREVENTION: N_("activity.meaning.care_prevention"),
-    Meaning.PURPOSE: N_("activity.meaning.purpose"),
-    Meaning.ROLE: N_("activity.meaning.role"),
-}
-
-
-def _weekdays(days: tuple[int, ...]) -> str:
-    names = get_day_names("abbreviated", locale=current_language())
-    return plain("common.list_separator").join(names[d] for d in days)
-
-
-def _clock(moment: time) -> str:
-    return f"{moment.hour}:{moment.minute:02d}"
-
-
-def _hours(schedule: Schedule) -> str:
-    if schedule.end is None:
-        return plain("schedule.from", start=_clock(schedule.start))
-    return plain("schedule.range", start=_clock(schedule.start), end=_clock(schedule.end))
-
-
-def describe_schedule(schedule: Schedule) -> str:
-    """Return the schedule in words: 毎月 第2 水 12:00〜13:30."""
-    hours = _hours(schedule)
-    if schedule.frequency is Frequency.ONCE:
-        assert schedule.on is not None
-        return plain("schedule.once", date=format_date(schedule.on), hours=hours)
-    days = _weekdays(schedule.weekdays)
-    if schedule.frequency is Frequency.MONTHLY:
-        nths = plain("common.list_separator").join(
-            plain("schedule.last") if n == -1 else plain("schedule.nth", n=n)
-            for n in schedule.nth)
-        return plain("schedule.monthly", nth=nths, days=days, hours=hours)
-    if schedule.interval_weeks > 1:
-        return plain("schedule.every_weeks", weeks=schedule.interval_weeks, days=days,
-                     hours=hours)
-    return plain("schedule.weekly", days=days, hours=hours)
+from models.schedule import Schedule, next_occurrence
 
 
 def next_session(activity: Activity, now: datetime | None = None) -> datetime | None:
@@ -72,17 +17,6 @@ def next_session(activity: Activity, now: datetime | None = None) -> datetime | 
         return None
     return next_occurrence(Schedule.from_json(activity.schedule), now or utcnow(),
                            current_zone())
-
-
-def kind_label(activity: Activity) -> str:
-    """Return the activity's kind in words."""
-    return plain(KIND_LABELS[activity.kind]) if activity.kind else "-"
-
-
-def meanings_label(activity: Activity) -> str:
-    """Return the activity's meanings in words, or a dash."""
-    return plain("common.list_separator").join(
-        plain(MEANING_LABELS[Meaning(m)]) for m in activity.meanings or []) or "-"
 
 
 def list_line(activity: Activity) -> str:
@@ -95,12 +29,11 @@ def list_line(activity: Activity) -> str:
 
 def card(activity: Activity, district: str, interest: int | None = None) -> str:
     """Return the detail card; ``interest`` only for the organiser and coordinators."""
-    schedule = Schedule.from_json(activity.schedule) if activity.schedule else None
     upcoming = next_session(activity)
     lines = [
         _("activity.card", name=activity.name or "-", kind=kind_label(activity),
           meanings=meanings_label(activity), district=district, place=activity.place or "-",
-          schedule=describe_schedule(schedule) if schedule else "-",
+          schedule=schedule_label(activity),
           next=format_datetime(upcoming) if upcoming else plain("activity.no_next")),
     ]
     if interest is not None:

@@ -17,6 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from models.areas import Area
 from models.base import Base, BigId, TimestampMixin, enum_values, utcnow
 
 NAME_LENGTH = 100
@@ -275,3 +276,17 @@ async def awaiting_count_of(session: AsyncSession, person_id: int) -> ActivitySe
         select(ActivitySession).where(ActivitySession.awaiting_count.is_(True),
                                       ActivitySession.reported_by_id == person_id)
         .limit(1))).first()
+
+
+async def registry(session: AsyncSession) -> list[tuple[Activity, str, int]]:
+    """Return every registered activity (not drafts or declined proposals) with its district
+    name and interest count, by district and name: what a council is handed."""
+    interest = (select(ActivityInterest.activity_id, func.count().label("n"))
+                .group_by(ActivityInterest.activity_id).subquery())
+    rows = await session.execute(
+        select(Activity, Area.name, func.coalesce(interest.c.n, 0))
+        .join(Area, Area.id == Activity.district_id)
+        .outerjoin(interest, interest.c.activity_id == Activity.id)
+        .where(Activity.status.not_in([ActivityStatus.DRAFT, ActivityStatus.REJECTED]))
+        .order_by(Area.id, Activity.name, Activity.id))
+    return [(activity, district, int(count)) for activity, district, count in rows]
