@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -32,6 +32,9 @@ from handlers.common import (
 from handlers.fallback import stale_button
 from models import Activity, ActivityKind, ActivityStatus, Area, Meaning, Person
 from models.activities import (
+    CONTACT_LENGTH,
+    DESCRIPTION_LENGTH,
+    MAX_CAPACITY,
     NAME_LENGTH,
     PLACE_LENGTH,
     TRANSITIONS,
@@ -120,10 +123,61 @@ async def capture_text(update: Update, context: OtagaiContext) -> None:
         if schedule is None:
             await message.reply_text(_("activity.bad_schedule"))
         else:
-            draft.schedule, draft.awaiting = schedule.to_json(), None
-            text, keyboard = await _summary(context, draft)
-            await message.reply_text(text, reply_markup=keyboard)
+            draft.schedule = schedule.to_json()
+            await _ask_next(message, context, draft, "capacity")
+    elif draft.awaiting in OPTIONAL_STEPS:
+        await _take_optional(message, context, draft, text)
     raise ApplicationHandlerStop  # the text answered the draft
+
+
+# The optional questions, in order, each with a "skip" button; then the summary.
+OPTIONAL_STEPS = ("capacity", "contact", "description")
+OPTIONAL_QUESTIONS = {"capacity": N_("activity.ask_capacity"),
+                      "contact": N_("activity.ask_contact"),
+                      "description": N_("activity.ask_description")}
+
+
+async def _ask_next(message: Message, context: OtagaiContext, draft: Activity,
+                    step: str | None) -> None:
+    """Ask the optional question ``step``, or show the summary when there is none left."""
+    draft.awaiting = step
+    if step is None:
+        text, keyboard = await _summary(context, draft)
+        await message.reply_text(text, reply_markup=keyboard)
+        return
+    keyboard = InlineKeyboardMarkup([[button("activity.button.skip",
+                                             callback_data(PREFIX, "skip", draft.id))]])
+    await message.reply_text(_(OPTIONAL_QUESTIONS[step], limit=LIMITS[step]),
+                             reply_markup=keyboard)
+
+
+LIMITS = {"capacity": MAX_CAPACITY, "contact": CONTACT_LENGTH,
+          "description": DESCRIPTION_LENGTH}
+
+
+def _following(step: str) -> str | None:
+    index = OPTIONAL_STEPS.index(step) + 1
+    return OPTIONAL_STEPS[index] if index < len(OPTIONAL_STEPS) else None
+
+
+async def _take_optional(message: Message, context: OtagaiContext, draft: Activity,
+                         text: str) -> None:
+    step = draft.awaiting
+    assert step in OPTIONAL_STEPS
+    if step == "capacity":
+        number = text.removesuffix("人").removesuffix("名")
+        if not number.isdecimal() or not 1 <= int(number) <= MAX_CAPACITY:
+            await message.reply_text(_("activity.bad_capacity", limit=MAX_CAPACITY))
+            return
+        draft.capacity = int(number)
+    elif len(text) > LIMITS[step]:
+        await message.reply_text(_("activity.too_long", limit=LIMITS[step]))
+        return
+    elif step == "contact":
+        draft.contact = text
+    else:
+        draft.description = text
+    await _ask_next(message, context, draft, _following(step))
 
 
 async def _summary(context: OtagaiContext, draft: Activity) -> tuple[str, InlineKeyboardMarkup]:
@@ -164,6 +218,9 @@ async def on_register_button(update: Update, context: OtagaiContext) -> None:
     elif step == "rs":
         draft.awaiting = "schedule"
         await edit_or_keep(query, _("activity.ask_schedule"))
+    elif step == "skip" and draft.awaiting in OPTIONAL_STEPS and query.message is not None:
+        await edit_or_keep(query, _("activity.skipped"))
+        await _ask_next(query.message, context, draft, _following(draft.awaiting))
     elif step == "x":
         await context.session.delete(draft)
         await edit_or_keep(query, _("activity.dropped"))

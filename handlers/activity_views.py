@@ -36,6 +36,12 @@ def card(activity: Activity, district: str, interest: int | None = None) -> str:
           schedule=schedule_label(activity),
           next=format_datetime(upcoming) if upcoming else plain("activity.no_next")),
     ]
+    if activity.capacity is not None:
+        lines.append(_("activity.card_capacity", capacity=activity.capacity))
+    if activity.contact:
+        lines.append(_("activity.card_contact", contact=activity.contact))
+    if activity.description:
+        lines.append(_("activity.card_description", description=activity.description))
     if interest is not None:
         lines.append(_("activity.interest_count", count=interest))
     return "\n".join(lines)

@@ -23,6 +23,7 @@ from models.base import Base, BigId, TimestampMixin, enum_values, utcnow
 NAME_LENGTH = 100
 PLACE_LENGTH = 200
 DESCRIPTION_LENGTH = 500
+CONTACT_LENGTH = 200
 MAX_CAPACITY = 1000
 
 
@@ -82,7 +83,7 @@ class Activity(TimestampMixin, Base):
     schedule: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     organiser_id: Mapped[int | None] = mapped_column(
         ForeignKey("person.id", ondelete="SET NULL"), index=True)
-    contact: Mapped[str | None] = mapped_column(String(200))
+    contact: Mapped[str | None] = mapped_column(String(CONTACT_LENGTH))
     capacity: Mapped[int | None]
     description: Mapped[str | None] = mapped_column(String(DESCRIPTION_LENGTH))
     status: Mapped[ActivityStatus] = mapped_column(

@@ -54,7 +54,14 @@ async def _propose(sb: SandboxClient, user: int, name: str, place: str, schedule
     await sb.press(user, meanings, text="次へ")
     await sb.wait_for_edit(user, kinds["message_id"])
     await _say(sb, user, place)
-    return await _say(sb, user, schedule)
+    capacity = await _say(sb, user, schedule)
+    assert capacity["text"].startswith("定員はありますか？"), capacity["text"]
+    contact = await _say(sb, user, "20")
+    assert contact["text"].startswith("参加したい人への連絡先を、のせますか？")
+    await sb.press(user, contact, text="とばす")
+    description = await sb.wait_for_message(user, after=contact["message_id"])
+    assert description["text"].startswith("ひとことで、どんな活動ですか？")
+    return await _say(sb, user, "みんなでお昼を食べます")
 
 
 async def test_a_resident_proposes_and_the_coordinator_approves(
@@ -63,7 +70,8 @@ async def test_a_resident_proposes_and_the_coordinator_approves(
     summary = await _propose(sb, HANAKO, "ふれあい食事会", "公民館", "毎月第2水曜 12:00-13:30")
     assert summary["text"].startswith("この内容で登録します。")
     for words in ("ふれあい食事会", "種類: 食事会", "意味づけ: 見守り、栄養改善、孤立防止",
-                  f"地区: {EAST}", "場所: 公民館", "日時: 毎月 第2 水曜 12:00〜13:30"):
+                  f"地区: {EAST}", "場所: 公民館", "日時: 毎月 第2 水曜 12:00〜13:30",
+                  "定員: 20人", "ひとこと: みんなでお昼を食べます"):
         assert words in summary["text"]
     await sb.press(HANAKO, summary, text="この内容で登録する")
     proposed = await sb.wait_for_edit(HANAKO, summary["message_id"])
@@ -132,7 +140,19 @@ async def test_bad_input_is_asked_again_and_nothing_half_saved(
     for bad in ("ときどき", "毎週火曜 11時から10時", "2月31日 10時", "第6火曜 10時"):
         again = await _say(sb, HANAKO, bad)
         assert again["text"].startswith("日時を読み取れませんでした。"), bad
-    summary = await _say(sb, HANAKO, "毎週 月曜 7時")
+    capacity = await _say(sb, HANAKO, "毎週 月曜 7時")
+    for bad in ("0", "たくさん", "-5", "100000"):
+        again = await _say(sb, HANAKO, bad)
+        assert again["text"].startswith("定員は 1〜1000 の数字で送ってください。"), bad
+    contact = await _say(sb, HANAKO, "３０人")
+    await sb.press(HANAKO, contact, text="とばす")
+    description = await sb.wait_for_message(HANAKO, after=contact["message_id"])
+    too_long = await _say(sb, HANAKO, "あ" * 501)
+    assert too_long["text"].startswith("500文字までにして")
+    await sb.press(HANAKO, description, text="とばす")
+    summary = await sb.wait_for_message(HANAKO, after=too_long["message_id"])
+    assert "定員: 30人" in summary["text"]
+    assert "ひとこと" not in summary["text"]
     await sb.press(HANAKO, summary, text="やめる")
     await sb.wait_for_edit(HANAKO, summary["message_id"])
     await settle(sb)
