@@ -141,6 +141,7 @@ async def test_bad_input_is_asked_again_and_nothing_half_saved(
         again = await _say(sb, HANAKO, bad)
         assert again["text"].startswith("日時を読み取れませんでした。"), bad
     capacity = await _say(sb, HANAKO, "毎週 月曜 7時")
+    assert capacity["text"].startswith("定員はありますか？")
     for bad in ("0", "たくさん", "-5", "100000"):
         again = await _say(sb, HANAKO, bad)
         assert again["text"].startswith("定員は 1〜1000 の数字で送ってください。"), bad
