@@ -12,7 +12,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.activity_text import KIND_LABELS, MEANING_LABELS, describe_schedule
+from bot.activity_text import KIND_LABELS, MEANING_LABELS, describe_schedule, schedule_label
 from bot.context import OtagaiContext
 from bot.i18n import N_, _, current_zone, normalize_language, plain, use_language
 from handlers.activity_views import card
@@ -38,9 +38,11 @@ from models.activities import (
     NAME_LENGTH,
     PLACE_LENGTH,
     TRANSITIONS,
+    being_edited_by,
     change_status,
     draft_of,
     interest_count,
+    interested_people,
     listed,
     mark_interest,
     review,
@@ -97,14 +99,25 @@ def _meanings_keyboard(draft: Activity) -> InlineKeyboardMarkup:
 
 
 async def capture_text(update: Update, context: OtagaiContext) -> None:
-    """Take the draft's typed answers (name, place, schedule); other text passes on."""
+    """Take typed answers for a draft or a change; other text passes on to other handlers."""
     message, person = update.effective_message, context.person
     if message is None or person is None or not message.text:
         return
-    draft = await draft_of(context.session, person.id)
-    if draft is None or draft.awaiting is None:
-        return
     text = message.text.strip()
+    edited = await being_edited_by(context.session, person.id)
+    draft = None if edited else await draft_of(context.session, person.id)
+    if edited is not None:
+        await _take_change(message, context, edited, text)
+    elif draft is not None and draft.awaiting is not None:
+        await _take_draft_answer(message, context, draft, text)
+    else:
+        return
+    raise ApplicationHandlerStop  # the text was an answer
+
+
+async def _take_draft_answer(message: Message, context: OtagaiContext, draft: Activity,
+                             text: str) -> None:
+    """Name, place, schedule, then the optional questions."""
     if draft.awaiting == "name":
         if not 0 < len(text) <= NAME_LENGTH:
             await message.reply_text(_("activity.bad_name", limit=NAME_LENGTH))
@@ -127,7 +140,34 @@ async def capture_text(update: Update, context: OtagaiContext) -> None:
             await _ask_next(message, context, draft, "capacity")
     elif draft.awaiting in OPTIONAL_STEPS:
         await _take_optional(message, context, draft, text)
-    raise ApplicationHandlerStop  # the text answered the draft
+
+
+async def _take_change(message: Message, context: OtagaiContext, activity: Activity,
+                       text: str) -> None:
+    """Apply a typed new place or schedule, then tell everyone who marked interest."""
+    if activity.awaiting == "place":
+        if not 0 < len(text) <= PLACE_LENGTH:
+            await message.reply_text(_("activity.bad_place", limit=PLACE_LENGTH))
+            return
+        activity.place = text
+    else:
+        schedule = parse_schedule(text, utcnow().astimezone(current_zone()).date())
+        if schedule is None:
+            await message.reply_text(_("activity.bad_schedule"))
+            return
+        activity.schedule = schedule.to_json()
+    activity.awaiting = activity.editing_by_id = None
+    await message.reply_text(_("activity.changed", name=activity.name or "-"))
+    change_id = utcnow().timestamp()
+    for person_id in await interested_people(context.session, activity.id):
+        person = await context.session.get(Person, person_id)
+        if person is None or not person.active:
+            continue
+        with use_language(normalize_language(person.language), current_zone()):
+            notice = _("activity.change_notice", name=activity.name or "-",
+                       place=activity.place or "-", schedule=schedule_label(activity))
+        enqueue(context.session, key=f"activity-change:{activity.id}:{change_id}:{person.id}",
+                chat_id=person.telegram_id, text=notice, person_id=person.id)
 
 
 # The optional questions, in order, each with a "skip" button; then the summary.
@@ -386,6 +426,8 @@ async def on_browse_button(update: Update, context: OtagaiContext) -> None:
         return
     if step == "i":
         await _interested(update, context, activity)
+    elif step == "e" and len(values) > 2 and values[2] in ("place", "schedule"):
+        await _start_change(update, context, activity, values[2])
     elif step == "s":
         await _change_status(update, context, activity, values[2] if len(values) > 2 else "")
     elif step == "v":
@@ -406,6 +448,10 @@ async def _show_card(update: Update, context: OtagaiContext, activity: Activity)
     count = await interest_count(context.session, activity.id) if sees_count else None
     rows = [[button("activity.button.interested", callback_data(BROWSE, "i", activity.id))]]
     if sees_count and is_private(update):  # the organiser or a coordinator: managing
+        rows += [[button("activity.button.change_place",
+                         callback_data(BROWSE, "e", activity.id, "place")),
+                  button("activity.button.change_schedule",
+                         callback_data(BROWSE, "e", activity.id, "schedule"))]]
         rows += [[button(STATUS_BUTTONS[new], callback_data(BROWSE, "s", activity.id, new))]
                  for new in TRANSITIONS.get(activity.status, ())]
     keyboard = InlineKeyboardMarkup(rows)
@@ -427,17 +473,37 @@ STATUS_DONE = {
 }
 
 
+async def _may_manage(context: OtagaiContext, activity: Activity) -> bool:
+    """The organiser, or a coordinator of the activity's district."""
+    district = await context.session.get(Area, activity.district_id) if activity.district_id \
+        else None
+    person = context.person
+    return (person is not None and person.id == activity.organiser_id) or (
+        district is not None and (await context.permissions()).may(Action.BROADCAST, district))
+
+
+async def _start_change(update: Update, context: OtagaiContext, activity: Activity,
+                        field: str) -> None:
+    """Wait for a typed new place or schedule from the organiser or coordinator."""
+    query = update.callback_query
+    assert query is not None
+    if not await _may_manage(context, activity):
+        await refuse(update, "activity.manage_not_allowed")
+        return
+    activity.awaiting = field
+    activity.editing_by_id = (await context.ensure_person()).id
+    await query.answer()
+    if query.message is not None:
+        await query.message.reply_text(_("activity.ask_place", limit=PLACE_LENGTH)
+                                       if field == "place" else _("activity.ask_schedule"))
+
+
 async def _change_status(update: Update, context: OtagaiContext, activity: Activity,
                          value: str) -> None:
     """Pause, resume or end, by the organiser or a coordinator of the district."""
     query = update.callback_query
     assert query is not None
-    district = await context.session.get(Area, activity.district_id) if activity.district_id \
-        else None
-    person = context.person
-    allowed = (person is not None and person.id == activity.organiser_id) or (
-        district is not None and (await context.permissions()).may(Action.BROADCAST, district))
-    if not allowed:
+    if not await _may_manage(context, activity):
         await refuse(update, "activity.manage_not_allowed")
         return
     try:

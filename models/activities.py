@@ -89,7 +89,9 @@ class Activity(TimestampMixin, Base):
     status: Mapped[ActivityStatus] = mapped_column(
         Enum(ActivityStatus, native_enum=False, length=20, values_callable=enum_values),
         default=ActivityStatus.DRAFT, index=True)
-    awaiting: Mapped[str | None] = mapped_column(String(20))  # the draft's next typed answer
+    awaiting: Mapped[str | None] = mapped_column(String(20))  # the next typed answer expected
+    editing_by_id: Mapped[int | None] = mapped_column(  # who is typing a change to it
+        ForeignKey("person.id", ondelete="SET NULL"))
     reviewed_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("person.id", ondelete="SET NULL"))
     review_reason: Mapped[str | None] = mapped_column(String(300))
@@ -114,6 +116,20 @@ async def draft_of(session: AsyncSession, person_id: int) -> Activity | None:
         select(Activity).where(Activity.organiser_id == person_id,
                                Activity.status == ActivityStatus.DRAFT)
         .order_by(Activity.id.desc()).limit(1))).first()
+
+
+async def being_edited_by(session: AsyncSession, person_id: int) -> Activity | None:
+    """Return the registered activity whose new place or schedule this person is typing."""
+    return (await session.scalars(
+        select(Activity).where(Activity.editing_by_id == person_id,
+                               Activity.awaiting.is_not(None),
+                               Activity.status.in_(VISIBLE)).limit(1))).first()
+
+
+async def interested_people(session: AsyncSession, activity_id: int) -> list[int]:
+    """Return the ids of the people who marked interest."""
+    return list(await session.scalars(select(ActivityInterest.person_id).where(
+        ActivityInterest.activity_id == activity_id)))
 
 
 async def start_draft(session: AsyncSession, person_id: int, district_id: int | None

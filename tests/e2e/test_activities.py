@@ -195,13 +195,14 @@ async def test_the_organiser_pauses_and_ends_and_an_ended_one_cannot_change(
     listing = await _say(sb, MIKA, "/activities")
     await sb.press(MIKA, listing, text="いきいき体操")
     own = await sb.wait_for_message(MIKA, after=listing["message_id"])
-    assert _labels(own) == ["行ってみたい", "休止する", "終了する"]
+    assert _labels(own) == ["行ってみたい", "場所を変える", "日時を変える", "休止する",
+                            "終了する"]
 
     listing = await _say(sb, HANAKO, "/activities")
     await sb.press(HANAKO, listing, text="いきいき体操")
     theirs = await sb.wait_for_message(HANAKO, after=listing["message_id"])
     assert _labels(theirs) == ["行ってみたい"]  # a neighbour cannot manage it
-    forged = await sb.press(HANAKO, theirs, data=own["reply_markup"]["inline_keyboard"][1][0][
+    forged = await sb.press(HANAKO, theirs, data=own["reply_markup"]["inline_keyboard"][2][0][
         "callback_data"], forge=True)
     assert (await sb.wait_for_callback_answer(forged))["show_alert"] is True
 
@@ -211,11 +212,12 @@ async def test_the_organiser_pauses_and_ends_and_an_ended_one_cannot_change(
     listing = await _say(sb, MIKA, "/activities")
     await sb.press(MIKA, listing, text="いきいき体操")
     again = await sb.wait_for_message(MIKA, after=listing["message_id"])
-    assert _labels(again) == ["行ってみたい", "再開する", "終了する"]
+    assert _labels(again) == ["行ってみたい", "場所を変える", "日時を変える", "再開する",
+                              "終了する"]
     await sb.press(MIKA, again, text="終了する")
     ended = await sb.wait_for_edit(MIKA, again["message_id"])
     assert ended["text"].startswith("「いきいき体操」を終了にしました。")
-    pause = own["reply_markup"]["inline_keyboard"][1][0]["callback_data"]
+    pause = own["reply_markup"]["inline_keyboard"][2][0]["callback_data"]
     late = await sb.press(MIKA, own, data=pause, forge=True)  # an old card's button
     assert (await sb.wait_for_callback_answer(late))["text"] == (
         "この活動は終了しているため、変えられません。")
@@ -225,3 +227,32 @@ async def test_the_organiser_pauses_and_ends_and_an_ended_one_cannot_change(
     async with session_factory(engine)() as session:
         activity = (await session.scalars(select(Activity))).one()
         assert activity.status == ActivityStatus.ENDED
+
+
+async def test_a_changed_time_is_announced_to_the_interested(
+    sb: SandboxClient, engine: AsyncEngine, town: Town
+) -> None:
+    summary = await _propose(sb, MIKA, "いきいき体操", "集会所", "毎週火曜 10時")
+    await sb.press(MIKA, summary, text="この内容で登録する")
+    await sb.wait_for_edit(MIKA, summary["message_id"])
+    listing = await _say(sb, ICHIRO, "/activities")
+    await sb.press(ICHIRO, listing, text="いきいき体操")
+    card = await sb.wait_for_message(ICHIRO, after=listing["message_id"])
+    await sb.wait_for_callback_answer(await sb.press(ICHIRO, card, text="行ってみたい"))
+
+    listing = await _say(sb, MIKA, "/activities")
+    await sb.press(MIKA, listing, text="いきいき体操")
+    own = await sb.wait_for_message(MIKA, after=listing["message_id"])
+    await sb.press(MIKA, own, text="日時を変える")
+    ask = await sb.wait_for_message(MIKA, after=own["message_id"])
+    assert ask["text"].startswith("いつ開いていますか？")
+    again = await _say(sb, MIKA, "そのうち")
+    assert again["text"].startswith("日時を読み取れませんでした。")
+    done = await _say(sb, MIKA, "毎週木曜 14時から15時")
+    assert done["text"].startswith("「いきいき体操」を変更しました。")
+    notice = await sb.wait_for_message(ICHIRO, after=card["message_id"], timeout=20)
+    assert notice["text"].startswith("「いきいき体操」の予定が変わりました")
+    assert "日時: 毎週 木曜 14:00〜15:00" in notice["text"]
+    # Typing afterwards is ordinary chat again.
+    reply = await _say(sb, MIKA, "ありがとう")
+    assert reply["text"].startswith("メッセージありがとうございます。")
