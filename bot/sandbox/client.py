@@ -268,6 +268,11 @@ class SandboxClient:
         markup = message.get("reply_markup") or {}
         return markup.get("inline_keyboard") or []
 
+    @staticmethod
+    def labels(message: dict[str, Any]) -> list[str]:
+        """Return the texts of a message's inline buttons, row by row, flattened."""
+        return [button["text"] for row in SandboxClient.buttons(message) for button in row]
+
     # ----------------------------------------------------------------------- waiting
     async def _wait(
         self,

@@ -13,13 +13,11 @@ from models.db import session_factory
 from tests.auxil.delivery import until_settled
 from tests.auxil.town import EAST, Town, add_person, make_town, new_group, settle
 
+labels = SandboxClient.labels
+
 pytestmark = pytest.mark.usefixtures("bot")
 
 MIKA, HANAKO, ICHIRO, WEST_PERSON = 8001, 8002, 8003, 8004
-
-
-def _labels(message: dict) -> list[str]:
-    return [b["text"] for row in SandboxClient.buttons(message) for b in row]
 
 
 @pytest.fixture
@@ -50,7 +48,7 @@ async def _propose(sb: SandboxClient, user: int, name: str, place: str, schedule
     for label in ("見守り", "栄養改善", "孤立防止"):
         await sb.press(user, meanings, text=label)
         meanings = await sb.wait_for_edit(user, kinds["message_id"])
-    assert "✓ 栄養改善" in _labels(meanings)
+    assert "✓ 栄養改善" in labels(meanings)
     await sb.press(user, meanings, text="次へ")
     await sb.wait_for_edit(user, kinds["message_id"])
     await _say(sb, user, place)
@@ -195,13 +193,13 @@ async def test_the_organiser_pauses_and_ends_and_an_ended_one_cannot_change(
     listing = await _say(sb, MIKA, "/activities")
     await sb.press(MIKA, listing, text="いきいき体操")
     own = await sb.wait_for_message(MIKA, after=listing["message_id"])
-    assert _labels(own) == ["行ってみたい", "場所を変える", "日時を変える", "休止する",
+    assert labels(own) == ["行ってみたい", "場所を変える", "日時を変える", "休止する",
                             "終了する"]
 
     listing = await _say(sb, HANAKO, "/activities")
     await sb.press(HANAKO, listing, text="いきいき体操")
     theirs = await sb.wait_for_message(HANAKO, after=listing["message_id"])
-    assert _labels(theirs) == ["行ってみたい"]  # a neighbour cannot manage it
+    assert labels(theirs) == ["行ってみたい"]  # a neighbour cannot manage it
     forged = await sb.press(HANAKO, theirs, data=own["reply_markup"]["inline_keyboard"][2][0][
         "callback_data"], forge=True)
     assert (await sb.wait_for_callback_answer(forged))["show_alert"] is True
@@ -212,7 +210,7 @@ async def test_the_organiser_pauses_and_ends_and_an_ended_one_cannot_change(
     listing = await _say(sb, MIKA, "/activities")
     await sb.press(MIKA, listing, text="いきいき体操")
     again = await sb.wait_for_message(MIKA, after=listing["message_id"])
-    assert _labels(again) == ["行ってみたい", "場所を変える", "日時を変える", "再開する",
+    assert labels(again) == ["行ってみたい", "場所を変える", "日時を変える", "再開する",
                               "終了する"]
     await sb.press(MIKA, again, text="終了する")
     ended = await sb.wait_for_edit(MIKA, again["message_id"])

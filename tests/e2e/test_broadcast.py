@@ -11,13 +11,11 @@ from models.areas import find_group
 from models.db import session_factory
 from tests.auxil.town import EAST, Town, add_person, make_town, new_group, settle
 
+labels = SandboxClient.labels
+
 pytestmark = pytest.mark.usefixtures("bot")
 
 MIKA, HANAKO, ICHIRO, KAZUKO, WEST_PERSON = 6001, 6002, 6003, 6004, 6005
-
-
-def _labels(message: dict) -> list[str]:
-    return [b["text"] for row in SandboxClient.buttons(message) for b in row]
 
 
 @pytest.fixture
@@ -54,7 +52,7 @@ async def test_district_broadcast_reaches_every_resident_and_the_group_once(
 
     audience = await _write(sb, "あすの<b>サロン</b>は10時からです。")
     assert audience["text"] == f"「{EAST}」の、どなたに送りますか？"
-    assert _labels(audience)[:5] == ["住民のみなさん", "担い手のみなさん", "協議体メンバー",
+    assert labels(audience)[:5] == ["住民のみなさん", "担い手のみなさん", "協議体メンバー",
                                      "つながっているグループ",
                                      "全員（住民・担い手・協議体・グループ）"]
     await sb.press(MIKA, audience, text="全員（住民・担い手・協議体・グループ）")

@@ -11,11 +11,9 @@ from models.db import session_factory
 from models.people import find_person
 from tests.auxil.town import EAST, WEST, add_person, make_town
 
+labels = SandboxClient.labels
+
 pytestmark = pytest.mark.usefixtures("bot")
-
-
-def _labels(message: dict) -> list[str]:
-    return [button["text"] for row in SandboxClient.buttons(message) for button in row]
 
 
 async def _bot_messages_between(sb: SandboxClient, chat_id: int, first: int, last: int) -> int:
@@ -34,7 +32,7 @@ async def test_start_greets_a_newcomer_and_asks_for_the_district(
     assert greeting["text"].startswith("こんにちは。お互いさまです。")
     assert "困ったときは、お互いさまです。" in greeting["text"]
     assert question["text"] == "お住まいの地区をえらんでください。"
-    assert _labels(question) == [EAST, WEST, "登録しないで使う"]
+    assert labels(question) == [EAST, WEST, "登録しないで使う"]
 
 
 async def test_start_before_any_district_exists_says_so(sb: SandboxClient) -> None:
@@ -54,7 +52,7 @@ async def test_start_for_a_registered_person_shows_the_menu(
     sent = await sb.send_text(hanako["id"], "/start")
     reply = await sb.wait_for_message(hanako["id"], after=sent["message_id"])
     assert reply["text"].startswith("こんにちは。お互いさまです。")
-    assert _labels(reply) == ["使い方を見る", "言語 / Language"]
+    assert labels(reply) == ["使い方を見る", "言語 / Language"]
 
 
 async def test_help_lists_the_private_commands(sb: SandboxClient) -> None:
@@ -93,7 +91,7 @@ async def test_switch_to_english_and_back(
     sent = await sb.send_text(person["id"], "/language")
     question = await sb.wait_for_message(person["id"], after=sent["message_id"])
     assert question["text"] == "表示する言語をえらんでください。"
-    assert _labels(question) == ["日本語", "English"]
+    assert labels(question) == ["日本語", "English"]
 
     await sb.press(person["id"], question, text="English")
     edited = await sb.wait_for_edit(person["id"], question["message_id"])
@@ -175,7 +173,7 @@ async def test_in_a_group_start_introduces_the_bot(sb: SandboxClient) -> None:
     reply = await sb.wait_for_message(group["id"], after=sent["message_id"])
     for message in (introduction, reply):
         assert message["text"].startswith("こんにちは。お互いさまBotです。")
-        assert _labels(message) == ["ボットと話す（個別チャット）"]
+        assert labels(message) == ["ボットと話す（個別チャット）"]
 
 
 async def test_in_a_group_other_bots_commands_and_chatter_are_ignored(

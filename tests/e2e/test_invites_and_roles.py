@@ -16,13 +16,11 @@ from models.people import ensure_person, find_person
 from models.roles import create_invite, roles_of
 from tests.auxil.town import EAST, Town, add_person, make_town, new_group, settle
 
+labels = SandboxClient.labels
+
 pytestmark = pytest.mark.usefixtures("bot")
 
 MIKA, HANAKO, ICHIRO, JIRO = 3001, 3002, 3003, 3004
-
-
-def _labels(message: dict) -> list[str]:
-    return [b["text"] for row in SandboxClient.buttons(message) for b in row]
 
 
 @pytest.fixture
@@ -62,7 +60,7 @@ async def test_coordinator_invites_a_supporter_who_signs_up_through_the_link(
     sent = await sb.send_text(MIKA, "/invite")
     question = await sb.wait_for_message(MIKA, after=sent["message_id"])
     # At or below her own role, and only for her district.
-    assert _labels(question) == ["担い手（ボランティア）", "協議体メンバー",
+    assert labels(question) == ["担い手（ボランティア）", "協議体メンバー",
                                  "地区の生活支援コーディネーター"]
     link = await _make_invite_link(sb, "担い手（ボランティア）")
     assert link.startswith("https://t.me/otagai_sandbox_bot?start=i")
@@ -70,7 +68,7 @@ async def test_coordinator_invites_a_supporter_who_signs_up_through_the_link(
     opened = await sb.open_link(ICHIRO, link)
     notice, question = await sb.wait_for_messages(ICHIRO, after=opened["message_id"], count=2)
     assert notice["text"].startswith("「担い手（ボランティア）」への招待です。")
-    assert _labels(question)[0] == f"★ {EAST}（グループの地区）"
+    assert labels(question)[0] == f"★ {EAST}（グループの地区）"
     await sb.press(ICHIRO, question, text=f"★ {EAST}（グループの地区）")
     consent = await sb.wait_for_edit(ICHIRO, question["message_id"])
     await sb.press(ICHIRO, consent, text="同意する")
@@ -159,7 +157,7 @@ async def test_roles_shows_own_and_lets_a_coordinator_revoke(
     listing = await sb.wait_for_message(MIKA, after=sent["message_id"])
     assert f"・鈴木 一郎さん: 担い手（ボランティア）（{EAST}）" in listing["text"]
     assert "山田" not in listing["text"]  # another district's people are not hers to see
-    assert _labels(listing) == ["取り消す: 鈴木 一郎さん（担い手（ボランティア））"]
+    assert labels(listing) == ["取り消す: 鈴木 一郎さん（担い手（ボランティア））"]
     await sb.press(MIKA, listing, text="取り消す: 鈴木 一郎さん（担い手（ボランティア））")
     confirm = await sb.wait_for_edit(MIKA, listing["message_id"])
     assert confirm["text"] == (
