@@ -368,26 +368,45 @@ async def _district_here(update: Update, context: OtagaiContext) -> Area | None:
     return await context.session.get(Area, district_id) if district_id else None
 
 
-async def _page(context: OtagaiContext, district: Area, offset: int
-                ) -> tuple[str, InlineKeyboardMarkup]:
-    activities, total = await listed(context.session, district.id, offset=offset, limit=PAGE)
+async def _page(context: OtagaiContext, district: Area, offset: int,
+                kind: ActivityKind | None = None) -> tuple[str, InlineKeyboardMarkup]:
+    """Return one page of the district's activities (of one kind, if chosen)."""
+    activities, total = await listed(context.session, district.id, kind, offset=offset,
+                                     limit=PAGE)
+    kind_code = kind.value if kind else ""
+    choose = [button("activity.button.by_kind", callback_data(BROWSE, "kinds", district.id))]
     if not activities:
-        return _("activity.none_yet", district=district.name), InlineKeyboardMarkup([])
-    lines = [_("activity.list_heading", district=district.name, start=offset + 1,
-               end=offset + len(activities), total=total)]
-    lines += [activity_line(a) for a in activities]
+        text = (_("activity.none_of_kind", district=district.name,
+                  kind=plain(KIND_LABELS[kind])) if kind
+                else _("activity.none_yet", district=district.name))
+        return text, InlineKeyboardMarkup([choose] if kind else [])
+    heading = _("activity.list_heading", district=district.name, start=offset + 1,
+                end=offset + len(activities), total=total)
+    if kind:
+        heading += " " + _("activity.list_kind", kind=plain(KIND_LABELS[kind]))
+    lines = [heading, *(activity_line(a) for a in activities)]
     rows = [[InlineKeyboardButton(a.name or "-", callback_data=callback_data(BROWSE, "v", a.id))]
             for a in activities]
     paging = []
     if offset > 0:
         paging.append(button("activity.button.previous", callback_data(
-            BROWSE, "p", district.id, max(offset - PAGE, 0))))
+            BROWSE, "p", district.id, max(offset - PAGE, 0), kind_code)))
     if offset + PAGE < total:
         paging.append(button("activity.button.more", callback_data(
-            BROWSE, "p", district.id, offset + PAGE)))
+            BROWSE, "p", district.id, offset + PAGE, kind_code)))
     if paging:
         rows.append(paging)
+    rows.append(choose)
     return "\n".join(lines), InlineKeyboardMarkup(rows)
+
+
+def _kind_filter(district: Area) -> InlineKeyboardMarkup:
+    kinds = list(KIND_LABELS.items())
+    rows = [[InlineKeyboardButton(plain(label), callback_data=callback_data(
+        BROWSE, "p", district.id, 0, kind)) for kind, label in kinds[i:i + 2]]
+        for i in range(0, len(kinds), 2)]
+    rows.append([button("activity.button.all_kinds", callback_data(BROWSE, "p", district.id, 0))])
+    return InlineKeyboardMarkup(rows)
 
 
 async def browse(update: Update, context: OtagaiContext) -> None:
@@ -410,14 +429,19 @@ async def on_browse_button(update: Update, context: OtagaiContext) -> None:
     assert query is not None
     values = callback_values(query)
     step = values[0] if values else ""
-    if step == "p":
-        district_id, offset = int_value(values, 1), int_value(values, 2)
+    if step in ("p", "kinds"):
+        district_id, offset = int_value(values, 1), int_value(values, 2) or 0
+        kind_code = values[3] if len(values) > 3 else ""
         district = await context.session.get(Area, district_id) if district_id else None
-        if district is None or offset is None or offset < 0:
+        if district is None or offset < 0 or (kind_code and kind_code not in set(ActivityKind)):
             await stale_button(update, context)
             return
         await query.answer()
-        await edit_or_keep(query, *await _page(context, district, offset))
+        if step == "kinds":
+            await edit_or_keep(query, _("activity.choose_kind"), _kind_filter(district))
+        else:
+            await edit_or_keep(query, *await _page(
+                context, district, offset, ActivityKind(kind_code) if kind_code else None))
         return
     activity_id = int_value(values, 1)
     activity = await context.session.get(Activity, activity_id) if activity_id else None

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.sandbox import SandboxClient, SandboxServer
-from models import Activity, ActivityStatus, Role
+from models import Activity, ActivityKind, ActivityStatus, Role
 from models.areas import find_group
 from models.db import session_factory
 from tests.auxil.delivery import until_settled
@@ -254,3 +254,34 @@ async def test_a_changed_time_is_announced_to_the_interested(
     # Typing afterwards is ordinary chat again.
     reply = await _say(sb, MIKA, "ありがとう")
     assert reply["text"].startswith("メッセージありがとうございます。")
+
+
+async def test_browsing_by_kind(sb: SandboxClient, engine: AsyncEngine, town: Town) -> None:
+    schedule = {"frequency": "weekly", "start": "10:00:00", "end": None, "weekdays": [1],
+                "interval_weeks": 1, "nth": [], "on": None, "anchor": None}
+    async with session_factory(engine)() as session, session.begin():
+        for name, kind in (("ふれあい食事会", ActivityKind.MEAL),
+                           ("いきいき体操", ActivityKind.EXERCISE)):
+            session.add(Activity(name=name, kind=kind, district_id=town.east.id, place="集会所",
+                                 schedule=schedule, meanings=[], status=ActivityStatus.ACTIVE))
+    listing = await _say(sb, ICHIRO, "/activities")
+    assert listing["text"].startswith(f"{EAST}の活動（2件中 1〜2件目）")
+    await sb.press(ICHIRO, listing, text="種類でしぼる")
+    kinds = await sb.wait_for_edit(ICHIRO, listing["message_id"])
+    assert kinds["text"] == "どの種類の活動を見ますか？"
+    await sb.press(ICHIRO, kinds, text="食事会")
+    meals = await sb.wait_for_edit(ICHIRO, listing["message_id"])
+    assert "種類: 食事会" in meals["text"]
+    assert "ふれあい食事会" in meals["text"]
+    assert "いきいき体操" not in meals["text"]
+    await sb.press(ICHIRO, meals, text="種類でしぼる")
+    kinds = await sb.wait_for_edit(ICHIRO, listing["message_id"])
+    await sb.press(ICHIRO, kinds, text="見守り")
+    none = await sb.wait_for_edit(ICHIRO, listing["message_id"])
+    assert none["text"] == f"「{EAST}」には、「見守り」の活動はまだありません。"
+    await sb.press(ICHIRO, none, text="種類でしぼる")
+    kinds = await sb.wait_for_edit(ICHIRO, listing["message_id"])
+    await sb.press(ICHIRO, kinds, text="すべての種類")
+    every = await sb.wait_for_edit(ICHIRO, listing["message_id"])
+    assert "いきいき体操" in every["text"]
+    assert "ふれあい食事会" in every["text"]
