@@ -2,7 +2,8 @@
 
 ``毎週火曜 10時から11時半``, ``第2・第4木曜 13:30-15:00``, ``毎月最終金曜 14時``,
 ``隔週金曜 14時``, ``平日 9:00-12:00``, ``12月5日 10:00-12:00``. The time is required; text
-that is not fully understood gives None so the caller can ask again.
+that is not fully understood gives None so the caller can ask again. Dates and times are read
+by ``models.when``; this module adds the repeating part and the calendar arithmetic.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
@@ -18,11 +19,27 @@ from models.when import normalize, parse_date, parse_time_range
 
 MAX_LENGTH = 100
 WEEKDAYS = "月火水木金土日"
-_NTH = re.compile(r"第([1-5])|(最終)")
-_EVERY_N_WEEKS = re.compile(r"(?:(隔週)|(\d{1,2})週間?ごと)[にの]?")
-_WEEKDAY_RANGE = re.compile(rf"([{WEEKDAYS}])曜?日?から([{WEEKDAYS}])曜?日?")
-_START_FROM = re.compile(r"^(?P<date>.+?)から(?=隔週|\d{1,2}週)")
-_FILLER = re.compile(r"[\s・、と,の()（）]|曜日|曜")
+EVERY_DAY = tuple(range(7))
+WORKDAYS = tuple(range(5))
+# How far back a yearless start date may lie before it is taken as next year's.
+PAST_START = timedelta(days=183)
+# Every repeating schedule meets within this of its anchor (a 5th weekday: about 3 months).
+LOOK_AHEAD = timedelta(days=400)
+
+_STARTING = re.compile(r"(?P<date>.+?)から(?=隔週|\d{1,2}週)")
+_EVERY_WEEKS = re.compile(
+    r"(?:(?P<weekly>毎週|週1回)|(?P<other>隔週)|(?P<weeks>\d{1,2})週間?ごと)[のに]?")
+_EVERY_MONTH = re.compile(r"毎月(?!曜)の?")
+_NTH = re.compile(r"第(?P<n>\d+)|(?P<last>最終)")
+_NTH_LIST = re.compile(r"第\d(?:[・と\s]+\d(?!\d))+")  # 第2・4 is short for 第2・第4
+_NTH_START = re.compile(r"(?=第|最終)")
+# 金曜日曜 is Friday and Sunday: the 日 of 曜日 only when no 曜 follows it.
+_WEEKDAY_WORD = rf"([{WEEKDAYS}])(?:曜(?:日(?!曜))?)?"
+_WEEKDAY_WORDS = re.compile(_WEEKDAY_WORD)
+_WEEKDAY_RANGE = re.compile(rf"{_WEEKDAY_WORD}(?:から|~|〜|-){_WEEKDAY_WORD}")
+_EVERY_WEEKDAY = re.compile(rf"毎(?=[{WEEKDAYS}]曜)")  # 毎日曜 is every Sunday
+_SEPARATORS = re.compile(r"[\s・との()]")
+_YEAR = re.compile(r"年|\d{4}[/-]")
 
 
 class Frequency(enum.StrEnum):
@@ -40,11 +57,11 @@ class Schedule:
     frequency: Frequency
     start: time
     end: time | None = None
-    weekdays: tuple[int, ...] = ()  # 0 = Monday
+    weekdays: tuple[int, ...] = ()  # 0 = Monday, sorted
     interval_weeks: int = 1
     nth: tuple[int, ...] = ()  # 1..5, and -1 for the last one of the month
     on: date | None = None
-    anchor: date | None = field(default=None)  # one meeting day, for every-n-weeks
+    anchor: date | None = None  # the first session, for every-n-weeks; none before it
 
     def to_json(self) -> dict[str, Any]:
         """Return a JSON-ready dict (for a JSON column)."""
@@ -69,139 +86,195 @@ class Schedule:
         )
 
 
-# --- reading ---------------------------------------------------------------------------------
-
-def _weekdays(text: str) -> tuple[int, ...] | None:
-    """Return the weekdays named in what is left of the text, or None if anything else is."""
-    if text == "毎日":
-        return tuple(range(7))
-    text = re.sub(rf"毎(?=[{WEEKDAYS}]曜)", "", text)  # 毎日曜 is every Sunday, not every day
-    days: set[int] = set()
-    if "平日" in text:
-        days.update(range(5))
-        text = text.replace("平日", "")
-    for first, last in _WEEKDAY_RANGE.findall(text):
-        a, b = WEEKDAYS.index(first), WEEKDAYS.index(last)
-        days.update(range(a, b + 1) if a <= b else [*range(a, 7), *range(b + 1)])
-    text = _WEEKDAY_RANGE.sub("", text)
-    text = _FILLER.sub("", text.replace("曜日", "曜"))
-    for char in text:
-        if char not in WEEKDAYS:
-            return None
-        days.add(WEEKDAYS.index(char))
-    return tuple(sorted(days)) or None
-
-
-def _day_part(text: str, today: date, start: time, end: time | None) -> Schedule | None:
-    """Return a repeating schedule for the day words, else a one-off date, else None."""
-    recurring = _recurring(text, today, start, end)
-    if recurring is not None:
-        return recurring  # 火曜 alone means every Tuesday here, not the next one
-    once = parse_date(text, datetime.combine(today, time()))
-    return Schedule(frequency=Frequency.ONCE, on=once, start=start, end=end) if once else None
-
-
-def _recurring(text: str, today: date, start: time, end: time | None) -> Schedule | None:
-    anchor_from = today
-    if match := _START_FROM.match(text):
-        begins = parse_date(match["date"], datetime.combine(today, time()))
-        if begins is None:
-            return None
-        anchor_from, text = begins, text[match.end():]
-    interval = 1
-    if match := _EVERY_N_WEEKS.search(text):
-        interval = 2 if match[1] else int(match[2])
-        text = text[:match.start()] + text[match.end():]
-    text = text.replace("毎週", "").replace("週1回", "")
-    nth = tuple(-1 if last else int(n) for n, last in _NTH.findall(text))
-    text = _NTH.sub("", text.replace("毎月", "")) if nth else text
-    if "毎月" in text or interval < 1 or (nth and interval != 1):
-        return None
-    days = _weekdays(text.strip())
-    if days is None:
-        return None
-    if nth:
-        return Schedule(frequency=Frequency.MONTHLY, weekdays=days, nth=tuple(sorted(
-            set(nth), key=lambda n: (n == -1, n))), start=start, end=end)
-    anchor = None
-    if interval > 1:
-        anchor = next(anchor_from + timedelta(days=i) for i in range(7)
-                      if (anchor_from + timedelta(days=i)).weekday() in days)
-    return Schedule(frequency=Frequency.WEEKLY, weekdays=days, interval_weeks=interval,
-                    anchor=anchor, start=start, end=end)
-
+# --- reading: the whole text ------------------------------------------------------------------
 
 def parse_schedule(text: str, today: date) -> Schedule | None:
     """Return the schedule ``text`` describes, or None when any part is unclear."""
     text = normalize(text)
     if not text or len(text) > MAX_LENGTH:
         return None
-    # The time comes last; find where it starts (the day part may hold digits too: 第2).
+    # The time comes last, but the day part may hold digits too (第2, 12月5日), so try each
+    # place it could begin, longest time part first.
     for cut in range(1, len(text)):
         times = parse_time_range(text[cut:])
-        if times is None:
-            continue
         day_text = text[:cut].strip().removesuffix("の").strip()
-        if day_text:
-            found = _day_part(day_text, today, times.start, times.end)
-            if found is not None:
-                return found
+        if times is None or not day_text:
+            continue
+        found = _day_part(day_text, today)
+        if found is not None:
+            return Schedule(start=times.start, end=times.end, **found)
     return None
 
 
-# --- dates -----------------------------------------------------------------------------------
+def _day_part(text: str, today: date) -> dict[str, Any] | None:
+    """Return the Schedule fields (other than the times) for the day words, or None."""
+    if text == "毎日":
+        return {"frequency": Frequency.WEEKLY, "weekdays": EVERY_DAY}
+    if monthly := _monthly(text):
+        nth, days = monthly
+        return {"frequency": Frequency.MONTHLY, "weekdays": days, "nth": nth}
+    if weekly := _weekly(text, today):
+        return weekly
+    # 火曜 alone was taken as every Tuesday above; only an actual date is a one-off.
+    once = parse_date(text, datetime.combine(today, time()))
+    return {"frequency": Frequency.ONCE, "on": once} if once else None
+
+
+# --- reading: the parts -----------------------------------------------------------------------
+
+def _weekdays(text: str) -> tuple[int, ...] | None:
+    """Return the weekdays named in ``text`` (火・木, 月水金, 月曜から金曜, 平日), or None."""
+    text = _EVERY_WEEKDAY.sub("", text)
+    days: set[int] = set()
+    if "平日" in text:
+        days.update(WORKDAYS)
+        text = text.replace("平日", "")
+    for first, last in _WEEKDAY_RANGE.findall(text):
+        a, b = WEEKDAYS.index(first), WEEKDAYS.index(last)
+        days.update(range(a, b + 1) if a <= b else [*range(a, 7), *range(b + 1)])
+    text = _SEPARATORS.sub("", _WEEKDAY_WORDS.sub(r"\1", _WEEKDAY_RANGE.sub("", text)))
+    if any(char not in WEEKDAYS for char in text):
+        return None
+    days.update(WEEKDAYS.index(char) for char in text)
+    return tuple(sorted(days)) or None
+
+
+def _monthly(text: str) -> tuple[tuple[int, ...], tuple[int, ...]] | None:
+    """Return (nth, weekdays) for 毎月第2水曜, 第2・第4木曜, 最終金曜, or None."""
+    text = _EVERY_MONTH.sub("", text, count=1) if text.startswith("毎月") else text
+    text = _NTH_LIST.sub(lambda m: "".join(f"第{n}" for n in re.findall(r"\d", m[0])), text)
+    head, *pieces = _NTH_START.split(text)
+    if not pieces or _SEPARATORS.sub("", head):
+        return None
+    # 第2水曜と第4水曜 is fine; 第2水曜と第4木曜 pairs days the Schedule cannot hold apart.
+    nth: set[int] = set()
+    days: tuple[int, ...] | None = None
+    pending: list[int] = []
+    for piece in pieces:
+        match = _NTH.match(piece)
+        if match is None:
+            return None
+        n = -1 if match["last"] else int(match["n"])
+        if not (n == -1 or 1 <= n <= 5):
+            return None
+        pending.append(n)
+        rest = piece[match.end():]
+        if not _SEPARATORS.sub("", rest):
+            continue  # 第2・ waits for the weekday after 第4
+        group = _weekdays(rest)
+        if group is None or days not in (None, group):
+            return None
+        nth.update(pending)
+        days, pending = group, []
+    if pending or days is None:
+        return None
+    return tuple(sorted(nth, key=lambda n: (n == -1, n))), days
+
+
+def _weekly(text: str, today: date) -> dict[str, Any] | None:
+    """Return the fields for 毎週火曜, 隔週金曜, 3週ごと水曜, 12月1日から隔週火曜, or None."""
+    begins = today
+    if match := _STARTING.match(text):
+        found = _start_date(match["date"], today)
+        if found is None:
+            return None
+        begins, text = found, text[match.end():]
+    interval = 1
+    if match := _EVERY_WEEKS.match(text):
+        interval = 2 if match["other"] else int(match["weeks"] or 1)
+        text = text[match.end():]
+    if interval < 1:
+        return None
+    if interval == 1:
+        text = text.replace("毎週", "")  # 毎週月曜と毎週木曜
+    days = _weekdays(text)
+    if days is None:
+        return None
+    fields: dict[str, Any] = {"frequency": Frequency.WEEKLY, "weekdays": days}
+    if interval > 1:
+        fields["interval_weeks"] = interval
+        fields["anchor"] = next(begins + timedelta(days=i) for i in range(7)
+                                if (begins + timedelta(days=i)).weekday() in days)
+    return fields
+
+
+def _start_date(text: str, today: date) -> date | None:
+    """Return the date a series starts from, or None; it may lie in the past."""
+    found = parse_date(text, datetime.combine(today, time()))
+    if found is None or _YEAR.search(text) or found - today <= PAST_START:
+        return found
+    # when.py reads a yearless date already past as next year's, right for a one-off; but
+    # "11月1日から隔週" typed on 22 November means a series that began three weeks ago.
+    try:
+        earlier = found.replace(year=found.year - 1)
+    except ValueError:  # 2月29日
+        return found
+    return earlier if today - earlier <= PAST_START else found
+
+
+# --- dates ------------------------------------------------------------------------------------
+
+def _next_month(year: int, month: int) -> tuple[int, int]:
+    return year + month // 12, month % 12 + 1
+
 
 def _monthly_days(schedule: Schedule, year: int, month: int) -> list[date]:
+    """Return the schedule's days in one month, in order."""
     first = date(year, month, 1)
-    next_month = date(year + month // 12, month % 12 + 1, 1)
-    days = []
+    following = date(*_next_month(year, month), 1)
+    found: set[date] = set()
     for weekday in schedule.weekdays:
         first_match = first + timedelta(days=(weekday - first.weekday()) % 7)
         matches = [first_match + timedelta(weeks=w) for w in range(5)
-                   if first_match + timedelta(weeks=w) < next_month]
-        for n in schedule.nth:
-            if n == -1:
-                days.append(matches[-1])
-            elif n <= len(matches):
-                days.append(matches[n - 1])
-    return sorted(set(days))
+                   if first_match + timedelta(weeks=w) < following]
+        found.update(matches[n] if n == -1 else matches[n - 1]
+                     for n in schedule.nth if n == -1 or n <= len(matches))
+    return sorted(found)
+
+
+def _weekly_days(schedule: Schedule, first: date, last: date) -> Iterator[date]:
+    """Yield the days of a weekly schedule from ``first`` to ``last``, a week at a time."""
+    interval, anchor = schedule.interval_weeks, schedule.anchor
+    if interval < 1:
+        raise ValueError("interval_weeks must be at least 1")
+    if interval > 1 and anchor is None:
+        raise ValueError("a schedule every n weeks needs an anchor date")
+    if anchor is not None:
+        first = max(first, anchor)
+    monday = first - timedelta(days=first.weekday())
+    if anchor is not None:  # move to the next week that is a whole number of intervals on
+        weeks = (monday - (anchor - timedelta(days=anchor.weekday()))).days // 7
+        monday += timedelta(weeks=-weeks % interval)
+    while monday <= last:
+        for weekday in schedule.weekdays:
+            if first <= (day := monday + timedelta(days=weekday)) <= last:
+                yield day
+        monday += timedelta(weeks=interval)
 
 
 def _days(schedule: Schedule, first: date, last: date) -> Iterator[date]:
-    """Yield meeting days from ``first`` to ``last`` inclusive, in order, jumping not crawling."""
+    """Yield meeting days from ``first`` to ``last`` inclusive, in order."""
     if schedule.frequency is Frequency.ONCE:
         if schedule.on is not None and first <= schedule.on <= last:
             yield schedule.on
-        return
-    if schedule.frequency is Frequency.MONTHLY:
+    elif schedule.frequency is Frequency.MONTHLY:
         year, month = first.year, first.month
         while date(year, month, 1) <= last:
             yield from (d for d in _monthly_days(schedule, year, month) if first <= d <= last)
-            year, month = year + month // 12, month % 12 + 1
-        return
-    if schedule.interval_weeks > 1 and schedule.anchor is None:
-        raise ValueError("a schedule every n weeks needs an anchor date")
-    anchor_monday = (schedule.anchor or first) - timedelta(days=(schedule.anchor or first)
-                                                           .weekday())
-    monday = first - timedelta(days=first.weekday())
-    skip = (monday - anchor_monday).days // 7 % schedule.interval_weeks
-    if skip:
-        monday += timedelta(weeks=schedule.interval_weeks - skip)
-    while monday <= last:
-        for weekday in schedule.weekdays:
-            day = monday + timedelta(days=weekday)
-            if first <= day <= last and (schedule.anchor is None or day >= schedule.anchor
-                                         or schedule.interval_weeks == 1):
-                yield day
-        monday += timedelta(weeks=schedule.interval_weeks)
+            year, month = _next_month(year, month)
+    else:
+        yield from _weekly_days(schedule, first, last)
 
 
 def occurrences(schedule: Schedule, after: datetime, until: datetime, zone: tzinfo
                 ) -> Iterator[datetime]:
-    """Yield session starts (aware, in ``zone``) with ``after < start <= until``, in order."""
+    """Return an iterator of session starts (aware, in ``zone``), after < start <= until."""
+    if after.tzinfo is None or until.tzinfo is None:
+        raise ValueError("after and until must be aware datetimes")
     first = after.astimezone(zone).date()
     last = until.astimezone(zone).date()
     for day in _days(schedule, first, last):
+        # combine with the zone, not a fixed offset, so summer time shifts are followed.
         start = datetime.combine(day, schedule.start, tzinfo=zone)
         if after < start <= until:
             yield start
@@ -209,4 +282,14 @@ def occurrences(schedule: Schedule, after: datetime, until: datetime, zone: tzin
 
 def next_occurrence(schedule: Schedule, after: datetime, zone: tzinfo) -> datetime | None:
     """Return the first session start after ``after``, or None (a one-off in the past)."""
-    return next(occurrences(schedule, after, after + timedelta(days=400), zone), None)
+    if schedule.frequency is Frequency.ONCE:
+        if schedule.on is None:
+            return None
+        start = datetime.combine(schedule.on, schedule.start, tzinfo=zone)
+        return start if start > after else None
+    # Every repeating schedule meets within a year of its anchor, or n weeks for every n weeks.
+    begins = after
+    if schedule.anchor is not None:
+        begins = max(after, datetime.combine(schedule.anchor, time(), tzinfo=zone))
+    horizon = begins + LOOK_AHEAD + timedelta(weeks=schedule.interval_weeks)
+    return next(occurrences(schedule, after, horizon, zone), None)
