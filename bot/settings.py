@@ -56,6 +56,12 @@ class Settings(BaseSettings):
     group_quiet_hours: str = "21-8"
     # Seconds after which a message claimed by a process that died is sent again.
     dispatch_claim_timeout: int = Field(default=120, ge=1)
+    # Watching: hours after the reminder before the district coordinator is alerted.
+    watch_alert_hours: int = Field(default=24, ge=1, le=168)
+    # Needs nobody took within this many hours go again to district and municipal coordinators.
+    need_resend_hours: int = Field(default=24, ge=1, le=720)
+    # Finished needs and their notes are deleted after this many days.
+    need_retention_days: int = Field(default=365, ge=30)
 
     @field_validator("time_zone")
     @classmethod

@@ -8,17 +8,20 @@ from handlers import (
     activities,
     areas,
     broadcast,
+    checkins,
     errors,
     fallback,
     groups,
     invites,
     language,
     mydata,
+    needs,
     onboarding,
     participation,
     roles,
     settings,
     start,
+    watching,
 )
 
 
@@ -35,6 +38,9 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     mydata.register(application)
     activities.register(application)
     participation.register(application)
+    checkins.register(application)
+    needs.register(application)
+    watching.register(application)
     areas.register(application)
     broadcast.register(application)
     settings.register(application)

@@ -22,6 +22,7 @@ from models import Person
 from models.people import set_quiet_hours
 
 PREFIX = "st"
+CHECKIN_SETTINGS = "cs"  # handled in handlers/checkins.py
 FROM, UNTIL, OFF = "f", "u", "off"
 FROM_CHOICES = (19, 20, 21, 22, 23)
 UNTIL_CHOICES = (6, 7, 8, 9, 10)
@@ -47,6 +48,7 @@ def _keyboard() -> InlineKeyboardMarkup:
             PREFIX, "label"))],
         hour_row(UNTIL, UNTIL_CHOICES),
         [button("settings.button.off", callback_data(PREFIX, OFF))],
+        [button("settings.button.checkin", callback_data(CHECKIN_SETTINGS, "show"))],
     ])
 
 

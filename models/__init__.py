@@ -16,6 +16,8 @@ from models.areas import Area, AreaLevel, Council, GroupChat
 from models.audit import AuditAction, AuditEntry
 from models.base import Base
 from models.broadcasts import Audience, Broadcast, BroadcastStatus
+from models.checkins import CheckinPreference, CheckinRound, Level, WatchAlert
+from models.needs import Category, Need, NeedNote, NeedStatus, SupportOffer, SupportRequest
 from models.outbox import OutboxMessage, OutboxStatus
 from models.people import Person
 from models.roles import Invite, Role, RoleGrant
@@ -35,14 +37,24 @@ __all__ = [
     "Base",
     "Broadcast",
     "BroadcastStatus",
+    "Category",
+    "CheckinPreference",
+    "CheckinRound",
     "Council",
     "GroupChat",
     "Invite",
+    "Level",
     "Meaning",
+    "Need",
+    "NeedNote",
+    "NeedStatus",
     "OutboxMessage",
     "OutboxStatus",
     "Person",
     "ProcessedUpdate",
     "Role",
     "RoleGrant",
+    "SupportOffer",
+    "SupportRequest",
+    "WatchAlert",
 ]

@@ -123,11 +123,15 @@ async def decline_consent(session: AsyncSession, person: Person) -> Person:
 async def withdraw_consent(session: AsyncSession, person: Person) -> Person:
     """Return the person after withdrawing consent and removing their personal fields.
 
-    Messages queued for them as a resident (a broadcast) no longer go out.
+    Messages queued for them as a resident (a broadcast) no longer go out, and their needs
+    stop (their notes are removed).
     """
+    from models.needs import withdraw_needs_of  # noqa: PLC0415 - needs build on people
+
     version = person.consent_version
     _clear_personal_fields(person)
     await drop_waiting_for(session, person.id)
+    await withdraw_needs_of(session, person.id)
     await record(session, AuditAction.CONSENT_WITHDRAWN, actor_id=person.id,
                  subject_id=person.id, version=version)
     return person

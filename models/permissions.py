@@ -24,6 +24,8 @@ class Action(enum.StrEnum):
     BROADCAST = "broadcast"
     SEE_AREAS = "see_areas"
     MANAGE_AREAS = "manage_areas"
+    FOLLOW_NEEDS = "follow_needs"
+    OFFER_HELP = "offer_help"
 
 
 COORDINATING = (Role.DISTRICT_COORDINATOR, Role.MUNICIPAL_COORDINATOR, Role.ADMIN)
@@ -38,6 +40,8 @@ NEEDS: dict[Action, tuple[Role, ...]] = {
     Action.BROADCAST: COORDINATING,
     Action.SEE_AREAS: COORDINATING,
     Action.MANAGE_AREAS: (Role.ADMIN,),
+    Action.FOLLOW_NEEDS: COORDINATING,
+    Action.OFFER_HELP: (Role.SUPPORTER,),
 }
 
 # Which kind of area each role may be held in.

@@ -92,6 +92,18 @@ async def coordinators_of(session: AsyncSession, district_id: int) -> list[Perso
         .order_by(Person.id)))
 
 
+async def municipal_coordinators_of(session: AsyncSession, municipality_id: int | None
+                                    ) -> list[Person]:
+    """Return the active coordinators of a municipality as a whole."""
+    if municipality_id is None:
+        return []
+    return list(await session.scalars(
+        select(Person).join(RoleGrant, RoleGrant.person_id == Person.id)
+        .where(RoleGrant.role == Role.MUNICIPAL_COORDINATOR,
+               RoleGrant.area_id == municipality_id, Person.active.is_(True))
+        .order_by(Person.id)))
+
+
 async def grant_role(
     session: AsyncSession, person: Person, role: Role, area_id: int | None,
     granted_by: Person | None = None,

@@ -1,7 +1,7 @@
 """Time-driven work, run by PTB's JobQueue (APScheduler): each job asks the database what is due.
 
-Today: housekeeping and the participation questions; the dispatcher runs as its own task
-(``scheduler.dispatch``). Reminders, check-ins and digests add their jobs here.
+Housekeeping, participation questions, check-ins and watching, and needs; the dispatcher runs
+as its own task (``scheduler.dispatch``).
 """
 
 from __future__ import annotations
@@ -10,11 +10,15 @@ from datetime import timedelta
 
 from telegram.ext import Application
 
+from scheduler.checkins import checkin_job
 from scheduler.housekeeping import forget_handled_updates
+from scheduler.needs import needs_job
 from scheduler.participation import ask_for_counts
 
 HOUSEKEEPING_EVERY = timedelta(hours=1)
 PARTICIPATION_EVERY = timedelta(minutes=5)
+CHECKIN_EVERY = timedelta(minutes=5)
+NEEDS_EVERY = timedelta(minutes=15)
 
 
 def schedule(application: Application) -> None:  # type: ignore[type-arg]
@@ -27,4 +31,10 @@ def schedule(application: Application) -> None:  # type: ignore[type-arg]
     application.job_queue.run_repeating(
         ask_for_counts, interval=PARTICIPATION_EVERY, first=timedelta(seconds=30),
         name="ask_for_counts",
+    )
+    application.job_queue.run_repeating(
+        checkin_job, interval=CHECKIN_EVERY, first=timedelta(seconds=40), name="checkins",
+    )
+    application.job_queue.run_repeating(
+        needs_job, interval=NEEDS_EVERY, first=timedelta(seconds=50), name="needs",
     )

@@ -1,0 +1,288 @@
+"""The resident's side of check-ins: answering, telling a worry, and when to be asked.
+
+The weekly question arrives from the scheduler (``scheduler/checkins.py``); its buttons carry
+the round, so an answer to an old question counts for that week. "少し困っている" and
+"話を聞いてほしい" lead to a need, which reaches the district coordinator privately.
+"""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.context import OtagaiContext
+from bot.i18n import N_, _, current_zone, plain
+from handlers.common import (
+    NEED_NOTE_INPUT_GROUP,
+    button,
+    callback_data,
+    callback_pattern,
+    callback_values,
+    edit_or_keep,
+    int_value,
+    private_only,
+    refuse,
+)
+from handlers.fallback import stale_button
+from models import CheckinRound, Need, Person
+from models.base import utcnow
+from models.checkins import Level, answer, preference_of, round_for_answer, set_time
+from models.needs import (
+    Category,
+    NeedStatus,
+    draft_awaiting_note,
+    need_of_round,
+    raise_need,
+    set_note,
+    start_need,
+    toggle_category,
+)
+from scheduler.checkins import PREFIX, answer_buttons, question_text
+from scheduler.needs import CATEGORY_LABELS, tell_coordinators
+
+NEED_PREFIX = "nq"  # the resident choosing what a need is about
+SETTINGS_PREFIX = "cs"  # when to be asked
+WEEKDAYS = (N_("checkin.weekday.0"), N_("checkin.weekday.1"), N_("checkin.weekday.2"),
+            N_("checkin.weekday.3"), N_("checkin.weekday.4"), N_("checkin.weekday.5"),
+            N_("checkin.weekday.6"))
+HOURS = (8, 9, 10, 11, 13, 14, 15, 16)
+THANKS = {
+    Level.FINE: N_("checkin.thanks.fine"),
+    Level.SO_SO: N_("checkin.thanks.so_so"),
+}
+
+
+async def _consenting(update: Update, context: OtagaiContext) -> Person | None:
+    """Return the person if they are registered; otherwise tell them how to register."""
+    person = context.person
+    if person is None or not person.has_consented:
+        await refuse(update, "checkin.not_registered")
+        return None
+    return person
+
+
+# -- answering -------------------------------------------------------------------------------
+
+async def checkin_command(update: Update, context: OtagaiContext) -> None:
+    """/checkin: answer this week's question now."""
+    if not await private_only(update, context) or update.effective_message is None:
+        return
+    person = await _consenting(update, context)
+    if person is None:
+        return
+    record = await round_for_answer(context.session, person, utcnow())
+    await update.effective_message.reply_text(question_text(record), reply_markup=(
+        InlineKeyboardMarkup([[InlineKeyboardButton(**b) for b in row]
+                              for row in answer_buttons(record.id)])))
+
+
+async def on_answer(update: Update, context: OtagaiContext) -> None:
+    """Record a tapped answer for the round the question belonged to."""
+    query = update.callback_query
+    assert query is not None
+    values = callback_values(query)
+    round_id = int_value(values, 0)
+    record = await context.session.get(CheckinRound, round_id) if round_id else None
+    level = next((lv for lv in Level if len(values) > 1 and lv.value == values[1]), None)
+    person = context.person
+    if record is None or level is None or person is None or record.person_id != person.id:
+        await stale_button(update, context)
+        return
+    if not person.has_consented:
+        await refuse(update, "checkin.not_registered")
+        return
+    await query.answer()
+    answer(record, level, utcnow())
+    if level in THANKS:
+        await edit_or_keep(query, _(THANKS[level]))
+        return
+    already = await need_of_round(context.session, record.id)
+    if already is not None and already.status is not NeedStatus.DRAFT:
+        await edit_or_keep(query, _("need.already_sent"))
+        return
+    if level is Level.WANT_TO_TALK:
+        need = await start_need(context.session, person, record.id, Category.TALK)
+        await _ask_note(query, need)
+        return
+    need = await start_need(context.session, person, record.id)
+    await edit_or_keep(query, _("need.choose"), _category_keyboard(need))
+
+
+def _category_keyboard(need: Need) -> InlineKeyboardMarkup:
+    chosen = set(need.categories or [])
+    rows = []
+    categories = list(Category)
+    for pair in (categories[i:i + 2] for i in range(0, len(categories), 2)):
+        rows.append([button(N_("need.chosen") if c.value in chosen else N_("need.not_chosen"),
+                            callback_data(NEED_PREFIX, need.id, c.value),
+                            label=plain(CATEGORY_LABELS[c])) for c in pair])
+    rows.append([button("need.button.next", callback_data(NEED_PREFIX, need.id, "next"))])
+    rows.append([button("need.button.cancel", callback_data(NEED_PREFIX, need.id, "cancel"))])
+    return InlineKeyboardMarkup(rows)
+
+
+async def _ask_note(query, need: Need) -> None:  # type: ignore[no-untyped-def]
+    need.awaiting_note = True
+    await edit_or_keep(query, _("need.ask_note"), InlineKeyboardMarkup([
+        [button("need.button.send_without_note", callback_data(NEED_PREFIX, need.id, "send"))],
+        [button("need.button.cancel", callback_data(NEED_PREFIX, need.id, "cancel"))]]))
+
+
+async def on_need_button(update: Update, context: OtagaiContext) -> None:
+    """Choose categories, go on to the note, send, or cancel a draft need."""
+    query = update.callback_query
+    assert query is not None
+    values = callback_values(query)
+    need_id = int_value(values, 0)
+    need = await context.session.get(Need, need_id) if need_id else None
+    person = context.person
+    step = values[1] if len(values) > 1 else ""
+    if need is None or person is None or need.person_id != person.id:
+        await stale_button(update, context)
+        return
+    if need.status is not NeedStatus.DRAFT:
+        await query.answer()
+        await edit_or_keep(query, _("need.already_sent") if need.status is not
+                           NeedStatus.WITHDRAWN else _("need.cancelled"))
+        return
+    if not person.has_consented:
+        await refuse(update, "checkin.not_registered")
+        return
+    category = next((c for c in Category if c.value == step), None)
+    if category is not None:
+        await query.answer()
+        toggle_category(need, category)
+        await edit_or_keep(query, _("need.choose"), _category_keyboard(need))
+    elif step == "next":
+        if not need.categories:
+            await query.answer(plain("need.choose_one"), show_alert=True)
+            return
+        await query.answer()
+        await _ask_note(query, need)
+    elif step == "send":
+        await query.answer()
+        await _send(context, need)
+        await edit_or_keep(query, _("need.sent", categories=_categories(need)))
+    elif step == "cancel":
+        await query.answer()
+        need.status, need.awaiting_note = NeedStatus.WITHDRAWN, False
+        await edit_or_keep(query, _("need.cancelled"))
+    else:
+        await stale_button(update, context)
+
+
+def _categories(need: Need) -> str:
+    return plain("need.list_separator").join(plain(CATEGORY_LABELS[c])
+                                             for c in need.category_list)
+
+
+async def _send(context: OtagaiContext, need: Need) -> None:
+    if raise_need(need, utcnow()):
+        await context.session.flush()
+        await tell_coordinators(context.session, need, current_zone())
+
+
+async def capture_note(update: Update, context: OtagaiContext) -> None:
+    """A typed short note for a need: store it and send the need."""
+    message, person = update.effective_message, context.person
+    if message is None or person is None or not message.text:
+        return
+    need = await draft_awaiting_note(context.session, person.id)
+    if need is None:
+        return
+    set_note(need, message.text)
+    await _send(context, need)
+    await message.reply_text(_("need.sent_with_note", categories=_categories(need)))
+    raise ApplicationHandlerStop
+
+
+# -- when to be asked ------------------------------------------------------------------------
+
+def _settings_text(preference) -> str:  # type: ignore[no-untyped-def]
+    if preference.paused:
+        state = _("checkin.settings.paused")
+    else:
+        state = _("checkin.settings.when", weekday=plain(WEEKDAYS[preference.weekday]),
+                  hour=preference.hour)
+    holidays = _(N_("checkin.settings.skip_holidays") if preference.skip_holidays
+                 else N_("checkin.settings.on_holidays"))
+    return "\n".join([_("checkin.settings.title"), state, holidays])
+
+
+def _settings_keyboard(preference) -> InlineKeyboardMarkup:  # type: ignore[no-untyped-def]
+    day_rows = [[button(WEEKDAYS[d], callback_data(SETTINGS_PREFIX, "d", d))
+                 for d in range(i, min(i + 4, 7))] for i in (0, 4)]
+    hour_rows = [[button("checkin.settings.hour", callback_data(SETTINGS_PREFIX, "h", h),
+                         hour=h) for h in HOURS[i:i + 4]] for i in (0, 4)]
+    return InlineKeyboardMarkup([
+        *day_rows, *hour_rows,
+        [button(N_("checkin.settings.button.resume") if preference.paused
+                else N_("checkin.settings.button.pause"),
+                callback_data(SETTINGS_PREFIX, "p"))],
+        [button(N_("checkin.settings.button.on_holidays") if preference.skip_holidays
+                else N_("checkin.settings.button.skip_holidays"),
+                callback_data(SETTINGS_PREFIX, "o"))],
+    ])
+
+
+async def show_checkin_settings(update: Update, context: OtagaiContext) -> None:
+    """The /settings button: show when the weekly question comes, with buttons."""
+    query = update.callback_query
+    assert query is not None
+    person = await _consenting(update, context)
+    if person is None:
+        return
+    preference = await preference_of(context.session, person.id)
+    await query.answer()
+    if query.message is not None:
+        await query.message.reply_text(_settings_text(preference),
+                                       reply_markup=_settings_keyboard(preference))
+
+
+async def on_settings_button(update: Update, context: OtagaiContext) -> None:
+    """Change the day or hour, pause or resume, skip holidays or not."""
+    query = update.callback_query
+    assert query is not None
+    values = callback_values(query)
+    step, number = (values[0] if values else ""), int_value(values, 1)
+    if step == "show":
+        await show_checkin_settings(update, context)
+        return
+    person = await _consenting(update, context)
+    if person is None:
+        return
+    preference = await preference_of(context.session, person.id)
+    if step == "d" and number is not None and 0 <= number <= 6:
+        set_time(preference, number, preference.hour)
+    elif step == "h" and number in HOURS:
+        set_time(preference, preference.weekday, number)
+    elif step == "p":
+        preference.paused = not preference.paused
+    elif step == "o":
+        preference.skip_holidays = not preference.skip_holidays
+    else:
+        await stale_button(update, context)
+        return
+    await query.answer(plain("checkin.settings.saved"))
+    await edit_or_keep(query, _settings_text(preference), _settings_keyboard(preference))
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    """Attach /checkin, the answer and need buttons, typed notes and the check-in settings."""
+    application.add_handler(CommandHandler("checkin", checkin_command))
+    application.add_handler(CallbackQueryHandler(on_answer, pattern=callback_pattern(PREFIX)))
+    application.add_handler(CallbackQueryHandler(on_need_button,
+                                                 pattern=callback_pattern(NEED_PREFIX)))
+    application.add_handler(CallbackQueryHandler(on_settings_button,
+                                                 pattern=callback_pattern(SETTINGS_PREFIX)))
+    application.add_handler(
+        MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, capture_note),
+        group=NEED_NOTE_INPUT_GROUP,
+    )

@@ -1,0 +1,431 @@
+"""Following needs up (/needs, coordinators) and offering help (/offer, supporters).
+
+A need is shown only to coordinators whose scope covers its district; a supporter sees the
+kind of help and the district when asked, and the details only after accepting.
+"""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.context import OtagaiContext
+from bot.i18n import N_, _, current_zone, format_datetime, plain
+from handlers.common import (
+    NEED_FOLLOW_UP_INPUT_GROUP,
+    button,
+    callback_data,
+    callback_pattern,
+    callback_values,
+    edit_or_keep,
+    int_value,
+    private_only,
+    refuse,
+)
+from handlers.fallback import stale_button
+from models import Area, Need, Person, SupportRequest
+from models.areas import districts
+from models.base import utcnow
+from models.needs import (
+    FINISHED,
+    Category,
+    NeedProblem,
+    NeedStatus,
+    Referral,
+    add_note,
+    answer_request,
+    ask_supporter,
+    candidates_for,
+    finish,
+    matched_supporter,
+    need_being_noted_by,
+    needs_in,
+    notes_of,
+    offer_of,
+    refer,
+    take,
+    toggle_offer,
+)
+from models.permissions import Action
+from scheduler import needs as notices
+from scheduler.needs import CATEGORY_LABELS, PREFIX, REQUEST_PREFIX, categories_text
+
+OFFER_PREFIX = "of"
+LIST_LIMIT = 15
+STATUS_LABELS = {
+    NeedStatus.OPEN: N_("need.status.open"),
+    NeedStatus.TAKEN: N_("need.status.taken"),
+    NeedStatus.REFERRED: N_("need.status.referred"),
+    NeedStatus.MATCHED: N_("need.status.matched"),
+    NeedStatus.RESOLVED: N_("need.status.resolved"),
+    NeedStatus.CLOSED: N_("need.status.closed"),
+    NeedStatus.WITHDRAWN: N_("need.status.withdrawn"),
+    NeedStatus.DRAFT: N_("need.status.withdrawn"),
+}
+PROBLEMS = {
+    NeedProblem.TAKEN: N_("need.problem.taken"),
+    NeedProblem.FINISHED: N_("need.problem.finished"),
+}
+REFERRAL_LABELS = {
+    Referral.HOUSEHOLD_CENTRE: N_("need.referral.houkatsu"),
+    Referral.SOCIAL_WELFARE: N_("need.referral.shakyo"),
+    Referral.MINSEI: N_("need.referral.minsei"),
+    Referral.ACTIVITY: N_("need.referral.activity"),
+}
+
+
+async def _district_ids_in_scope(context: OtagaiContext) -> list[int]:
+    permissions = await context.permissions()
+    areas = permissions.areas_in_scope(Action.FOLLOW_NEEDS, await districts(context.session))
+    return [a.id for a in areas]
+
+
+async def _may_follow(context: OtagaiContext, need: Need) -> bool:
+    district = await context.session.get(Area, need.district_id) if need.district_id else None
+    return (await context.permissions()).may(Action.FOLLOW_NEEDS, district) \
+        if district is not None else (await context.permissions()).may(Action.FOLLOW_NEEDS)
+
+
+# -- the list and the card -------------------------------------------------------------------
+
+async def needs_command(update: Update, context: OtagaiContext) -> None:
+    """/needs: active needs in the coordinator's scope, oldest first."""
+    if not await private_only(update, context) or update.effective_message is None:
+        return
+    scope = await _district_ids_in_scope(context)
+    if not scope:
+        await refuse(update)
+        return
+    needs = await needs_in(context.session, scope)
+    if not needs:
+        await update.effective_message.reply_text(_("need.list.empty"))
+        return
+    lines = [_("need.list.heading", count=len(needs))]
+    rows = []
+    for need in needs[:LIST_LIMIT]:
+        when = format_datetime(need.raised_at or need.created_at)
+        status = plain(STATUS_LABELS[need.status])
+        lines.append(_("need.list.line", id=need.id, categories=categories_text(need),
+                       when=when, status=status))
+        rows.append([button("need.list.button", callback_data(PREFIX, need.id, "view"),
+                            id=need.id, categories=categories_text(need))])
+    if len(needs) > LIST_LIMIT:
+        lines.append(_("need.list.more", count=len(needs) - LIST_LIMIT))
+    await update.effective_message.reply_text("\n".join(lines),
+                                              reply_markup=InlineKeyboardMarkup(rows))
+
+
+async def _card(context: OtagaiContext, need: Need) -> tuple[str, InlineKeyboardMarkup]:
+    session = context.session
+    resident = await session.get(Person, need.person_id)
+    district = await session.get(Area, need.district_id) if need.district_id else None
+    taken_by = await session.get(Person, need.taken_by_id) if need.taken_by_id else None
+    supporter = await matched_supporter(session, need.id)
+    lines = [_("need.card", id=need.id, name=resident.display_name if resident else "-",
+               district=district.name if district else "-", categories=categories_text(need),
+               note=need.note or plain("need.no_note"),
+               when=format_datetime(need.raised_at or need.created_at),
+               status=plain(STATUS_LABELS[need.status]))]
+    if taken_by is not None:
+        lines.append(_("need.card.taken_by", name=taken_by.display_name or "-"))
+    if need.referred_to is not None:
+        lines.append(_("need.card.referred", where=plain(REFERRAL_LABELS[need.referred_to])))
+    if supporter is not None:
+        lines.append(_("need.card.supporter", name=supporter.display_name or "-"))
+    for note in await notes_of(session, need.id):
+        lines.append(_("need.card.note", when=format_datetime(note.created_at), text=note.text))
+    rows = []
+    if need.status not in FINISHED:
+        if need.status is NeedStatus.OPEN:
+            rows.append([button("need.button.take", callback_data(PREFIX, need.id, "take"))])
+        rows += [
+            [button("need.button.note", callback_data(PREFIX, need.id, "note")),
+             button("need.button.refer", callback_data(PREFIX, need.id, "refer"))],
+            [button("need.button.match", callback_data(PREFIX, need.id, "match"))],
+            [button("need.button.resolve", callback_data(PREFIX, need.id, "resolve")),
+             button("need.button.close", callback_data(PREFIX, need.id, "close"))],
+        ]
+    return "\n".join(lines), InlineKeyboardMarkup(rows)
+
+
+DONE = "done"  # a step that answered the button itself
+Outcome = NeedProblem | str | None
+
+
+async def on_need_button(update: Update, context: OtagaiContext) -> None:
+    """Everything a coordinator does to one need: one function per step below."""
+    query = update.callback_query
+    assert query is not None
+    values = callback_values(query)
+    need_id = int_value(values, 0)
+    need = await context.session.get(Need, need_id) if need_id else None
+    step = STEPS.get(values[1] if len(values) > 1 else "")
+    if need is None or need.status is NeedStatus.DRAFT or step is None:
+        await stale_button(update, context)
+        return
+    if not await _may_follow(context, need):
+        await refuse(update, "need.not_in_scope")
+        return
+    outcome = await step(update, context, need, values[2:])
+    if outcome == DONE:
+        return
+    if isinstance(outcome, NeedProblem):
+        await query.answer(plain(PROBLEMS[outcome]), show_alert=True)
+    else:
+        await query.answer()
+    text, markup = await _card(context, need)
+    await edit_or_keep(query, text, markup)
+
+
+async def _view(update: Update, context: OtagaiContext, need: Need, args: list[str]
+                ) -> Outcome:
+    return None
+
+
+async def _take(update: Update, context: OtagaiContext, need: Need, args: list[str]
+                ) -> Outcome:
+    problem = await take(context.session, need, await context.ensure_person(), utcnow())
+    if problem is None:
+        await notices.tell_resident(context.session, need, N_("need.resident.taken"),
+                                    current_zone(), "taken")
+    return problem
+
+
+async def _note(update: Update, context: OtagaiContext, need: Need, args: list[str]
+                ) -> Outcome:
+    query = update.callback_query
+    assert query is not None
+    if need.status in FINISHED:
+        return NeedProblem.FINISHED
+    need.noting_by_id = (await context.ensure_person()).id
+    await query.answer()
+    if query.message is not None:
+        await query.message.reply_text(_("need.ask_coordinator_note", id=need.id))
+    return DONE
+
+
+async def _referral_menu(update: Update, context: OtagaiContext, need: Need, args: list[str]
+                         ) -> Outcome:
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    await edit_or_keep(query, _("need.choose_referral", id=need.id), InlineKeyboardMarkup(
+        [[button(label, callback_data(PREFIX, need.id, "to", where.value))]
+         for where, label in REFERRAL_LABELS.items()]
+        + [[button("need.button.back", callback_data(PREFIX, need.id, "view"))]]))
+    return DONE
+
+
+async def _refer(update: Update, context: OtagaiContext, need: Need, args: list[str]
+                 ) -> Outcome:
+    where = next((r for r in Referral if args[:1] == [r.value]), None)
+    if where is None:
+        await stale_button(update, context)
+        return DONE
+    problem = refer(need, await context.ensure_person(), where)
+    if problem is None:
+        await notices.tell_resident(context.session, need, N_("need.resident.referred"),
+                                    current_zone(), f"referred-{where.value}")
+    return problem
+
+
+async def _resolve(update: Update, context: OtagaiContext, need: Need, args: list[str]
+                   ) -> Outcome:
+    problem = finish(need, await context.ensure_person(), NeedStatus.RESOLVED, utcnow())
+    if problem is None:
+        await notices.tell_resident(context.session, need, N_("need.resident.resolved"),
+                                    current_zone(), "resolved")
+    return problem
+
+
+async def _close(update: Update, context: OtagaiContext, need: Need, args: list[str]
+                 ) -> Outcome:
+    return finish(need, await context.ensure_person(), NeedStatus.CLOSED, utcnow())
+
+
+async def _show_candidates(update: Update, context: OtagaiContext, need: Need,
+                           args: list[str]) -> Outcome:
+    query = update.callback_query
+    assert query is not None
+    if need.status in FINISHED:
+        return NeedProblem.FINISHED
+    await query.answer()
+    people = await candidates_for(context.session, need)
+    rows = [[button("need.candidate", callback_data(PREFIX, need.id, "ask", p.id),
+                    name=p.display_name or "-")] for p in people[:10]]
+    rows.append([button("need.button.back", callback_data(PREFIX, need.id, "view"))])
+    text = _("need.candidates", categories=categories_text(need)) if people \
+        else _("need.no_candidates", categories=categories_text(need))
+    await edit_or_keep(query, text, InlineKeyboardMarkup(rows))
+    return DONE
+
+
+async def _ask(update: Update, context: OtagaiContext, need: Need, args: list[str]
+               ) -> Outcome:
+    query = update.callback_query
+    assert query is not None
+    candidates = {p.id: p for p in await candidates_for(context.session, need)}
+    supporter = candidates.get(int_value(args, 0) or 0)
+    if supporter is None:
+        await stale_button(update, context)
+        return DONE
+    if need.status in FINISHED:
+        return NeedProblem.FINISHED
+    request = await ask_supporter(context.session, need, supporter,
+                                  await context.ensure_person())
+    if request is None:
+        await query.answer(plain("need.already_asked", name=supporter.display_name or "-"),
+                           show_alert=True)
+        return DONE
+    await notices.ask_supporter(context.session, need, request, supporter, current_zone())
+    await query.answer(plain("need.asked", name=supporter.display_name or "-"))
+    text, markup = await _card(context, need)
+    await edit_or_keep(query, text, markup)
+    return DONE
+
+
+STEPS = {"view": _view, "take": _take, "note": _note, "refer": _referral_menu, "to": _refer,
+         "match": _show_candidates, "ask": _ask, "resolve": _resolve, "close": _close}
+
+
+async def capture_coordinator_note(update: Update, context: OtagaiContext) -> None:
+    """A coordinator's typed note on the need they chose to write about."""
+    message, person = update.effective_message, context.person
+    if message is None or person is None or not message.text:
+        return
+    need = await need_being_noted_by(context.session, person.id)
+    if need is None:
+        return
+    if not await _may_follow(context, need):
+        need.noting_by_id = None
+        await message.reply_text(_("need.not_in_scope"))
+        raise ApplicationHandlerStop
+    add_note(context.session, need, person, message.text)
+    await context.session.flush()
+    text, markup = await _card(context, need)
+    await message.reply_text(_("need.note_saved") + "\n\n" + text, reply_markup=markup)
+    raise ApplicationHandlerStop
+
+
+# -- supporters ------------------------------------------------------------------------------
+
+async def on_request_button(update: Update, context: OtagaiContext) -> None:
+    """A supporter accepts or declines a request sent to them."""
+    query = update.callback_query
+    assert query is not None
+    values = callback_values(query)
+    request_id = int_value(values, 0)
+    request = await context.session.get(SupportRequest, request_id) if request_id else None
+    need = await context.session.get(Need, request.need_id) if request else None
+    choice = values[1] if len(values) > 1 else ""
+    person = context.person
+    if request is None or need is None or choice not in ("yes", "no"):
+        await stale_button(update, context)
+        return
+    if person is None or request.supporter_id != person.id:
+        await refuse(update, "need.not_your_request")
+        return
+    if not answer_request(request, need, choice == "yes", utcnow()):
+        await query.answer(plain("need.request_closed"), show_alert=True)
+        return
+    await query.answer()
+    zone = current_zone()
+    name = person.display_name or "-"
+    if choice == "yes":
+        resident = await context.session.get(Person, need.person_id)
+        district = await context.session.get(Area, need.district_id) if need.district_id \
+            else None
+        await edit_or_keep(query, _(
+            "need.request_accepted", name=resident.display_name if resident else "-",
+            district=district.name if district else "-", categories=categories_text(need),
+            note=need.note or plain("need.no_note")))
+        await notices.tell_person(context.session, request.asked_by_id,
+                                  N_("need.supporter_accepted"), f"request:{request.id}:accepted", zone,
+                                  name=name, id=need.id)
+        await notices.tell_resident(context.session, need, N_("need.resident.matched"), zone,
+                                    f"matched-{request.id}")
+    else:
+        await edit_or_keep(query, _("need.request_declined"))
+        await notices.tell_person(context.session, request.asked_by_id,
+                                  N_("need.supporter_declined"), f"request:{request.id}:declined", zone,
+                                  name=name, id=need.id)
+
+
+def _offer_text(offer) -> str:  # type: ignore[no-untyped-def]
+    chosen = [plain(CATEGORY_LABELS[c]) for c in Category if c.value in (offer.categories or [])]
+    state = _("offer.paused") if offer.paused else _("offer.active")
+    return "\n".join([_("offer.title"), state, _(
+        "offer.chosen", categories=plain("need.list_separator").join(chosen) or "-")])
+
+
+def _offer_keyboard(offer) -> InlineKeyboardMarkup:  # type: ignore[no-untyped-def]
+    chosen = set(offer.categories or [])
+    categories = list(Category)
+    rows = [[button(N_("need.chosen") if c.value in chosen else N_("need.not_chosen"),
+                    callback_data(OFFER_PREFIX, c.value), label=plain(CATEGORY_LABELS[c]))
+             for c in categories[i:i + 2]] for i in range(0, len(categories), 2)]
+    rows.append([button(N_("offer.button.resume") if offer.paused else N_("offer.button.pause"),
+                        callback_data(OFFER_PREFIX, "pause"))])
+    return InlineKeyboardMarkup(rows)
+
+
+async def offer_command(update: Update, context: OtagaiContext) -> None:
+    """/offer: the kinds of help a supporter can give, and a pause."""
+    if not await private_only(update, context) or update.effective_message is None:
+        return
+    person = context.person
+    if person is None or not person.has_consented or not (
+            await context.permissions()).may(Action.OFFER_HELP):
+        await refuse(update, "offer.supporters_only")
+        return
+    offer = await offer_of(context.session, person)
+    await update.effective_message.reply_text(_offer_text(offer),
+                                              reply_markup=_offer_keyboard(offer))
+
+
+async def on_offer_button(update: Update, context: OtagaiContext) -> None:
+    """Toggle a kind of help, or pause and resume."""
+    query = update.callback_query
+    assert query is not None
+    values = callback_values(query)
+    step = values[0] if values else ""
+    person = context.person
+    if person is None or not person.has_consented or not (
+            await context.permissions()).may(Action.OFFER_HELP):
+        await refuse(update, "offer.supporters_only")
+        return
+    offer = await offer_of(context.session, person)
+    category = next((c for c in Category if c.value == step), None)
+    if category is not None:
+        toggle_offer(offer, category)
+    elif step == "pause":
+        offer.paused = not offer.paused
+    else:
+        await stale_button(update, context)
+        return
+    offer.district_id = person.district_id
+    await query.answer(plain("checkin.settings.saved"))
+    await edit_or_keep(query, _offer_text(offer), _offer_keyboard(offer))
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    """Attach /needs, /offer, their buttons, and coordinators' typed notes."""
+    application.add_handler(CommandHandler("needs", needs_command))
+    application.add_handler(CommandHandler("offer", offer_command))
+    application.add_handler(CallbackQueryHandler(on_need_button, pattern=callback_pattern(PREFIX)))
+    application.add_handler(CallbackQueryHandler(on_request_button,
+                                                 pattern=callback_pattern(REQUEST_PREFIX)))
+    application.add_handler(CallbackQueryHandler(on_offer_button,
+                                                 pattern=callback_pattern(OFFER_PREFIX)))
+    application.add_handler(
+        MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE,
+                       capture_coordinator_note),
+        group=NEED_FOLLOW_UP_INPUT_GROUP,
+    )

@@ -1,0 +1,297 @@
+"""Weekly check-ins ("今週の調子はいかがですか？") and opt-in watching (見守り).
+
+A person's preference says when they are asked, whether they are paused or away, and whether
+they want to be watched. Each question is a *round*: one row per person and scheduled time,
+created once however many processes run the job, answered once (a later tap changes the
+answer of that round, never another one). A watched person who leaves a round unanswered is
+asked once more, then their district coordinator gets an *alert* to resolve.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, tzinfo
+
+import holidays
+from sqlalchemy import (
+    JSON,
+    Date,
+    Enum,
+    ForeignKey,
+    String,
+    UniqueConstraint,
+    and_,
+    select,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, BigId, TimestampMixin, enum_values, utcnow
+from models.people import Person
+from models.roles import Role, RoleGrant
+
+DEFAULT_WEEKDAY = 0  # Monday
+DEFAULT_HOUR = 10
+DEFAULT_WATCH_HOURS = 48
+WATCH_CHOICES = (24, 48, 72)
+LOOKBACK = timedelta(days=1)  # a bot that was down for a few hours still asks
+ROUND_OPEN = timedelta(days=7)  # /checkin answers a round asked within the last week
+
+
+class Level(enum.StrEnum):
+    """How the person says they are, from best to most in need."""
+
+    FINE = "fine"
+    SO_SO = "so_so"
+    NEED_HELP = "need_help"
+    WANT_TO_TALK = "want_to_talk"
+
+
+class CheckinPreference(TimestampMixin, Base):
+    """When a person is asked, and whether they are watched. No row means the defaults."""
+
+    __tablename__ = "checkin_preference"
+
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
+    weekday: Mapped[int] = mapped_column(default=DEFAULT_WEEKDAY)  # 0 = Monday
+    hour: Mapped[int] = mapped_column(default=DEFAULT_HOUR)
+    paused: Mapped[bool] = mapped_column(default=False)
+    skip_holidays: Mapped[bool] = mapped_column(default=False)
+    away_until: Mapped[date | None] = mapped_column(Date)
+    watching: Mapped[bool] = mapped_column(default=False)
+    watch_hours: Mapped[int] = mapped_column(default=DEFAULT_WATCH_HOURS)
+    watching_since: Mapped[datetime | None]
+
+
+class CheckinRound(TimestampMixin, Base):
+    """One question to one person, and their answer."""
+
+    __tablename__ = "checkin_round"
+    __table_args__ = (UniqueConstraint("person_id", "asked_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    district_id: Mapped[int | None] = mapped_column(
+        ForeignKey("area.id", ondelete="SET NULL"), index=True)
+    asked_at: Mapped[datetime]
+    scheduled: Mapped[bool] = mapped_column(default=True)  # False: the person used /checkin
+    watched: Mapped[bool] = mapped_column(default=False)  # watching was on when asked
+    level: Mapped[Level | None] = mapped_column(
+        Enum(Level, native_enum=False, length=20, values_callable=enum_values))
+    answered_at: Mapped[datetime | None]
+    reminded_at: Mapped[datetime | None]
+    alerted_at: Mapped[datetime | None]
+
+
+class WatchAlert(TimestampMixin, Base):
+    """A watched person stayed silent; a coordinator is to contact them."""
+
+    __tablename__ = "watch_alert"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("checkin_round.id", ondelete="CASCADE"), unique=True)
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    district_id: Mapped[int | None] = mapped_column(
+        ForeignKey("area.id", ondelete="SET NULL"), index=True)
+    resolved_at: Mapped[datetime | None]
+    resolved_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("person.id", ondelete="SET NULL"))
+    # Which coordinators were told, so their buttons can be checked and counted.
+    told: Mapped[list[int] | None] = mapped_column(JSON)
+    note: Mapped[str | None] = mapped_column(String(200))
+
+
+async def preference_of(session: AsyncSession, person_id: int) -> CheckinPreference:
+    """Return the person's preference row, creating it with the defaults."""
+    preference = await session.get(CheckinPreference, person_id)
+    if preference is None:
+        preference = CheckinPreference(
+            person_id=person_id, weekday=DEFAULT_WEEKDAY, hour=DEFAULT_HOUR, paused=False,
+            skip_holidays=False, watching=False, watch_hours=DEFAULT_WATCH_HOURS)
+        session.add(preference)
+        await session.flush()
+    return preference
+
+
+def set_time(preference: CheckinPreference, weekday: int, hour: int) -> None:
+    """Ask on ``weekday`` (0 = Monday) at ``hour`` o'clock."""
+    if not (0 <= weekday <= 6 and 0 <= hour <= 23):
+        raise ValueError("weekday 0-6, hour 0-23")
+    preference.weekday, preference.hour = weekday, hour
+
+
+def set_watching(preference: CheckinPreference, on: bool, hours: int | None = None) -> None:
+    """Turn watching on (with a window in hours) or off."""
+    if hours is not None:
+        if hours not in WATCH_CHOICES:
+            raise ValueError(f"watch window must be one of {WATCH_CHOICES}")
+        preference.watch_hours = hours
+    if on and not preference.watching:
+        preference.watching_since = utcnow()
+    preference.watching = on
+
+
+def is_away(preference: CheckinPreference | None, day: date) -> bool:
+    """True while the person said they are away (up to and including ``away_until``)."""
+    return preference is not None and preference.away_until is not None \
+        and day <= preference.away_until
+
+
+_JAPAN_HOLIDAYS = holidays.country_holidays("JP")
+
+
+def is_holiday(day: date) -> bool:
+    """True on a Japanese public holiday (国民の祝日 and 振替休日)."""
+    return day in _JAPAN_HOLIDAYS
+
+
+def last_scheduled(preference: CheckinPreference | None, now: datetime, zone: tzinfo) -> datetime:
+    """Return the latest scheduled ask time at or before ``now`` (aware, in ``zone``)."""
+    weekday = DEFAULT_WEEKDAY if preference is None else preference.weekday
+    hour = DEFAULT_HOUR if preference is None else preference.hour
+    local = now.astimezone(zone)
+    day = local.date() - timedelta(days=(local.weekday() - weekday) % 7)
+    moment = datetime.combine(day, time(hour), tzinfo=zone)
+    if moment > local:
+        moment -= timedelta(days=7)
+    return moment
+
+
+@dataclass(frozen=True)
+class DueCheckin:
+    """A round just opened: who to ask and when it was due."""
+
+    round: CheckinRound
+    person: Person
+
+
+async def open_due_rounds(session: AsyncSession, now: datetime, zone: tzinfo
+                          ) -> list[DueCheckin]:
+    """Open a round for every consenting resident whose ask time has come; once each.
+
+    Paused and away people are skipped, and so are those who asked to skip public holidays
+    when the day is one. A round that exists already (another process, an earlier run) is
+    not opened again.
+    """
+    rows = await session.execute(
+        select(Person, CheckinPreference)
+        .join(RoleGrant, and_(RoleGrant.person_id == Person.id,
+                              RoleGrant.role == Role.RESIDENT))
+        .outerjoin(CheckinPreference, CheckinPreference.person_id == Person.id)
+        .where(Person.consented_at.is_not(None), Person.active.is_(True))
+        .order_by(Person.id))
+    opened: list[DueCheckin] = []
+    seen: set[int] = set()
+    for person, preference in rows:
+        if person.id in seen:
+            continue
+        seen.add(person.id)
+        if preference is not None and preference.paused:
+            continue
+        due = last_scheduled(preference, now, zone)
+        if now - due > LOOKBACK or is_away(preference, due.date()):
+            continue
+        if preference is not None and preference.skip_holidays and is_holiday(due.date()):
+            continue
+        record = await _insert_round(session, person, due, scheduled=True,
+                                     watched=bool(preference and preference.watching))
+        if record is not None:
+            opened.append(DueCheckin(record, person))
+    return opened
+
+
+async def _insert_round(session: AsyncSession, person: Person, asked_at: datetime, *,
+                        scheduled: bool, watched: bool) -> CheckinRound | None:
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    result = await session.execute(
+        insert(CheckinRound)
+        .values(person_id=person.id, district_id=person.district_id, asked_at=asked_at,
+                scheduled=scheduled, watched=watched, created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["person_id", "asked_at"])
+        .returning(CheckinRound.id))
+    new_id = result.scalar_one_or_none()
+    return await session.get(CheckinRound, new_id) if new_id is not None else None
+
+
+async def round_for_answer(session: AsyncSession, person: Person, now: datetime) -> CheckinRound:
+    """Return the round /checkin answers: the latest asked this week, or a new one."""
+    latest = (await session.scalars(
+        select(CheckinRound).where(CheckinRound.person_id == person.id,
+                                   CheckinRound.asked_at >= now - ROUND_OPEN)
+        .order_by(CheckinRound.asked_at.desc()).limit(1))).first()
+    if latest is not None and latest.level is None:
+        return latest
+    preference = await session.get(CheckinPreference, person.id)
+    record = await _insert_round(session, person, now, scheduled=False,
+                                 watched=bool(preference and preference.watching))
+    assert record is not None  # (person, now) is new: now moves on
+    return record
+
+
+def answer(record: CheckinRound, level: Level, now: datetime) -> bool:
+    """Record the answer; return False if the round already had one (it is then changed)."""
+    first = record.level is None
+    record.level = level
+    if first:
+        record.answered_at = now
+    return first
+
+
+async def rounds_to_remind(session: AsyncSession, now: datetime) -> list[tuple[CheckinRound,
+                                                                               Person]]:
+    """Return unanswered watched rounds whose window has passed and that had no reminder."""
+    rows = await session.execute(
+        select(CheckinRound, Person, CheckinPreference)
+        .join(Person, Person.id == CheckinRound.person_id)
+        .join(CheckinPreference, CheckinPreference.person_id == Person.id)
+        .where(CheckinRound.watched.is_(True), CheckinRound.level.is_(None),
+               CheckinRound.reminded_at.is_(None), CheckinPreference.watching.is_(True),
+               Person.active.is_(True), Person.consented_at.is_not(None)))
+    due = []
+    for record, person, preference in rows:
+        if is_away(preference, now.date()):
+            continue
+        if record.asked_at + timedelta(hours=preference.watch_hours) <= now:
+            due.append((record, person))
+    return due
+
+
+async def rounds_to_alert(session: AsyncSession, now: datetime, after_reminder: timedelta
+                          ) -> list[tuple[CheckinRound, Person]]:
+    """Return reminded, still unanswered watched rounds whose grace time has passed."""
+    rows = await session.execute(
+        select(CheckinRound, Person, CheckinPreference)
+        .join(Person, Person.id == CheckinRound.person_id)
+        .join(CheckinPreference, CheckinPreference.person_id == Person.id)
+        .where(CheckinRound.watched.is_(True), CheckinRound.level.is_(None),
+               CheckinRound.reminded_at.is_not(None), CheckinRound.alerted_at.is_(None),
+               CheckinRound.reminded_at <= now - after_reminder,
+               CheckinPreference.watching.is_(True), Person.active.is_(True),
+               Person.consented_at.is_not(None)))
+    return [(record, person) for record, person, preference in rows
+            if not is_away(preference, now.date())]
+
+
+async def last_answer_time(session: AsyncSession, person_id: int) -> datetime | None:
+    """Return when the person last answered any check-in."""
+    return (await session.scalars(
+        select(CheckinRound.answered_at).where(CheckinRound.person_id == person_id,
+                                               CheckinRound.answered_at.is_not(None))
+        .order_by(CheckinRound.answered_at.desc()).limit(1))).first()
+
+
+async def open_alerts(session: AsyncSession, district_ids: list[int] | None
+                      ) -> list[tuple[WatchAlert, Person]]:
+    """Return unresolved alerts in these districts (everywhere when None), oldest first."""
+    query = (select(WatchAlert, Person).join(Person, Person.id == WatchAlert.person_id)
+             .where(WatchAlert.resolved_at.is_(None)).order_by(WatchAlert.id))
+    if district_ids is not None:
+        query = query.where(WatchAlert.district_id.in_(district_ids))
+    return [(alert, person) for alert, person in await session.execute(query)]

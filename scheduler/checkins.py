@@ -1,0 +1,121 @@
+"""The weekly check-in question and watching: who is asked, reminded, and who is alerted.
+
+Each function takes ``now`` so tests drive the clock; the jobs at the bottom call them with the
+real time. Everything said goes through the outbox, with keys that make a second run (or a
+second process) add nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta, tzinfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram.ext import CallbackContext
+
+from bot.i18n import N_, format_datetime, normalize_language, plain, use_language
+from models import Area, CheckinRound, Person, WatchAlert
+from models.base import utcnow
+from models.checkins import (
+    Level,
+    last_answer_time,
+    open_due_rounds,
+    rounds_to_alert,
+    rounds_to_remind,
+)
+from models.outbox import enqueue
+from models.roles import coordinators_of
+
+log = logging.getLogger(__name__)
+
+PREFIX = "ci"
+ALERT_PREFIX = "wa"
+LEVEL_LABELS = {
+    Level.FINE: N_("checkin.level.fine"),
+    Level.SO_SO: N_("checkin.level.so_so"),
+    Level.NEED_HELP: N_("checkin.level.need_help"),
+    Level.WANT_TO_TALK: N_("checkin.level.want_to_talk"),
+}
+
+
+def answer_buttons(round_id: int) -> list[list[dict[str, str]]]:
+    """Return the four one-tap answers, one per row (large targets for older hands)."""
+    return [[{"text": plain(LEVEL_LABELS[level]),
+              "callback_data": f"{PREFIX}:{round_id}:{level.value}"}] for level in Level]
+
+
+def question_text(record: CheckinRound, reminder: bool = False) -> str:
+    """Return the question (or the reminder) in the current language."""
+    if reminder:
+        return plain("checkin.reminder", when=format_datetime(record.asked_at))
+    return plain("checkin.question")
+
+
+def _in_language_of(person: Person, zone: tzinfo):  # type: ignore[no-untyped-def]
+    return use_language(normalize_language(person.language), zone)
+
+
+async def ask_due_checkins(session: AsyncSession, now: datetime, zone: tzinfo) -> int:
+    """Open the rounds that are due and queue their questions; return how many."""
+    opened = await open_due_rounds(session, now, zone)
+    for due in opened:
+        with _in_language_of(due.person, zone):
+            text, buttons = question_text(due.round), answer_buttons(due.round.id)
+        enqueue(session, key=f"checkin:{due.round.id}", chat_id=due.person.telegram_id,
+                text=text, person_id=due.person.id, buttons=buttons)
+    return len(opened)
+
+
+async def watch_silence(session: AsyncSession, now: datetime, zone: tzinfo,
+                        alert_after: timedelta) -> tuple[int, int]:
+    """Remind watched people who did not answer, then alert coordinators; return both counts."""
+    reminded = 0
+    for record, person in await rounds_to_remind(session, now):
+        record.reminded_at = now
+        with _in_language_of(person, zone):
+            text, buttons = question_text(record, reminder=True), answer_buttons(record.id)
+        enqueue(session, key=f"checkin-reminder:{record.id}", chat_id=person.telegram_id,
+                text=text, person_id=person.id, buttons=buttons)
+        reminded += 1
+    alerted = 0
+    for record, person in await rounds_to_alert(session, now, alert_after):
+        record.alerted_at = now
+        coordinators = await coordinators_of(session, person.district_id) \
+            if person.district_id else []
+        alert = WatchAlert(round_id=record.id, person_id=person.id,
+                           district_id=person.district_id, told=[c.id for c in coordinators])
+        session.add(alert)
+        await session.flush()
+        last = await last_answer_time(session, person.id)
+        district = await session.get(Area, person.district_id) if person.district_id else None
+        for coordinator in coordinators:
+            with _in_language_of(coordinator, zone):
+                text = plain(
+                    "watch.alert", name=person.display_name or "-",
+                    district=district.name if district else "-",
+                    asked=format_datetime(record.asked_at),
+                    last=format_datetime(last) if last else plain("watch.never_answered"))
+                buttons = [[{"text": plain("watch.button.resolve"),
+                             "callback_data": f"{ALERT_PREFIX}:{alert.id}:ok"}]]
+            enqueue(session, key=f"watch-alert:{alert.id}:{coordinator.id}",
+                    chat_id=coordinator.telegram_id, text=text, person_id=coordinator.id,
+                    buttons=buttons, urgent=True)
+        if not coordinators:
+            log.warning("watch alert %d has no district coordinator to tell", alert.id)
+        alerted += 1
+    return reminded, alerted
+
+
+async def checkin_job(context: CallbackContext) -> None:  # type: ignore[type-arg]
+    """The periodic job: ask, remind and alert."""
+    services = context.application.services  # type: ignore[attr-defined]
+    if services.sessions is None:
+        return
+    settings = services.settings
+    async with services.sessions() as session, session.begin():
+        now = utcnow()
+        asked = await ask_due_checkins(session, now, settings.zone)
+        reminded, alerted = await watch_silence(
+            session, now, settings.zone, timedelta(hours=settings.watch_alert_hours))
+    if asked or reminded or alerted:
+        log.info("check-ins: %d asked, %d reminded, %d alerts", asked, reminded, alerted)

@@ -1,0 +1,146 @@
+"""What the bot says about needs on its own: to coordinators, residents and supporters.
+
+Every notice goes through the outbox, in the recipient's language, in a private chat. Needs
+nobody took are sent again after a while to the district's and the municipality's
+coordinators; finished needs are deleted after the retention period.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta, tzinfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram.ext import CallbackContext
+
+from bot.i18n import N_, format_datetime, normalize_language, plain, use_language
+from models import Area, Need, Person
+from models.base import utcnow
+from models.needs import Category, SupportRequest, forget_old_needs, needs_to_resend
+from models.outbox import enqueue
+from models.roles import coordinators_of, municipal_coordinators_of
+
+log = logging.getLogger(__name__)
+
+PREFIX = "nd"  # coordinators' buttons on a need
+REQUEST_PREFIX = "sr"  # supporters' answers to a request
+CATEGORY_LABELS = {
+    Category.SHOPPING: N_("need.category.shopping"),
+    Category.OUTINGS: N_("need.category.outings"),
+    Category.RUBBISH: N_("need.category.rubbish"),
+    Category.MEALS: N_("need.category.meals"),
+    Category.HOUSEHOLD: N_("need.category.household"),
+    Category.TALK: N_("need.category.talk"),
+    Category.PAPERWORK: N_("need.category.paperwork"),
+    Category.HEALTH: N_("need.category.health"),
+    Category.CARE: N_("need.category.care"),
+    Category.OTHER: N_("need.category.other"),
+}
+
+
+def categories_text(need: Need) -> str:
+    """Return the need's categories in the current language, joined."""
+    return plain("need.list_separator").join(plain(CATEGORY_LABELS[c])
+                                             for c in need.category_list) or "-"
+
+
+def take_button(need: Need) -> list[list[dict[str, str]]]:
+    """Return the coordinator's first buttons on a new need."""
+    return [[{"text": plain("need.button.take"), "callback_data": f"{PREFIX}:{need.id}:take"}],
+            [{"text": plain("need.button.open"), "callback_data": f"{PREFIX}:{need.id}:view"}]]
+
+
+async def _recipients(session: AsyncSession, need: Need, municipal: bool) -> list[Person]:
+    district = await session.get(Area, need.district_id) if need.district_id else None
+    people = await coordinators_of(session, need.district_id) if need.district_id else []
+    if municipal and district is not None:
+        people += await municipal_coordinators_of(session, district.parent_id)
+    return list({p.id: p for p in people}.values())
+
+
+async def tell_coordinators(session: AsyncSession, need: Need, zone: tzinfo, *,
+                            again: bool = False) -> int:
+    """Queue the private notice of a need to its coordinators; return how many were told."""
+    resident = await session.get(Person, need.person_id)
+    district = await session.get(Area, need.district_id) if need.district_id else None
+    people = await _recipients(session, need, municipal=again)
+    for coordinator in people:
+        with use_language(normalize_language(coordinator.language), zone):
+            text = plain(N_("need.notice_again") if again else N_("need.notice"),
+                         name=resident.display_name if resident else "-",
+                         district=district.name if district else "-",
+                         categories=categories_text(need),
+                         note=need.note or plain("need.no_note"),
+                         when=format_datetime(need.raised_at or need.created_at))
+            buttons = take_button(need)
+        enqueue(session, key=f"need:{need.id}:{'again' if again else 'new'}:{coordinator.id}",
+                chat_id=coordinator.telegram_id, text=text, person_id=coordinator.id,
+                buttons=buttons)
+    if not people:
+        log.warning("need %d has no coordinator to tell", need.id)
+    return len(people)
+
+
+async def tell_resident(session: AsyncSession, need: Need, key: str, zone: tzinfo,
+                        event: str) -> None:
+    """Queue a plain-words update to the resident (``key`` is a catalog key)."""
+    resident = await session.get(Person, need.person_id)
+    if resident is None or not resident.active or not resident.has_consented:
+        return
+    with use_language(normalize_language(resident.language), zone):
+        text = plain(key, categories=categories_text(need))
+    enqueue(session, key=f"need:{need.id}:resident:{event}", chat_id=resident.telegram_id,
+            text=text, person_id=resident.id)
+
+
+async def ask_supporter(session: AsyncSession, need: Need, request: SupportRequest,
+                        supporter: Person, zone: tzinfo) -> None:
+    """Queue the private request to a supporter: the kind of help and the district only."""
+    district = await session.get(Area, need.district_id) if need.district_id else None
+    with use_language(normalize_language(supporter.language), zone):
+        text = plain("need.request", categories=categories_text(need),
+                     district=district.name if district else "-")
+        buttons = [[{"text": plain("need.button.accept"),
+                     "callback_data": f"{REQUEST_PREFIX}:{request.id}:yes"},
+                    {"text": plain("need.button.decline"),
+                     "callback_data": f"{REQUEST_PREFIX}:{request.id}:no"}]]
+    enqueue(session, key=f"support-request:{request.id}", chat_id=supporter.telegram_id,
+            text=text, person_id=supporter.id, buttons=buttons)
+
+
+async def tell_person(session: AsyncSession, person_id: int | None, key: str, event: str,
+                      zone: tzinfo, **params: object) -> None:
+    """Queue a short notice (catalog ``key``) to a coordinator or supporter."""
+    person = await session.get(Person, person_id) if person_id else None
+    if person is None or not person.active:
+        return
+    with use_language(normalize_language(person.language), zone):
+        text = plain(key, **params)
+    enqueue(session, key=f"{event}:{person.id}", chat_id=person.telegram_id, text=text,
+            person_id=person.id)
+
+
+async def resend_untaken(session: AsyncSession, now: datetime, zone: tzinfo,
+                         after: timedelta) -> int:
+    """Send needs nobody took again, now also to the municipal coordinators."""
+    needs = await needs_to_resend(session, now, after)
+    for need in needs:
+        need.resent_at = now
+        await tell_coordinators(session, need, zone, again=True)
+    return len(needs)
+
+
+async def needs_job(context: CallbackContext) -> None:  # type: ignore[type-arg]
+    """The periodic job: resend untaken needs and delete old finished ones."""
+    services = context.application.services  # type: ignore[attr-defined]
+    if services.sessions is None:
+        return
+    settings = services.settings
+    async with services.sessions() as session, session.begin():
+        now = utcnow()
+        resent = await resend_untaken(session, now, settings.zone,
+                                      timedelta(hours=settings.need_resend_hours))
+        forgotten = await forget_old_needs(session, now,
+                                           timedelta(days=settings.need_retention_days))
+    if resent or forgotten:
+        log.info("needs: %d sent again, %d deleted after retention", resent, forgotten)
