@@ -122,7 +122,8 @@ async def needs_command(update: Update, context: OtagaiContext) -> None:
                                               reply_markup=InlineKeyboardMarkup(rows))
 
 
-async def _card(context: OtagaiContext, need: Need) -> tuple[str, InlineKeyboardMarkup]:
+async def _card(context: OtagaiContext, need: Need
+                ) -> tuple[str, InlineKeyboardMarkup | None]:
     session = context.session
     resident = await session.get(Person, need.person_id)
     district = await session.get(Area, need.district_id) if need.district_id else None
@@ -152,7 +153,7 @@ async def _card(context: OtagaiContext, need: Need) -> tuple[str, InlineKeyboard
             [button("need.button.resolve", callback_data(PREFIX, need.id, "resolve")),
              button("need.button.close", callback_data(PREFIX, need.id, "close"))],
         ]
-    return "\n".join(lines), InlineKeyboardMarkup(rows)
+    return "\n".join(lines), InlineKeyboardMarkup(rows) if rows else None
 
 
 DONE = "done"  # a step that answered the button itself

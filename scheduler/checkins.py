@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, tzinfo
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram.ext import CallbackContext
 
-from bot.i18n import N_, format_datetime, normalize_language, plain, use_language
+from bot.i18n import N_, _, format_datetime, normalize_language, plain, use_language
 from models import Area, CheckinRound, Person, WatchAlert
 from models.base import utcnow
 from models.checkins import (
@@ -47,8 +47,8 @@ def answer_buttons(round_id: int) -> list[list[dict[str, str]]]:
 def question_text(record: CheckinRound, reminder: bool = False) -> str:
     """Return the question (or the reminder) in the current language."""
     if reminder:
-        return plain("checkin.reminder", when=format_datetime(record.asked_at))
-    return plain("checkin.question")
+        return _("checkin.reminder", when=format_datetime(record.asked_at))
+    return _("checkin.question")
 
 
 def _in_language_of(person: Person, zone: tzinfo):  # type: ignore[no-untyped-def]
@@ -90,7 +90,7 @@ async def watch_silence(session: AsyncSession, now: datetime, zone: tzinfo,
         district = await session.get(Area, person.district_id) if person.district_id else None
         for coordinator in coordinators:
             with _in_language_of(coordinator, zone):
-                text = plain(
+                text = _(
                     "watch.alert", name=person.display_name or "-",
                     district=district.name if district else "-",
                     asked=format_datetime(record.asked_at),

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, tzinfo
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram.ext import CallbackContext
 
-from bot.i18n import N_, format_datetime, normalize_language, plain, use_language
+from bot.i18n import N_, _, format_datetime, normalize_language, plain, use_language
 from models import Area, Need, Person
 from models.base import utcnow
 from models.needs import Category, SupportRequest, forget_old_needs, needs_to_resend
@@ -66,7 +66,7 @@ async def tell_coordinators(session: AsyncSession, need: Need, zone: tzinfo, *,
     people = await _recipients(session, need, municipal=again)
     for coordinator in people:
         with use_language(normalize_language(coordinator.language), zone):
-            text = plain(N_("need.notice_again") if again else N_("need.notice"),
+            text = _(N_("need.notice_again") if again else N_("need.notice"),
                          name=resident.display_name if resident else "-",
                          district=district.name if district else "-",
                          categories=categories_text(need),
@@ -88,7 +88,7 @@ async def tell_resident(session: AsyncSession, need: Need, key: str, zone: tzinf
     if resident is None or not resident.active or not resident.has_consented:
         return
     with use_language(normalize_language(resident.language), zone):
-        text = plain(key, categories=categories_text(need))
+        text = _(key, categories=categories_text(need))
     enqueue(session, key=f"need:{need.id}:resident:{event}", chat_id=resident.telegram_id,
             text=text, person_id=resident.id)
 
@@ -98,7 +98,7 @@ async def ask_supporter(session: AsyncSession, need: Need, request: SupportReque
     """Queue the private request to a supporter: the kind of help and the district only."""
     district = await session.get(Area, need.district_id) if need.district_id else None
     with use_language(normalize_language(supporter.language), zone):
-        text = plain("need.request", categories=categories_text(need),
+        text = _("need.request", categories=categories_text(need),
                      district=district.name if district else "-")
         buttons = [[{"text": plain("need.button.accept"),
                      "callback_data": f"{REQUEST_PREFIX}:{request.id}:yes"},
@@ -115,7 +115,7 @@ async def tell_person(session: AsyncSession, person_id: int | None, key: str, ev
     if person is None or not person.active:
         return
     with use_language(normalize_language(person.language), zone):
-        text = plain(key, **params)
+        text = _(key, **params)
     enqueue(session, key=f"{event}:{person.id}", chat_id=person.telegram_id, text=text,
             person_id=person.id)
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, tzinfo
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram.ext import CallbackContext
 
-from bot.i18n import format_datetime, normalize_language, plain, use_language
+from bot.i18n import _, format_datetime, normalize_language, plain, use_language
 from models import Activity, ActivitySession, Person
 from models.activities import active_activities, open_session
 from models.base import utcnow
@@ -36,7 +36,7 @@ def count_buttons(record_id: int) -> list[list[dict[str, str]]]:
 
 def question(activity: Activity, record: ActivitySession) -> str:
     """Return the question to the organiser, in the current language."""
-    return plain("participation.ask", name=activity.name or "-",
+    return _("participation.ask", name=activity.name or "-",
                  when=format_datetime(record.starts_at))
 
 
