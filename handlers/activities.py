@@ -15,7 +15,7 @@ from telegram.ext import (
 from bot.activity_text import KIND_LABELS, MEANING_LABELS, describe_schedule, schedule_label
 from bot.context import OtagaiContext
 from bot.i18n import N_, _, current_zone, normalize_language, plain, use_language
-from handlers.activity_views import card
+from handlers.activity_views import card, district_of, may_manage
 from handlers.activity_views import list_line as activity_line
 from handlers.common import (
     ACTIVITY_INPUT_GROUP,
@@ -52,8 +52,9 @@ from models.activities import (
 )
 from models.areas import find_group
 from models.base import utcnow
+from models.numbers import parse_count
 from models.outbox import enqueue
-from models.permissions import Action
+from models.permissions import coordinates_activity
 from models.roles import coordinators_of
 from models.schedule import Schedule, parse_schedule
 
@@ -205,11 +206,11 @@ async def _take_optional(message: Message, context: OtagaiContext, draft: Activi
     step = draft.awaiting
     assert step in OPTIONAL_STEPS
     if step == "capacity":
-        number = text.removesuffix("人").removesuffix("名")
-        if not number.isdecimal() or not 1 <= int(number) <= MAX_CAPACITY:
+        number = parse_count(text)
+        if number is None or not 1 <= number <= MAX_CAPACITY:
             await message.reply_text(_("activity.bad_capacity", limit=MAX_CAPACITY))
             return
-        draft.capacity = int(number)
+        draft.capacity = number
     elif len(text) > LIMITS[step]:
         await message.reply_text(_("activity.too_long", limit=LIMITS[step]))
         return
@@ -277,7 +278,7 @@ async def _submit(update: Update, context: OtagaiContext, draft: Activity) -> No
     if district is None:
         await refuse(update, "activity.register_first")
         return
-    coordinator = (await context.permissions()).may(Action.BROADCAST, district)
+    coordinator = coordinates_activity(await context.permissions(), draft, district)
     submit(draft, approved=coordinator)
     if coordinator:
         await edit_or_keep(query, _("activity.registered", name=draft.name or "-"))
@@ -319,7 +320,7 @@ async def on_review_button(update: Update, context: OtagaiContext) -> None:
     if activity is None or district is None or step not in ("a", "r"):
         await stale_button(update, context)
         return
-    if not (await context.permissions()).may(Action.BROADCAST, district):
+    if not coordinates_activity(await context.permissions(), activity, district):
         await refuse(update, "activity.review_not_allowed")
         return
     if activity.status != ActivityStatus.PROPOSED:
@@ -463,12 +464,8 @@ async def on_browse_button(update: Update, context: OtagaiContext) -> None:
 async def _show_card(update: Update, context: OtagaiContext, activity: Activity) -> None:
     query = update.callback_query
     assert query is not None
-    district = await context.session.get(Area, activity.district_id) if activity.district_id \
-        else None
-    person = context.person
-    organiser = person is not None and person.id == activity.organiser_id
-    sees_count = organiser or (district is not None and (await context.permissions()).may(
-        Action.BROADCAST, district))
+    district = await district_of(context, activity)
+    sees_count = await may_manage(context, activity)
     count = await interest_count(context.session, activity.id) if sees_count else None
     rows = [[button("activity.button.interested", callback_data(BROWSE, "i", activity.id))]]
     if sees_count and is_private(update):  # the organiser or a coordinator: managing
@@ -497,21 +494,12 @@ STATUS_DONE = {
 }
 
 
-async def _may_manage(context: OtagaiContext, activity: Activity) -> bool:
-    """The organiser, or a coordinator of the activity's district."""
-    district = await context.session.get(Area, activity.district_id) if activity.district_id \
-        else None
-    person = context.person
-    return (person is not None and person.id == activity.organiser_id) or (
-        district is not None and (await context.permissions()).may(Action.BROADCAST, district))
-
-
 async def _start_change(update: Update, context: OtagaiContext, activity: Activity,
                         field: str) -> None:
     """Wait for a typed new place or schedule from the organiser or coordinator."""
     query = update.callback_query
     assert query is not None
-    if not await _may_manage(context, activity):
+    if not await may_manage(context, activity):
         await refuse(update, "activity.manage_not_allowed")
         return
     activity.awaiting = field
@@ -527,7 +515,7 @@ async def _change_status(update: Update, context: OtagaiContext, activity: Activ
     """Pause, resume or end, by the organiser or a coordinator of the district."""
     query = update.callback_query
     assert query is not None
-    if not await _may_manage(context, activity):
+    if not await may_manage(context, activity):
         await refuse(update, "activity.manage_not_allowed")
         return
     try:

@@ -16,6 +16,7 @@ from telegram.ext import (
 
 from bot.context import OtagaiContext
 from bot.i18n import _, format_datetime, plain
+from handlers.activity_views import coordinates, may_manage
 from handlers.common import (
     PARTICIPATION_INPUT_GROUP,
     callback_pattern,
@@ -26,7 +27,7 @@ from handlers.common import (
     refuse,
 )
 from handlers.fallback import stale_button
-from models import Activity, ActivitySession, Area
+from models import Activity, ActivitySession
 from models.activities import (
     CORRECTION_DAYS,
     MAX_PARTICIPANTS,
@@ -36,7 +37,7 @@ from models.activities import (
     record_count,
 )
 from models.base import utcnow
-from models.permissions import Action
+from models.numbers import parse_count
 from scheduler.participation import PREFIX, count_buttons, question
 
 
@@ -48,15 +49,10 @@ def _keyboard(record_id: int) -> InlineKeyboardMarkup:
 async def _may_report(context: OtagaiContext, activity: Activity, record: ActivitySession
                       ) -> bool:
     """The organiser, within 14 days; or a coordinator of the activity's district."""
-    person = context.person
-    if person is None:
+    if context.person is None or not await may_manage(context, activity):
         return False
     recent = record.starts_at >= utcnow() - timedelta(days=CORRECTION_DAYS)
-    if person.id == activity.organiser_id and recent:
-        return True
-    district = await context.session.get(Area, activity.district_id) if activity.district_id \
-        else None
-    return district is not None and (await context.permissions()).may(Action.BROADCAST, district)
+    return recent or await coordinates(context, activity)
 
 
 def _answer(activity: Activity, record: ActivitySession) -> str:
@@ -101,8 +97,7 @@ async def capture_count(update: Update, context: OtagaiContext) -> None:
     if record is None:
         return
     activity = await context.session.get(Activity, record.activity_id)
-    text = message.text.strip().removesuffix("人").removesuffix("名")
-    count = int(text) if text.isdecimal() else None
+    count = parse_count(message.text)
     if activity is None or count is None or not 0 <= count <= MAX_PARTICIPANTS:
         await message.reply_text(_("participation.bad_number", limit=MAX_PARTICIPANTS))
     else:
