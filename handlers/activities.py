@@ -30,14 +30,17 @@ from handlers.common import (
     refuse,
 )
 from handlers.fallback import stale_button
+from handlers.participation import SESSIONS
 from models import Activity, ActivityKind, ActivityStatus, Area, Meaning, Person
 from models.activities import (
     CONTACT_LENGTH,
     DESCRIPTION_LENGTH,
+    EDITABLE_FIELDS,
     MAX_CAPACITY,
     NAME_LENGTH,
     PLACE_LENGTH,
     TRANSITIONS,
+    VISIBLE,
     being_edited_by,
     change_status,
     draft_of,
@@ -45,8 +48,12 @@ from models.activities import (
     interested_people,
     listed,
     mark_interest,
+    meanings_mask,
+    meanings_of_mask,
     review,
     start_draft,
+    start_edit,
+    stop_edit,
     submit,
     toggle_meaning,
 )
@@ -145,7 +152,20 @@ async def _take_draft_answer(message: Message, context: OtagaiContext, draft: Ac
 
 async def _take_change(message: Message, context: OtagaiContext, activity: Activity,
                        text: str) -> None:
-    """Apply a typed new place or schedule, then tell everyone who marked interest."""
+    """Apply a typed new name, place or schedule; a new place or time is announced to
+    everyone who marked interest."""
+    if activity.status not in VISIBLE:  # ended while the person was typing
+        stop_edit(activity)
+        await message.reply_text(_("activity.cannot_change"))
+        return
+    if activity.awaiting == "name":
+        if not 0 < len(text) <= NAME_LENGTH:
+            await message.reply_text(_("activity.bad_name", limit=NAME_LENGTH))
+            return
+        activity.name = text
+        stop_edit(activity)
+        await message.reply_text(_("activity.edited", name=text))
+        return
     if activity.awaiting == "place":
         if not 0 < len(text) <= PLACE_LENGTH:
             await message.reply_text(_("activity.bad_place", limit=PLACE_LENGTH))
@@ -157,7 +177,7 @@ async def _take_change(message: Message, context: OtagaiContext, activity: Activ
             await message.reply_text(_("activity.bad_schedule"))
             return
         activity.schedule = schedule.to_json()
-    activity.awaiting = activity.editing_by_id = None
+    stop_edit(activity)
     await message.reply_text(_("activity.changed", name=activity.name or "-"))
     change_id = utcnow().timestamp()
     for person_id in await interested_people(context.session, activity.id):
@@ -451,8 +471,10 @@ async def on_browse_button(update: Update, context: OtagaiContext) -> None:
         return
     if step == "i":
         await _interested(update, context, activity)
-    elif step == "e" and len(values) > 2 and values[2] in ("place", "schedule"):
+    elif step == "e" and len(values) > 2 and values[2] in EDITABLE_FIELDS:
         await _start_change(update, context, activity, values[2])
+    elif step in ("ek", "em", "et", "es"):
+        await _edit_by_button(update, context, activity, step, values[2:])
     elif step == "s":
         await _change_status(update, context, activity, values[2] if len(values) > 2 else "")
     elif step == "v":
@@ -469,6 +491,12 @@ async def _show_card(update: Update, context: OtagaiContext, activity: Activity)
     count = await interest_count(context.session, activity.id) if sees_count else None
     rows = [[button("activity.button.interested", callback_data(BROWSE, "i", activity.id))]]
     if sees_count and is_private(update):  # the organiser or a coordinator: managing
+        rows += [[button("activity.button.record_count", callback_data(SESSIONS, activity.id))]]
+        rows += [[button("activity.button.change_name",
+                         callback_data(BROWSE, "e", activity.id, "name")),
+                  button("activity.button.change_kind", callback_data(BROWSE, "ek", activity.id))],
+                 [button("activity.button.change_meanings",
+                         callback_data(BROWSE, "em", activity.id))]]
         rows += [[button("activity.button.change_place",
                          callback_data(BROWSE, "e", activity.id, "place")),
                   button("activity.button.change_schedule",
@@ -502,12 +530,73 @@ async def _start_change(update: Update, context: OtagaiContext, activity: Activi
     if not await may_manage(context, activity):
         await refuse(update, "activity.manage_not_allowed")
         return
-    activity.awaiting = field
-    activity.editing_by_id = (await context.ensure_person()).id
+    await start_edit(context.session, activity, (await context.ensure_person()).id, field)
     await query.answer()
-    if query.message is not None:
-        await query.message.reply_text(_("activity.ask_place", limit=PLACE_LENGTH)
-                                       if field == "place" else _("activity.ask_schedule"))
+    if query.message is None:
+        return
+    if field == "name":
+        await query.message.reply_text(_("activity.ask_new_name", name=activity.name or "-",
+                                         limit=NAME_LENGTH))
+    elif field == "place":
+        await query.message.reply_text(_("activity.ask_place", limit=PLACE_LENGTH))
+    else:
+        await query.message.reply_text(_("activity.ask_schedule"))
+
+
+def _edit_kind_keyboard(activity: Activity) -> InlineKeyboardMarkup:
+    kinds = list(KIND_LABELS.items())
+    rows = [[InlineKeyboardButton(
+        ("✓ " if kind == activity.kind else "") + plain(label),
+        callback_data=callback_data(BROWSE, "ek", activity.id, kind))
+        for kind, label in kinds[i:i + 2]] for i in range(0, len(kinds), 2)]
+    return InlineKeyboardMarkup(rows)
+
+
+def _edit_meanings_keyboard(activity: Activity, mask: int) -> InlineKeyboardMarkup:
+    rows = [[InlineKeyboardButton(
+        ("✓ " if mask & (1 << i) else "") + plain(MEANING_LABELS[meaning]),
+        callback_data=callback_data(BROWSE, "et", activity.id, mask ^ (1 << i)))]
+        for i, meaning in enumerate(Meaning)]
+    rows.append([button("activity.button.save", callback_data(BROWSE, "es", activity.id, mask))])
+    return InlineKeyboardMarkup(rows)
+
+
+async def _edit_by_button(update: Update, context: OtagaiContext, activity: Activity,
+                          step: str, rest: list[str]) -> None:
+    """Kind and meanings are chosen with buttons: nothing is saved until the last press."""
+    query = update.callback_query
+    assert query is not None
+    if not await may_manage(context, activity):
+        await refuse(update, "activity.manage_not_allowed")
+        return
+    name = activity.name or "-"
+    if step == "ek" and not rest:  # from the card: choose the new kind
+        await query.answer()
+        if query.message is not None:
+            await query.message.reply_text(_("activity.edit_kind", name=name),
+                                           reply_markup=_edit_kind_keyboard(activity))
+    elif step == "ek" and rest[0] in set(ActivityKind):
+        activity.kind = ActivityKind(rest[0])
+        await query.answer()
+        await edit_or_keep(query, _("activity.edited", name=name))
+    elif step == "em" and not rest:  # from the card: the meanings as they are
+        await query.answer()
+        if query.message is not None:
+            await query.message.reply_text(
+                _("activity.edit_meanings", name=name),
+                reply_markup=_edit_meanings_keyboard(activity, meanings_mask(
+                    activity.meanings or [])))
+    elif step in ("et", "es") and rest and (mask := int_value(rest, 0)) is not None \
+            and (chosen := meanings_of_mask(mask)) is not None:
+        await query.answer()
+        if step == "et":
+            await edit_or_keep(query, _("activity.edit_meanings", name=name),
+                               _edit_meanings_keyboard(activity, mask))
+        else:
+            activity.meanings = chosen
+            await edit_or_keep(query, _("activity.edited", name=name))
+    else:
+        await stale_button(update, context)
 
 
 async def _change_status(update: Update, context: OtagaiContext, activity: Activity,
