@@ -15,7 +15,7 @@ from telegram.ext import (
 from bot.activity_text import KIND_LABELS, MEANING_LABELS, describe_schedule, schedule_label
 from bot.context import OtagaiContext
 from bot.i18n import N_, _, current_zone, normalize_language, plain, use_language
-from handlers.activity_views import card
+from handlers.activity_views import card, district_of, may_manage
 from handlers.activity_views import list_line as activity_line
 from handlers.common import (
     ACTIVITY_INPUT_GROUP,
@@ -30,14 +30,17 @@ from handlers.common import (
     refuse,
 )
 from handlers.fallback import stale_button
+from handlers.participation import SESSIONS
 from models import Activity, ActivityKind, ActivityStatus, Area, Meaning, Person
 from models.activities import (
     CONTACT_LENGTH,
     DESCRIPTION_LENGTH,
+    EDITABLE_FIELDS,
     MAX_CAPACITY,
     NAME_LENGTH,
     PLACE_LENGTH,
     TRANSITIONS,
+    VISIBLE,
     being_edited_by,
     change_status,
     draft_of,
@@ -45,15 +48,20 @@ from models.activities import (
     interested_people,
     listed,
     mark_interest,
+    meanings_mask,
+    meanings_of_mask,
     review,
     start_draft,
+    start_edit,
+    stop_edit,
     submit,
     toggle_meaning,
 )
 from models.areas import find_group
 from models.base import utcnow
+from models.numbers import parse_count
 from models.outbox import enqueue
-from models.permissions import Action
+from models.permissions import coordinates_activity
 from models.roles import coordinators_of
 from models.schedule import Schedule, parse_schedule
 
@@ -144,7 +152,20 @@ async def _take_draft_answer(message: Message, context: OtagaiContext, draft: Ac
 
 async def _take_change(message: Message, context: OtagaiContext, activity: Activity,
                        text: str) -> None:
-    """Apply a typed new place or schedule, then tell everyone who marked interest."""
+    """Apply a typed new name, place or schedule; a new place or time is announced to
+    everyone who marked interest."""
+    if activity.status not in VISIBLE:  # ended while the person was typing
+        stop_edit(activity)
+        await message.reply_text(_("activity.cannot_change"))
+        return
+    if activity.awaiting == "name":
+        if not 0 < len(text) <= NAME_LENGTH:
+            await message.reply_text(_("activity.bad_name", limit=NAME_LENGTH))
+            return
+        activity.name = text
+        stop_edit(activity)
+        await message.reply_text(_("activity.edited", name=text))
+        return
     if activity.awaiting == "place":
         if not 0 < len(text) <= PLACE_LENGTH:
             await message.reply_text(_("activity.bad_place", limit=PLACE_LENGTH))
@@ -156,7 +177,7 @@ async def _take_change(message: Message, context: OtagaiContext, activity: Activ
             await message.reply_text(_("activity.bad_schedule"))
             return
         activity.schedule = schedule.to_json()
-    activity.awaiting = activity.editing_by_id = None
+    stop_edit(activity)
     await message.reply_text(_("activity.changed", name=activity.name or "-"))
     change_id = utcnow().timestamp()
     for person_id in await interested_people(context.session, activity.id):
@@ -205,11 +226,11 @@ async def _take_optional(message: Message, context: OtagaiContext, draft: Activi
     step = draft.awaiting
     assert step in OPTIONAL_STEPS
     if step == "capacity":
-        number = text.removesuffix("人").removesuffix("名")
-        if not number.isdecimal() or not 1 <= int(number) <= MAX_CAPACITY:
+        number = parse_count(text)
+        if number is None or not 1 <= number <= MAX_CAPACITY:
             await message.reply_text(_("activity.bad_capacity", limit=MAX_CAPACITY))
             return
-        draft.capacity = int(number)
+        draft.capacity = number
     elif len(text) > LIMITS[step]:
         await message.reply_text(_("activity.too_long", limit=LIMITS[step]))
         return
@@ -277,7 +298,7 @@ async def _submit(update: Update, context: OtagaiContext, draft: Activity) -> No
     if district is None:
         await refuse(update, "activity.register_first")
         return
-    coordinator = (await context.permissions()).may(Action.BROADCAST, district)
+    coordinator = coordinates_activity(await context.permissions(), draft, district)
     submit(draft, approved=coordinator)
     if coordinator:
         await edit_or_keep(query, _("activity.registered", name=draft.name or "-"))
@@ -319,7 +340,7 @@ async def on_review_button(update: Update, context: OtagaiContext) -> None:
     if activity is None or district is None or step not in ("a", "r"):
         await stale_button(update, context)
         return
-    if not (await context.permissions()).may(Action.BROADCAST, district):
+    if not coordinates_activity(await context.permissions(), activity, district):
         await refuse(update, "activity.review_not_allowed")
         return
     if activity.status != ActivityStatus.PROPOSED:
@@ -450,8 +471,10 @@ async def on_browse_button(update: Update, context: OtagaiContext) -> None:
         return
     if step == "i":
         await _interested(update, context, activity)
-    elif step == "e" and len(values) > 2 and values[2] in ("place", "schedule"):
+    elif step == "e" and len(values) > 2 and values[2] in EDITABLE_FIELDS:
         await _start_change(update, context, activity, values[2])
+    elif step in ("ek", "em", "et", "es"):
+        await _edit_by_button(update, context, activity, step, values[2:])
     elif step == "s":
         await _change_status(update, context, activity, values[2] if len(values) > 2 else "")
     elif step == "v":
@@ -463,15 +486,17 @@ async def on_browse_button(update: Update, context: OtagaiContext) -> None:
 async def _show_card(update: Update, context: OtagaiContext, activity: Activity) -> None:
     query = update.callback_query
     assert query is not None
-    district = await context.session.get(Area, activity.district_id) if activity.district_id \
-        else None
-    person = context.person
-    organiser = person is not None and person.id == activity.organiser_id
-    sees_count = organiser or (district is not None and (await context.permissions()).may(
-        Action.BROADCAST, district))
+    district = await district_of(context, activity)
+    sees_count = await may_manage(context, activity)
     count = await interest_count(context.session, activity.id) if sees_count else None
     rows = [[button("activity.button.interested", callback_data(BROWSE, "i", activity.id))]]
     if sees_count and is_private(update):  # the organiser or a coordinator: managing
+        rows += [[button("activity.button.record_count", callback_data(SESSIONS, activity.id))]]
+        rows += [[button("activity.button.change_name",
+                         callback_data(BROWSE, "e", activity.id, "name")),
+                  button("activity.button.change_kind", callback_data(BROWSE, "ek", activity.id))],
+                 [button("activity.button.change_meanings",
+                         callback_data(BROWSE, "em", activity.id))]]
         rows += [[button("activity.button.change_place",
                          callback_data(BROWSE, "e", activity.id, "place")),
                   button("activity.button.change_schedule",
@@ -497,29 +522,81 @@ STATUS_DONE = {
 }
 
 
-async def _may_manage(context: OtagaiContext, activity: Activity) -> bool:
-    """The organiser, or a coordinator of the activity's district."""
-    district = await context.session.get(Area, activity.district_id) if activity.district_id \
-        else None
-    person = context.person
-    return (person is not None and person.id == activity.organiser_id) or (
-        district is not None and (await context.permissions()).may(Action.BROADCAST, district))
-
-
 async def _start_change(update: Update, context: OtagaiContext, activity: Activity,
                         field: str) -> None:
     """Wait for a typed new place or schedule from the organiser or coordinator."""
     query = update.callback_query
     assert query is not None
-    if not await _may_manage(context, activity):
+    if not await may_manage(context, activity):
         await refuse(update, "activity.manage_not_allowed")
         return
-    activity.awaiting = field
-    activity.editing_by_id = (await context.ensure_person()).id
+    await start_edit(context.session, activity, (await context.ensure_person()).id, field)
     await query.answer()
-    if query.message is not None:
-        await query.message.reply_text(_("activity.ask_place", limit=PLACE_LENGTH)
-                                       if field == "place" else _("activity.ask_schedule"))
+    if query.message is None:
+        return
+    if field == "name":
+        await query.message.reply_text(_("activity.ask_new_name", name=activity.name or "-",
+                                         limit=NAME_LENGTH))
+    elif field == "place":
+        await query.message.reply_text(_("activity.ask_place", limit=PLACE_LENGTH))
+    else:
+        await query.message.reply_text(_("activity.ask_schedule"))
+
+
+def _edit_kind_keyboard(activity: Activity) -> InlineKeyboardMarkup:
+    kinds = list(KIND_LABELS.items())
+    rows = [[InlineKeyboardButton(
+        ("✓ " if kind == activity.kind else "") + plain(label),
+        callback_data=callback_data(BROWSE, "ek", activity.id, kind))
+        for kind, label in kinds[i:i + 2]] for i in range(0, len(kinds), 2)]
+    return InlineKeyboardMarkup(rows)
+
+
+def _edit_meanings_keyboard(activity: Activity, mask: int) -> InlineKeyboardMarkup:
+    rows = [[InlineKeyboardButton(
+        ("✓ " if mask & (1 << i) else "") + plain(MEANING_LABELS[meaning]),
+        callback_data=callback_data(BROWSE, "et", activity.id, mask ^ (1 << i)))]
+        for i, meaning in enumerate(Meaning)]
+    rows.append([button("activity.button.save", callback_data(BROWSE, "es", activity.id, mask))])
+    return InlineKeyboardMarkup(rows)
+
+
+async def _edit_by_button(update: Update, context: OtagaiContext, activity: Activity,
+                          step: str, rest: list[str]) -> None:
+    """Kind and meanings are chosen with buttons: nothing is saved until the last press."""
+    query = update.callback_query
+    assert query is not None
+    if not await may_manage(context, activity):
+        await refuse(update, "activity.manage_not_allowed")
+        return
+    name = activity.name or "-"
+    if step == "ek" and not rest:  # from the card: choose the new kind
+        await query.answer()
+        if query.message is not None:
+            await query.message.reply_text(_("activity.edit_kind", name=name),
+                                           reply_markup=_edit_kind_keyboard(activity))
+    elif step == "ek" and rest[0] in set(ActivityKind):
+        activity.kind = ActivityKind(rest[0])
+        await query.answer()
+        await edit_or_keep(query, _("activity.edited", name=name))
+    elif step == "em" and not rest:  # from the card: the meanings as they are
+        await query.answer()
+        if query.message is not None:
+            await query.message.reply_text(
+                _("activity.edit_meanings", name=name),
+                reply_markup=_edit_meanings_keyboard(activity, meanings_mask(
+                    activity.meanings or [])))
+    elif step in ("et", "es") and rest and (mask := int_value(rest, 0)) is not None \
+            and (chosen := meanings_of_mask(mask)) is not None:
+        await query.answer()
+        if step == "et":
+            await edit_or_keep(query, _("activity.edit_meanings", name=name),
+                               _edit_meanings_keyboard(activity, mask))
+        else:
+            activity.meanings = chosen
+            await edit_or_keep(query, _("activity.edited", name=name))
+    else:
+        await stale_button(update, context)
 
 
 async def _change_status(update: Update, context: OtagaiContext, activity: Activity,
@@ -527,7 +604,7 @@ async def _change_status(update: Update, context: OtagaiContext, activity: Activ
     """Pause, resume or end, by the organiser or a coordinator of the district."""
     query = update.callback_query
     assert query is not None
-    if not await _may_manage(context, activity):
+    if not await may_manage(context, activity):
         await refuse(update, "activity.manage_not_allowed")
         return
     try:

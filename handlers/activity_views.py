@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.activity_text import kind_label, meanings_label, schedule_label
+from bot.context import OtagaiContext
 from bot.i18n import _, current_zone, format_datetime, plain
-from models import Activity
+from models import Activity, Area
 from models.base import utcnow
+from models.permissions import coordinates_activity, may_manage_activity
 from models.schedule import Schedule, next_occurrence
 
 
@@ -45,3 +47,22 @@ def card(activity: Activity, district: str, interest: int | None = None) -> str:
     if interest is not None:
         lines.append(_("activity.interest_count", count=interest))
     return "\n".join(lines)
+
+
+async def district_of(context: OtagaiContext, activity: Activity) -> Area | None:
+    """Return the activity's district."""
+    return (await context.session.get(Area, activity.district_id) if activity.district_id
+            else None)
+
+
+async def may_manage(context: OtagaiContext, activity: Activity) -> bool:
+    """True for the organiser, or a coordinator of the activity's district."""
+    return may_manage_activity(await context.permissions(),
+                               context.person.id if context.person else None, activity,
+                               await district_of(context, activity))
+
+
+async def coordinates(context: OtagaiContext, activity: Activity) -> bool:
+    """True for a coordinator of the activity's district."""
+    return coordinates_activity(await context.permissions(), activity,
+                                await district_of(context, activity))

@@ -17,6 +17,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.activity_text import KIND_LABELS
 from bot.context import OtagaiContext
 from bot.i18n import N_, _, current_zone, format_datetime, plain
 from handlers.common import (
@@ -34,13 +35,23 @@ from handlers.fallback import stale_button
 from models import Area, Audience, Broadcast, BroadcastStatus
 from models.areas import all_areas
 from models.base import utcnow
-from models.broadcasts import cancel, draft_for, queue, recent, recipients, start_draft
+from models.broadcasts import (
+    cancel,
+    draft_for,
+    interest_audience,
+    interest_kind,
+    queue,
+    recent,
+    recipients,
+    start_draft,
+)
 from models.outbox import TEXT_LIMIT, OutboxStatus, counts_by_status, visible_length
 from models.permissions import Action
 from models.when import parse_datetime
 
 PREFIX = "bc"
 AREA, AUDIENCE, NOW, LATER, DROP, CANCEL = "a", "u", "n", "t", "x", "c"
+INTEREST_KINDS = "k"  # choose the kind of activity whose interested people to write to
 AUDIENCE_LABELS = {
     Audience.RESIDENTS: N_("audience.residents"),
     Audience.SUPPORTERS: N_("audience.supporters"),
@@ -118,9 +129,28 @@ async def _take_time(context: OtagaiContext, draft: Broadcast, text: str) -> Ans
     return _("broadcast.scheduled", when=format_datetime(when), count=count), keyboard
 
 
+def audience_label(audience: Audience) -> str:
+    """Return who a broadcast goes to, in words."""
+    kind = interest_kind(audience)
+    if kind is not None:
+        return plain("audience.interested", kind=plain(KIND_LABELS[kind]))
+    return plain(AUDIENCE_LABELS[audience])
+
+
 def _audience_keyboard(draft: Broadcast) -> InlineKeyboardMarkup:
     rows = [[InlineKeyboardButton(plain(label), callback_data=callback_data(
         PREFIX, AUDIENCE, draft.id, audience))] for audience, label in AUDIENCE_LABELS.items()]
+    rows.append([button("broadcast.button.interested",
+                        callback_data(PREFIX, INTEREST_KINDS, draft.id))])
+    rows.append([button("broadcast.button.drop", callback_data(PREFIX, DROP, draft.id))])
+    return InlineKeyboardMarkup(rows)
+
+
+def _interest_keyboard(draft: Broadcast) -> InlineKeyboardMarkup:
+    kinds = list(KIND_LABELS.items())
+    rows = [[InlineKeyboardButton(plain(label), callback_data=callback_data(
+        PREFIX, AUDIENCE, draft.id, interest_audience(kind))) for kind, label in kinds[i:i + 2]]
+        for i in range(0, len(kinds), 2)]
     rows.append([button("broadcast.button.drop", callback_data(PREFIX, DROP, draft.id))])
     return InlineKeyboardMarkup(rows)
 
@@ -131,15 +161,15 @@ async def _preview(context: OtagaiContext, draft: Broadcast, area: Area) -> Answ
     targets = await recipients(context.session, area, draft.audience)
     groups = sum(1 for _chat, _person, group in targets if group is not None)
     if not targets:
-        return (_("broadcast.nobody", area=area.name,
-                  audience=plain(AUDIENCE_LABELS[draft.audience])), _audience_keyboard(draft))
+        return (_("broadcast.nobody", area=area.name, audience=audience_label(draft.audience)),
+                _audience_keyboard(draft))
     keyboard = InlineKeyboardMarkup([
         [button("broadcast.button.now", callback_data(PREFIX, NOW, draft.id))],
         [button("broadcast.button.later", callback_data(PREFIX, LATER, draft.id))],
         [button("broadcast.button.drop", callback_data(PREFIX, DROP, draft.id))],
     ])
     return _("broadcast.preview", area=area.name,
-             audience=plain(AUDIENCE_LABELS[draft.audience]), people=len(targets) - groups,
+             audience=audience_label(draft.audience), people=len(targets) - groups,
              groups=groups) + "\n\n" + draft.text, keyboard
 
 
@@ -181,6 +211,18 @@ async def _choose_area(
     await update.callback_query.answer()
     await edit_or_keep(update.callback_query, _("broadcast.ask_audience", area=area.name),
                        _audience_keyboard(draft))
+
+
+async def _choose_interest_kind(
+    update: Update, context: OtagaiContext, draft: Broadcast, _v: list[str]
+) -> None:
+    assert update.callback_query is not None
+    area = await _draft_area(update, context, draft)
+    if area is None:
+        return
+    await update.callback_query.answer()
+    await edit_or_keep(update.callback_query, _("broadcast.ask_interest_kind", area=area.name),
+                       _interest_keyboard(draft))
 
 
 async def _draft_area(update: Update, context: OtagaiContext, draft: Broadcast) -> Area | None:
@@ -235,7 +277,7 @@ async def _send_later(
 
 
 STEPS = {DROP: _drop, AREA: _choose_area, AUDIENCE: _choose_audience, NOW: _send_now,
-         LATER: _send_later}
+         LATER: _send_later, INTEREST_KINDS: _choose_interest_kind}
 
 
 async def _cancel_scheduled(update: Update, context: OtagaiContext, broadcast: Broadcast) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
@@ -15,9 +15,11 @@ from telegram.ext import (
 )
 
 from bot.context import OtagaiContext
-from bot.i18n import _, format_datetime, plain
+from bot.i18n import _, current_zone, format_datetime, plain
+from handlers.activity_views import coordinates, may_manage
 from handlers.common import (
     PARTICIPATION_INPUT_GROUP,
+    callback_data,
     callback_pattern,
     callback_values,
     edit_or_keep,
@@ -26,18 +28,25 @@ from handlers.common import (
     refuse,
 )
 from handlers.fallback import stale_button
-from models import Activity, ActivitySession, Area
+from models import Activity, ActivitySession, ActivityStatus
 from models.activities import (
     CORRECTION_DAYS,
     MAX_PARTICIPANTS,
     SessionStatus,
     awaiting_count_of,
+    ended_sessions,
+    open_session,
     recent_sessions,
     record_count,
+    session_at,
+    sessions_since,
 )
 from models.base import utcnow
-from models.permissions import Action
+from models.numbers import parse_count
 from scheduler.participation import PREFIX, count_buttons, question
+
+SESSIONS = "ps"  # from the activity card: choose a past session to record
+RECORDABLE = (ActivityStatus.ACTIVE, ActivityStatus.PAUSED, ActivityStatus.ENDED)
 
 
 def _keyboard(record_id: int) -> InlineKeyboardMarkup:
@@ -48,15 +57,18 @@ def _keyboard(record_id: int) -> InlineKeyboardMarkup:
 async def _may_report(context: OtagaiContext, activity: Activity, record: ActivitySession
                       ) -> bool:
     """The organiser, within 14 days; or a coordinator of the activity's district."""
-    person = context.person
-    if person is None:
+    if context.person is None or not await may_manage(context, activity):
         return False
     recent = record.starts_at >= utcnow() - timedelta(days=CORRECTION_DAYS)
-    if person.id == activity.organiser_id and recent:
-        return True
-    district = await context.session.get(Area, activity.district_id) if activity.district_id \
-        else None
-    return district is not None and (await context.permissions()).may(Action.BROADCAST, district)
+    return recent or await coordinates(context, activity)
+
+
+def _state(record: ActivitySession | None) -> str:
+    if record is None or record.status is SessionStatus.ASKED:
+        return plain("participation.state.waiting")
+    if record.status is SessionStatus.CANCELLED:
+        return plain("participation.state.cancelled")
+    return plain("participation.people", count=record.participants)
 
 
 def _answer(activity: Activity, record: ActivitySession) -> str:
@@ -101,8 +113,7 @@ async def capture_count(update: Update, context: OtagaiContext) -> None:
     if record is None:
         return
     activity = await context.session.get(Activity, record.activity_id)
-    text = message.text.strip().removesuffix("人").removesuffix("名")
-    count = int(text) if text.isdecimal() else None
+    count = parse_count(message.text)
     if activity is None or count is None or not 0 <= count <= MAX_PARTICIPANTS:
         await message.reply_text(_("participation.bad_number", limit=MAX_PARTICIPANTS))
     else:
@@ -123,12 +134,8 @@ async def my_activities(update: Update, context: OtagaiContext) -> None:
         return
     lines, keyboard = [_("participation.recent_heading", days=CORRECTION_DAYS)], []
     for record, activity in rows[:10]:
-        state = (plain("participation.state.cancelled") if record.status is
-                 SessionStatus.CANCELLED else plain("participation.state.waiting")
-                 if record.status is SessionStatus.ASKED else
-                 plain("participation.people", count=record.participants))
         lines.append(_("participation.recent_line", name=activity.name or "-",
-                       when=format_datetime(record.starts_at), state=state))
+                       when=format_datetime(record.starts_at), state=_state(record)))
         keyboard.append([InlineKeyboardButton(
             plain("participation.button.correct", name=activity.name or "-",
                   when=format_datetime(record.starts_at)),
@@ -156,6 +163,64 @@ async def on_correct_button(update: Update, context: OtagaiContext) -> None:
                                        reply_markup=_keyboard(record.id))
 
 
+async def on_sessions_button(update: Update, context: OtagaiContext) -> None:
+    """From the activity card, the organiser or a coordinator of the district records a count:
+    first the sessions of the last 14 days (from the schedule), then the count buttons."""
+    query = update.callback_query
+    assert query is not None
+    values = callback_values(query)
+    activity_id = int_value(values, 0)
+    activity = await context.session.get(Activity, activity_id) if activity_id else None
+    if activity is None or activity.status not in RECORDABLE:
+        await stale_button(update, context)
+        return
+    if context.person is None or not await may_manage(context, activity):
+        await refuse(update, "participation.not_yours")
+        return
+    now = utcnow()
+    since = now - timedelta(days=CORRECTION_DAYS)
+    starts = ended_sessions(activity, since, now, current_zone())
+    if len(values) < 2:
+        await _list_sessions(update, context, activity, starts, since)
+        return
+    stamp = int_value(values, 1)
+    start = next((s for s in starts if int(s.timestamp()) == stamp), None)
+    if start is None:  # forged, or slipped out of the 14 days
+        await stale_button(update, context)
+        return
+    record = (await open_session(context.session, activity.id, start)
+              or await session_at(context.session, activity.id, start))
+    if record is None:
+        await stale_button(update, context)
+        return
+    await query.answer()
+    await edit_or_keep(query, _("participation.ask", name=activity.name or "-",
+                                when=format_datetime(record.starts_at)),
+                       _keyboard(record.id))
+
+
+async def _list_sessions(update: Update, context: OtagaiContext, activity: Activity,
+                         starts: list[datetime], since: datetime) -> None:
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    if query.message is None:
+        return
+    if not starts:
+        await query.message.reply_text(_("participation.none_recent"))
+        return
+    known = {record.starts_at: record
+             for record in await sessions_since(context.session, activity.id, since)}
+    keyboard = [[InlineKeyboardButton(
+        plain("participation.button.session", when=format_datetime(start),
+              state=_state(known.get(start))),
+        callback_data=callback_data(SESSIONS, activity.id, int(start.timestamp())))]
+        for start in reversed(starts)]
+    await query.message.reply_text(
+        _("participation.choose_session", name=activity.name or "-", days=CORRECTION_DAYS),
+        reply_markup=InlineKeyboardMarkup(keyboard))
+
+
 def register(application: Application) -> None:  # type: ignore[type-arg]
     """Attach /myactivities, the count buttons and typed counts."""
     application.add_handler(CommandHandler("myactivities", my_activities))
@@ -163,6 +228,8 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
                                                  pattern=rf"^{PREFIX}:\d+:ask$"))
     application.add_handler(CallbackQueryHandler(on_count_button,
                                                  pattern=callback_pattern(PREFIX)))
+    application.add_handler(CallbackQueryHandler(on_sessions_button,
+                                                 pattern=callback_pattern(SESSIONS)))
     application.add_handler(
         MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, capture_count),
         group=PARTICIPATION_INPUT_GROUP,

@@ -8,7 +8,7 @@ the same table (status ``draft``), so a conversation survives a bot restart.
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import JSON, Enum, ForeignKey, String, UniqueConstraint, func, select
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.areas import Area
 from models.base import Base, BigId, TimestampMixin, enum_values, utcnow
+from models.schedule import Schedule, occurrences
 
 NAME_LENGTH = 100
 PLACE_LENGTH = 200
@@ -119,11 +120,46 @@ async def draft_of(session: AsyncSession, person_id: int) -> Activity | None:
 
 
 async def being_edited_by(session: AsyncSession, person_id: int) -> Activity | None:
-    """Return the registered activity whose new place or schedule this person is typing."""
+    """Return the registered activity whose new name, place or schedule this person is typing
+    (it may have ended meanwhile: the caller says so)."""
     return (await session.scalars(
         select(Activity).where(Activity.editing_by_id == person_id,
                                Activity.awaiting.is_not(None),
-                               Activity.status.in_(VISIBLE)).limit(1))).first()
+                               Activity.status != ActivityStatus.DRAFT)
+        .order_by(Activity.id.desc()).limit(1))).first()
+
+
+EDITABLE_FIELDS = ("name", "place", "schedule")
+
+
+async def start_edit(session: AsyncSession, activity: Activity, person_id: int, field: str
+                     ) -> None:
+    """Wait for this person's typed new ``field``; an edit they left unfinished is dropped."""
+    if field not in EDITABLE_FIELDS:
+        raise ValueError(f"not a typed field: {field}")
+    others = await session.scalars(select(Activity).where(
+        Activity.editing_by_id == person_id, Activity.id != activity.id,
+        Activity.status != ActivityStatus.DRAFT))
+    for other in others:
+        other.awaiting = other.editing_by_id = None
+    activity.awaiting, activity.editing_by_id = field, person_id
+
+
+def stop_edit(activity: Activity) -> None:
+    """Forget a typed edit (done, or the activity ended meanwhile)."""
+    activity.awaiting = activity.editing_by_id = None
+
+
+def meanings_mask(meanings: list[str]) -> int:
+    """Return the meanings as bits (for button data): bit i is the i-th Meaning."""
+    return sum(1 << i for i, m in enumerate(Meaning) if m.value in meanings)
+
+
+def meanings_of_mask(mask: int) -> list[str] | None:
+    """Return the meanings a mask stands for, in a stable order; None for a forged mask."""
+    if not 0 <= mask < 1 << len(Meaning):
+        return None
+    return [m.value for i, m in enumerate(Meaning) if mask & (1 << i)]
 
 
 async def interested_people(session: AsyncSession, activity_id: int) -> list[int]:
@@ -244,6 +280,34 @@ class ActivitySession(TimestampMixin, Base):
 
 MAX_PARTICIPANTS = 1000
 CORRECTION_DAYS = 14
+DEFAULT_LENGTH = timedelta(hours=1)  # when a schedule gives no end time
+
+
+def ended_sessions(activity: Activity, since: datetime, now: datetime, zone: tzinfo
+                   ) -> list[datetime]:
+    """Return the starts of the activity's sessions after ``since`` that are over by ``now``,
+    oldest first (none without a schedule)."""
+    if not activity.schedule:
+        return []
+    schedule = Schedule.from_json(activity.schedule)
+    length = (datetime.combine(now.date(), schedule.end) - datetime.combine(
+        now.date(), schedule.start)) if schedule.end else DEFAULT_LENGTH
+    return [start for start in occurrences(schedule, since, now, zone) if start + length <= now]
+
+
+async def session_at(session: AsyncSession, activity_id: int, starts_at: datetime
+                     ) -> ActivitySession | None:
+    """Return the record of the session starting at ``starts_at``, if there is one."""
+    return (await session.scalars(select(ActivitySession).where(
+        ActivitySession.activity_id == activity_id,
+        ActivitySession.starts_at == starts_at))).first()
+
+
+async def sessions_since(session: AsyncSession, activity_id: int, since: datetime
+                         ) -> list[ActivitySession]:
+    """Return the activity's session records since ``since``."""
+    return list(await session.scalars(select(ActivitySession).where(
+        ActivitySession.activity_id == activity_id, ActivitySession.starts_at >= since)))
 
 
 async def open_session(session: AsyncSession, activity_id: int, starts_at: datetime

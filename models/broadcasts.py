@@ -9,6 +9,7 @@ from sqlalchemy import Enum, ForeignKey, String, Text, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from models.activities import VISIBLE, Activity, ActivityInterest, ActivityKind
 from models.areas import Area, AreaLevel, GroupChat
 from models.base import Base, BigId, TimestampMixin, enum_values, utcnow
 from models.outbox import OutboxMessage, OutboxStatus, enqueue
@@ -24,6 +25,33 @@ class Audience(enum.StrEnum):
     COUNCIL = "council"
     GROUPS = "groups"
     EVERYONE = "everyone"
+    # People who marked 行ってみたい on an activity of one kind, in the area (the kind is in
+    # the value, so the column needs nothing new).
+    INTERESTED_GATHERING = "interest_gathering"
+    INTERESTED_SALON = "interest_salon"
+    INTERESTED_EXERCISE = "interest_exercise"
+    INTERESTED_MEAL = "interest_meal"
+    INTERESTED_WATCHING = "interest_watching"
+    INTERESTED_DAILY_HELP = "interest_daily_help"
+    INTERESTED_TRANSPORT = "interest_transport"
+    INTERESTED_HOBBY = "interest_hobby"
+    INTERESTED_ROLE = "interest_role"
+    INTERESTED_OTHER = "interest_other"
+
+
+INTEREST_PREFIX = "interest_"
+
+
+def interest_audience(kind: ActivityKind) -> Audience:
+    """Return the audience "people who marked interest in an activity of ``kind``"."""
+    return Audience(INTEREST_PREFIX + kind.value)
+
+
+def interest_kind(audience: Audience) -> ActivityKind | None:
+    """Return the activity kind of an interest audience, or None for the others."""
+    if not audience.value.startswith(INTEREST_PREFIX):
+        return None
+    return ActivityKind(audience.value.removeprefix(INTEREST_PREFIX))
 
 
 class BroadcastStatus(enum.StrEnum):
@@ -88,6 +116,14 @@ async def recipients(
         holders = people.join(RoleGrant, RoleGrant.person_id == Person.id).where(
             RoleGrant.role.in_(roles), RoleGrant.area_id.in_(scope))
         for person in await session.scalars(holders):
+            found.setdefault(person.telegram_id, (person.telegram_id, person.id, None))
+    kind = interest_kind(audience)
+    if kind is not None:
+        interested = people.join(ActivityInterest, ActivityInterest.person_id == Person.id).join(
+            Activity, Activity.id == ActivityInterest.activity_id).where(
+            Activity.kind == kind, Activity.district_id.in_(district_ids),
+            Activity.status.in_(VISIBLE))
+        for person in await session.scalars(interested):
             found.setdefault(person.telegram_id, (person.telegram_id, person.id, None))
     if audience in (Audience.GROUPS, Audience.EVERYONE):
         groups = select(GroupChat).where(GroupChat.active.is_(True),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from models.activities import Activity
 from models.areas import Area, AreaLevel
 from models.roles import Role, RoleGrant
 
@@ -26,6 +27,7 @@ class Action(enum.StrEnum):
     MANAGE_AREAS = "manage_areas"
     FOLLOW_NEEDS = "follow_needs"
     OFFER_HELP = "offer_help"
+    COORDINATE_ACTIVITIES = "coordinate_activities"
 
 
 COORDINATING = (Role.DISTRICT_COORDINATOR, Role.MUNICIPAL_COORDINATOR, Role.ADMIN)
@@ -42,6 +44,7 @@ NEEDS: dict[Action, tuple[Role, ...]] = {
     Action.MANAGE_AREAS: (Role.ADMIN,),
     Action.FOLLOW_NEEDS: COORDINATING,
     Action.OFFER_HELP: (Role.SUPPORTER,),
+    Action.COORDINATE_ACTIVITIES: COORDINATING,
 }
 
 # Which kind of area each role may be held in.
@@ -107,3 +110,21 @@ class Permissions:
     def areas_in_scope(self, action: Action, areas: list[Area]) -> list[Area]:
         """Return the areas among ``areas`` where the person may do ``action``."""
         return [a for a in areas if self.may(action, a)]
+
+
+def coordinates_activity(permissions: Permissions, activity: Activity, district: Area | None
+                         ) -> bool:
+    """Return True for a coordinator whose grant covers the activity's district.
+
+    ``district`` is the activity's own district (the caller has loaded it).
+    """
+    return (district is not None and district.id == activity.district_id
+            and permissions.may(Action.COORDINATE_ACTIVITIES, district))
+
+
+def may_manage_activity(permissions: Permissions, person_id: int | None, activity: Activity,
+                        district: Area | None) -> bool:
+    """Return True for the activity's organiser, or a coordinator of its district: the people
+    who may edit, pause, end it, see its interest count and record how many came."""
+    return ((person_id is not None and person_id == activity.organiser_id)
+            or coordinates_activity(permissions, activity, district))

@@ -10,15 +10,13 @@ from telegram.ext import CallbackContext
 
 from bot.i18n import _, format_datetime, normalize_language, plain, use_language
 from models import Activity, ActivitySession, Person
-from models.activities import active_activities, open_session
+from models.activities import active_activities, ended_sessions, open_session
 from models.base import utcnow
 from models.outbox import enqueue
-from models.schedule import Schedule, occurrences
 
 log = logging.getLogger(__name__)
 
 LOOKBACK = timedelta(days=2)  # a bot that was down for a weekend still asks
-DEFAULT_LENGTH = timedelta(hours=1)  # when a schedule gives no end time
 COUNT_CHOICES = (3, 5, 8, 10, 12, 15, 20, 30)
 PREFIX = "pc"
 
@@ -37,7 +35,7 @@ def count_buttons(record_id: int) -> list[list[dict[str, str]]]:
 def question(activity: Activity, record: ActivitySession) -> str:
     """Return the question to the organiser, in the current language."""
     return _("participation.ask", name=activity.name or "-",
-                 when=format_datetime(record.starts_at))
+             when=format_datetime(record.starts_at))
 
 
 async def ask_due_sessions(session: AsyncSession, now: datetime, zone: tzinfo) -> int:
@@ -46,13 +44,8 @@ async def ask_due_sessions(session: AsyncSession, now: datetime, zone: tzinfo) -
     for activity in await active_activities(session):
         if not activity.schedule or activity.organiser_id is None:
             continue
-        schedule = Schedule.from_json(activity.schedule)
-        length = (datetime.combine(now.date(), schedule.end) - datetime.combine(
-            now.date(), schedule.start)) if schedule.end else DEFAULT_LENGTH
         since = max(now - LOOKBACK, activity.created_at)
-        for start in occurrences(schedule, since, now, zone):
-            if start + length > now:
-                continue  # not over yet
+        for start in ended_sessions(activity, since, now, zone):
             record = await open_session(session, activity.id, start)
             organiser = await session.get(Person, activity.organiser_id)
             if record is None or organiser is None or not organiser.active:

@@ -10,10 +10,19 @@ from bot.sandbox import SandboxClient, SandboxServer
 from models import Activity, ActivityKind, ActivityStatus, Role
 from models.areas import find_group
 from models.db import session_factory
+from models.people import find_person
 from tests.auxil.delivery import until_settled
 from tests.auxil.town import EAST, Town, add_person, make_town, new_group, settle
 
 labels = SandboxClient.labels
+MANAGING = ["行ってみたい", "参加人数を記録", "名前を変える", "種類を変える", "意味づけを変える",
+            "場所を変える", "日時を変える"]
+
+
+def data_of(message: dict, label: str) -> str:
+    """Return the callback data of the button labelled ``label``."""
+    return next(b["callback_data"] for row in SandboxClient.buttons(message) for b in row
+                if b["text"] == label)
 
 pytestmark = pytest.mark.usefixtures("bot")
 
@@ -193,15 +202,13 @@ async def test_the_organiser_pauses_and_ends_and_an_ended_one_cannot_change(
     listing = await _say(sb, MIKA, "/activities")
     await sb.press(MIKA, listing, text="いきいき体操")
     own = await sb.wait_for_message(MIKA, after=listing["message_id"])
-    assert labels(own) == ["行ってみたい", "場所を変える", "日時を変える", "休止する",
-                            "終了する"]
+    assert labels(own) == [*MANAGING, "休止する", "終了する"]
 
     listing = await _say(sb, HANAKO, "/activities")
     await sb.press(HANAKO, listing, text="いきいき体操")
     theirs = await sb.wait_for_message(HANAKO, after=listing["message_id"])
     assert labels(theirs) == ["行ってみたい"]  # a neighbour cannot manage it
-    forged = await sb.press(HANAKO, theirs, data=own["reply_markup"]["inline_keyboard"][2][0][
-        "callback_data"], forge=True)
+    forged = await sb.press(HANAKO, theirs, data=data_of(own, "休止する"), forge=True)
     assert (await sb.wait_for_callback_answer(forged))["show_alert"] is True
 
     await sb.press(MIKA, own, text="休止する")
@@ -210,12 +217,11 @@ async def test_the_organiser_pauses_and_ends_and_an_ended_one_cannot_change(
     listing = await _say(sb, MIKA, "/activities")
     await sb.press(MIKA, listing, text="いきいき体操")
     again = await sb.wait_for_message(MIKA, after=listing["message_id"])
-    assert labels(again) == ["行ってみたい", "場所を変える", "日時を変える", "再開する",
-                              "終了する"]
+    assert labels(again) == [*MANAGING, "再開する", "終了する"]
     await sb.press(MIKA, again, text="終了する")
     ended = await sb.wait_for_edit(MIKA, again["message_id"])
     assert ended["text"].startswith("「いきいき体操」を終了にしました。")
-    pause = own["reply_markup"]["inline_keyboard"][2][0]["callback_data"]
+    pause = data_of(own, "休止する")
     late = await sb.press(MIKA, own, data=pause, forge=True)  # an old card's button
     assert (await sb.wait_for_callback_answer(late))["text"] == (
         "この活動は終了しているため、変えられません。")
@@ -285,3 +291,123 @@ async def test_browsing_by_kind(sb: SandboxClient, engine: AsyncEngine, town: To
     every = await sb.wait_for_edit(ICHIRO, listing["message_id"])
     assert "いきいき体操" in every["text"]
     assert "ふれあい食事会" in every["text"]
+
+
+WEEKLY = {"frequency": "weekly", "start": "10:00:00", "end": None, "weekdays": [1],
+          "interval_weeks": 1, "nth": [], "on": None, "anchor": None}
+NOT_ALLOWED = "この活動を変えられるのは、世話役の方と地区のコーディネーターだけです。"
+ENDED = "この活動は終了しているため、変えられません。"
+
+
+async def _organised_by_hanako(engine: AsyncEngine, town: Town) -> int:
+    async with session_factory(engine)() as session, session.begin():
+        hanako = await find_person(session, HANAKO)
+        assert hanako is not None
+        activity = Activity(name="いきいき体操", kind=ActivityKind.EXERCISE,
+                            district_id=town.east.id, place="集会所", schedule=WEEKLY,
+                            meanings=["care_prevention"], organiser_id=hanako.id,
+                            status=ActivityStatus.ACTIVE)
+        session.add(activity)
+        await session.flush()
+        return activity.id
+
+
+async def _card(sb: SandboxClient, user: int, name: str) -> dict:
+    listing = await _say(sb, user, "/activities")
+    await sb.press(user, listing, text=name)
+    return await sb.wait_for_message(user, after=listing["message_id"])
+
+
+async def _activity(engine: AsyncEngine) -> Activity:
+    async with session_factory(engine)() as session:
+        return (await session.scalars(select(Activity))).one()
+
+
+async def test_name_kind_and_meanings_are_edited_from_the_card(
+    sb: SandboxClient, engine: AsyncEngine, town: Town
+) -> None:
+    activity_id = await _organised_by_hanako(engine, town)
+    card = await _card(sb, HANAKO, "いきいき体操")
+    assert labels(card) == [*MANAGING, "休止する", "終了する"]
+    await sb.press(HANAKO, card, text="名前を変える")
+    ask = await sb.wait_for_message(HANAKO, after=card["message_id"])
+    assert ask["text"] == "「いきいき体操」の新しい名前を送ってください。（100文字まで）"
+    again = await _say(sb, HANAKO, "あ" * 101)
+    assert again["text"] == "名前は100文字までで、もう一度送ってください。"
+    await settle(sb)
+    assert (await _activity(engine)).name == "いきいき体操"  # nothing half-saved
+    done = await _say(sb, HANAKO, "朝のいきいき体操")
+    assert done["text"] == "「朝のいきいき体操」を変更しました。"
+    chat = await _say(sb, HANAKO, "ありがとう")  # typing afterwards is ordinary chat again
+    assert chat["text"].startswith("メッセージありがとうございます。")
+
+    card = await _card(sb, MIKA, "朝のいきいき体操")  # the district's coordinator
+    await sb.press(MIKA, card, text="種類を変える")
+    kinds = await sb.wait_for_message(MIKA, after=card["message_id"])
+    assert kinds["text"] == ("「朝のいきいき体操」は、どの種類の活動ですか？ "
+                             "新しい種類を押してください。")
+    assert "✓ 体操・介護予防" in labels(kinds)
+    await sb.press(MIKA, kinds, text="通いの場")
+    changed = await sb.wait_for_edit(MIKA, kinds["message_id"])
+    assert changed["text"] == "「朝のいきいき体操」を変更しました。"
+
+    await sb.press(MIKA, card, text="意味づけを変える")
+    meanings = await sb.wait_for_message(MIKA, after=changed["message_id"])
+    assert meanings["text"].startswith("「朝のいきいき体操」には、どんな意味がありますか？")
+    assert labels(meanings) == ["見守り", "栄養改善", "孤立防止", "✓ 介護予防", "生きがい", "役割",
+                                "これで保存する"]
+    await sb.press(MIKA, meanings, text="孤立防止")
+    meanings = await sb.wait_for_edit(MIKA, meanings["message_id"])
+    await sb.press(MIKA, meanings, text="✓ 介護予防")
+    meanings = await sb.wait_for_edit(MIKA, meanings["message_id"])
+    assert labels(meanings)[2:4] == ["✓ 孤立防止", "介護予防"]
+    await settle(sb)
+    assert (await _activity(engine)).meanings == ["care_prevention"]  # not saved yet
+    await sb.press(MIKA, meanings, text="これで保存する")
+    saved = await sb.wait_for_edit(MIKA, meanings["message_id"])
+    assert saved["text"] == "「朝のいきいき体操」を変更しました。"
+
+    forged_mask = await sb.press(MIKA, saved, data=f"aa:es:{activity_id}:4096", forge=True)
+    assert (await sb.wait_for_callback_answer(forged_mask))["text"] == (
+        "このボタンは、もう使えません。お手数ですが、もう一度はじめからお願いします。")
+
+    # A neighbour and someone from another district see no such buttons, and are refused.
+    theirs = await _card(sb, ICHIRO, "朝のいきいき体操")
+    assert labels(theirs) == ["行ってみたい"]
+    west = await _say(sb, WEST_PERSON, "/activities")
+    for user, message in ((ICHIRO, theirs), (WEST_PERSON, west)):
+        for data in (data_of(card, "名前を変える"), data_of(card, "種類を変える"),
+                     data_of(kinds, "見守り"), data_of(card, "意味づけを変える"),
+                     f"aa:es:{activity_id}:1"):
+            query = await sb.press(user, message, data=data, forge=True)
+            answer = await sb.wait_for_callback_answer(query)
+            assert (answer["text"], answer["show_alert"]) == (NOT_ALLOWED, True), (user, data)
+    await settle(sb)
+    activity = await _activity(engine)
+    assert (activity.name, activity.kind, activity.meanings) == (
+        "朝のいきいき体操", ActivityKind.GATHERING, ["isolation"])
+    assert (activity.awaiting, activity.editing_by_id) == (None, None)
+
+
+async def test_an_ended_activity_cannot_be_edited(
+    sb: SandboxClient, engine: AsyncEngine, town: Town
+) -> None:
+    await _organised_by_hanako(engine, town)
+    card = await _card(sb, HANAKO, "いきいき体操")
+    await sb.press(HANAKO, card, text="名前を変える")
+    await sb.wait_for_message(HANAKO, after=card["message_id"])
+    theirs = await _card(sb, MIKA, "いきいき体操")  # meanwhile the coordinator ends it
+    await sb.press(MIKA, theirs, text="終了する")
+    await sb.wait_for_edit(MIKA, theirs["message_id"])
+    late = await _say(sb, HANAKO, "新しい体操")
+    assert late["text"] == ENDED
+    for label in ("名前を変える", "種類を変える", "意味づけを変える", "日時を変える"):
+        query = await sb.press(HANAKO, card, text=label)
+        answer = await sb.wait_for_callback_answer(query)
+        assert (answer["text"], answer["show_alert"]) == (ENDED, True), label
+    chat = await _say(sb, HANAKO, "わかりました")
+    assert chat["text"].startswith("メッセージありがとうございます。")
+    await settle(sb)
+    activity = await _activity(engine)
+    assert (activity.name, activity.status, activity.awaiting, activity.editing_by_id) == (
+        "いきいき体操", ActivityStatus.ENDED, None, None)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.sandbox import SandboxClient, SandboxServer
-from models import Role
+from models import Activity, ActivityKind, ActivityStatus, Broadcast, Role
+from models.activities import ActivityInterest
 from models.areas import find_group
 from models.db import session_factory
+from models.people import find_person
+from tests.auxil.delivery import until_settled
 from tests.auxil.town import EAST, Town, add_person, make_town, new_group, settle
 
 labels = SandboxClient.labels
@@ -128,3 +132,61 @@ async def test_bad_input_gets_a_clear_answer_and_changes_nothing(
     sent = await sb.send_text(MIKA, "こんにちは")
     reply = await sb.wait_for_message(MIKA, after=sent["message_id"])
     assert reply["text"].startswith("メッセージありがとうございます。")
+
+
+async def test_people_interested_in_activities_of_one_kind(
+    sb: SandboxClient, engine: AsyncEngine, town: Town
+) -> None:
+    schedule = {"frequency": "weekly", "start": "12:00:00", "end": None, "weekdays": [2],
+                "interval_weeks": 1, "nth": [], "on": None, "anchor": None}
+    async with session_factory(engine)() as session, session.begin():
+        for name, kind, district, status, who in (
+                ("ふれあい食事会", ActivityKind.MEAL, town.east, ActivityStatus.ACTIVE, HANAKO),
+                ("こども食堂", ActivityKind.MEAL, town.east, ActivityStatus.ACTIVE, HANAKO),
+                ("いきいき体操", ActivityKind.EXERCISE, town.east, ActivityStatus.ACTIVE, ICHIRO),
+                ("昔の食事会", ActivityKind.MEAL, town.east, ActivityStatus.ENDED, KAZUKO),
+                ("西の食事会", ActivityKind.MEAL, town.west, ActivityStatus.ACTIVE, WEST_PERSON)):
+            activity = Activity(name=name, kind=kind, district_id=district.id, place="公民館",
+                                schedule=schedule, meanings=[], status=status)
+            session.add(activity)
+            await session.flush()
+            person = await find_person(session, who)
+            assert person is not None
+            session.add(ActivityInterest(activity_id=activity.id, person_id=person.id))
+
+    audience = await _write(sb, "食事会の献立が決まりました")
+    assert labels(audience)[5] == "活動に「行ってみたい」を残した方（種類をえらぶ）"
+    await sb.press(MIKA, audience, text="活動に「行ってみたい」を残した方（種類をえらぶ）")
+    kinds = await sb.wait_for_edit(MIKA, audience["message_id"])
+    assert kinds["text"] == (
+        f"「{EAST}」の、どの種類の活動に「行ってみたい」を残した方に送りますか？")
+    await sb.press(MIKA, kinds, text="見守り")
+    nobody = await sb.wait_for_edit(MIKA, audience["message_id"])
+    assert nobody["text"] == (f"「{EAST}」の「見守り」の活動に「行ってみたい」を残した方は、"
+                              "まだ登録されていません。ほかの相手をえらんでください。")
+    first = SandboxClient.buttons(kinds)[0][0]["callback_data"]  # bc:u:<draft>:interest_…
+    forged = await sb.press(MIKA, nobody, data=first.rsplit(":", 1)[0] + ":interest_nothing",
+                            forge=True)
+    assert (await sb.wait_for_callback_answer(forged))["show_alert"] is True
+    await sb.press(MIKA, nobody, text="活動に「行ってみたい」を残した方（種類をえらぶ）")
+    kinds = await sb.wait_for_edit(MIKA, audience["message_id"])
+    await sb.press(MIKA, kinds, text="食事会")
+    preview = await sb.wait_for_edit(MIKA, audience["message_id"])
+    assert f"送る先: 「{EAST}」の「食事会」の活動に「行ってみたい」を残した方" in preview["text"]
+    assert "人数: 1人・グループ 0件" in preview["text"]  # 花子, once for two meals
+    await sb.press(MIKA, preview, text="今すぐ送る")
+    queued = await sb.wait_for_edit(MIKA, audience["message_id"])
+    assert queued["text"].startswith("送信を始めました（1件）。")
+    arrived = await sb.wait_for_message(HANAKO, after=0, timeout=30)
+    assert arrived["text"] == "食事会の献立が決まりました"
+    await settle(sb)
+    await until_settled(engine)
+    for chat_id, expected in ((HANAKO, 1), (ICHIRO, 0), (KAZUKO, 0), (WEST_PERSON, 0),
+                              (MIKA, 0)):
+        got = [m for m in await sb.messages(chat_id)
+               if m["from"]["is_bot"] and m.get("text") == "食事会の献立が決まりました"]
+        assert len(got) == expected, chat_id
+    await settle(sb)
+    async with session_factory(engine)() as session:
+        broadcast = (await session.scalars(select(Broadcast))).one()
+        assert (broadcast.audience, broadcast.recipients) == ("interest_meal", 1)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from models import Area, AreaLevel, Role, RoleGrant
-from models.permissions import Action, Permissions
+from models import Activity, Area, AreaLevel, Role, RoleGrant
+from models.permissions import Action, Permissions, may_manage_activity
 
 CITY = Area(id=1, name="市", level=AreaLevel.MUNICIPALITY, parent_id=None)
 EAST = Area(id=2, name="東", level=AreaLevel.DISTRICT, parent_id=1)
@@ -67,3 +67,20 @@ def test_roles_only_fit_their_kind_of_area() -> None:
     assert not admin.may_grant(Role.DISTRICT_COORDINATOR, CITY)
     assert not admin.may_grant(Role.MUNICIPAL_COORDINATOR, EAST)
     assert not admin.may_grant(Role.SUPPORTER, CITY)
+
+
+def test_an_activity_is_managed_by_its_organiser_and_its_districts_coordinators() -> None:
+    activity = Activity(id=7, organiser_id=42, district_id=EAST.id)
+    resident = holding((Role.RESIDENT, EAST))
+    assert may_manage_activity(resident, 42, activity, EAST)  # the organiser
+    assert not may_manage_activity(resident, 43, activity, EAST)
+    assert not may_manage_activity(resident, None, activity, EAST)
+    assert may_manage_activity(holding((Role.DISTRICT_COORDINATOR, EAST)), 43, activity, EAST)
+    assert not may_manage_activity(holding((Role.DISTRICT_COORDINATOR, WEST)), 43, activity,
+                                   EAST)
+    assert may_manage_activity(holding((Role.MUNICIPAL_COORDINATOR, CITY)), 43, activity, EAST)
+    # A district that is not the activity's own proves nothing.
+    assert not may_manage_activity(holding((Role.DISTRICT_COORDINATOR, WEST)), 43, activity,
+                                   WEST)
+    assert not may_manage_activity(holding((Role.DISTRICT_COORDINATOR, EAST)), 43, activity,
+                                   None)
