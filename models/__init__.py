@@ -16,6 +16,14 @@ from models.areas import Area, AreaLevel, Council, GroupChat
 from models.audit import AuditAction, AuditEntry
 from models.base import Base
 from models.broadcasts import Audience, Broadcast, BroadcastStatus
+from models.meetings import (
+    Meeting,
+    MeetingAnnouncement,
+    MeetingKind,
+    MeetingSignup,
+    MeetingStatus,
+    SignupStatus,
+)
 from models.outbox import OutboxMessage, OutboxStatus
 from models.people import Person
 from models.roles import Invite, Role, RoleGrant
@@ -39,10 +47,16 @@ __all__ = [
     "GroupChat",
     "Invite",
     "Meaning",
+    "Meeting",
+    "MeetingAnnouncement",
+    "MeetingKind",
+    "MeetingSignup",
+    "MeetingStatus",
     "OutboxMessage",
     "OutboxStatus",
     "Person",
     "ProcessedUpdate",
     "Role",
     "RoleGrant",
+    "SignupStatus",
 ]
