@@ -13,6 +13,7 @@ from handlers import (
     groups,
     invites,
     language,
+    meetings,
     mydata,
     onboarding,
     participation,
@@ -35,6 +36,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     mydata.register(application)
     activities.register(application)
     participation.register(application)
+    meetings.register(application)
     areas.register(application)
     broadcast.register(application)
     settings.register(application)

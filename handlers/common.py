@@ -18,6 +18,7 @@ SEPARATOR = ":"
 BROADCAST_INPUT_GROUP = -2
 ACTIVITY_INPUT_GROUP = -1
 PARTICIPATION_INPUT_GROUP = -3
+MEETING_INPUT_GROUP = -4
 
 
 def callback_data(prefix: str, *values: object) -> str:

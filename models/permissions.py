@@ -24,6 +24,7 @@ class Action(enum.StrEnum):
     BROADCAST = "broadcast"
     SEE_AREAS = "see_areas"
     MANAGE_AREAS = "manage_areas"
+    ORGANISE_MEETING = "organise_meeting"
 
 
 COORDINATING = (Role.DISTRICT_COORDINATOR, Role.MUNICIPAL_COORDINATOR, Role.ADMIN)
@@ -38,6 +39,7 @@ NEEDS: dict[Action, tuple[Role, ...]] = {
     Action.BROADCAST: COORDINATING,
     Action.SEE_AREAS: COORDINATING,
     Action.MANAGE_AREAS: (Role.ADMIN,),
+    Action.ORGANISE_MEETING: COORDINATING,
 }
 
 # Which kind of area each role may be held in.

@@ -11,10 +11,12 @@ from datetime import timedelta
 from telegram.ext import Application
 
 from scheduler.housekeeping import forget_handled_updates
+from scheduler.meetings import meeting_jobs
 from scheduler.participation import ask_for_counts
 
 HOUSEKEEPING_EVERY = timedelta(hours=1)
 PARTICIPATION_EVERY = timedelta(minutes=5)
+MEETINGS_EVERY = timedelta(minutes=5)
 
 
 def schedule(application: Application) -> None:  # type: ignore[type-arg]
@@ -27,4 +29,8 @@ def schedule(application: Application) -> None:  # type: ignore[type-arg]
     application.job_queue.run_repeating(
         ask_for_counts, interval=PARTICIPATION_EVERY, first=timedelta(seconds=30),
         name="ask_for_counts",
+    )
+    application.job_queue.run_repeating(
+        meeting_jobs, interval=MEETINGS_EVERY, first=timedelta(seconds=45),
+        name="meeting_jobs",
     )
