@@ -426,3 +426,84 @@ async def test_only_coordinators_create_and_sign_up_closes_at_the_deadline(
         f"「{TITLE}」には申し込んでいません。")
     await settle(sb)
     assert await _count(engine) == (0, 0)
+
+
+async def _walk_to_summary(sb: SandboxClient, user: int) -> dict:
+    """The shortest way through /newevent (a workshop); return the last question."""
+    kinds = await _say(sb, user, "/newevent")
+    await sb.press(user, kinds, text="支え合いワークショップ")
+    await sb.wait_for_edit(user, kinds["message_id"])
+    await _say(sb, user, "支え合いワークショップ")
+    confirm = await _say(sb, user, TYPED)
+    await sb.press(user, confirm, text="はい")
+    await sb.wait_for_message(user, after=confirm["message_id"])
+    await _say(sb, user, "市民センター")
+    await _say(sb, user, "30")
+    deadline = await _say(sb, user, f"{START.month}月{START.day - 1 or 1}日")
+    assert deadline["text"].startswith("ひとこと説明があれば"), deadline["text"]
+    return await _say(sb, user, "地域のみなさんで話し合います。")
+
+
+async def test_a_city_wide_meeting_by_invitation(
+    sb: SandboxClient, sandbox: SandboxServer, engine: AsyncEngine, town: Town
+) -> None:
+    ken = 5106
+    sandbox.ensure_user(ken, "健", "高橋", started=True)
+    await add_person(engine, ken, "高橋 健", town.east,
+                     roles=((Role.MUNICIPAL_COORDINATOR, town.city),))
+    ask_area = await _walk_to_summary(sb, ken)
+    assert ask_area["text"] == "どの地域の会ですか？"
+    assert labels(ask_area) == ["テスト市", "東地区", "西地区"]
+    await sb.press(ken, ask_area, text="テスト市")
+    summary = await sb.wait_for_edit(ken, ask_area["message_id"])
+    assert "参加できる人: テスト市のみなさん" in summary["text"]
+    assert "地域のみなさんで話し合います。" in summary["text"]
+    assert "申し込み締め切り:" in summary["text"]
+    await sb.press(ken, summary, text="参加できる人を切りかえる")
+    summary = await sb.wait_for_edit(ken, summary["message_id"])
+    assert "参加できる人: 招待した人だけ" in summary["text"]
+    assert "登録してグループに告知する" not in labels(summary)
+    await sb.press(ken, summary, text="登録する（告知しない）")
+    done = await sb.wait_for_edit(ken, summary["message_id"])
+    assert done["text"].startswith("「支え合いワークショップ」を登録しました。")
+    link = done["text"].split("\n")[-1]
+    assert "start=ev" in link
+
+    # Not listed for residents; the invitation link opens it, for 西地区 too (city-wide).
+    none = await _say(sb, HANAKO, "/events")
+    assert none["text"] == "「東地区」で、これからの会はありません。"
+    sent = await sb.open_link(WEST_PERSON, link)
+    card = await sb.wait_for_message(WEST_PERSON, after=sent["message_id"])
+    assert "対象: テスト市" in card["text"]
+    await sb.press(WEST_PERSON, card, text="参加する")
+    card = await sb.wait_for_edit(WEST_PERSON, card["message_id"])
+    assert "参加予定 1/30名・キャンセル待ち 0名" in card["text"]
+
+    # 美香 coordinates 東地区 only: the city's meeting is not hers to change.
+    mine = await _say(sb, ken, "/myevents")
+    place = next(b["callback_data"] for row in SandboxClient.buttons(mine) for b in row
+                 if b["text"] == "場所を変える")
+    query = await sb.press(MIKA, mine, data=place, forge=True)
+    answer = await sb.wait_for_callback_answer(query)
+    assert answer["text"].startswith("この会を変えられるのは、開く人か")
+    await sb.press(ken, mine, text="場所を変える")
+    ask = await sb.wait_for_message(ken, after=mine["message_id"])
+    assert ask["text"].startswith("場所を送ってください")
+    changed = await _say(sb, ken, "市役所 3階")
+    assert changed["text"] == (
+        "「支え合いワークショップ」を変更しました。申し込んだ 1名にお知らせします。")
+
+
+async def test_events_in_a_group_chat(sb: SandboxClient, engine: AsyncEngine, town: Town
+                                      ) -> None:
+    group = await _linked_group(sb, engine, town, [HANAKO])
+    await _create(sb, announce=False)
+    sent = await sb.send_text(HANAKO, "/events", chat_id=group["id"])
+    heading, card = await sb.wait_for_messages(group["id"], after=sent["message_id"], count=2)
+    assert heading["text"] == "「東地区」のこれからの会（1件）"
+    assert "参加予定 0/10名" in card["text"]
+    query = await sb.press(HANAKO, card, text="参加する")
+    assert (await sb.wait_for_callback_answer(query))["text"].startswith(f"「{TITLE}」への参加")
+    card = await sb.wait_for_edit(group["id"], card["message_id"])
+    assert "参加予定 1/10名・キャンセル待ち 0名" in card["text"]
+    assert "佐藤" not in card["text"]
