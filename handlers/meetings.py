@@ -208,6 +208,9 @@ async def begin(update: Update, context: OtagaiContext) -> None:
         await refuse(update, "meeting.not_allowed")
         return
     person = await context.ensure_person()
+    editing = await being_edited_by(context.session, person.id)
+    if editing is not None:  # a change left half-typed gives way to the new meeting
+        editing.awaiting = editing.editing_by_id = None
     draft = await start_draft(context.session, person.id, areas[0].id if len(areas) == 1
                               else None)
     await update.effective_message.reply_text(_("meeting.ask_kind"),
