@@ -14,6 +14,7 @@ from handlers import (
     groups,
     invites,
     language,
+    meetings,
     mydata,
     needs,
     onboarding,
@@ -41,6 +42,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     checkins.register(application)
     needs.register(application)
     watching.register(application)
+    meetings.register(application)
     areas.register(application)
     broadcast.register(application)
     settings.register(application)

@@ -17,6 +17,14 @@ from models.audit import AuditAction, AuditEntry
 from models.base import Base
 from models.broadcasts import Audience, Broadcast, BroadcastStatus
 from models.checkins import CheckinPreference, CheckinRound, Level, WatchAlert
+from models.meetings import (
+    Meeting,
+    MeetingAnnouncement,
+    MeetingKind,
+    MeetingSignup,
+    MeetingStatus,
+    SignupStatus,
+)
 from models.needs import Category, Need, NeedNote, NeedStatus, SupportOffer, SupportRequest
 from models.outbox import OutboxMessage, OutboxStatus
 from models.people import Person
@@ -45,6 +53,11 @@ __all__ = [
     "Invite",
     "Level",
     "Meaning",
+    "Meeting",
+    "MeetingAnnouncement",
+    "MeetingKind",
+    "MeetingSignup",
+    "MeetingStatus",
     "Need",
     "NeedNote",
     "NeedStatus",
@@ -54,6 +67,7 @@ __all__ = [
     "ProcessedUpdate",
     "Role",
     "RoleGrant",
+    "SignupStatus",
     "SupportOffer",
     "SupportRequest",
     "WatchAlert",

@@ -12,6 +12,7 @@ from telegram.ext import Application
 
 from scheduler.checkins import checkin_job
 from scheduler.housekeeping import forget_handled_updates
+from scheduler.meetings import meeting_jobs
 from scheduler.needs import needs_job
 from scheduler.participation import ask_for_counts
 
@@ -19,6 +20,7 @@ HOUSEKEEPING_EVERY = timedelta(hours=1)
 PARTICIPATION_EVERY = timedelta(minutes=5)
 CHECKIN_EVERY = timedelta(minutes=5)
 NEEDS_EVERY = timedelta(minutes=15)
+MEETINGS_EVERY = timedelta(minutes=5)
 
 
 def schedule(application: Application) -> None:  # type: ignore[type-arg]
@@ -37,4 +39,8 @@ def schedule(application: Application) -> None:  # type: ignore[type-arg]
     )
     application.job_queue.run_repeating(
         needs_job, interval=NEEDS_EVERY, first=timedelta(seconds=50), name="needs",
+    )
+    application.job_queue.run_repeating(
+        meeting_jobs, interval=MEETINGS_EVERY, first=timedelta(seconds=45),
+        name="meeting_jobs",
     )

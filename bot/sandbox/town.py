@@ -7,13 +7,18 @@ linked to みどり地区. Seeding is idempotent: a restarted sandbox keeps what
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.sandbox import SandboxServer
-from models import Council, Role
+from models import Area, Council, Meeting, MeetingKind, MeetingStatus, Person, Role
 from models.areas import create_council, get_or_create_area, track_group
+from models.base import utcnow
 from models.db import create_engine, session_factory
+from models.meetings import join
 from models.people import ensure_person, give_consent
 from models.roles import grant_role
 
@@ -43,6 +48,9 @@ PERSONAS = (
     Persona(1004, "健", "高橋", Role.MUNICIPAL_COORDINATOR, None),
     Persona(1005, "和子", "伊藤", Role.COUNCIL_MEMBER, HOME_DISTRICT),
 )
+
+MEETING_TITLE = "みどり地区 ご近所ケア会議"
+MEETING_PLACE = "みどり公民館 2階"
 
 GROUP_CHAT_ID = -1001000000001
 GROUP_TITLE = "みどり地区 ご近所ネット"
@@ -74,8 +82,30 @@ async def seed_database(database_url: str) -> None:
             group = await track_group(session, GROUP_CHAT_ID, GROUP_TITLE, present=True)
             if group.district_id is None:
                 group.district_id = home.id
+            await _seed_meeting(session, home)
     finally:
         await engine.dispose()
+
+
+async def _seed_meeting(session: AsyncSession, home: Area) -> None:
+    """A care meeting two weeks ahead, organised by 美香, with 一郎 signed up."""
+    if await session.scalar(select(Meeting.id).where(Meeting.title == MEETING_TITLE)):
+        return
+    people = {p.telegram_id: p for p in await session.scalars(select(Person))}
+    organiser, supporter = people.get(PERSONAS[2].telegram_id), people.get(PERSONAS[1].telegram_id)
+    tokyo = ZoneInfo("Asia/Tokyo")
+    day = utcnow().astimezone(tokyo).date() + timedelta(days=14)
+    starts = datetime(day.year, day.month, day.day, 14, 0, tzinfo=tokyo)
+    meeting = Meeting(kind=MeetingKind.CARE_MEETING, title=MEETING_TITLE, area_id=home.id,
+                      starts_at=starts, ends_at=starts + timedelta(minutes=90),
+                      place=MEETING_PLACE, capacity=10, open=True,
+                      organiser_id=organiser.id if organiser else None,
+                      status=MeetingStatus.SCHEDULED, lock_version=0, walk_ins=0,
+                      description="ご近所の心配ごとを、みんなで話し合います。")
+    session.add(meeting)
+    await session.flush()
+    if supporter is not None:
+        await join(session, meeting.id, supporter.id, utcnow())
 
 
 def seed_sandbox(server: SandboxServer) -> None:

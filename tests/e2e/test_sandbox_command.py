@@ -14,7 +14,7 @@ from pathlib import Path
 import aiohttp
 
 from bot.sandbox import SandboxClient
-from bot.sandbox.town import GROUP_CHAT_ID, HOME_DISTRICT, PERSONAS
+from bot.sandbox.town import GROUP_CHAT_ID, HOME_DISTRICT, MEETING_TITLE, PERSONAS
 from tests.auxil.town import sign_up
 
 OTAGAI = Path(sys.executable).with_name("otagai")
@@ -68,6 +68,11 @@ async def test_sandbox_serves_the_town_and_keeps_what_was_stored(tmp_path: Path)
 
             done = await sign_up(sb, HANAKO, HOME_DISTRICT)
             assert f"「{HOME_DISTRICT}」の住民として登録しました。" in done["text"]
+            sent = await sb.send_text(HANAKO, "/events")
+            _heading, demo = await sb.wait_for_messages(HANAKO, after=sent["message_id"],
+                                                        count=2)
+            assert MEETING_TITLE in demo["text"]
+            assert "参加予定 1/10名・キャンセル待ち 0名" in demo["text"]
             sent = await sb.send_text(HANAKO, "/language")
             question = await sb.wait_for_message(HANAKO, after=sent["message_id"])
             await sb.press(HANAKO, question, text="English")
