@@ -55,6 +55,12 @@ def _areas_list(settings: Settings, _args: argparse.Namespace) -> None:
     asyncio.run(tasks.list_areas(settings, _say))
 
 
+def _areas_thresholds(settings: Settings, args: argparse.Namespace) -> int:
+    values = {field: getattr(args, field) for field in tasks.THRESHOLD_FIELDS}
+    return 0 if asyncio.run(tasks.set_thresholds(settings, args.municipality, values, _say)) \
+        else 1
+
+
 def _admin_grant(settings: Settings, args: argparse.Namespace) -> None:
     asyncio.run(tasks.grant_admin(settings, args.telegram_id, _say))
 
@@ -99,6 +105,12 @@ def build_parser() -> argparse.ArgumentParser:
     importer = area_commands.add_parser("import", help=plain("cli.help.areas_import"))
     importer.add_argument("file", type=Path, help=plain("cli.help.areas_file"))
     importer.set_defaults(func=_areas_import)
+    thresholds = area_commands.add_parser("thresholds", help=plain("cli.help.areas_thresholds"))
+    thresholds.add_argument("municipality", help=plain("cli.help.municipality"))
+    for field in tasks.THRESHOLD_FIELDS:
+        thresholds.add_argument(f"--{field.replace('_', '-')}", dest=field, type=int,
+                                help=plain("cli.help.hours"))
+    thresholds.set_defaults(func=_areas_thresholds)
     area_commands.add_parser("list", help=plain("cli.help.areas_list")).set_defaults(
         func=_areas_list
     )

@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     dispatch_claim_timeout: int = Field(default=120, ge=1)
     # Watching: hours after the reminder before the district coordinator is alerted.
     watch_alert_hours: int = Field(default=24, ge=1, le=168)
+    # Watching: hours after the alert before the person's emergency contacts are told.
+    watch_contact_hours: int = Field(default=24, ge=1, le=168)
     # Needs nobody took within this many hours go again to district and municipal coordinators.
     need_resend_hours: int = Field(default=24, ge=1, le=720)
     # Finished needs and their notes are deleted after this many days.

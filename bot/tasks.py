@@ -14,7 +14,7 @@ from bot.runner import StartupError, prepare_database
 from bot.settings import Settings
 from models import OutboxStatus, Role
 from models.activities import registry
-from models.areas import all_areas, import_areas
+from models.areas import all_areas, find_area, import_areas
 from models.db import create_engine, session_factory
 from models.outbox import counts_by_status, oldest_waiting
 from models.people import ensure_person
@@ -68,6 +68,33 @@ async def list_areas(settings: Settings, say: Say) -> None:
         say(plain("areas.empty"))
     for area in areas:
         say(area.name if area.parent_id is None else f"  {area.name}")
+
+
+THRESHOLD_FIELDS = ("watch_alert_hours", "watch_contact_hours", "need_resend_hours")
+
+
+async def set_thresholds(settings: Settings, municipality: str, values: dict[str, int | None],
+                         say: Say) -> bool:
+    """Set (or show) a municipality's own watching and needs thresholds, in hours."""
+    async with database(settings) as session:
+        area = await find_area(session, municipality)
+        if area is None:
+            say(plain("areas.thresholds.unknown", name=municipality))
+            return False
+        for field, value in values.items():
+            if value is not None:
+                if not 1 <= value <= 720:
+                    say(plain("areas.thresholds.out_of_range", value=value))
+                    return False
+                setattr(area, field, value)
+        await session.commit()
+        shown = {field: getattr(area, field) for field in THRESHOLD_FIELDS}
+    default = plain("areas.thresholds.default")
+    say(plain("areas.thresholds.current", name=municipality,
+              alert=shown["watch_alert_hours"] or default,
+              contact=shown["watch_contact_hours"] or default,
+              resend=shown["need_resend_hours"] or default))
+    return True
 
 
 async def grant_admin(settings: Settings, telegram_id: int, say: Say) -> None:

@@ -8,7 +8,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot.commands import commands_for
 from bot.context import OtagaiContext
 from bot.i18n import _
-from handlers import groups, invites, meetings, onboarding
+from handlers import groups, invites, meetings, onboarding, watching
 from handlers.common import (
     button,
     callback_data,
@@ -45,6 +45,10 @@ async def start(update: Update, context: OtagaiContext) -> None:
             suggested = area.id if area and area.level == AreaLevel.DISTRICT else None
             await onboarding.ask_district(update, context, suggested=suggested,
                                           invite_token=token)
+        return
+    if payload.startswith(watching.CONTACT_PAYLOAD):
+        await watching.open_contact_invitation(
+            update, context, payload.removeprefix(watching.CONTACT_PAYLOAD))
         return
     if payload.startswith(meetings.PAYLOAD) and await meetings.open_from_link(
             update, context, payload):

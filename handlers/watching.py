@@ -12,12 +12,13 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.context import OtagaiContext
-from bot.i18n import _, current_zone, format_date, format_datetime, plain
+from bot.i18n import N_, _, current_zone, format_date, format_datetime, plain
 from handlers.common import (
     button,
     callback_data,
     callback_pattern,
     callback_values,
+    deep_link,
     edit_or_keep,
     int_value,
     private_only,
@@ -26,13 +27,36 @@ from handlers.common import (
 from handlers.fallback import stale_button
 from models import Area, Person, WatchAlert
 from models.base import utcnow
-from models.checkins import WATCH_CHOICES, is_away, preference_of, set_watching
+from models.checkins import (
+    CONTACT_LINK_LIFETIME,
+    MAX_CONTACTS,
+    WATCH_CHOICES,
+    ContactProblem,
+    WatchContact,
+    accept_contact,
+    contacts_of,
+    is_away,
+    new_contact_link,
+    open_contact_link,
+    preference_of,
+    remove_contact,
+    set_watching,
+)
 from models.permissions import Action
 from models.when import parse_date
 from scheduler.checkins import ALERT_PREFIX
+from scheduler.needs import tell_person
 
 PREFIX = "wt"
 AWAY_PREFIX = "aw"
+CONTACT_PREFIX = "wc"
+CONTACT_PAYLOAD = "wc"  # /start wc<token>
+CONTACT_PROBLEMS = {
+    ContactProblem.UNKNOWN: N_("watch.contact_problem.unknown"),
+    ContactProblem.USED: N_("watch.contact_problem.used"),
+    ContactProblem.EXPIRED: N_("watch.contact_problem.expired"),
+    ContactProblem.SELF: N_("watch.contact_problem.self"),
+}
 AWAY_CHOICES = (3, 7, 14, 30)  # days
 AWAY_LIMIT = timedelta(days=183)
 
@@ -45,18 +69,29 @@ async def _registered(update: Update, context: OtagaiContext) -> Person | None:
     return person
 
 
-def _watch_text(preference) -> str:  # type: ignore[no-untyped-def]
+def _watch_text(preference, contacts: list[WatchContact]) -> str:  # type: ignore[no-untyped-def]
     state = _("watch.on", hours=preference.watch_hours) if preference.watching \
         else _("watch.off")
-    return "\n\n".join([_("watch.explain"), state])
+    names = plain("need.list_separator").join(c.contact_name or "-" for c in contacts)
+    who = _("watch.contacts", names=names) if contacts else _("watch.no_contacts")
+    return "\n\n".join([_("watch.explain"), state, who])
 
 
-def _watch_keyboard(preference) -> InlineKeyboardMarkup:  # type: ignore[no-untyped-def]
+def _watch_keyboard(preference, contacts: list[WatchContact]  # type: ignore[no-untyped-def]
+                    ) -> InlineKeyboardMarkup:
     rows = [[button("watch.button.hours", callback_data(PREFIX, "on", hours), hours=hours)
              for hours in WATCH_CHOICES]]
     if preference.watching:
+        if len(contacts) < MAX_CONTACTS:
+            rows.append([button("watch.button.add_contact", callback_data(PREFIX, "add"))])
+        rows += [[button("watch.button.remove_contact", callback_data(PREFIX, "rm", c.id),
+                         name=c.contact_name or "-")] for c in contacts]
         rows.append([button("watch.button.stop", callback_data(PREFIX, "off"))])
     return InlineKeyboardMarkup(rows)
+
+
+async def _contacts(context: OtagaiContext, person: Person) -> list[WatchContact]:
+    return [link for link, _contact in await contacts_of(context.session, person.id)]
 
 
 async def watch_command(update: Update, context: OtagaiContext) -> None:
@@ -67,8 +102,9 @@ async def watch_command(update: Update, context: OtagaiContext) -> None:
     if person is None:
         return
     preference = await preference_of(context.session, person.id)
-    await update.effective_message.reply_text(_watch_text(preference),
-                                              reply_markup=_watch_keyboard(preference))
+    contacts = await _contacts(context, person)
+    await update.effective_message.reply_text(_watch_text(preference, contacts),
+                                              reply_markup=_watch_keyboard(preference, contacts))
 
 
 async def on_watch_button(update: Update, context: OtagaiContext) -> None:
@@ -87,11 +123,82 @@ async def on_watch_button(update: Update, context: OtagaiContext) -> None:
             preference.paused = False
     elif step == "off":
         set_watching(preference, False)
+    elif step == "add" and preference.watching:
+        await _send_contact_link(update, context, person)
+        return
+    elif step == "rm" and await remove_contact(context.session, person.id, hours or 0):
+        await context.session.flush()
     else:
         await stale_button(update, context)
         return
     await query.answer(plain("checkin.settings.saved"))
-    await edit_or_keep(query, _watch_text(preference), _watch_keyboard(preference))
+    contacts = await _contacts(context, person)
+    await edit_or_keep(query, _watch_text(preference, contacts),
+                       _watch_keyboard(preference, contacts))
+
+
+async def _send_contact_link(update: Update, context: OtagaiContext, person: Person) -> None:
+    query = update.callback_query
+    assert query is not None
+    link = await new_contact_link(context.session, person, utcnow())
+    if link is None:
+        await query.answer(plain("watch.too_many_contacts", count=MAX_CONTACTS),
+                           show_alert=True)
+        return
+    await query.answer()
+    if query.message is not None:
+        await query.message.reply_text(_("watch.contact_link", days=CONTACT_LINK_LIFETIME.days,
+                                         link=deep_link(context, CONTACT_PAYLOAD + link.token)))
+
+
+async def open_contact_invitation(update: Update, context: OtagaiContext, token: str) -> None:
+    """/start wc<token>: someone was asked to be a watched person's emergency contact."""
+    message = update.effective_message
+    assert message is not None
+    opener = await context.ensure_person()
+    found = await open_contact_link(context.session, token, opener, utcnow())
+    if isinstance(found, ContactProblem):
+        await message.reply_text(_(CONTACT_PROBLEMS[found]))
+        return
+    watched = await context.session.get(Person, found.person_id)
+    await message.reply_text(
+        _("watch.contact_ask", name=watched.display_name if watched else "-"),
+        reply_markup=InlineKeyboardMarkup([[
+            button("watch.button.contact_yes", callback_data(CONTACT_PREFIX, found.id, "yes")),
+            button("watch.button.contact_no", callback_data(CONTACT_PREFIX, found.id, "no"))]]))
+
+
+async def on_contact_button(update: Update, context: OtagaiContext) -> None:
+    """The invited contact accepts (once) or declines."""
+    query = update.callback_query
+    assert query is not None
+    values = callback_values(query)
+    link_id = int_value(values, 0)
+    link = await context.session.get(WatchContact, link_id) if link_id else None
+    choice = values[1] if len(values) > 1 else ""
+    if link is None or choice not in ("yes", "no"):
+        await stale_button(update, context)
+        return
+    opener = await context.ensure_person()
+    found = await open_contact_link(context.session, link.token, opener, utcnow())
+    if isinstance(found, ContactProblem):
+        await query.answer(plain(CONTACT_PROBLEMS[found]), show_alert=True)
+        return
+    await query.answer()
+    watched = await context.session.get(Person, link.person_id)
+    name = watched.display_name if watched else "-"
+    if choice == "no":
+        await edit_or_keep(query, _("watch.contact_declined", name=name))
+        return
+    user = update.effective_user
+    contact_name = user.full_name if user else "-"
+    if not await accept_contact(context.session, link, opener, contact_name, utcnow()):
+        await edit_or_keep(query, _(CONTACT_PROBLEMS[ContactProblem.USED]))
+        return
+    await edit_or_keep(query, _("watch.contact_accepted", name=name))
+    if watched is not None:
+        await tell_person(context.session, watched.id, N_("watch.contact_joined"),
+                          f"watch-contact-joined:{link.id}", current_zone(), name=contact_name)
 
 
 def _away_keyboard(away: bool) -> InlineKeyboardMarkup:
@@ -190,5 +297,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
                                                  pattern=callback_pattern(PREFIX)))
     application.add_handler(CallbackQueryHandler(on_away_button,
                                                  pattern=callback_pattern(AWAY_PREFIX)))
+    application.add_handler(CallbackQueryHandler(on_contact_button,
+                                                 pattern=callback_pattern(CONTACT_PREFIX)))
     application.add_handler(CallbackQueryHandler(on_alert_button,
                                                  pattern=callback_pattern(ALERT_PREFIX)))

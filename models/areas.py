@@ -36,6 +36,10 @@ class Area(TimestampMixin, Base):
         Enum(AreaLevel, native_enum=False, length=20, values_callable=enum_values)
     )
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("area.id", ondelete="RESTRICT"))
+    # A municipality's own thresholds (hours); None means the deployment's setting.
+    watch_alert_hours: Mapped[int | None]
+    watch_contact_hours: Mapped[int | None]
+    need_resend_hours: Mapped[int | None]
 
 
 class Council(TimestampMixin, Base):
@@ -60,6 +64,14 @@ class GroupChat(TimestampMixin, Base):
         ForeignKey("area.id", ondelete="SET NULL"), index=True
     )
     active: Mapped[bool] = mapped_column(default=True)
+
+
+async def municipality_of(session: AsyncSession, district_id: int | None) -> Area | None:
+    """Return the municipality a district belongs to (the area itself if it is one)."""
+    area = await session.get(Area, district_id) if district_id else None
+    if area is None or area.parent_id is None:
+        return area
+    return await session.get(Area, area.parent_id)
 
 
 async def find_area(session: AsyncSession, name: str, parent: Area | None = None) -> Area | None:

@@ -10,6 +10,7 @@ asked once more, then their district coordinator gets an *alert* to resolve.
 from __future__ import annotations
 
 import enum
+import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
@@ -23,12 +24,14 @@ from sqlalchemy import (
     UniqueConstraint,
     and_,
     select,
+    update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from models.areas import municipality_of
 from models.base import Base, BigId, TimestampMixin, enum_values, utcnow
 from models.people import Person
 from models.roles import Role, RoleGrant
@@ -39,6 +42,8 @@ DEFAULT_WATCH_HOURS = 48
 WATCH_CHOICES = (24, 48, 72)
 LOOKBACK = timedelta(days=1)  # a bot that was down for a few hours still asks
 ROUND_OPEN = timedelta(days=7)  # /checkin answers a round asked within the last week
+CONTACT_LINK_LIFETIME = timedelta(days=7)
+MAX_CONTACTS = 3
 
 
 class Level(enum.StrEnum):
@@ -106,6 +111,23 @@ class WatchAlert(TimestampMixin, Base):
     # Which coordinators were told, so their buttons can be checked and counted.
     told: Mapped[list[int] | None] = mapped_column(JSON)
     note: Mapped[str | None] = mapped_column(String(200))
+    escalated_at: Mapped[datetime | None]  # the person's emergency contacts were told
+
+
+class WatchContact(TimestampMixin, Base):
+    """Someone the watched person named (a family member, a 民生委員), who joined by a link."""
+
+    __tablename__ = "watch_contact"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    token: Mapped[str] = mapped_column(String(32), unique=True)
+    expires_at: Mapped[datetime]
+    contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    contact_name: Mapped[str | None] = mapped_column(String(100))  # shown to the person
+    accepted_at: Mapped[datetime | None]
 
 
 async def preference_of(session: AsyncSession, person_id: int) -> CheckinPreference:
@@ -263,20 +285,28 @@ async def rounds_to_remind(session: AsyncSession, now: datetime) -> list[tuple[C
     return due
 
 
-async def rounds_to_alert(session: AsyncSession, now: datetime, after_reminder: timedelta
+async def rounds_to_alert(session: AsyncSession, now: datetime, default: Thresholds
                           ) -> list[tuple[CheckinRound, Person]]:
-    """Return reminded, still unanswered watched rounds whose grace time has passed."""
+    """Return reminded, still unanswered watched rounds whose grace time has passed.
+
+    The grace time is the municipality's, or the deployment's default.
+    """
     rows = await session.execute(
         select(CheckinRound, Person, CheckinPreference)
         .join(Person, Person.id == CheckinRound.person_id)
         .join(CheckinPreference, CheckinPreference.person_id == Person.id)
         .where(CheckinRound.watched.is_(True), CheckinRound.level.is_(None),
                CheckinRound.reminded_at.is_not(None), CheckinRound.alerted_at.is_(None),
-               CheckinRound.reminded_at <= now - after_reminder,
                CheckinPreference.watching.is_(True), Person.active.is_(True),
                Person.consented_at.is_not(None)))
-    return [(record, person) for record, person, preference in rows
-            if not is_away(preference, now.date())]
+    due = []
+    for record, person, preference in rows:
+        if is_away(preference, now.date()) or record.reminded_at is None:
+            continue
+        limits = await thresholds_for(session, person.district_id, default)
+        if record.reminded_at + limits.alert_after <= now:
+            due.append((record, person))
+    return due
 
 
 async def last_answer_time(session: AsyncSession, person_id: int) -> datetime | None:
@@ -295,3 +325,109 @@ async def open_alerts(session: AsyncSession, district_ids: list[int] | None
     if district_ids is not None:
         query = query.where(WatchAlert.district_id.in_(district_ids))
     return [(alert, person) for alert, person in await session.execute(query)]
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Hours after which watching escalates, for one municipality."""
+
+    alert_after: timedelta  # after the reminder: the district coordinator
+    contact_after: timedelta  # after the alert, if unresolved: the emergency contacts
+
+
+async def thresholds_for(session: AsyncSession, district_id: int | None, default: Thresholds
+                         ) -> Thresholds:
+    """Return the municipality's thresholds for a district, or the deployment's default."""
+    city = await municipality_of(session, district_id)
+    if city is None:
+        return default
+    return Thresholds(
+        timedelta(hours=city.watch_alert_hours) if city.watch_alert_hours
+        else default.alert_after,
+        timedelta(hours=city.watch_contact_hours) if city.watch_contact_hours
+        else default.contact_after)
+
+
+# -- emergency contacts ---------------------------------------------------------------------
+
+async def contacts_of(session: AsyncSession, person_id: int) -> list[tuple[WatchContact,
+                                                                           Person]]:
+    """Return the person's accepted emergency contacts."""
+    rows = await session.execute(
+        select(WatchContact, Person).join(Person, Person.id == WatchContact.contact_id)
+        .where(WatchContact.person_id == person_id, WatchContact.accepted_at.is_not(None))
+        .order_by(WatchContact.id))
+    return [(contact, person) for contact, person in rows]
+
+
+async def new_contact_link(session: AsyncSession, person: Person, now: datetime
+                           ) -> WatchContact | None:
+    """Return a one-time link row for a new contact; None when the person has enough."""
+    if len(await contacts_of(session, person.id)) >= MAX_CONTACTS:
+        return None
+    link = WatchContact(person_id=person.id, token=secrets.token_urlsafe(12),
+                        expires_at=now + CONTACT_LINK_LIFETIME)
+    session.add(link)
+    await session.flush()
+    return link
+
+
+class ContactProblem(enum.StrEnum):
+    """Why a contact link cannot be used."""
+
+    UNKNOWN = "unknown"
+    USED = "used"
+    EXPIRED = "expired"
+    SELF = "self"
+
+
+async def open_contact_link(session: AsyncSession, token: str, opener: Person, now: datetime
+                            ) -> WatchContact | ContactProblem:
+    """Return the link row an opener may accept, or why not."""
+    link = (await session.scalars(select(WatchContact).where(WatchContact.token == token))
+            ).one_or_none()
+    if link is None:
+        return ContactProblem.UNKNOWN
+    if link.person_id == opener.id:
+        return ContactProblem.SELF
+    if link.accepted_at is not None:
+        return ContactProblem.USED
+    if link.expires_at < now:
+        return ContactProblem.EXPIRED
+    return link
+
+
+async def accept_contact(session: AsyncSession, link: WatchContact, contact: Person,
+                         name: str, now: datetime) -> bool:
+    """Make ``contact`` the emergency contact; one conditional UPDATE, so a link works once."""
+    result = await session.execute(
+        update(WatchContact).where(WatchContact.id == link.id,
+                                   WatchContact.accepted_at.is_(None))
+        .values(contact_id=contact.id, contact_name=name[:100], accepted_at=now)
+        .execution_options(synchronize_session=False))
+    await session.refresh(link)
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+async def remove_contact(session: AsyncSession, person_id: int, contact_row_id: int) -> bool:
+    """Remove one of the person's contacts; False if it is not theirs."""
+    link = await session.get(WatchContact, contact_row_id)
+    if link is None or link.person_id != person_id:
+        return False
+    await session.delete(link)
+    return True
+
+
+async def alerts_to_escalate(session: AsyncSession, now: datetime, default: Thresholds
+                             ) -> list[tuple[WatchAlert, Person]]:
+    """Return unresolved alerts whose coordinator time has passed and that were not escalated."""
+    rows = await session.execute(
+        select(WatchAlert, Person).join(Person, Person.id == WatchAlert.person_id)
+        .where(WatchAlert.resolved_at.is_(None), WatchAlert.escalated_at.is_(None))
+        .order_by(WatchAlert.id))
+    due = []
+    for alert, person in rows:
+        limits = await thresholds_for(session, alert.district_id, default)
+        if alert.created_at + limits.contact_after <= now:
+            due.append((alert, person))
+    return due

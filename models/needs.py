@@ -15,6 +15,7 @@ from sqlalchemy import JSON, Enum, ForeignKey, String, Text, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from models.areas import municipality_of
 from models.base import Base, BigId, TimestampMixin, enum_values, utcnow
 from models.people import Person
 from models.roles import Role, RoleGrant
@@ -284,11 +285,21 @@ async def need_being_noted_by(session: AsyncSession, person_id: int) -> Need | N
     return (await session.scalars(select(Need).where(Need.noting_by_id == person_id))).first()
 
 
-async def needs_to_resend(session: AsyncSession, now: datetime, after: timedelta) -> list[Need]:
-    """Return open needs nobody took within ``after`` that were not sent again yet."""
-    return list(await session.scalars(
+async def needs_to_resend(session: AsyncSession, now: datetime, default: timedelta
+                          ) -> list[Need]:
+    """Return open needs nobody took in time (the municipality's hours, or ``default``)
+    that were not sent again yet."""
+    candidates = await session.scalars(
         select(Need).where(Need.status == NeedStatus.OPEN, Need.resent_at.is_(None),
-                           Need.raised_at <= now - after).order_by(Need.id)))
+                           Need.raised_at.is_not(None)).order_by(Need.id))
+    due = []
+    for need in candidates:
+        city = await municipality_of(session, need.district_id)
+        after = timedelta(hours=city.need_resend_hours) if city and city.need_resend_hours \
+            else default
+        if need.raised_at is not None and need.raised_at + after <= now:
+            due.append(need)
+    return due
 
 
 async def forget_old_needs(session: AsyncSession, now: datetime, keep: timedelta) -> int:

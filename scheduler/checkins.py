@@ -14,10 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram.ext import CallbackContext
 
 from bot.i18n import N_, _, format_datetime, normalize_language, plain, use_language
+from bot.settings import Settings
 from models import Area, CheckinRound, Person, WatchAlert
 from models.base import utcnow
 from models.checkins import (
     Level,
+    Thresholds,
+    alerts_to_escalate,
+    contacts_of,
     last_answer_time,
     open_due_rounds,
     rounds_to_alert,
@@ -67,8 +71,9 @@ async def ask_due_checkins(session: AsyncSession, now: datetime, zone: tzinfo) -
 
 
 async def watch_silence(session: AsyncSession, now: datetime, zone: tzinfo,
-                        alert_after: timedelta) -> tuple[int, int]:
-    """Remind watched people who did not answer, then alert coordinators; return both counts."""
+                        default: Thresholds) -> tuple[int, int, int]:
+    """Remind watched people who did not answer, alert their coordinators, and, when an
+    alert stays unresolved, tell the contacts they named; return the three counts."""
     reminded = 0
     for record, person in await rounds_to_remind(session, now):
         record.reminded_at = now
@@ -78,12 +83,13 @@ async def watch_silence(session: AsyncSession, now: datetime, zone: tzinfo,
                 text=text, person_id=person.id, buttons=buttons)
         reminded += 1
     alerted = 0
-    for record, person in await rounds_to_alert(session, now, alert_after):
+    for record, person in await rounds_to_alert(session, now, default):
         record.alerted_at = now
         coordinators = await coordinators_of(session, person.district_id) \
             if person.district_id else []
         alert = WatchAlert(round_id=record.id, person_id=person.id,
-                           district_id=person.district_id, told=[c.id for c in coordinators])
+                           district_id=person.district_id, told=[c.id for c in coordinators],
+                           created_at=now)
         session.add(alert)
         await session.flush()
         last = await last_answer_time(session, person.id)
@@ -103,7 +109,20 @@ async def watch_silence(session: AsyncSession, now: datetime, zone: tzinfo,
         if not coordinators:
             log.warning("watch alert %d has no district coordinator to tell", alert.id)
         alerted += 1
-    return reminded, alerted
+    escalated = 0
+    for alert, person in await alerts_to_escalate(session, now, default):
+        alert.escalated_at = now
+        record = await session.get(CheckinRound, alert.round_id)
+        for _link, contact in await contacts_of(session, person.id):
+            if not contact.active:
+                continue
+            with _in_language_of(contact, zone):
+                text = _("watch.contact_alert", name=person.display_name or "-",
+                         asked=format_datetime(record.asked_at) if record else "-")
+            enqueue(session, key=f"watch-contact:{alert.id}:{contact.id}",
+                    chat_id=contact.telegram_id, text=text, person_id=contact.id, urgent=True)
+            escalated += 1
+    return reminded, alerted, escalated
 
 
 async def checkin_job(context: CallbackContext) -> None:  # type: ignore[type-arg]
@@ -115,7 +134,14 @@ async def checkin_job(context: CallbackContext) -> None:  # type: ignore[type-ar
     async with services.sessions() as session, session.begin():
         now = utcnow()
         asked = await ask_due_checkins(session, now, settings.zone)
-        reminded, alerted = await watch_silence(
-            session, now, settings.zone, timedelta(hours=settings.watch_alert_hours))
-    if asked or reminded or alerted:
-        log.info("check-ins: %d asked, %d reminded, %d alerts", asked, reminded, alerted)
+        reminded, alerted, escalated = await watch_silence(
+            session, now, settings.zone, default_thresholds(settings))
+    if asked or reminded or alerted or escalated:
+        log.info("check-ins: %d asked, %d reminded, %d alerts, %d contacts told",
+                 asked, reminded, alerted, escalated)
+
+
+def default_thresholds(settings: Settings) -> Thresholds:
+    """Return the deployment's watching thresholds (a municipality may set its own)."""
+    return Thresholds(alert_after=timedelta(hours=settings.watch_alert_hours),
+                      contact_after=timedelta(hours=settings.watch_contact_hours))

@@ -121,9 +121,9 @@ async def tell_person(session: AsyncSession, person_id: int | None, key: str, ev
 
 
 async def resend_untaken(session: AsyncSession, now: datetime, zone: tzinfo,
-                         after: timedelta) -> int:
+                         default: timedelta) -> int:
     """Send needs nobody took again, now also to the municipal coordinators."""
-    needs = await needs_to_resend(session, now, after)
+    needs = await needs_to_resend(session, now, default)
     for need in needs:
         need.resent_at = now
         await tell_coordinators(session, need, zone, again=True)

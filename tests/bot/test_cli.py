@@ -105,3 +105,20 @@ def test_outbox_summary(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "送信待ち: 0件" in out
     assert "送信済み: 0件" in out
+
+
+def test_areas_thresholds_are_set_per_municipality(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    csv_file = tmp_path / "areas.csv"
+    csv_file.write_text("municipality,district\n岡山市,北区\n", encoding="utf-8")
+    assert main(["areas", "import", str(csv_file)]) == 0
+    capsys.readouterr()
+    assert main(["areas", "thresholds", "岡山市", "--watch-alert-hours", "6"]) == 0
+    assert capsys.readouterr().out == (
+        "岡山市: 見守りの再確認からコーディネーターへ 6 時間、"
+        "コーディネーターから連絡先へ 既定値 時間、未対応の相談の再送 既定値 時間\n")
+    assert main(["areas", "thresholds", "岡山市", "--need-resend-hours", "0"]) == 1
+    assert "0 は範囲外です" in capsys.readouterr().out
+    assert main(["areas", "thresholds", "広島市"]) == 1
+    assert capsys.readouterr().out == "「広島市」という市町村は見つかりません。\n"

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.sandbox import SandboxClient, SandboxServer
 from models import (
+    Area,
     CheckinRound,
     Level,
     Need,
@@ -22,6 +23,7 @@ from models import (
     WatchAlert,
 )
 from models.areas import find_group
+from models.checkins import Thresholds
 from models.db import session_factory
 from models.people import find_person
 from scheduler.checkins import ask_due_checkins, watch_silence
@@ -36,7 +38,7 @@ HANAKO, MIKA, ICHIRO, KEN, KAZUKO, WEST_COORD, SATORU = (
     9101, 9102, 9103, 9104, 9105, 9106, 9107)
 # Monday 30 November 2026, 10:00 in Tokyo: the default check-in time.
 MONDAY = datetime(2026, 11, 30, 10, 0, tzinfo=TOKYO)
-ALERT_AFTER = timedelta(hours=24)
+DEFAULTS = Thresholds(alert_after=timedelta(hours=24), contact_after=timedelta(hours=24))
 NOTE = "足が痛くて、重い物を持てません"
 
 
@@ -80,8 +82,16 @@ async def _hanako_asked(engine: AsyncEngine, now: datetime) -> bool:
 
 
 async def _watch(engine: AsyncEngine, now: datetime) -> tuple[int, int]:
+    """Run the watching job at ``now``; return (reminders, coordinator alerts)."""
     async with session_factory(engine)() as session, session.begin():
-        return await watch_silence(session, now.astimezone(UTC), TOKYO, ALERT_AFTER)
+        reminded, alerted, _contacts = await watch_silence(session, now.astimezone(UTC), TOKYO,
+                                                           DEFAULTS)
+    return reminded, alerted
+
+
+async def _escalate(engine: AsyncEngine, now: datetime) -> int:
+    async with session_factory(engine)() as session, session.begin():
+        return (await watch_silence(session, now.astimezone(UTC), TOKYO, DEFAULTS))[2]
 
 
 def _bot_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -500,3 +510,113 @@ async def test_a_blocked_bot_stops_the_questions(
             OutboxMessage.chat_id == HANAKO, OutboxMessage.idempotency_key.like("checkin:%"))))
         assert row.status.value == "blocked"
     assert not await _hanako_asked(engine, MONDAY + timedelta(days=7))
+
+
+async def _start_watching(sb: SandboxClient, hours: int = 48) -> dict[str, Any]:
+    explain = await _say(sb, HANAKO, "/watch")
+    await sb.press(HANAKO, explain, text=f"{hours}時間で始める")
+    return await sb.wait_for_edit(HANAKO, explain["message_id"])
+
+
+async def test_an_emergency_contact_joins_by_link_and_is_told_when_nobody_reached_her(
+    sb: SandboxClient, engine: AsyncEngine, town: Town, sandbox: SandboxServer
+) -> None:
+    son, stranger = 9150, 9151
+    sandbox.ensure_user(son, "大輔", "佐藤", started=True)
+    sandbox.ensure_user(stranger, "次郎", "他人", started=True)
+    menu = await _start_watching(sb)
+    assert "連絡先は、まだ登録されていません。" in menu["text"]
+    await sb.press(HANAKO, menu, text="連絡先（ご家族など）を追加する")
+    link_message = await sb.wait_for_message(HANAKO, after=menu["message_id"])
+    assert link_message["text"].startswith("このリンクを、連絡先になってほしい方")
+    link = next(word for word in link_message["text"].split()
+                if word.startswith("https://t.me/"))
+
+    own = await sb.open_link(HANAKO, link)
+    refused = await sb.wait_for_message(HANAKO, after=own["message_id"])
+    assert refused["text"].startswith("ご自分を連絡先にすることはできません。")
+    opened = await sb.open_link(son, link)
+    ask = await sb.wait_for_message(son, after=opened["message_id"])
+    assert ask["text"].startswith(
+        "佐藤 花子さんから、見守りの連絡先になってほしいとのお願いです。")
+    await sb.press(son, ask, text="引き受ける")
+    accepted = await sb.wait_for_edit(son, ask["message_id"])
+    assert accepted["text"] == "ありがとうございます。佐藤 花子さんの見守りの連絡先になりました。"
+    late = await sb.open_link(stranger, link)
+    used = await sb.wait_for_message(stranger, after=late["message_id"])
+    assert used["text"] == "このリンクは、もう使われています。"
+    await settle(sb)
+    await until_settled(engine)
+    assert (await _last(sb, HANAKO))["text"] == (
+        "大輔 佐藤さんが、見守りの連絡先を引き受けてくれました。")
+    menu = await _say(sb, HANAKO, "/watch")
+    assert "連絡先: 大輔 佐藤" in menu["text"]
+
+    await _question(sb, engine)
+    assert await _watch(engine, MONDAY + timedelta(hours=48)) == (1, 0)
+    assert await _watch(engine, MONDAY + timedelta(hours=72)) == (0, 1)
+    assert await _escalate(engine, MONDAY + timedelta(hours=95)) == 0
+    assert await _escalate(engine, MONDAY + timedelta(hours=97)) == 1
+    assert await _escalate(engine, MONDAY + timedelta(hours=120)) == 0
+    await until_settled(engine)
+    told = await _last(sb, son)
+    assert told["text"].startswith(
+        "⚠️ 見守りのお知らせ\n佐藤 花子さんから、11月30日(月) 10:00 の確認に")
+    assert not _bot_messages(await sb.messages(stranger))[1:]  # only the refusal
+
+    await sb.press(HANAKO, menu, text="大輔 佐藤さんを連絡先から外す")
+    removed = await sb.wait_for_edit(HANAKO, menu["message_id"])
+    assert "連絡先は、まだ登録されていません。" in removed["text"]
+
+
+async def test_a_municipality_sets_its_own_alert_time(
+    sb: SandboxClient, engine: AsyncEngine, town: Town
+) -> None:
+    async with session_factory(engine)() as session, session.begin():
+        city = await session.get(Area, town.city.id)
+        assert city is not None
+        city.watch_alert_hours = 6
+    await _start_watching(sb, hours=24)
+    await settle(sb)
+    await _question(sb, engine)
+    assert await _watch(engine, MONDAY + timedelta(hours=24)) == (1, 0)
+    assert await _watch(engine, MONDAY + timedelta(hours=29)) == (0, 0)
+    assert await _watch(engine, MONDAY + timedelta(hours=30)) == (0, 1)
+
+
+async def test_a_coordinator_notes_refers_and_closes(
+    sb: SandboxClient, engine: AsyncEngine, town: Town
+) -> None:
+    await _raise_shopping_need(sb, engine)
+    need_id = (await _need(engine)).id
+    notice = await _last(sb, MIKA)
+    await sb.press(MIKA, notice, text="くわしく見る")
+    card = await sb.wait_for_edit(MIKA, notice["message_id"])
+    await sb.press(MIKA, card, text="メモを書く")
+    ask = await sb.wait_for_message(MIKA, after=card["message_id"])
+    assert ask["text"] == (
+        f"相談 #{need_id} へのメモを、文字で送ってください。（本人やグループには見えません）")
+    saved = await _say(sb, MIKA, "電話で様子を聞いた。来週火曜に同行")
+    assert saved["text"].startswith("メモを残しました。")
+    assert "📝" in saved["text"]
+    assert "電話で様子を聞いた。来週火曜に同行" in saved["text"]
+    await sb.press(MIKA, saved, text="つなぐ（紹介）")
+    where = await sb.wait_for_edit(MIKA, saved["message_id"])
+    await sb.press(MIKA, where, text="地域包括支援センター")
+    referred = await sb.wait_for_edit(MIKA, saved["message_id"])
+    assert "紹介先: 地域包括支援センター" in referred["text"]
+    await sb.press(MIKA, referred, text="対応不要")
+    closed = await sb.wait_for_edit(MIKA, saved["message_id"])
+    assert "（対応不要）" in closed["text"]
+    assert SandboxClient.buttons(closed) == []
+    again = await sb.press(MIKA, referred, data=f"nd:{need_id}:resolve", forge=True)
+    assert (await sb.wait_for_callback_answer(again))["text"] == "この相談は、もう終わっています。"
+    await settle(sb)
+    await until_settled(engine)
+    assert (await _last(sb, HANAKO))["text"].startswith(
+        "「買い物」のご相談について、コーディネーターが相談先につなぎました。")
+    for message in await sb.messages(HANAKO):
+        assert "来週火曜に同行" not in message["text"]
+    need = await _need(engine)
+    assert need.status is NeedStatus.CLOSED
+    assert need.referred_to is not None
