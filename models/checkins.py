@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     and_,
+    func,
     select,
     update,
 )
@@ -199,8 +200,8 @@ async def open_due_rounds(session: AsyncSession, now: datetime, zone: tzinfo
     """Open a round for every consenting resident whose ask time has come; once each.
 
     Paused and away people are skipped, and so are those who asked to skip public holidays
-    when the day is one. A round that exists already (another process, an earlier run) is
-    not opened again.
+    when the day is one, who registered after the time, or who used /checkin since. A round
+    that exists already (another process, an earlier run) is not opened again.
     """
     rows = await session.execute(
         select(Person, CheckinPreference)
@@ -209,6 +210,10 @@ async def open_due_rounds(session: AsyncSession, now: datetime, zone: tzinfo
         .outerjoin(CheckinPreference, CheckinPreference.person_id == Person.id)
         .where(Person.consented_at.is_not(None), Person.active.is_(True))
         .order_by(Person.id))
+    latest: dict[int, datetime] = dict((await session.execute(  # type: ignore[arg-type]
+        select(CheckinRound.person_id, func.max(CheckinRound.asked_at))
+        .where(CheckinRound.asked_at >= now - LOOKBACK - timedelta(days=7))
+        .group_by(CheckinRound.person_id))).all())
     opened: list[DueCheckin] = []
     seen: set[int] = set()
     for person, preference in rows:
@@ -219,6 +224,10 @@ async def open_due_rounds(session: AsyncSession, now: datetime, zone: tzinfo
             continue
         due = last_scheduled(preference, now, zone)
         if now - due > LOOKBACK or is_away(preference, due.date()):
+            continue
+        # Registered after this week's time, or asked (or answered by /checkin) since: wait.
+        last = latest.get(person.id)
+        if (person.consented_at and person.consented_at > due) or (last and last > due):
             continue
         if preference is not None and preference.skip_holidays and is_holiday(due.date()):
             continue

@@ -14,12 +14,23 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.sandbox import SandboxServer
-from models import Area, Council, Meeting, MeetingKind, MeetingStatus, Person, Role
+from models import (
+    Area,
+    Category,
+    Council,
+    Meeting,
+    MeetingKind,
+    MeetingStatus,
+    Person,
+    Role,
+    SupportOffer,
+)
 from models.areas import create_council, get_or_create_area, track_group
 from models.base import utcnow
 from models.db import create_engine, session_factory
 from models.meetings import join
-from models.people import ensure_person, give_consent
+from models.needs import offer_of, toggle_offer
+from models.people import ensure_person, find_person, give_consent
 from models.roles import grant_role
 
 SANDBOX_TOKEN = "7000000001:sandbox"
@@ -83,6 +94,7 @@ async def seed_database(database_url: str) -> None:
             if group.district_id is None:
                 group.district_id = home.id
             await _seed_meeting(session, home)
+            await _seed_offer(session)
     finally:
         await engine.dispose()
 
@@ -106,6 +118,16 @@ async def _seed_meeting(session: AsyncSession, home: Area) -> None:
     await session.flush()
     if supporter is not None:
         await join(session, meeting.id, supporter.id, utcnow())
+
+
+async def _seed_offer(session: AsyncSession) -> None:
+    """一郎 offers help with shopping and rubbish, so a coordinator has someone to ask."""
+    supporter = await find_person(session, PERSONAS[1].telegram_id)
+    if supporter is None or await session.get(SupportOffer, supporter.id) is not None:
+        return
+    offer = await offer_of(session, supporter)
+    for category in (Category.SHOPPING, Category.RUBBISH):
+        toggle_offer(offer, category)
 
 
 def seed_sandbox(server: SandboxServer) -> None:

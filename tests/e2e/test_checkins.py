@@ -461,15 +461,15 @@ async def test_the_day_and_hour_are_the_residents_and_holidays_can_be_skipped(
     menu = await sb.wait_for_edit(HANAKO, menu["message_id"])
     assert "祝日はお休みします。" in menu["text"]
     await settle(sb)
-    labour_thanksgiving = datetime(2026, 11, 23, 10, 0, tzinfo=TOKYO)  # 勤労感謝の日
-    assert not await _hanako_asked(engine, labour_thanksgiving)
-    assert await _hanako_asked(engine, MONDAY)
+    coming_of_age_day = datetime(2027, 1, 11, 10, 0, tzinfo=TOKYO)  # 成人の日, a Monday
+    assert not await _hanako_asked(engine, coming_of_age_day)
+    assert await _hanako_asked(engine, coming_of_age_day + timedelta(days=7))
 
     await sb.press(HANAKO, menu, text="しばらく休む")
     menu = await sb.wait_for_edit(HANAKO, menu["message_id"])
     assert "いまはお休み中です。" in menu["text"]
     await settle(sb)
-    assert not await _hanako_asked(engine, MONDAY + timedelta(days=7))
+    assert not await _hanako_asked(engine, coming_of_age_day + timedelta(days=14))
 
 
 async def test_checkin_on_demand_and_people_without_consent(
