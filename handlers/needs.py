@@ -39,6 +39,7 @@ from models.needs import (
     NeedProblem,
     NeedStatus,
     Referral,
+    activities_for,
     add_note,
     answer_request,
     ask_supporter,
@@ -230,6 +231,8 @@ async def _refer(update: Update, context: OtagaiContext, need: Need, args: list[
     if where is None:
         await stale_button(update, context)
         return DONE
+    if where is Referral.ACTIVITY:
+        return await _show_activities(update, context, need)
     problem = refer(need, await context.ensure_person(), where)
     if problem is None:
         await notices.tell_resident(context.session, need, N_("need.resident.referred"),
@@ -268,6 +271,47 @@ async def _show_candidates(update: Update, context: OtagaiContext, need: Need,
     return DONE
 
 
+async def _show_activities(update: Update, context: OtagaiContext, need: Need) -> Outcome:
+    query = update.callback_query
+    assert query is not None
+    if need.status in FINISHED:
+        return NeedProblem.FINISHED
+    await query.answer()
+    activities = await activities_for(context.session, need)
+    rows = [[button("need.activity_choice", callback_data(PREFIX, need.id, "act", a.id),
+                    name=a.name or "-")] for a in activities]
+    rows.append([button("need.button.back", callback_data(PREFIX, need.id, "view"))])
+    text = _("need.activities") if activities else _("need.no_activities")
+    await edit_or_keep(query, text, InlineKeyboardMarkup(rows))
+    return DONE
+
+
+async def _ask_organiser(update: Update, context: OtagaiContext, need: Need, args: list[str]
+                         ) -> Outcome:
+    query = update.callback_query
+    assert query is not None
+    chosen = {a.id: a for a in await activities_for(context.session, need)}.get(
+        int_value(args, 0) or 0)
+    organiser = await context.session.get(Person, chosen.organiser_id) \
+        if chosen and chosen.organiser_id else None
+    if chosen is None or organiser is None:
+        await stale_button(update, context)
+        return DONE
+    if need.status in FINISHED:
+        return NeedProblem.FINISHED
+    request = await ask_supporter(context.session, need, organiser,
+                                  await context.ensure_person(), chosen.id)
+    if request is None:
+        await query.answer(plain("need.already_asked", name=organiser.display_name or "-"),
+                           show_alert=True)
+        return DONE
+    await notices.ask_supporter(context.session, need, request, organiser, current_zone())
+    await query.answer(plain("need.asked", name=organiser.display_name or "-"))
+    text, markup = await _card(context, need)
+    await edit_or_keep(query, text, markup)
+    return DONE
+
+
 async def _ask(update: Update, context: OtagaiContext, need: Need, args: list[str]
                ) -> Outcome:
     query = update.callback_query
@@ -293,7 +337,8 @@ async def _ask(update: Update, context: OtagaiContext, need: Need, args: list[st
 
 
 STEPS = {"view": _view, "take": _take, "note": _note, "refer": _referral_menu, "to": _refer,
-         "match": _show_candidates, "ask": _ask, "resolve": _resolve, "close": _close}
+         "match": _show_candidates, "ask": _ask, "act": _ask_organiser, "resolve": _resolve,
+         "close": _close}
 
 
 async def capture_coordinator_note(update: Update, context: OtagaiContext) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy import JSON, Enum, ForeignKey, String, Text, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from models.activities import Activity, ActivityStatus
 from models.areas import municipality_of
 from models.base import Base, BigId, TimestampMixin, enum_values, utcnow
 from models.people import Person
@@ -145,6 +146,9 @@ class SupportRequest(TimestampMixin, Base):
     supporter_id: Mapped[int] = mapped_column(
         ForeignKey("person.id", ondelete="CASCADE"), index=True)
     asked_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    # Set when the request goes to an activity's organiser (the need is matched to it).
+    activity_id: Mapped[int | None] = mapped_column(
+        ForeignKey("activity.id", ondelete="SET NULL"))
     status: Mapped[RequestStatus] = mapped_column(_enum(RequestStatus),
                                                   default=RequestStatus.ASKED)
     answered_at: Mapped[datetime | None]
@@ -352,8 +356,10 @@ async def candidates_for(session: AsyncSession, need: Need) -> list[Person]:
 
 
 async def ask_supporter(session: AsyncSession, need: Need, supporter: Person,
-                        coordinator: Person) -> SupportRequest | None:
-    """Return a new request to a supporter, or None if one is already open for this need."""
+                        coordinator: Person, activity_id: int | None = None
+                        ) -> SupportRequest | None:
+    """Return a new request to a supporter (or to an activity's organiser, with
+    ``activity_id``), or None if one is already open for this need and person."""
     existing = (await session.scalars(select(SupportRequest).where(
         SupportRequest.need_id == need.id, SupportRequest.supporter_id == supporter.id,
         SupportRequest.status.in_((RequestStatus.ASKED, RequestStatus.ACCEPTED))))).first()
@@ -362,8 +368,11 @@ async def ask_supporter(session: AsyncSession, need: Need, supporter: Person,
     _ensure_owner(need, coordinator)
     if need.status is NeedStatus.OPEN:
         need.status = NeedStatus.TAKEN
+    if activity_id is not None:
+        need.referred_to = Referral.ACTIVITY
     request = SupportRequest(need_id=need.id, supporter_id=supporter.id,
-                             asked_by_id=coordinator.id, status=RequestStatus.ASKED)
+                             asked_by_id=coordinator.id, activity_id=activity_id,
+                             status=RequestStatus.ASKED)
     session.add(request)
     await session.flush()
     return request
@@ -378,6 +387,19 @@ def answer_request(request: SupportRequest, need: Need, accepted: bool, now: dat
     if accepted:
         need.status = NeedStatus.MATCHED
     return True
+
+
+async def activities_for(session: AsyncSession, need: Need, limit: int = 10
+                         ) -> list[Activity]:
+    """Return active activities with an organiser in the need's district."""
+    if need.district_id is None:
+        return []
+    return list(await session.scalars(
+        select(Activity).where(Activity.district_id == need.district_id,
+                               Activity.status == ActivityStatus.ACTIVE,
+                               Activity.organiser_id.is_not(None),
+                               Activity.organiser_id != need.person_id)
+        .order_by(Activity.name, Activity.id).limit(limit)))
 
 
 async def matched_supporter(session: AsyncSession, need_id: int) -> Person | None:

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram.ext import CallbackContext
 
 from bot.i18n import N_, _, format_datetime, normalize_language, plain, use_language
-from models import Area, Need, Person
+from models import Activity, Area, Need, Person
 from models.base import utcnow
 from models.needs import Category, SupportRequest, forget_old_needs, needs_to_resend
 from models.outbox import enqueue
@@ -95,10 +95,17 @@ async def tell_resident(session: AsyncSession, need: Need, key: str, zone: tzinf
 
 async def ask_supporter(session: AsyncSession, need: Need, request: SupportRequest,
                         supporter: Person, zone: tzinfo) -> None:
-    """Queue the private request to a supporter: the kind of help and the district only."""
+    """Queue the private request to a supporter (or an activity's organiser): the kind of
+    help and the district only."""
     district = await session.get(Area, need.district_id) if need.district_id else None
+    activity = await session.get(Activity, request.activity_id) if request.activity_id \
+        else None
     with use_language(normalize_language(supporter.language), zone):
-        text = _("need.request", categories=categories_text(need),
+        if activity is not None:
+            text = _("need.request_activity", categories=categories_text(need),
+                     district=district.name if district else "-", activity=activity.name)
+        else:
+            text = _("need.request", categories=categories_text(need),
                      district=district.name if district else "-")
         buttons = [[{"text": plain("need.button.accept"),
                      "callback_data": f"{REQUEST_PREFIX}:{request.id}:yes"},

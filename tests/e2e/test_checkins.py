@@ -12,6 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.sandbox import SandboxClient, SandboxServer
 from models import (
+    Activity,
+    ActivityKind,
+    ActivityStatus,
     Area,
     CheckinRound,
     Level,
@@ -620,3 +623,37 @@ async def test_a_coordinator_notes_refers_and_closes(
     need = await _need(engine)
     assert need.status is NeedStatus.CLOSED
     assert need.referred_to is not None
+
+
+async def test_a_need_is_matched_to_an_activity_whose_organiser_accepts(
+    sb: SandboxClient, engine: AsyncEngine, town: Town
+) -> None:
+    async with session_factory(engine)() as session, session.begin():
+        satoru = await find_person(session, SATORU)
+        assert satoru is not None
+        session.add(Activity(name="ふれあい食事会", kind=ActivityKind.MEAL,
+                             district_id=town.east.id, place="公民館", organiser_id=satoru.id,
+                             status=ActivityStatus.ACTIVE, meanings=[], schedule=None))
+    await _raise_shopping_need(sb, engine)
+    notice = await _last(sb, MIKA)
+    await sb.press(MIKA, notice, text="くわしく見る")
+    card = await sb.wait_for_edit(MIKA, notice["message_id"])
+    await sb.press(MIKA, card, text="つなぐ（紹介）")
+    where = await sb.wait_for_edit(MIKA, notice["message_id"])
+    await sb.press(MIKA, where, text="地域の活動")
+    activities = await sb.wait_for_edit(MIKA, notice["message_id"])
+    assert SandboxClient.labels(activities) == ["「ふれあい食事会」につなぐ", "もどる"]
+    await sb.press(MIKA, activities, text="「ふれあい食事会」につなぐ")
+    await sb.wait_for_edit(MIKA, notice["message_id"])
+    await settle(sb)
+    await until_settled(engine)
+    request = await _last(sb, SATORU)
+    assert request["text"].startswith("🤝 活動へのお誘いのお願い\n東地区で「買い物」のことで")
+    assert "「ふれあい食事会」にお誘いいただけますか？" in request["text"]
+    await sb.press(SATORU, request, text="引き受けます")
+    await sb.wait_for_edit(SATORU, request["message_id"])
+    await settle(sb)
+    need = await _need(engine)
+    assert need.status is NeedStatus.MATCHED
+    assert need.referred_to is not None
+    assert need.referred_to.value == "activity"
