@@ -67,11 +67,11 @@ async def tell_coordinators(session: AsyncSession, need: Need, zone: tzinfo, *,
     for coordinator in people:
         with use_language(normalize_language(coordinator.language), zone):
             text = _(N_("need.notice_again") if again else N_("need.notice"),
-                         name=resident.display_name if resident else "-",
-                         district=district.name if district else "-",
-                         categories=categories_text(need),
-                         note=need.note or plain("need.no_note"),
-                         when=format_datetime(need.raised_at or need.created_at))
+                     name=resident.display_name if resident else "-",
+                     district=district.name if district else "-",
+                     categories=categories_text(need),
+                     note=need.note or plain("need.no_note"),
+                     when=format_datetime(need.raised_at or need.created_at))
             buttons = take_button(need)
         enqueue(session, key=f"need:{need.id}:{'again' if again else 'new'}:{coordinator.id}",
                 chat_id=coordinator.telegram_id, text=text, person_id=coordinator.id,
