@@ -62,6 +62,10 @@ def describe_schedule(schedule: Schedule) -> str:
     if schedule.interval_weeks > 1:
         return plain("schedule.every_weeks", weeks=schedule.interval_weeks, days=days,
                      hours=hours)
+    if set(schedule.weekdays) == set(range(7)):
+        return plain("schedule.daily", hours=hours)
+    if set(schedule.weekdays) == set(range(5)):
+        return plain("schedule.weekdays", hours=hours)
     return plain("schedule.weekly", days=days, hours=hours)
 
 
