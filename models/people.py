@@ -19,7 +19,7 @@ from models.base import Base, BigId, TimestampMixin, utcnow
 from models.outbox import DEFAULT_QUIET, drop_waiting_for
 
 # Bump when the consent text in locales/ changes in substance; people agreed to a version.
-CONSENT_VERSION = "2026-11"
+CONSENT_VERSION = "2026-11b"  # b: weekly check-ins; matched supporters
 NAME_LENGTH = 100
 
 

@@ -15,7 +15,7 @@ from models import AuditAction, GroupChat, Person
 from models.areas import find_group
 from models.audit import entries
 from models.db import session_factory
-from models.people import find_person
+from models.people import CONSENT_VERSION, find_person
 from models.roles import roles_of
 from tests.auxil.town import EAST, WEST, make_town, new_group, settle, sign_up
 
@@ -69,7 +69,7 @@ async def test_a_newcomer_joins_from_the_group_button_and_sees_their_data(
     stored = await _person(engine, hanako["id"])
     assert stored is not None
     assert stored.display_name == "花子 佐藤"
-    assert stored.consent_version == "2026-11"
+    assert stored.consent_version == CONSENT_VERSION
     assert stored.consented_at is not None
 
     sent = await sb.send_text(hanako["id"], "/mydata")
