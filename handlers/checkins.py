@@ -31,6 +31,7 @@ from handlers.common import (
     refuse,
 )
 from handlers.fallback import stale_button
+from handlers.needs import category_rows
 from models import CheckinRound, Need, Person
 from models.base import utcnow
 from models.checkins import Level, answer, preference_of, round_for_answer, set_time
@@ -116,13 +117,7 @@ async def on_answer(update: Update, context: OtagaiContext) -> None:
 
 
 def _category_keyboard(need: Need) -> InlineKeyboardMarkup:
-    chosen = set(need.categories or [])
-    rows = []
-    categories = list(Category)
-    for pair in (categories[i:i + 2] for i in range(0, len(categories), 2)):
-        rows.append([button(N_("need.chosen") if c.value in chosen else N_("need.not_chosen"),
-                            callback_data(NEED_PREFIX, need.id, c.value),
-                            label=plain(CATEGORY_LABELS[c])) for c in pair])
+    rows = category_rows(need.categories, NEED_PREFIX, need.id)
     rows.append([button("need.button.next", callback_data(NEED_PREFIX, need.id, "next"))])
     rows.append([button("need.button.cancel", callback_data(NEED_PREFIX, need.id, "cancel"))])
     return InlineKeyboardMarkup(rows)

@@ -6,7 +6,7 @@ kind of help and the district when asked, and the details only after accepting.
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -297,19 +297,7 @@ async def _ask_organiser(update: Update, context: OtagaiContext, need: Need, arg
     if chosen is None or organiser is None:
         await stale_button(update, context)
         return DONE
-    if need.status in FINISHED:
-        return NeedProblem.FINISHED
-    request = await ask_supporter(context.session, need, organiser,
-                                  await context.ensure_person(), chosen.id)
-    if request is None:
-        await query.answer(plain("need.already_asked", name=organiser.display_name or "-"),
-                           show_alert=True)
-        return DONE
-    await notices.ask_supporter(context.session, need, request, organiser, current_zone())
-    await query.answer(plain("need.asked", name=organiser.display_name or "-"))
-    text, markup = await _card(context, need)
-    await edit_or_keep(query, text, markup)
-    return DONE
+    return await _request_help(update, context, need, organiser, chosen.id)
 
 
 async def _ask(update: Update, context: OtagaiContext, need: Need, args: list[str]
@@ -321,16 +309,24 @@ async def _ask(update: Update, context: OtagaiContext, need: Need, args: list[st
     if supporter is None:
         await stale_button(update, context)
         return DONE
+    return await _request_help(update, context, need, supporter)
+
+
+async def _request_help(update: Update, context: OtagaiContext, need: Need, helper: Person,
+                        activity_id: int | None = None) -> Outcome:
+    """Send a supporter (or an activity's organiser) the request, once; show the card."""
+    query = update.callback_query
+    assert query is not None
     if need.status in FINISHED:
         return NeedProblem.FINISHED
-    request = await ask_supporter(context.session, need, supporter,
-                                  await context.ensure_person())
+    request = await ask_supporter(context.session, need, helper,
+                                  await context.ensure_person(), activity_id)
     if request is None:
-        await query.answer(plain("need.already_asked", name=supporter.display_name or "-"),
+        await query.answer(plain("need.already_asked", name=helper.display_name or "-"),
                            show_alert=True)
         return DONE
-    await notices.ask_supporter(context.session, need, request, supporter, current_zone())
-    await query.answer(plain("need.asked", name=supporter.display_name or "-"))
+    await notices.ask_supporter(context.session, need, request, helper, current_zone())
+    await query.answer(plain("need.asked", name=helper.display_name or "-"))
     text, markup = await _card(context, need)
     await edit_or_keep(query, text, markup)
     return DONE
@@ -411,12 +407,16 @@ def _offer_text(offer) -> str:  # type: ignore[no-untyped-def]
         "offer.chosen", categories=plain("need.list_separator").join(chosen) or "-")])
 
 
-def _offer_keyboard(offer) -> InlineKeyboardMarkup:  # type: ignore[no-untyped-def]
-    chosen = set(offer.categories or [])
+def category_rows(chosen: list[str] | None, *prefix: object) -> list[list[InlineKeyboardButton]]:
+    """Return the category buttons, two per row, ✅ on the chosen ones; data ``prefix:value``."""
     categories = list(Category)
-    rows = [[button(N_("need.chosen") if c.value in chosen else N_("need.not_chosen"),
-                    callback_data(OFFER_PREFIX, c.value), label=plain(CATEGORY_LABELS[c]))
+    return [[button(N_("need.chosen") if c.value in (chosen or []) else N_("need.not_chosen"),
+                    callback_data(*prefix, c.value), label=plain(CATEGORY_LABELS[c]))
              for c in categories[i:i + 2]] for i in range(0, len(categories), 2)]
+
+
+def _offer_keyboard(offer) -> InlineKeyboardMarkup:  # type: ignore[no-untyped-def]
+    rows = category_rows(offer.categories, OFFER_PREFIX)
     rows.append([button(N_("offer.button.resume") if offer.paused else N_("offer.button.pause"),
                         callback_data(OFFER_PREFIX, "pause"))])
     return InlineKeyboardMarkup(rows)
