@@ -19,6 +19,7 @@ from sqlalchemy import (
     Date,
     Enum,
     ForeignKey,
+    Index,
     String,
     UniqueConstraint,
     and_,
@@ -78,12 +79,12 @@ class CheckinRound(TimestampMixin, Base):
         ForeignKey("person.id", ondelete="CASCADE"), index=True)
     district_id: Mapped[int | None] = mapped_column(
         ForeignKey("area.id", ondelete="SET NULL"), index=True)
-    asked_at: Mapped[datetime]
+    asked_at: Mapped[datetime] = mapped_column(index=True)
     scheduled: Mapped[bool] = mapped_column(default=True)  # False: the person used /checkin
     watched: Mapped[bool] = mapped_column(default=False)  # watching was on when asked
     level: Mapped[Level | None] = mapped_column(
         Enum(Level, native_enum=False, length=20, values_callable=enum_values))
-    answered_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None] = mapped_column(index=True)
     reminded_at: Mapped[datetime | None]
     alerted_at: Mapped[datetime | None]
 
@@ -92,6 +93,7 @@ class WatchAlert(TimestampMixin, Base):
     """A watched person stayed silent; a coordinator is to contact them."""
 
     __tablename__ = "watch_alert"
+    __table_args__ = (Index("ix_watch_alert_created_at", "created_at"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     round_id: Mapped[int] = mapped_column(
