@@ -54,7 +54,8 @@ class History:
     people: dict[str, int]
 
 
-async def seed_history(engine: AsyncEngine, telegram_base: int = 50_000) -> History:
+async def seed_history(  # noqa: PLR0915 - one long, flat list of facts
+        engine: AsyncEngine, telegram_base: int = 50_000) -> History:
     """Create テスト市 (東地区, 西地区), two councils and eight weeks of history."""
     town = await make_town(engine)
     east, west = town.east.id, town.west.id
@@ -90,7 +91,7 @@ async def seed_history(engine: AsyncEngine, telegram_base: int = 50_000) -> Hist
         session.add_all([east_council, city_council])
 
         def activity(name: str, kind: ActivityKind, meanings: list[str], district: int,
-                     organiser: str, status: ActivityStatus = ActivityStatus.ACTIVE,
+                     organiser: str, *, status: ActivityStatus = ActivityStatus.ACTIVE,
                      created: datetime = OLD, reviewed: datetime | None = None,
                      changed: datetime | None = None) -> Activity:
             row = Activity(name=name, kind=kind, meanings=meanings, district_id=district,
@@ -151,7 +152,7 @@ async def seed_history(engine: AsyncEngine, telegram_base: int = 50_000) -> Hist
         await session.flush()
 
         def need(key: str, district: int, categories: list[str], raised: datetime,
-                 status: NeedStatus, taken: datetime | None = None,
+                 status: NeedStatus, *, taken: datetime | None = None,
                  referred: datetime | None = None, finished: datetime | None = None) -> None:
             session.add(Need(person_id=people[key], district_id=district, categories=categories,
                              status=status, raised_at=raised, taken_at=taken,

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from models import Council
 from models.db import session_factory
 from scheduler.digests.aggregate import Digest, build_digest, trend
-from tests.auxil.digest import TOKYO, WEEK, History, seed_history
+from tests.auxil.digest import EPISODE, TOKYO, WEEK, seed_history
 
 
 async def _digest(engine: AsyncEngine, council_id: int, week: date = WEEK) -> Digest:
@@ -26,7 +26,8 @@ async def test_a_district_council_gets_every_number_of_its_district(engine: Asyn
     digest = await _digest(engine, history.east_council)
     assert [d.name for d in digest.scope.districts] == ["東地区"]
     assert not digest.scope.municipal
-    assert digest.weeks[0] == date(2026, 9, 28) and digest.week == WEEK
+    assert digest.weeks[0] == date(2026, 9, 28)
+    assert digest.week == WEEK
     east = digest.total()
     assert (east.sessions_held, east.sessions_cancelled, east.participants) == (3, 1, 30)
     assert east.sessions_by_kind == Counter(salon=1, exercise=1, meal=1)
@@ -43,7 +44,7 @@ async def test_a_district_council_gets_every_number_of_its_district(engine: Asyn
     assert (east.needs_taken, east.needs_referred, east.needs_resolved) == (2, 1, 1)
     assert (east.needs_open, east.oldest_open_days) == (3, 18)
     assert (east.alerts_raised, east.alerts_resolved) == (1, 2)
-    assert digest.episodes == [(history.town.east.id, "サロンで、久しぶりに来た方を皆で迎えました。")]
+    assert digest.episodes == [(history.town.east.id, EPISODE)]
 
     last = digest.total(-2)
     assert (last.sessions_held, last.participants, last.active_people) == (2, 16, 3)
@@ -70,7 +71,8 @@ async def test_a_municipal_council_gets_each_district_and_the_total(engine: Asyn
     assert (total.sessions_held, total.sessions_cancelled, total.participants) == (4, 1, 35)
     assert total.participants_by_kind == Counter(salon=12, exercise=8, meal=10, gathering=5)
     assert (total.checkins_sent, total.checkins_answered, total.active_people) == (9, 6, 7)
-    assert total.response_rate is not None and round(total.response_rate, 3) == 0.667
+    assert total.response_rate is not None
+    assert round(total.response_rate, 3) == 0.667
     assert total.answers_by_level == Counter(fine=3, so_so=1, need_help=1, want_to_talk=1)
     assert total.needs_by_category == Counter(shopping=3, talk=1, outings=1)
     assert (total.needs_raised, total.needs_open, total.oldest_open_days) == (4, 4, 18)
@@ -82,12 +84,13 @@ async def test_a_municipal_council_gets_each_district_and_the_total(engine: Asyn
 async def test_the_number_of_queries_does_not_grow_with_history(engine: AsyncEngine) -> None:
     history = await seed_history(engine)
     counts = []
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
     for week in (WEEK, date(2026, 6, 1)):
-        statements: list[str] = []
-
-        def count(*args: object) -> None:
-            statements.append(str(args[2]))
-
+        statements.clear()
         event.listen(engine.sync_engine, "before_cursor_execute", count)
         try:
             await _digest(engine, history.city_council, week)
