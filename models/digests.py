@@ -14,7 +14,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from models.areas import Area, AreaLevel, Council
 from models.base import Base, BigId, TimestampMixin, utcnow
+from models.people import Person
+from models.permissions import Action, Permissions
+from models.roles import Role, RoleGrant
 
 EPISODE_LENGTH = 200
 
@@ -130,3 +134,57 @@ async def episodes_of(session: AsyncSession, area_ids: list[int], week: date
             Episode.area_id.in_(area_ids), Episode.week == week, Episode.awaiting.is_(False),
             Episode.text.is_not(None)).order_by(Episode.id))
     return [(area_id, text) for area_id, text in rows if text]
+
+
+# -- who reads which digest ----------------------------------------------------------------
+
+async def digest_recipients(session: AsyncSession, council: Council, area: Area
+                            ) -> list[tuple[Person, bool]]:
+    """Return who gets a council's weekly digest, and whether they read exact counts.
+
+    The council's members (counts of needs and alerts suppressed) and the coordinators of its
+    area at its own level (exact): a district's coordinators for a district council, the
+    municipal coordinators for a municipal one. Someone who is both reads exact counts.
+    """
+    coordinator = Role.DISTRICT_COORDINATOR if area.level is AreaLevel.DISTRICT \
+        else Role.MUNICIPAL_COORDINATOR
+    rows = await session.execute(
+        select(Person, RoleGrant.role).join(RoleGrant, RoleGrant.person_id == Person.id)
+        .where(RoleGrant.area_id == council.area_id,
+               RoleGrant.role.in_((Role.COUNCIL_MEMBER, coordinator)),
+               Person.active.is_(True), Person.consented_at.is_not(None))
+        .order_by(Person.id))
+    found: dict[int, tuple[Person, bool]] = {}
+    for person, role in rows:
+        exact = role is coordinator or (person.id in found and found[person.id][1])
+        found[person.id] = (person, exact)
+    return list(found.values())
+
+
+async def councils_for(session: AsyncSession, permissions: Permissions
+                       ) -> list[tuple[Council, bool]]:
+    """Return the councils whose digest this person may read, and whether exactly.
+
+    Coordinators (and admins) read the councils of the areas they cover, exactly; council
+    members read only the councils of the area their grant is in, with small counts hidden.
+    """
+    member_of = {g.area_id for g in permissions.grants if g.role is Role.COUNCIL_MEMBER}
+    rows = await session.execute(select(Council, Area).join(Area, Area.id == Council.area_id)
+                                 .order_by(Council.id))
+    readable: list[tuple[Council, bool]] = []
+    for council, area in rows:
+        if permissions.may(Action.FOLLOW_NEEDS, area):
+            readable.append((council, True))
+        elif area.id in member_of:
+            readable.append((council, False))
+    return readable
+
+
+def episode_area(permissions: Permissions) -> int | None:
+    """Return the area a coordinator's episodes belong to: their district, else their
+    municipality (None for someone who coordinates nowhere in particular)."""
+    for role in (Role.DISTRICT_COORDINATOR, Role.MUNICIPAL_COORDINATOR, Role.ADMIN):
+        for grant in permissions.grants:
+            if grant.role is role and grant.area_id is not None:
+                return grant.area_id
+    return None

@@ -1,6 +1,7 @@
 """Time-driven work, run by PTB's JobQueue (APScheduler): each job asks the database what is due.
 
-Housekeeping, participation questions, check-ins and watching, and needs; the dispatcher runs
+Housekeeping, participation questions, check-ins and watching, needs, and the weekly
+digests; the dispatcher runs
 as its own task (``scheduler.dispatch``).
 """
 
@@ -11,6 +12,7 @@ from datetime import timedelta
 from telegram.ext import Application
 
 from scheduler.checkins import checkin_job
+from scheduler.digests.delivery import digest_job
 from scheduler.housekeeping import forget_handled_updates
 from scheduler.needs import needs_job
 from scheduler.participation import ask_for_counts
@@ -19,6 +21,7 @@ HOUSEKEEPING_EVERY = timedelta(hours=1)
 PARTICIPATION_EVERY = timedelta(minutes=5)
 CHECKIN_EVERY = timedelta(minutes=5)
 NEEDS_EVERY = timedelta(minutes=15)
+DIGEST_EVERY = timedelta(minutes=10)
 
 
 def schedule(application: Application) -> None:  # type: ignore[type-arg]
@@ -37,4 +40,7 @@ def schedule(application: Application) -> None:  # type: ignore[type-arg]
     )
     application.job_queue.run_repeating(
         needs_job, interval=NEEDS_EVERY, first=timedelta(seconds=50), name="needs",
+    )
+    application.job_queue.run_repeating(
+        digest_job, interval=DIGEST_EVERY, first=timedelta(seconds=60), name="digests",
     )
