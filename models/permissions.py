@@ -28,6 +28,7 @@ class Action(enum.StrEnum):
     FOLLOW_NEEDS = "follow_needs"
     OFFER_HELP = "offer_help"
     COORDINATE_ACTIVITIES = "coordinate_activities"
+    SEE_DIGEST = "see_digest"
 
 
 COORDINATING = (Role.DISTRICT_COORDINATOR, Role.MUNICIPAL_COORDINATOR, Role.ADMIN)
@@ -45,6 +46,7 @@ NEEDS: dict[Action, tuple[Role, ...]] = {
     Action.FOLLOW_NEEDS: COORDINATING,
     Action.OFFER_HELP: (Role.SUPPORTER,),
     Action.COORDINATE_ACTIVITIES: COORDINATING,
+    Action.SEE_DIGEST: (Role.COUNCIL_MEMBER, *COORDINATING),
 }
 
 # Which kind of area each role may be held in.
