@@ -29,8 +29,10 @@ async def test_text_to_the_terminal_and_files_into_a_folder(
     council = str(history.east_council)
     assert await _main(["digest", "--council", council, "--week", "2026-W47"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("東地区 協議体 週間レポート\n令和8年11月16日〜令和8年11月22日（2026-W47）\n")
-    assert "新しく 3件未満・対応開始 3件未満" in out and "<b>" not in out
+    assert out.startswith(
+        "東地区 協議体 週間レポート\n令和8年11月16日〜令和8年11月22日（2026-W47）\n")
+    assert "新しく 3件未満・対応開始 3件未満" in out
+    assert "<b>" not in out
 
     folder = tmp_path / "out"
     for form in ("png", "xlsx"):
