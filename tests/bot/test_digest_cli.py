@@ -51,7 +51,8 @@ async def test_a_wrong_week_or_council_is_one_line(
 ) -> None:
     await seed_history(engine)
     assert await _main(["digest", "--council", "1", "--week", "47"]) == 1
-    assert capsys.readouterr().err == "「47」は週として読めません。2026-W47 のように書いてください。\n"
+    assert capsys.readouterr().err == (
+        "「47」は週として読めません。2026-W47 のように書いてください。\n")
     assert await _main(["digest", "--council", "999", "--week", "2026-W47"]) == 1
     assert capsys.readouterr().err == "番号 999 の協議体はありません。\n"
 
