@@ -7,12 +7,16 @@ linked to みどり地区. Seeding is idempotent: a restarted sandbox keeps what
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from bot.sandbox import SandboxServer
+from bot.sandbox.history import FIRST_RESIDENT, RESIDENTS, seed_history
 from models import Council, Role
 from models.areas import create_council, get_or_create_area, track_group
+from models.base import utcnow
 from models.db import create_engine, session_factory
 from models.people import ensure_person, give_consent
 from models.roles import grant_role
@@ -48,8 +52,10 @@ GROUP_CHAT_ID = -1001000000001
 GROUP_TITLE = "みどり地区 ご近所ネット"
 
 
-async def seed_database(database_url: str) -> None:
-    """Create the town's areas, council, personas' consent and roles, and the group link.
+async def seed_database(database_url: str, now: datetime | None = None,
+                        zone: str = "Asia/Tokyo") -> None:
+    """Create the town's areas, council, personas' consent and roles, the group link, and
+    several weeks of demo history up to ``now``.
 
     佐藤花子 (the resident) is left new, so a visitor can walk the onboarding from the group.
     """
@@ -74,6 +80,9 @@ async def seed_database(database_url: str) -> None:
             group = await track_group(session, GROUP_CHAT_ID, GROUP_TITLE, present=True)
             if group.district_id is None:
                 group.district_id = home.id
+            organiser = await ensure_person(session, PERSONAS[1].telegram_id)
+            await seed_history(session, [areas[name] for name in DISTRICTS], organiser,
+                               now or utcnow(), ZoneInfo(zone))
     finally:
         await engine.dispose()
 
@@ -84,6 +93,10 @@ def seed_sandbox(server: SandboxServer) -> None:
         # started: as if each persona had opened the bot once, so it may write to them first.
         server.ensure_user(persona.telegram_id, persona.first_name, persona.last_name,
                            language_code="ja", started=True)
+    for index, (name, _district) in enumerate(RESIDENTS):
+        last, first = name.split()
+        server.ensure_user(FIRST_RESIDENT + index, first, last, language_code="ja",
+                           started=True)
     members = {p.telegram_id: "member" for p in PERSONAS}
     members[PERSONAS[2].telegram_id] = "creator"  # the district coordinator runs the group
     server.ensure_group(GROUP_CHAT_ID, GROUP_TITLE, members, bot_status="administrator")
