@@ -72,19 +72,22 @@ class CheckinRound(TimestampMixin, Base):
     """One question to one person, and their answer."""
 
     __tablename__ = "checkin_round"
-    __table_args__ = (UniqueConstraint("person_id", "asked_at"),)
+    __table_args__ = (UniqueConstraint("person_id", "asked_at"),
+                      # The weekly digest counts a district's rounds by week.
+                      Index("ix_checkin_round_district_asked", "district_id", "asked_at"),
+                      Index("ix_checkin_round_district_answered", "district_id", "answered_at"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     person_id: Mapped[int] = mapped_column(
         ForeignKey("person.id", ondelete="CASCADE"), index=True)
     district_id: Mapped[int | None] = mapped_column(
         ForeignKey("area.id", ondelete="SET NULL"), index=True)
-    asked_at: Mapped[datetime] = mapped_column(index=True)
+    asked_at: Mapped[datetime]
     scheduled: Mapped[bool] = mapped_column(default=True)  # False: the person used /checkin
     watched: Mapped[bool] = mapped_column(default=False)  # watching was on when asked
     level: Mapped[Level | None] = mapped_column(
         Enum(Level, native_enum=False, length=20, values_callable=enum_values))
-    answered_at: Mapped[datetime | None] = mapped_column(index=True)
+    answered_at: Mapped[datetime | None]
     reminded_at: Mapped[datetime | None]
     alerted_at: Mapped[datetime | None]
 

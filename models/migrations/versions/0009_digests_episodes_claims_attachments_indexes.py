@@ -52,8 +52,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_activity_session_reported_at'), ['reported_at'], unique=False)
 
     with op.batch_alter_table('checkin_round', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_checkin_round_answered_at'), ['answered_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_checkin_round_asked_at'), ['asked_at'], unique=False)
+        batch_op.create_index('ix_checkin_round_district_asked', ['district_id', 'asked_at'], unique=False)
+        batch_op.create_index('ix_checkin_round_district_answered', ['district_id', 'answered_at'], unique=False)
 
     with op.batch_alter_table('need', schema=None) as batch_op:
         batch_op.add_column(sa.Column('referred_at', sa.DateTime(timezone=True), nullable=True))
@@ -91,8 +91,8 @@ def downgrade() -> None:
         batch_op.drop_column('referred_at')
 
     with op.batch_alter_table('checkin_round', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_checkin_round_asked_at'))
-        batch_op.drop_index(batch_op.f('ix_checkin_round_answered_at'))
+        batch_op.drop_index('ix_checkin_round_district_answered')
+        batch_op.drop_index('ix_checkin_round_district_asked')
 
     with op.batch_alter_table('activity_session', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_activity_session_reported_at'))
