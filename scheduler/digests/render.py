@@ -166,14 +166,6 @@ def digest_text(digest: Digest, reader: Reader) -> str:
     lines += section_lines(digest.total(), reader)
     for section in digest.sections:
         lines += ["", _(section.title), *(_(key, **params) for key, params in section.lines)]
-    if digest.scope.municipal:
-        lines += ["", _("digest.section.districts")]
-        for district in digest.scope.districts:
-            one = digest.district(district.id)
-            lines.append(_("digest.district_line", district=district.name,
-                           held=one.sessions_held, participants=one.participants,
-                           answered=one.checkins_answered, sent=one.checkins_sent,
-                           needs=reader.cases(one.needs_raised)))
     lines += ["", _("digest.section.episodes")]
     episodes = digest.episodes[:MAX_EPISODES]
     for area_id, text in episodes:
@@ -183,13 +175,34 @@ def digest_text(digest: Digest, reader: Reader) -> str:
             lines.append(_("digest.episode", text=text))
     if not episodes:
         lines.append(_("digest.episodes.none"))
-    lines += ["", _("digest.footer.exact") if reader.exact
+    footer = ["", _("digest.footer.exact") if reader.exact
               else _("digest.footer.council", threshold=reader.threshold)]
-    return _fit("\n".join(lines))
+    if digest.scope.municipal:
+        lines += _district_lines(digest, reader, TEXT_LIMIT - _length(lines + footer))
+    return _fit("\n".join(lines + footer))
+
+
+def _length(lines: list[str]) -> int:
+    return len("\n".join(lines)) + 1
+
+
+def _district_lines(digest: Digest, reader: Reader, room: int) -> list[str]:
+    """The breakdown by district, as much of it as fits (the workbook has all of it)."""
+    lines = ["", _("digest.section.districts")]
+    more = _("digest.districts.more")
+    for district in digest.scope.districts:
+        one = digest.district(district.id)
+        line = _("digest.district_line", district=district.name, held=one.sessions_held,
+                 participants=one.participants, answered=one.checkins_answered,
+                 sent=one.checkins_sent, needs=reader.cases(one.needs_raised))
+        if _length([*lines, line, more]) > room:
+            return [*lines, more]
+        lines.append(line)
+    return lines
 
 
 def _fit(text: str) -> str:
-    """Keep the digest within one message (long episodes are what can overflow)."""
+    """Keep the digest within one message, whatever the episodes' length."""
     if len(text) <= TEXT_LIMIT:
         return text
     return text[:TEXT_LIMIT - 1].rsplit("\n", 1)[0] + "\n…"

@@ -10,9 +10,10 @@ from openpyxl import load_workbook
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.i18n import format_long_date, use_language
-from models import Council
+from models import Area, AreaLevel, Council
 from models.db import session_factory
-from scheduler.digests.aggregate import Digest, build_digest
+from models.outbox import visible_length
+from scheduler.digests.aggregate import Digest, Figures, Scope, build_digest, week_bounds
 from scheduler.digests.chart import chart_texts, font_path, participants_chart
 from scheduler.digests.render import COORDINATOR, COUNCIL, digest_text
 from scheduler.digests.workbook import digest_workbook
@@ -149,3 +150,21 @@ async def test_the_chart_is_a_png_drawn_with_a_font_that_has_every_glyph(
         missing = {c for c in "".join(texts) if not c.isspace() and ord(c) not in cmap}
         assert not missing, missing
     assert "参加した人（のべ人数）" in texts or language == "en"
+
+
+def test_a_city_of_forty_districts_still_fits_one_message() -> None:
+    city = Area(id=1, name="大きな市", level=AreaLevel.MUNICIPALITY)
+    districts = tuple(Area(id=10 + i, name=f"第{i + 1}地区の長い名前の日常生活圏域", parent_id=1,
+                           level=AreaLevel.DISTRICT) for i in range(40))
+    council = Council(id=1, name="大きな市 協議体", area_id=1)
+    mondays, _bounds = week_bounds(WEEK, TOKYO)
+    figures = {d.id: [Figures(sessions_held=9, participants=120) for _ in mondays]
+               for d in districts}
+    long = "あ" * 200
+    digest = Digest(Scope(council, city, districts), mondays, figures,
+                    [(districts[0].id, long)] * 8)
+    with use_language("ja", TOKYO):
+        text = digest_text(digest, COUNCIL)
+    assert visible_length(text) <= 4096
+    assert "（ほかの地区の数は、表計算ファイルの各シートにあります）" in text
+    assert text.endswith("と表示しています。")
