@@ -91,6 +91,9 @@ class Figures:
       resolved in the week; ``needs_open``: raised before the week's end and not finished by
       then, with the age in days of the oldest of them at the week's end;
     - watching alerts raised and resolved in the week.
+
+    Added up over districts, ``active_people`` counts someone active in two districts (who
+    answered in one and reported in another) twice.
     """
 
     sessions_held: int = 0
