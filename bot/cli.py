@@ -77,6 +77,11 @@ def _activities_export(settings: Settings, args: argparse.Namespace) -> None:
     asyncio.run(tasks.export_activities(settings, args.folder, _say))
 
 
+def _digest(settings: Settings, args: argparse.Namespace) -> None:
+    asyncio.run(tasks.council_digest(settings, args.council, args.week, form=args.format,
+                                     out=args.out, exact=args.exact, say=_say))
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser, with help in the operator's language."""
     parser = argparse.ArgumentParser(prog="otagai", description=plain("cli.description"))
@@ -121,6 +126,15 @@ def build_parser() -> argparse.ArgumentParser:
     exporter.add_argument("--folder", type=Path, default=Path.cwd(),
                           help=plain("cli.help.export_folder"))
     exporter.set_defaults(func=_activities_export)
+
+    digest = commands.add_parser("digest", help=plain("cli.help.digest"))
+    digest.add_argument("--council", type=int, required=True, help=plain("cli.help.council"))
+    digest.add_argument("--week", required=True, help=plain("cli.help.week"))
+    digest.add_argument("--format", choices=tasks.DIGEST_FORMATS, default="text",
+                        help=plain("cli.help.digest_format"))
+    digest.add_argument("--out", type=Path, default=None, help=plain("cli.help.digest_out"))
+    digest.add_argument("--exact", action="store_true", help=plain("cli.help.digest_exact"))
+    digest.set_defaults(func=_digest)
 
     admin = commands.add_parser("admin", help=plain("cli.help.admin"))
     admin_commands = admin.add_subparsers(dest="admin_command", required=True)

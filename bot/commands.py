@@ -48,6 +48,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("away", N_("command.away")),
     Command("offer", N_("command.offer"), action=Action.OFFER_HELP),
     Command("needs", N_("command.needs"), action=Action.FOLLOW_NEEDS),
+    Command("digest", N_("command.digest"), action=Action.SEE_DIGEST),
+    Command("episode", N_("command.episode"), action=Action.FOLLOW_NEEDS),
     Command("mydata", N_("command.mydata")),
     Command("roles", N_("command.roles")),
     Command("broadcast", N_("command.broadcast"), action=Action.BROADCAST),

@@ -19,6 +19,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
+from babel.dates import format_date as babel_format_date
 from babel.dates import format_skeleton
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -138,3 +139,23 @@ def format_time(value: datetime) -> str:
 def format_datetime(value: datetime) -> str:
     """Return date and time in the person's zone: 11月25日(水) 14:00."""
     return f"{format_date(value)} {format_time(value)}"
+
+
+# The Japanese eras of the calendar used in official documents, newest first.
+ERAS = ((date(2019, 5, 1), N_("date.era.reiwa")), (date(1989, 1, 8), N_("date.era.heisei")))
+
+
+def format_long_date(value: date, *, era: bool = True) -> str:
+    """Return a full date: 令和8年11月16日 (or 2026年11月16日 without the era) / November 16, 2026.
+
+    The era is for official Japanese documents; other languages get the Gregorian date.
+    """
+    language = _language.get()
+    if era and language == "ja":
+        for start, key in ERAS:
+            if value >= start:
+                year = value.year - start.year + 1
+                return plain("date.era_date", era=plain(key),
+                             year=plain("date.era.first_year") if year == 1 else year,
+                             month=value.month, day=value.day)
+    return babel_format_date(value, "long", locale=language)

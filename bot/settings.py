@@ -64,6 +64,12 @@ class Settings(BaseSettings):
     need_resend_hours: int = Field(default=24, ge=1, le=720)
     # Finished needs and their notes are deleted after this many days.
     need_retention_days: int = Field(default=365, ge=30)
+    # The weekly council digest of the week just ended goes out on this weekday (0 = Monday)
+    # at this hour, in the configured zone.
+    digest_weekday: int = Field(default=0, ge=0, le=6)
+    digest_hour: int = Field(default=8, ge=0, le=23)
+    # Councils see counts of needs and watching alerts below this as "fewer than N".
+    digest_threshold: int = Field(default=3, ge=1, le=20)
 
     @field_validator("time_zone")
     @classmethod

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -12,10 +14,11 @@ from bot import exports
 from bot.i18n import N_, current_language, format_datetime, plain, use_language
 from bot.runner import StartupError, prepare_database
 from bot.settings import Settings
-from models import OutboxStatus, Role
+from models import Council, OutboxStatus, Role
 from models.activities import registry
 from models.areas import all_areas, find_area, import_areas
 from models.db import create_engine, session_factory
+from models.digests import iso_week_name, parse_iso_week
 from models.outbox import counts_by_status, oldest_waiting
 from models.people import ensure_person
 from models.roles import grant_role
@@ -144,3 +147,49 @@ async def export_activities(settings: Settings, folder: Path, say: Say) -> list[
             raise StartupError("export.unwritable", path=path, reason=exc.strerror) from None
     say(plain("export.done", count=len(rows), files=", ".join(str(p) for p in files)))
     return list(files)
+
+
+DIGEST_FORMATS = ("text", "png", "xlsx")
+
+
+def html_to_text(text: str) -> str:
+    """Return Telegram HTML as plain text (for a terminal or a .txt file)."""
+    return html.unescape(re.sub(r"<[^>]*>", "", text))
+
+
+async def council_digest(settings: Settings, council_id: int, week_name: str, *, form: str,
+                         out: Path | None, exact: bool, say: Say) -> Path | None:
+    """Print a council's digest of an ISO week, or write it (text, PNG or XLSX) into ``out``.
+
+    PNG and XLSX always go to a file (``out``, or the current folder); text goes to the
+    terminal unless ``out`` is given. Counts are suppressed as for councils unless ``exact``.
+    """
+    from scheduler.digests.aggregate import build_digest  # noqa: PLC0415 - matplotlib is slow
+    from scheduler.digests.delivery import render_files  # noqa: PLC0415
+    from scheduler.digests.render import Reader  # noqa: PLC0415
+
+    try:
+        week = parse_iso_week(week_name)
+    except ValueError:
+        raise StartupError("digest.cli.bad_week", week=week_name) from None
+    async with database(settings) as session:
+        council = await session.get(Council, council_id)
+        if council is None:
+            raise StartupError("digest.cli.no_council", council=council_id)
+        digest = await build_digest(session, council, week, settings.zone)
+    with use_language(current_language(), settings.zone):
+        files = render_files(digest, Reader(exact, settings.digest_threshold))
+    text = html_to_text(files.text)
+    if form == "text" and out is None:
+        say(text)
+        return None
+    data = {"text": text.encode("utf-8"), "png": files.chart, "xlsx": files.workbook}[form]
+    suffix = {"text": "txt", "png": "png", "xlsx": "xlsx"}[form]
+    path = (out or Path.cwd()) / f"digest-{council.id}-{iso_week_name(week)}.{suffix}"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    except OSError as exc:
+        raise StartupError("export.unwritable", path=path, reason=exc.strerror) from None
+    say(plain("digest.cli.written", path=path))
+    return path

@@ -9,6 +9,7 @@ from handlers import (
     areas,
     broadcast,
     checkins,
+    digests,
     errors,
     fallback,
     groups,
@@ -45,6 +46,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     meetings.register(application)
     areas.register(application)
     broadcast.register(application)
+    digests.register(application)
     settings.register(application)
     language.register(application)
     fallback.register(application)

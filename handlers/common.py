@@ -21,6 +21,7 @@ PARTICIPATION_INPUT_GROUP = -3
 NEED_NOTE_INPUT_GROUP = -10  # a resident's short note to their need
 NEED_FOLLOW_UP_INPUT_GROUP = -11  # a coordinator's note on a need
 MEETING_INPUT_GROUP = -4
+EPISODE_INPUT_GROUP = -12  # a coordinator's episode for the weekly digest
 
 
 def callback_data(prefix: str, *values: object) -> str:

@@ -17,6 +17,7 @@ from models.audit import AuditAction, AuditEntry
 from models.base import Base
 from models.broadcasts import Audience, Broadcast, BroadcastStatus
 from models.checkins import CheckinPreference, CheckinRound, Level, WatchAlert
+from models.digests import DigestRun, Episode
 from models.meetings import (
     Meeting,
     MeetingAnnouncement,
@@ -49,6 +50,8 @@ __all__ = [
     "CheckinPreference",
     "CheckinRound",
     "Council",
+    "DigestRun",
+    "Episode",
     "GroupChat",
     "Invite",
     "Level",

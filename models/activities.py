@@ -97,6 +97,7 @@ class Activity(TimestampMixin, Base):
         ForeignKey("person.id", ondelete="SET NULL"))
     review_reason: Mapped[str | None] = mapped_column(String(300))
     reviewed_at: Mapped[datetime | None]
+    status_changed_at: Mapped[datetime | None]  # when it was last paused, resumed or ended
 
 
 class ActivityInterest(TimestampMixin, Base):
@@ -209,6 +210,7 @@ def change_status(activity: Activity, new: ActivityStatus) -> None:
     if new not in TRANSITIONS.get(activity.status, ()):
         raise ValueError(f"cannot go from {activity.status} to {new}")
     activity.status = new
+    activity.status_changed_at = utcnow()
 
 
 def review(activity: Activity, reviewer_id: int, *, approve: bool, reason: str | None = None
@@ -274,7 +276,7 @@ class ActivitySession(TimestampMixin, Base):
     participants: Mapped[int | None]
     reported_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("person.id", ondelete="SET NULL"))
-    reported_at: Mapped[datetime | None]
+    reported_at: Mapped[datetime | None] = mapped_column(index=True)
     awaiting_count: Mapped[bool] = mapped_column(default=False)  # a typed number comes next
 
 

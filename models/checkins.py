@@ -20,6 +20,7 @@ from sqlalchemy import (
     Date,
     Enum,
     ForeignKey,
+    Index,
     String,
     UniqueConstraint,
     and_,
@@ -77,7 +78,10 @@ class CheckinRound(TimestampMixin, Base):
     """One question to one person, and their answer."""
 
     __tablename__ = "checkin_round"
-    __table_args__ = (UniqueConstraint("person_id", "asked_at"),)
+    __table_args__ = (UniqueConstraint("person_id", "asked_at"),
+                      # The weekly digest counts a district's rounds by week.
+                      Index("ix_checkin_round_district_asked", "district_id", "asked_at"),
+                      Index("ix_checkin_round_district_answered", "district_id", "answered_at"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     person_id: Mapped[int] = mapped_column(
@@ -98,6 +102,7 @@ class WatchAlert(TimestampMixin, Base):
     """A watched person stayed silent; a coordinator is to contact them."""
 
     __tablename__ = "watch_alert"
+    __table_args__ = (Index("ix_watch_alert_created_at", "created_at"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     round_id: Mapped[int] = mapped_column(

@@ -96,10 +96,11 @@ class Need(TimestampMixin, Base):
     awaiting_note: Mapped[bool] = mapped_column(default=False)
     status: Mapped[NeedStatus] = mapped_column(_enum(NeedStatus), default=NeedStatus.DRAFT,
                                                index=True)
-    raised_at: Mapped[datetime | None]
+    raised_at: Mapped[datetime | None] = mapped_column(index=True)
     taken_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
     taken_at: Mapped[datetime | None]
     referred_to: Mapped[Referral | None] = mapped_column(_enum(Referral))
+    referred_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
     resent_at: Mapped[datetime | None]
     # A coordinator typing a note for this need.
@@ -255,7 +256,7 @@ def refer(need: Need, coordinator: Person, where: Referral) -> NeedProblem | Non
     if need.status in FINISHED:
         return NeedProblem.FINISHED
     _ensure_owner(need, coordinator)
-    need.status, need.referred_to = NeedStatus.REFERRED, where
+    need.status, need.referred_to, need.referred_at = NeedStatus.REFERRED, where, utcnow()
     return None
 
 

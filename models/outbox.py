@@ -23,6 +23,7 @@ from sqlalchemy import (
     Enum,
     ForeignKey,
     Index,
+    LargeBinary,
     String,
     Text,
     func,
@@ -39,7 +40,15 @@ CLAIM_TIMEOUT = timedelta(minutes=2)
 RETRY_BASE = timedelta(seconds=5)
 RETRY_CAP = timedelta(minutes=10)
 TEXT_LIMIT = 4096  # Telegram's limit for one message
+CAPTION_LIMIT = 1024  # Telegram's limit for the caption of a photo or document
 DEFAULT_QUIET = (time(21, 0), time(8, 0))
+
+
+class Attachment(enum.StrEnum):
+    """How a file travels with a message."""
+
+    PHOTO = "photo"
+    DOCUMENT = "document"
 
 
 class OutboxStatus(enum.StrEnum):
@@ -86,20 +95,36 @@ class OutboxMessage(TimestampMixin, Base):
     claimed_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # A photo or document sent with ``text`` as its caption; the bytes go once it is sent.
+    attachment_kind: Mapped[str | None] = mapped_column(String(10))
+    attachment_name: Mapped[str | None] = mapped_column(String(100))
+    attachment: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 def enqueue(
     session: AsyncSession, *, key: str, chat_id: int, text: str, due_at: datetime | None = None,
     person_id: int | None = None, group_id: int | None = None, broadcast_id: int | None = None,
     urgent: bool = False, buttons: list[list[dict[str, Any]]] | None = None,
+    attachment: bytes | None = None, attachment_name: str | None = None,
+    attachment_kind: Attachment | None = None,
 ) -> OutboxMessage:
-    """Return a new outbox row, added to the session (the caller's transaction)."""
-    if not 0 < visible_length(text) <= TEXT_LIMIT:
-        raise ValueError(f"outbox text must be 1..{TEXT_LIMIT} characters")
+    """Return a new outbox row, added to the session (the caller's transaction).
+
+    With ``attachment`` (bytes, a file name and a kind) the file is sent as a photo or a
+    document and ``text`` is its caption.
+    """
+    limit = TEXT_LIMIT if attachment is None else CAPTION_LIMIT
+    if not 0 < visible_length(text) <= limit:
+        raise ValueError(f"outbox text must be 1..{limit} characters")
+    if (attachment is None) != (attachment_kind is None) or (
+            attachment is not None and not attachment_name):
+        raise ValueError("an attachment needs its bytes, a file name and a kind")
     message = OutboxMessage(
         idempotency_key=key, chat_id=chat_id, text=text, due_at=due_at or utcnow(),
         person_id=person_id, group_id=group_id, broadcast_id=broadcast_id, urgent=urgent,
         buttons=buttons, status=OutboxStatus.PENDING, attempts=0,
+        attachment=attachment, attachment_name=attachment_name,
+        attachment_kind=attachment_kind.value if attachment_kind else None,
     )
     session.add(message)
     return message
@@ -170,6 +195,7 @@ def mark_sent(message: OutboxMessage, telegram_message_id: int, now: datetime) -
     message.telegram_message_id = telegram_message_id
     message.attempts += 1
     message.last_error = None
+    message.attachment = None  # delivered: the file's bytes need not be kept
 
 
 def mark_retry(message: OutboxMessage, error: str, now: datetime,

@@ -29,6 +29,7 @@ class Action(enum.StrEnum):
     OFFER_HELP = "offer_help"
     COORDINATE_ACTIVITIES = "coordinate_activities"
     ORGANISE_MEETING = "organise_meeting"
+    SEE_DIGEST = "see_digest"
 
 
 COORDINATING = (Role.DISTRICT_COORDINATOR, Role.MUNICIPAL_COORDINATOR, Role.ADMIN)
@@ -47,6 +48,7 @@ NEEDS: dict[Action, tuple[Role, ...]] = {
     Action.OFFER_HELP: (Role.SUPPORTER,),
     Action.COORDINATE_ACTIVITIES: COORDINATING,
     Action.ORGANISE_MEETING: COORDINATING,
+    Action.SEE_DIGEST: (Role.COUNCIL_MEMBER, *COORDINATING),
 }
 
 # Which kind of area each role may be held in.

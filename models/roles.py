@@ -6,7 +6,7 @@ import enum
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint, select, update
+from sqlalchemy import Enum, ForeignKey, Index, String, UniqueConstraint, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -40,7 +40,8 @@ class RoleGrant(TimestampMixin, Base):
     """A role held by a person within an area; admins may hold theirs everywhere (no area)."""
 
     __tablename__ = "role_grant"
-    __table_args__ = (UniqueConstraint("person_id", "role", "area_id"),)
+    __table_args__ = (UniqueConstraint("person_id", "role", "area_id"),
+                      Index("ix_role_grant_created_at", "created_at"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)

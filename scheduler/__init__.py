@@ -1,6 +1,7 @@
 """Time-driven work, run by PTB's JobQueue (APScheduler): each job asks the database what is due.
 
-Housekeeping, participation questions, check-ins and watching, and needs; the dispatcher runs
+Housekeeping, participation questions, check-ins and watching, needs, and the weekly
+digests; the dispatcher runs
 as its own task (``scheduler.dispatch``).
 """
 
@@ -11,6 +12,7 @@ from datetime import timedelta
 from telegram.ext import Application
 
 from scheduler.checkins import checkin_job
+from scheduler.digests.delivery import digest_job
 from scheduler.housekeeping import forget_handled_updates
 from scheduler.meetings import meeting_jobs
 from scheduler.needs import needs_job
@@ -21,6 +23,7 @@ PARTICIPATION_EVERY = timedelta(minutes=5)
 CHECKIN_EVERY = timedelta(minutes=5)
 NEEDS_EVERY = timedelta(minutes=15)
 MEETINGS_EVERY = timedelta(minutes=5)
+DIGEST_EVERY = timedelta(minutes=10)
 
 
 def schedule(application: Application) -> None:  # type: ignore[type-arg]
@@ -43,4 +46,7 @@ def schedule(application: Application) -> None:  # type: ignore[type-arg]
     application.job_queue.run_repeating(
         meeting_jobs, interval=MEETINGS_EVERY, first=timedelta(seconds=45),
         name="meeting_jobs",
+    )
+    application.job_queue.run_repeating(
+        digest_job, interval=DIGEST_EVERY, first=timedelta(seconds=60), name="digests",
     )

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, time, timedelta, tzinfo
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from models import GroupChat, OutboxMessage, OutboxStatus, Person
@@ -23,6 +23,7 @@ from models.base import utcnow
 from models.outbox import (
     CLAIM_TIMEOUT,
     DEFAULT_QUIET,
+    Attachment,
     claim_due,
     mark_final,
     mark_retry,
@@ -130,6 +131,13 @@ class Dispatcher:
         if message.buttons:
             markup = InlineKeyboardMarkup(
                 [[InlineKeyboardButton(**button) for button in row] for row in message.buttons])
+        if message.attachment is not None:
+            upload = InputFile(message.attachment, filename=message.attachment_name)
+            if message.attachment_kind == Attachment.PHOTO:
+                return await self.bot.send_photo(message.chat_id, upload, caption=message.text,
+                                                 reply_markup=markup)
+            return await self.bot.send_document(message.chat_id, upload, caption=message.text,
+                                                reply_markup=markup)
         return await self.bot.send_message(message.chat_id, message.text, reply_markup=markup)
 
     async def _record(self, message: OutboxMessage, change: Callable[[OutboxMessage], None]

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.sandbox import SandboxServer
+from bot.sandbox.history import FIRST_RESIDENT, RESIDENTS, seed_history
 from models import (
     Area,
     Category,
@@ -67,8 +68,10 @@ GROUP_CHAT_ID = -1001000000001
 GROUP_TITLE = "みどり地区 ご近所ネット"
 
 
-async def seed_database(database_url: str) -> None:
-    """Create the town's areas, council, personas' consent and roles, and the group link.
+async def seed_database(database_url: str, now: datetime | None = None,
+                        zone: str = "Asia/Tokyo") -> None:
+    """Create the town's areas, council, personas' consent and roles, the group link, and
+    several weeks of demo history up to ``now``.
 
     佐藤花子 (the resident) is left new, so a visitor can walk the onboarding from the group.
     """
@@ -95,6 +98,9 @@ async def seed_database(database_url: str) -> None:
                 group.district_id = home.id
             await _seed_meeting(session, home)
             await _seed_offer(session)
+            organiser = await ensure_person(session, PERSONAS[1].telegram_id)
+            await seed_history(session, [areas[name] for name in DISTRICTS], organiser,
+                               now or utcnow(), ZoneInfo(zone))
     finally:
         await engine.dispose()
 
@@ -136,6 +142,10 @@ def seed_sandbox(server: SandboxServer) -> None:
         # started: as if each persona had opened the bot once, so it may write to them first.
         server.ensure_user(persona.telegram_id, persona.first_name, persona.last_name,
                            language_code="ja", started=True)
+    for index, (name, _district) in enumerate(RESIDENTS):
+        last, first = name.split()
+        server.ensure_user(FIRST_RESIDENT + index, first, last, language_code="ja",
+                           started=True)
     members = {p.telegram_id: "member" for p in PERSONAS}
     members[PERSONAS[2].telegram_id] = "creator"  # the district coordinator runs the group
     server.ensure_group(GROUP_CHAT_ID, GROUP_TITLE, members, bot_status="administrator")

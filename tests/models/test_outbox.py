@@ -11,9 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import OutboxMessage, OutboxStatus
 from models.outbox import (
     MAX_ATTEMPTS,
+    Attachment,
     claim_due,
     enqueue,
     mark_retry,
+    mark_sent,
     quiet_until,
     retry_delay,
     visible_length,
@@ -93,3 +95,31 @@ def test_quiet_hours(local: datetime, window: tuple[time, time],
 def test_the_limit_counts_what_telegram_counts() -> None:
     assert visible_length("<b>サロン</b> &lt;3") == len("サロン <3")
     assert visible_length("<b></b>") == 0
+
+
+async def test_a_photo_or_document_travels_with_its_caption_and_is_dropped_once_sent(
+    session: AsyncSession
+) -> None:
+    png = b"\x89PNG\r\n\x1a\n" + b"0" * 10
+    message = enqueue(session, key="file", chat_id=7, text="グラフ", attachment=png,
+                      attachment_name="chart.png", attachment_kind=Attachment.PHOTO)
+    await session.commit()
+    [claimed] = await claim_due(session, "a", now=NOW + timedelta(seconds=1))
+    assert (claimed.attachment, claimed.attachment_name, claimed.attachment_kind) == (
+        png, "chart.png", "photo")
+    mark_sent(claimed, 42, NOW)
+    await session.commit()
+    await session.refresh(message)
+    assert message.attachment is None  # delivered: the bytes are not kept
+    assert message.attachment_name == "chart.png"
+
+
+def test_an_attachment_needs_a_name_and_a_kind_and_a_short_caption() -> None:
+    with pytest.raises(ValueError, match="attachment"):
+        enqueue(None, key="a", chat_id=1, text="x", attachment=b"1")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="attachment"):
+        enqueue(None, key="a", chat_id=1, text="x", attachment=b"1",  # type: ignore[arg-type]
+                attachment_kind=Attachment.DOCUMENT)
+    with pytest.raises(ValueError, match="1024"):
+        enqueue(None, key="a", chat_id=1, text="x" * 1025, attachment=b"1",  # type: ignore[arg-type]
+                attachment_name="a.xlsx", attachment_kind=Attachment.DOCUMENT)

@@ -1,0 +1,122 @@
+"""Every week (Monday 08:00 by default) each council's digest of the week just ended goes to
+its members and coordinators through the outbox: the text, the chart and the workbook.
+
+A digest is claimed per council and week with a unique row in the same transaction as its
+outbox rows, so several processes or a restart in the middle produce it exactly once.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, tzinfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram.ext import CallbackContext
+
+from bot.i18n import _, normalize_language, use_language
+from models import Area, Council, Person
+from models.areas import councils
+from models.base import utcnow
+from models.digests import claim_run, digest_recipients, iso_week_name, last_full_week
+from models.outbox import Attachment, enqueue
+from scheduler.digests.aggregate import Digest, build_digest
+from scheduler.digests.chart import participants_chart
+from scheduler.digests.render import Reader, digest_text
+from scheduler.digests.workbook import digest_workbook
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DigestFiles:
+    """One digest rendered for one language and one kind of reader."""
+
+    text: str
+    chart: bytes
+    workbook: bytes
+    chart_caption: str
+    workbook_caption: str
+    chart_name: str
+    workbook_name: str
+
+
+def render_files(digest: Digest, reader: Reader) -> DigestFiles:
+    """Return the text, chart and workbook of a digest in the current language."""
+    council = digest.scope.council
+    stem = f"digest-{council.id}-{iso_week_name(digest.week)}"
+    return DigestFiles(
+        text=digest_text(digest, reader), chart=participants_chart(digest),
+        workbook=digest_workbook(digest, reader),
+        chart_caption=_("digest.chart_caption", council=council.name),
+        workbook_caption=_("digest.workbook_caption", council=council.name),
+        chart_name=f"{stem}.png", workbook_name=f"{stem}.xlsx")
+
+
+def due_moment(now: datetime, zone: tzinfo, weekday: int, hour: int) -> datetime:
+    """Return this week's sending time (weekday 0 = Monday, at ``hour``) in ``zone``."""
+    local = now.astimezone(zone)
+    monday = local.date() - timedelta(days=local.weekday())
+    return datetime.combine(monday + timedelta(days=weekday), time(hour), tzinfo=zone)
+
+
+async def send_council_digest(session: AsyncSession, council: Council, week: date,
+                              zone: tzinfo, threshold: int) -> int | None:
+    """Claim and queue one council's digest for ``week``; None if it was claimed already."""
+    run = await claim_run(session, council.id, week)
+    if run is None:
+        return None
+    digest = await build_digest(session, council, week, zone)
+    people = await digest_recipients(session, council, digest.scope.area)
+    rendered: dict[tuple[str, bool], DigestFiles] = {}
+    for person, exact in people:
+        language = normalize_language(person.language)
+        if (language, exact) not in rendered:
+            with use_language(language, zone):
+                rendered[language, exact] = render_files(digest, Reader(exact, threshold))
+        queue_files(session, rendered[language, exact], person,
+                    f"digest:{council.id}:{week.isoformat()}:{person.id}")
+    run.recipients = len(people)
+    return len(people)
+
+
+def queue_files(session: AsyncSession, files: DigestFiles, person: Person, key: str) -> None:
+    """Queue the text, the chart and the workbook to one person."""
+    enqueue(session, key=f"{key}:text", chat_id=person.telegram_id, text=files.text,
+            person_id=person.id)
+    enqueue(session, key=f"{key}:chart", chat_id=person.telegram_id, text=files.chart_caption,
+            person_id=person.id, attachment=files.chart, attachment_name=files.chart_name,
+            attachment_kind=Attachment.PHOTO)
+    enqueue(session, key=f"{key}:xlsx", chat_id=person.telegram_id,
+            text=files.workbook_caption, person_id=person.id, attachment=files.workbook,
+            attachment_name=files.workbook_name, attachment_kind=Attachment.DOCUMENT)
+
+
+async def send_weekly_digests(session: AsyncSession, now: datetime, zone: tzinfo, *,
+                              weekday: int = 0, hour: int = 8, threshold: int = 3) -> int:
+    """Queue the digest of the week just ended for every council not yet done; return how
+    many councils were done now (none before this week's sending time)."""
+    if now < due_moment(now, zone, weekday, hour):
+        return 0
+    week = last_full_week(now, zone)
+    done = 0
+    for council in await councils(session):
+        if await session.get(Area, council.area_id) is None:
+            continue
+        if await send_council_digest(session, council, week, zone, threshold) is not None:
+            done += 1
+    return done
+
+
+async def digest_job(context: CallbackContext) -> None:  # type: ignore[type-arg]
+    """The periodic job: send the weekly digests once their time has come."""
+    services = context.application.services  # type: ignore[attr-defined]
+    if services.sessions is None:
+        return
+    settings = services.settings
+    async with services.sessions() as session, session.begin():
+        done = await send_weekly_digests(
+            session, utcnow(), settings.zone, weekday=settings.digest_weekday,
+            hour=settings.digest_hour, threshold=settings.digest_threshold)
+    if done:
+        log.info("queued the weekly digests of %d councils", done)

@@ -1,0 +1,208 @@
+"""The digest in words, in the current language: one Telegram message (HTML).
+
+Council members read small counts of needs and watching alerts as "3件未満" (small-cell
+suppression) and never a name or a need's text; coordinators read exact counts.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bot.activity_text import KIND_LABELS, MEANING_LABELS
+from bot.i18n import N_, _, format_long_date, plain
+from models import ActivityKind, Meaning
+from models.checkins import Level
+from models.digests import iso_week_name
+from models.needs import Category
+from models.outbox import TEXT_LIMIT
+from scheduler.checkins import LEVEL_LABELS
+from scheduler.digests.aggregate import Digest, Figures, trend
+from scheduler.needs import CATEGORY_LABELS
+
+DEFAULT_THRESHOLD = 3
+MAX_EPISODES = 8
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who reads a digest: a council (suppressed small counts) or a coordinator (exact)."""
+
+    exact: bool
+    threshold: int = DEFAULT_THRESHOLD
+
+    def cases(self, count: float) -> str:
+        """A count of needs or alerts: suppressed between 0 and the threshold for councils."""
+        if not self.exact and 0 < count < self.threshold:
+            return plain("digest.suppressed", threshold=self.threshold)
+        return plain("digest.cases", count=_number(count))
+
+    def hidden(self, count: float) -> bool:
+        """True when this count is not shown to this reader."""
+        return not self.exact and 0 < count < self.threshold
+
+
+COUNCIL = Reader(exact=False)
+COORDINATOR = Reader(exact=True)
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
+
+
+def _percent(rate: float | None) -> str:
+    return "-" if rate is None else plain("digest.percent", value=round(rate * 100))
+
+
+def _arrow(now: float, before: float) -> str:
+    return " ↑" if now > before else " ↓" if now < before else " →"
+
+
+HEADLINE: tuple[tuple[str, str, bool], ...] = (
+    ("sessions_held", N_("digest.metric.sessions_held"), False),
+    ("participants", N_("digest.metric.participants"), False),
+    ("active_people", N_("digest.metric.active_people"), False),
+    ("checkins_answered", N_("digest.metric.checkins_answered"), False),
+    ("needs_raised", N_("digest.metric.needs_raised"), True),
+)
+
+
+def headline_rows(digest: Digest, reader: Reader) -> list[tuple[str, str, str, str, str]]:
+    """Return (label, this week, arrow, last week, 4-week average) per headline figure."""
+    rows = []
+    for name, label, sensitive in HEADLINE:
+        now, before, mean = trend(digest, name)
+        if sensitive and any(reader.hidden(v) for v in (now, before, mean)):
+            values = [reader.cases(v) for v in (now, before, mean)]
+            rows.append((plain(label), values[0], "", values[1], values[2]))
+            continue
+        shown = reader.cases if sensitive else _number
+        rows.append((plain(label), shown(now), _arrow(now, before), shown(before), shown(mean)))
+    return rows
+
+
+def period(digest: Digest) -> str:
+    """Return the digest's week in words: 令和8年11月16日〜令和8年11月22日（2026-W47）."""
+    return plain("digest.period", start=format_long_date(digest.week),
+                 end=format_long_date(digest.week + timedelta(days=6)),
+                 week=iso_week_name(digest.week))
+
+
+def _items(counts: Counter[str], labels: dict[str, str], show: Callable[[int], str]) -> str:
+    listed = [plain("digest.item", label=plain(labels[key]), count=show(counts[key]))
+              for key in labels if counts.get(key)]
+    return plain("common.list_separator").join(listed) if listed else plain("digest.none")
+
+
+KINDS = {k.value: KIND_LABELS[k] for k in ActivityKind}
+MEANINGS = {m.value: MEANING_LABELS[m] for m in Meaning}
+LEVELS = {level.value: LEVEL_LABELS[level] for level in Level}
+CATEGORIES = {c.value: CATEGORY_LABELS[c] for c in Category}
+
+
+def _people(count: int) -> str:
+    return plain("digest.people_count", count=count)
+
+
+def kinds_text(figures: Figures) -> str:
+    """Return sessions and participants by kind: サロン 1回 12人、…"""
+    listed = [plain("digest.kind_item", kind=plain(KINDS[k]),
+                    sessions=figures.sessions_by_kind[k],
+                    participants=figures.participants_by_kind[k])
+              for k in KINDS if figures.sessions_by_kind.get(k)]
+    return plain("common.list_separator").join(listed) if listed else plain("digest.none")
+
+
+def section_lines(figures: Figures, reader: Reader) -> list[str]:
+    """Return the sections of one scope's week: activities, people, check-ins, needs, watching."""
+    cases = reader.cases
+    oldest = figures.oldest_open_days
+    show_oldest = oldest is not None and not reader.hidden(figures.needs_open)
+    return [
+        _("digest.section.activities"),
+        _("digest.activities.summary", held=figures.sessions_held,
+          cancelled=figures.sessions_cancelled, participants=figures.participants),
+        _("digest.activities.by_kind", items=kinds_text(figures)),
+        _("digest.activities.by_meaning",
+          items=_items(figures.participants_by_meaning, MEANINGS, _people)),
+        _("digest.activities.changes", unreported=figures.unreported_activities,
+          new=figures.new_activities, paused=figures.paused_activities,
+          ended=figures.ended_activities),
+        "",
+        _("digest.section.people"),
+        _("digest.people.summary", residents=figures.new_residents,
+          supporters=figures.new_supporters, active=figures.active_people),
+        "",
+        _("digest.section.checkins"),
+        _("digest.checkins.summary", sent=figures.checkins_sent,
+          answered=figures.checkins_answered, rate=_percent(figures.response_rate)),
+        _("digest.checkins.levels",
+          items=_items(figures.answers_by_level, LEVELS, str)),
+        "",
+        _("digest.section.needs"),
+        _("digest.needs.summary", raised=cases(figures.needs_raised),
+          taken=cases(figures.needs_taken), referred=cases(figures.needs_referred),
+          resolved=cases(figures.needs_resolved)),
+        _("digest.needs.by_category", items=_items(figures.needs_by_category, CATEGORIES, cases)),
+        _("digest.needs.open_oldest", open=cases(figures.needs_open), days=oldest)
+        if show_oldest else _("digest.needs.open", open=cases(figures.needs_open)),
+        "",
+        _("digest.section.watching"),
+        _("digest.watching.summary", raised=cases(figures.alerts_raised),
+          resolved=cases(figures.alerts_resolved)),
+    ]
+
+
+def digest_text(digest: Digest, reader: Reader) -> str:
+    """Return the whole digest as one Telegram message in the current language."""
+    lines = [_("digest.title", council=digest.scope.council.name), _("digest.period_line",
+             period=period(digest)), "", _("digest.section.headline")]
+    for label, now, arrow, before, mean in headline_rows(digest, reader):
+        lines.append(_("digest.headline_line", label=label, value=now, arrow=arrow,
+                       previous=before, average=mean))
+    lines.append("")
+    lines += section_lines(digest.total(), reader)
+    for section in digest.sections:
+        lines += ["", _(section.title), *(_(key, **params) for key, params in section.lines)]
+    lines += ["", _("digest.section.episodes")]
+    episodes = digest.episodes[:MAX_EPISODES]
+    for area_id, text in episodes:
+        if digest.scope.municipal:
+            lines.append(_("digest.episode_in", area=digest.area_name(area_id), text=text))
+        else:
+            lines.append(_("digest.episode", text=text))
+    if not episodes:
+        lines.append(_("digest.episodes.none"))
+    footer = ["", _("digest.footer.exact") if reader.exact
+              else _("digest.footer.council", threshold=reader.threshold)]
+    if digest.scope.municipal:
+        lines += _district_lines(digest, reader, TEXT_LIMIT - _length(lines + footer))
+    return _fit("\n".join(lines + footer))
+
+
+def _length(lines: list[str]) -> int:
+    return len("\n".join(lines)) + 1
+
+
+def _district_lines(digest: Digest, reader: Reader, room: int) -> list[str]:
+    """The breakdown by district, as much of it as fits (the workbook has all of it)."""
+    lines = ["", _("digest.section.districts")]
+    more = _("digest.districts.more")
+    for district in digest.scope.districts:
+        one = digest.district(district.id)
+        line = _("digest.district_line", district=district.name, held=one.sessions_held,
+                 participants=one.participants, answered=one.checkins_answered,
+                 sent=one.checkins_sent, needs=reader.cases(one.needs_raised))
+        if _length([*lines, line, more]) > room:
+            return [*lines, more]
+        lines.append(line)
+    return lines
+
+
+def _fit(text: str) -> str:
+    """Keep the digest within one message, whatever the episodes' length."""
+    if len(text) <= TEXT_LIMIT:
+        return text
+    return text[:TEXT_LIMIT - 1].rsplit("\n", 1)[0] + "\n…"

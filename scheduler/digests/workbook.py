@@ -1,0 +1,156 @@
+"""The digest as an XLSX workbook: one sheet per section, one row per district (and a total).
+
+Cells a council may not see exactly hold the same "3件未満" as the text.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from bot.i18n import N_, format_long_date, plain
+from scheduler.digests.aggregate import Digest, Figures, trend
+from scheduler.digests.render import (
+    CATEGORIES,
+    HEADLINE,
+    KINDS,
+    LEVELS,
+    MEANINGS,
+    Reader,
+)
+
+Row = Callable[[Figures], list[Any]]
+
+
+def _rate(figures: Figures) -> Any:
+    rate = figures.response_rate
+    return "" if rate is None else round(rate * 100, 1)
+
+
+def _sheets(reader: Reader) -> list[tuple[str, list[str], Row]]:
+    cases = reader.cases
+    sessions, people = plain("digest.column.sessions_suffix"), plain("digest.column.people_suffix")
+
+    def count(value: float) -> Any:
+        return cases(value) if reader.hidden(value) else int(value)
+
+    return [
+        (N_("digest.sheet.activities"),
+         [N_("digest.column.held"), N_("digest.column.cancelled"),
+          N_("digest.column.participants"), N_("digest.column.unreported"),
+          N_("digest.column.new_activities"), N_("digest.column.paused"),
+          N_("digest.column.ended")],
+         lambda f: [f.sessions_held, f.sessions_cancelled, f.participants,
+                    f.unreported_activities, f.new_activities, f.paused_activities,
+                    f.ended_activities]),
+        (N_("digest.sheet.kinds"),
+         [plain(label) + sessions for label in KINDS.values()]
+         + [plain(label) + people for label in KINDS.values()],
+         lambda f: [f.sessions_by_kind.get(k, 0) for k in KINDS]
+         + [f.participants_by_kind.get(k, 0) for k in KINDS]),
+        (N_("digest.sheet.meanings"), [plain(label) for label in MEANINGS.values()],
+         lambda f: [f.participants_by_meaning.get(m, 0) for m in MEANINGS]),
+        (N_("digest.sheet.people"),
+         [N_("digest.column.new_residents"), N_("digest.column.new_supporters"),
+          N_("digest.column.active_people")],
+         lambda f: [f.new_residents, f.new_supporters, f.active_people]),
+        (N_("digest.sheet.checkins"),
+         [N_("digest.column.sent"), N_("digest.column.answered"), N_("digest.column.rate"),
+          *(plain(label) for label in LEVELS.values())],
+         lambda f: [f.checkins_sent, f.checkins_answered, _rate(f),
+                    *(f.answers_by_level.get(level, 0) for level in LEVELS)]),
+        (N_("digest.sheet.needs"),
+         [N_("digest.column.raised"), *(plain(label) for label in CATEGORIES.values()),
+          N_("digest.column.taken"), N_("digest.column.referred"),
+          N_("digest.column.resolved"), N_("digest.column.open"),
+          N_("digest.column.oldest_days")],
+         lambda f: [count(f.needs_raised),
+                    *(count(f.needs_by_category.get(c, 0)) for c in CATEGORIES),
+                    count(f.needs_taken), count(f.needs_referred), count(f.needs_resolved),
+                    count(f.needs_open),
+                    "" if f.oldest_open_days is None or reader.hidden(f.needs_open)
+                    else f.oldest_open_days]),
+        (N_("digest.sheet.watching"),
+         [N_("digest.column.alerts_raised"), N_("digest.column.alerts_resolved")],
+         lambda f: [count(f.alerts_raised), count(f.alerts_resolved)]),
+    ]
+
+
+def _headline(digest: Digest, reader: Reader) -> list[list[Any]]:
+    rows = []
+    for name, label, sensitive in HEADLINE:
+        values = trend(digest, name)
+        if sensitive and any(reader.hidden(v) for v in values):
+            rows.append([plain(label), *(reader.cases(v) for v in values[:2]), "",
+                         reader.cases(values[2])])
+            continue
+        now, before, mean = values
+        rows.append([plain(label), int(now), int(before),
+                     "↑" if now > before else "↓" if now < before else "→", round(mean, 2)])
+    return rows
+
+
+def _write(sheet: Worksheet, header: list[str], rows: list[list[Any]]) -> None:
+    sheet.append(header)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for values in rows:
+        sheet.append(values)
+    for index, title in enumerate(header, start=1):
+        longest = max([len(str(title)), *(len(str(r[index - 1])) for r in rows)])
+        sheet.column_dimensions[get_column_letter(index)].width = min(2 * longest + 2, 60)
+    sheet.freeze_panes = "B2"
+
+
+def digest_workbook(digest: Digest, reader: Reader) -> bytes:
+    """Return the workbook of a digest in the current language."""
+    workbook = Workbook()
+    summary = workbook.active
+    assert summary is not None  # a new workbook always has one sheet
+    summary.title = plain("digest.sheet.summary")
+    info = [[plain("digest.column.council"), digest.scope.council.name],
+            [plain("digest.column.week_start"), format_long_date(digest.week)],
+            [plain("digest.column.week"), digest.week.isoformat()]]
+    for values in info:
+        summary.append(values)
+    summary.append([])
+    _write_after(summary, [plain("digest.column.figure"), plain("digest.column.this_week"),
+                           plain("digest.column.last_week"), plain("digest.column.arrow"),
+                           plain("digest.column.average")],
+                 _headline(digest, reader))
+    districts = list(digest.scope.districts)
+    for title, columns, row in _sheets(reader):
+        sheet = workbook.create_sheet(plain(title))
+        header = [plain("digest.column.district"), *(plain(c) for c in columns)]
+        rows = [[d.name, *row(digest.district(d.id))] for d in districts]
+        if digest.scope.municipal:
+            rows.append([plain("digest.column.total"), *row(digest.total())])
+        _write(sheet, header, rows)
+    episodes = workbook.create_sheet(plain("digest.sheet.episodes"))
+    _write(episodes, [plain("digest.column.district"), plain("digest.column.episode")],
+           [[digest.area_name(area_id), text] for area_id, text in digest.episodes])
+    for section in digest.sections:
+        sheet = workbook.create_sheet(plain(section.title))
+        _write(sheet, [plain("digest.column.district"), *(plain(c) for c in section.columns)],
+               [[digest.area_name(a) if a else plain("digest.column.total"), *values]
+                for a, values in section.rows])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _write_after(sheet: Worksheet, header: list[str], rows: list[list[Any]]) -> None:
+    first = sheet.max_row + 1
+    sheet.append(header)
+    for cell in sheet[first]:
+        cell.font = Font(bold=True)
+    for values in rows:
+        sheet.append(values)
+    sheet.column_dimensions["A"].width = 30
+    sheet.column_dimensions["B"].width = 30
