@@ -6,8 +6,8 @@ figure is computed per district and per week for ``WEEKS`` weeks ending with the
 time ranges: the work does not grow with the length of the history kept.
 
 What the database does not record, the digest cannot know, so some figures are defined by what
-is stored (see ``Figures``). Meetings (issue 7) plug in as an extra section: write one
-``SectionBuilder`` and append it to ``EXTRA_SECTIONS``.
+is stored (see ``Figures``). Meetings come as an extra section (``meetings.py``); another
+capability adds one the same way: a ``SectionBuilder`` appended to ``EXTRA_SECTIONS``.
 """
 
 from __future__ import annotations
@@ -148,7 +148,8 @@ class Section:
     scope, values) per row.
     """
 
-    title: str
+    title: str  # catalog key of the heading in the text (Telegram HTML)
+    sheet: str  # catalog key of the workbook sheet's name (plain, no / or :)
     lines: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     columns: list[str] = field(default_factory=list)
     rows: list[tuple[int | None, list[Any]]] = field(default_factory=list)
@@ -198,7 +199,7 @@ class Digest:
 
 Weeks = tuple[list[date], list[datetime]]  # Mondays, and the WEEKS + 1 boundaries in UTC
 SectionBuilder = Callable[[AsyncSession, Scope, list[date], list[datetime]], Awaitable[Section]]
-EXTRA_SECTIONS: list[SectionBuilder] = []  # meetings plug in here
+EXTRA_SECTIONS: list[SectionBuilder] = []  # filled at the end of this module (meetings)
 
 
 async def scope_of(session: AsyncSession, council: Council) -> Scope:
@@ -422,3 +423,9 @@ def trend(digest: Digest, name: str) -> tuple[float, float, float]:
     """Return a total figure this week, last week, and its average over the 4 weeks before."""
     values = digest.series(name)
     return values[-1], values[-2], average(values[-1 - AVERAGE_WEEKS:-1])
+
+
+# Sections that live in their own modules; imported last because they build on the types above.
+from scheduler.digests.meetings import meetings_section  # noqa: E402
+
+EXTRA_SECTIONS.append(meetings_section)

@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from bot.activity_text import KIND_LABELS, MEANING_LABELS
-from bot.i18n import N_, _, format_long_date, plain
+from bot.i18n import N_, _, format_datetime, format_long_date, plain
 from models import ActivityKind, Meaning
 from models.checkins import Level
 from models.digests import iso_week_name
@@ -165,7 +166,8 @@ def digest_text(digest: Digest, reader: Reader) -> str:
     lines.append("")
     lines += section_lines(digest.total(), reader)
     for section in digest.sections:
-        lines += ["", _(section.title), *(_(key, **params) for key, params in section.lines)]
+        lines += ["", _(section.title), *(_(key, **_readable(params))
+                                          for key, params in section.lines)]
     lines += ["", _("digest.section.episodes")]
     episodes = digest.episodes[:MAX_EPISODES]
     for area_id, text in episodes:
@@ -180,6 +182,12 @@ def digest_text(digest: Digest, reader: Reader) -> str:
     if digest.scope.municipal:
         lines += _district_lines(digest, reader, TEXT_LIMIT - _length(lines + footer))
     return _fit("\n".join(lines + footer))
+
+
+def _readable(params: dict[str, Any]) -> dict[str, Any]:
+    """Dates and times of a section's line, in the reader's language."""
+    return {name: format_datetime(value) if isinstance(value, datetime) else value
+            for name, value in params.items()}
 
 
 def _length(lines: list[str]) -> int:

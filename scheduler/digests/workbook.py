@@ -136,7 +136,7 @@ def digest_workbook(digest: Digest, reader: Reader) -> bytes:
     _write(episodes, [plain("digest.column.district"), plain("digest.column.episode")],
            [[digest.area_name(area_id), text] for area_id, text in digest.episodes])
     for section in digest.sections:
-        sheet = workbook.create_sheet(plain(section.title))
+        sheet = workbook.create_sheet(plain(section.sheet))
         _write(sheet, [plain("digest.column.district"), *(plain(c) for c in section.columns)],
                [[digest.area_name(a) if a else plain("digest.column.total"), *values]
                 for a, values in section.rows])

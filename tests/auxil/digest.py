@@ -6,7 +6,7 @@ The digest week is 2026-W47 (Monday 16 to Sunday 22 November 2026, Asia/Tokyo).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -20,11 +20,16 @@ from models import (
     Council,
     Episode,
     Level,
+    Meeting,
+    MeetingKind,
+    MeetingSignup,
+    MeetingStatus,
     Need,
     NeedStatus,
     Person,
     Role,
     RoleGrant,
+    SignupStatus,
     WatchAlert,
 )
 from models.activities import SessionStatus
@@ -178,6 +183,40 @@ async def seed_history(  # noqa: PLR0915 - one long, flat list of facts
         session.add(Episode(area_id=east, week=WEEK, text=EPISODE, awaiting=False))
         session.add(Episode(area_id=east, week=date(2026, 11, 9), text="先週の話",
                             awaiting=False))
+
+        def meeting(kind: MeetingKind, title: str, area: int, start: datetime, *,
+                    status: MeetingStatus = MeetingStatus.SCHEDULED, walk_ins: int = 0,
+                    signups: tuple[tuple[str, SignupStatus, bool], ...] = ()) -> None:
+            row = Meeting(kind=kind, title=title, area_id=area, starts_at=start,
+                          ends_at=start + timedelta(hours=1), place="公民館", capacity=10,
+                          open=True, organiser_id=people["S1"], status=status,
+                          lock_version=0, walk_ins=walk_ins)
+            session.add(row)
+            pending_signups.append((row, signups))
+
+        pending_signups: list[tuple[Meeting, tuple[tuple[str, SignupStatus, bool], ...]]] = []
+        confirmed, waiting, cancelled = (SignupStatus.CONFIRMED, SignupStatus.WAITING,
+                                         SignupStatus.CANCELLED)
+        # W47: one care meeting in 東地区 (3 confirmed, 2 of them came, 2 walk-ins; 1 waiting,
+        # 1 cancelled), one cancelled workshop (not counted), one council meeting of the city.
+        meeting(MeetingKind.CARE_MEETING, "ご近所ケア会議", east, jst(11, 18, 14), walk_ins=2,
+                signups=(("P1", confirmed, True), ("P2", confirmed, True),
+                         ("P3", confirmed, False), ("P4", waiting, False),
+                         ("P5", cancelled, False)))
+        meeting(MeetingKind.WORKSHOP, "中止した会", east, jst(11, 19, 14),
+                status=MeetingStatus.CANCELLED, signups=(("P1", confirmed, False),))
+        meeting(MeetingKind.COUNCIL, "市の協議体", town.city.id, jst(11, 20, 14),
+                signups=(("S1", confirmed, True), ("W1", confirmed, False)))
+        meeting(MeetingKind.STUDY, "先週の勉強会", east, jst(11, 11, 14),
+                signups=(("P1", confirmed, True),))
+        # Coming: a workshop on Wednesday 25 November; a study session after two weeks.
+        meeting(MeetingKind.WORKSHOP, "支え合いワークショップ", east, jst(11, 25, 14))
+        meeting(MeetingKind.STUDY, "年末の勉強会", town.city.id, jst(12, 10, 14))
+        await session.flush()
+        for row, signups in pending_signups:
+            for position, (key, state, came) in enumerate(signups, start=1):
+                session.add(MeetingSignup(meeting_id=row.id, person_id=people[key],
+                                          status=state, position=position, attended=came))
         await session.flush()
         ids = east_council.id, city_council.id
     return History(town, ids[0], ids[1], people)

@@ -50,6 +50,12 @@ EAST_TEXT = """<b>東地区 協議体 週間レポート</b>
 <b>見守り</b>
 見守りの知らせ 3件未満・対応済み 3件未満
 
+<b>会議・ワークショップ</b>
+開催 1回・申込 3名・参加 4名
+・ご近所ケア会議 1回
+これから2週間の予定: 1件
+・11月25日(水) 14:00 支え合いワークショップ
+
 <b>エピソード</b>
 ・サロンで、久しぶりに来た方を皆で迎えました。
 
@@ -97,6 +103,10 @@ async def test_two_needs_are_hidden_from_the_council_but_not_the_coordinator(
     assert "新しく 4件・対応開始 3件未満・つないだ 3件未満・解決 3件未満" in council
     assert "新しく 4件・対応開始 2件・つないだ 1件・解決 1件" in coordinator
     assert "・東地区: サロンで、久しぶりに来た方を皆で迎えました。" in council
+    assert "開催 2回・申込 5名・参加 5名\n・ご近所ケア会議 1回\n・協議体 1回" in council
+    assert "これから2週間の予定: 1件\n・11月25日(水) 14:00 支え合いワークショップ" in council
+    assert "年末の勉強会" not in council
+    assert "住民P" not in council
     needs = [list(r) for r in workbook["困りごと"].iter_rows(values_only=True)]
     assert needs[0][:2] == ["地区", "新しい困りごと"]
     assert [row[0] for row in needs[1:]] == ["東地区", "西地区", "合計"]
@@ -112,7 +122,10 @@ async def test_the_workbook_has_a_sheet_per_section_and_a_row_per_district(
     with use_language("ja", TOKYO):
         workbook = load_workbook(io.BytesIO(digest_workbook(digest, COUNCIL)))
     assert workbook.sheetnames == ["概要", "活動", "活動の種類別", "意味づけ別", "人", "声かけ",
-                                   "困りごと", "見守り", "エピソード"]
+                                   "困りごと", "見守り", "エピソード", "会議"]
+    meetings = [list(r) for r in workbook["会議"].iter_rows(values_only=True)]
+    assert meetings == [["地区", "会議の開催数", "申込数", "参加数（当日参加を含む）"],
+                        ["東地区", 1, 3, 4], ["西地区", 0, 0, 0], ["合計", 2, 5, 5]]
     rows = [list(r) for r in workbook["活動"].iter_rows(values_only=True)]
     assert rows == [
         ["地区", "開催（回）", "中止（回）", "参加（のべ人数）", "人数の報告がない活動",
