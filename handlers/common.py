@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+import re
+
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+    User,
+)
 from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.helpers import create_deep_linked_url
@@ -48,6 +57,19 @@ def int_value(values: list[str], index: int) -> int | None:
         return int(values[index])
     except (IndexError, ValueError):
         return None
+
+
+def person_name(user: User | None) -> str:
+    """Return a Telegram user's name as people would write it: a Japanese name family name
+    first (佐藤 花子), any other name as Telegram gives it (first name first)."""
+    if user is None:
+        return "-"
+    if user.last_name and _JAPANESE.search(user.first_name + user.last_name):
+        return f"{user.last_name} {user.first_name}"
+    return user.full_name
+
+
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")  # kana and kanji
 
 
 def button(label_key: str, data: str, **params: object) -> InlineKeyboardButton:

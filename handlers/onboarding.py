@@ -15,6 +15,7 @@ from handlers.common import (
     callback_values,
     edit_or_keep,
     int_value,
+    person_name,
     refresh_menu,
 )
 from handlers.fallback import stale_button
@@ -87,7 +88,7 @@ async def on_button(update: Update, context: OtagaiContext) -> None:
     assert user is not None  # a pressed button always has a sender
     person = await context.ensure_person()
     await give_consent(context.session, person, district_id=district.id,
-                       display_name=user.full_name)
+                       display_name=person_name(user))
     await grant_role(context.session, person, Role.RESIDENT, district.id)
     await query.answer()
     await edit_or_keep(query, _("onboarding.agreed", district=district.name))

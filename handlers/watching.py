@@ -21,6 +21,7 @@ from handlers.common import (
     deep_link,
     edit_or_keep,
     int_value,
+    person_name,
     private_only,
     refuse,
 )
@@ -190,8 +191,7 @@ async def on_contact_button(update: Update, context: OtagaiContext) -> None:
     if choice == "no":
         await edit_or_keep(query, _("watch.contact_declined", name=name))
         return
-    user = update.effective_user
-    contact_name = user.full_name if user else "-"
+    contact_name = person_name(update.effective_user)
     if not await accept_contact(context.session, link, opener, contact_name, utcnow()):
         await edit_or_keep(query, _(CONTACT_PROBLEMS[ContactProblem.USED]))
         return

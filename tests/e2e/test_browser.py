@@ -78,7 +78,7 @@ async def test_a_newcomer_joins_from_the_group_button_in_the_page(
         await column.locator('[data-testid="send"]').click()
         summary = column.locator('[data-testid="message"]', has_text="お名前:")
         await summary.wait_for(timeout=10_000)
-        assert "お名前: 花子 佐藤" in await summary.inner_text()
+        assert "お名前: 佐藤 花子" in await summary.inner_text()
         assert f"地区: {EAST}" in await summary.inner_text()
         await column.locator('[data-testid="document"]').wait_for(timeout=10_000)
         await page.screenshot(path=str(SCREENSHOTS / "join-from-group.png"))

@@ -551,9 +551,9 @@ async def test_an_emergency_contact_joins_by_link_and_is_told_when_nobody_reache
     await settle(sb)
     await until_settled(engine)
     assert (await _last(sb, HANAKO))["text"] == (
-        "大輔 佐藤さんが、見守りの連絡先を引き受けてくれました。")
+        "佐藤 大輔さんが、見守りの連絡先を引き受けてくれました。")
     menu = await _say(sb, HANAKO, "/watch")
-    assert "連絡先: 大輔 佐藤" in menu["text"]
+    assert "連絡先: 佐藤 大輔" in menu["text"]
 
     await _question(sb, engine)
     assert await _watch(engine, MONDAY + timedelta(hours=48)) == (1, 0)
@@ -567,7 +567,7 @@ async def test_an_emergency_contact_joins_by_link_and_is_told_when_nobody_reache
         "⚠️ 見守りのお知らせ\n佐藤 花子さんから、11月30日(月) 10:00 の確認に")
     assert not _bot_messages(await sb.messages(stranger))[1:]  # only the refusal
 
-    await sb.press(HANAKO, menu, text="大輔 佐藤さんを連絡先から外す")
+    await sb.press(HANAKO, menu, text="佐藤 大輔さんを連絡先から外す")
     removed = await sb.wait_for_edit(HANAKO, menu["message_id"])
     assert "連絡先は、まだ登録されていません。" in removed["text"]
 

@@ -68,19 +68,19 @@ async def test_a_newcomer_joins_from_the_group_button_and_sees_their_data(
     await settle(sb)
     stored = await _person(engine, hanako["id"])
     assert stored is not None
-    assert stored.display_name == "花子 佐藤"
+    assert stored.display_name == "佐藤 花子"
     assert stored.consent_version == CONSENT_VERSION
     assert stored.consented_at is not None
 
     sent = await sb.send_text(hanako["id"], "/mydata")
     summary, document = await sb.wait_for_messages(hanako["id"], after=sent["message_id"],
                                                    count=2)
-    assert "お名前: 花子 佐藤" in summary["text"]
+    assert "お名前: 佐藤 花子" in summary["text"]
     assert f"地区: {EAST}" in summary["text"]
     assert "役割: 住民" in summary["text"]
     data = json.loads(await sb.download(document["document"]["file_id"]))
     assert document["document"]["file_name"].endswith(".json")
-    assert data["display_name"] == "花子 佐藤"
+    assert data["display_name"] == "佐藤 花子"
     assert data["district"] == EAST
     assert data["telegram_id"] == hanako["id"]
     assert [r["role"] for r in data["roles"]] == ["resident"]
