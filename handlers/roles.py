@@ -63,10 +63,16 @@ async def _revocable(
 ) -> list[tuple[RoleGrant, str]]:
     """Return other people's grants (beyond resident) this person may revoke, with names."""
     me = context.person.id if context.person else None
+    in_scope = permissions.areas_in_scope(Action.SEE_ROLES_IN_SCOPE, list(areas.values()))
+    roles = [r for r in permissions.grantable_roles(in_scope) if r is not Role.RESIDENT]
+    # The database narrows to the scope; the exact rule (role and kind of area) is checked
+    # here, on a bounded number of rows.
     found = []
-    for grant, name in await granted_roles(context.session, exclude=Role.RESIDENT):
+    for grant, name in await granted_roles(
+            context.session, roles=roles, area_ids=[a.id for a in in_scope], not_person=me,
+            limit=LIST_LIMIT * 4):
         area = areas.get(grant.area_id) if grant.area_id else None
-        if grant.person_id != me and area and permissions.may_grant(grant.role, area):
+        if area and permissions.may_grant(grant.role, area):
             found.append((grant, name or plain("roles.unnamed")))
     return found[:LIST_LIMIT]
 

@@ -74,13 +74,23 @@ async def roles_of(session: AsyncSession, person_id: int) -> list[RoleGrant]:
 
 
 async def granted_roles(
-    session: AsyncSession, *, exclude: Role | None = None
+    session: AsyncSession, *, exclude: Role | None = None, roles: list[Role] | None = None,
+    area_ids: list[int] | None = None, not_person: int | None = None, limit: int | None = None,
 ) -> list[tuple[RoleGrant, str | None]]:
-    """Return every grant with its holder's display name, oldest first."""
+    """Return grants with their holder's display name, oldest first: all of them, or only
+    ``roles`` in ``area_ids`` not held by ``not_person``, at most ``limit``."""
     query = (select(RoleGrant, Person.display_name)
              .join(Person, Person.id == RoleGrant.person_id).order_by(RoleGrant.id))
     if exclude is not None:
         query = query.where(RoleGrant.role != exclude)
+    if roles is not None:
+        query = query.where(RoleGrant.role.in_(roles))
+    if area_ids is not None:
+        query = query.where(RoleGrant.area_id.in_(area_ids))
+    if not_person is not None:
+        query = query.where(RoleGrant.person_id != not_person)
+    if limit is not None:
+        query = query.limit(limit)
     return [(grant, name) for grant, name in await session.execute(query)]
 
 
