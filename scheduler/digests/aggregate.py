@@ -243,9 +243,20 @@ def _week_index(moment: datetime | None, bounds: list[datetime]) -> int | None:
 async def build_digest(session: AsyncSession, council: Council, week: date, zone: tzinfo
                        ) -> Digest:
     """Return the digest of a council for the week beginning on Monday ``week``."""
-    scope = await scope_of(session, council)
+    return (await build_digests(session, [council], week, zone))[council.id]
+
+
+async def build_digests(session: AsyncSession, councils: list[Council], week: date,
+                        zone: tzinfo) -> dict[int, Digest]:
+    """Return the digests of several councils for one week, by council id.
+
+    Every district's figures are computed once, in one pass of grouped queries over all the
+    districts concerned; a district council's digest and its municipality's share them. The
+    weekly job builds every council this way.
+    """
+    scopes = [await scope_of(session, council) for council in councils]
+    ids = sorted({d for scope in scopes for d in scope.district_ids})
     mondays, bounds = week_bounds(week, zone)
-    ids = scope.district_ids
     figures = {d: [Figures() for _ in mondays] for d in ids}
     if ids:
         await _activities(session, ids, bounds, figures)
@@ -253,9 +264,14 @@ async def build_digest(session: AsyncSession, council: Council, week: date, zone
         await _checkins(session, ids, bounds, figures)
         await _needs(session, ids, bounds, figures)
         await _alerts(session, ids, bounds, figures)
-    episodes = await episodes_of(session, [scope.area.id, *ids], week)
-    sections = [await build(session, scope, mondays, bounds) for build in EXTRA_SECTIONS]
-    return Digest(scope, mondays, figures, episodes, sections)
+    digests = {}
+    for scope in scopes:
+        episodes = await episodes_of(session, [scope.area.id, *scope.district_ids], week)
+        sections = [await build(session, scope, mondays, bounds) for build in EXTRA_SECTIONS]
+        digests[scope.council.id] = Digest(scope, mondays,
+                                           {d: figures[d] for d in scope.district_ids},
+                                           episodes, sections)
+    return digests
 
 
 async def _activities(session: AsyncSession, ids: list[int], bounds: list[datetime],

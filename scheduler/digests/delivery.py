@@ -20,7 +20,7 @@ from models.areas import councils
 from models.base import utcnow
 from models.digests import claim_run, digest_recipients, iso_week_name, last_full_week
 from models.outbox import Attachment, enqueue
-from scheduler.digests.aggregate import Digest, build_digest
+from scheduler.digests.aggregate import Digest, build_digest, build_digests
 from scheduler.digests.chart import participants_chart
 from scheduler.digests.render import Reader, digest_text
 from scheduler.digests.workbook import digest_workbook
@@ -41,12 +41,13 @@ class DigestFiles:
     workbook_name: str
 
 
-def render_files(digest: Digest, reader: Reader) -> DigestFiles:
+def render_files(digest: Digest, reader: Reader, chart: bytes | None = None) -> DigestFiles:
     """Return the text, chart and workbook of a digest in the current language."""
     council = digest.scope.council
     stem = f"digest-{council.id}-{iso_week_name(digest.week)}"
     return DigestFiles(
-        text=digest_text(digest, reader), chart=participants_chart(digest),
+        text=digest_text(digest, reader),
+        chart=participants_chart(digest) if chart is None else chart,
         workbook=digest_workbook(digest, reader),
         chart_caption=_("digest.chart_caption", council=council.name),
         workbook_caption=_("digest.workbook_caption", council=council.name),
@@ -67,16 +68,29 @@ async def send_council_digest(session: AsyncSession, council: Council, week: dat
     if run is None:
         return None
     digest = await build_digest(session, council, week, zone)
+    run.recipients = await queue_digest(session, digest, zone, threshold)
+    return run.recipients
+
+
+async def queue_digest(session: AsyncSession, digest: Digest, zone: tzinfo, threshold: int
+                       ) -> int:
+    """Render a digest for each of its readers' languages and kinds, queue it; return how
+    many people get it. The chart does not depend on the kind of reader: drawn once per
+    language."""
+    council = digest.scope.council
     people = await digest_recipients(session, council, digest.scope.area)
+    charts: dict[str, bytes] = {}
     rendered: dict[tuple[str, bool], DigestFiles] = {}
     for person, exact in people:
         language = normalize_language(person.language)
         if (language, exact) not in rendered:
             with use_language(language, zone):
-                rendered[language, exact] = render_files(digest, Reader(exact, threshold))
+                if language not in charts:
+                    charts[language] = participants_chart(digest)
+                rendered[language, exact] = render_files(digest, Reader(exact, threshold),
+                                                         charts[language])
         queue_files(session, rendered[language, exact], person,
-                    f"digest:{council.id}:{week.isoformat()}:{person.id}")
-    run.recipients = len(people)
+                    f"digest:{council.id}:{digest.week.isoformat()}:{person.id}")
     return len(people)
 
 
@@ -99,13 +113,17 @@ async def send_weekly_digests(session: AsyncSession, now: datetime, zone: tzinfo
     if now < due_moment(now, zone, weekday, hour):
         return 0
     week = last_full_week(now, zone)
-    done = 0
+    claimed = []
     for council in await councils(session):
         if await session.get(Area, council.area_id) is None:
             continue
-        if await send_council_digest(session, council, week, zone, threshold) is not None:
-            done += 1
-    return done
+        run = await claim_run(session, council.id, week)
+        if run is not None:
+            claimed.append((council, run))
+    digests = await build_digests(session, [council for council, _run in claimed], week, zone)
+    for council, run in claimed:
+        run.recipients = await queue_digest(session, digests[council.id], zone, threshold)
+    return len(claimed)
 
 
 async def digest_job(context: CallbackContext) -> None:  # type: ignore[type-arg]
