@@ -50,6 +50,7 @@ from models.digests import episodes_of, week_start
 
 WEEKS = 8  # the chart's weeks; the trend uses the last five of them
 AVERAGE_WEEKS = 4
+TREND_FIRST = WEEKS - AVERAGE_WEEKS - 1  # the first week the trend looks at
 REGISTERED = (ActivityStatus.ACTIVE, ActivityStatus.PAUSED, ActivityStatus.ENDED)
 
 
@@ -86,7 +87,8 @@ class Figures:
       earlier changes have no time and are not counted);
     - new residents and supporters: roles granted in the week; ``active_people``: distinct
       people who answered a check-in or reported a session count in the week;
-    - check-ins: rounds asked in the week and, of those, the ones answered;
+    - check-ins: rounds asked in the week and, of those, the ones answered (read for the
+      weeks of the trend only; ``active_people`` likewise counts check-in answers only there);
     - needs: raised, taken, referred (``Need.referred_at``, from migration 0009 on) and
       resolved in the week; ``needs_open``: raised before the week's end and not finished by
       then, with the age in days of the oldest of them at the week's end;
@@ -221,10 +223,20 @@ def week_bounds(week: date, zone: tzinfo, count: int = WEEKS) -> Weeks:
     return mondays, bounds
 
 
-def _bucket(column: Any, bounds: list[datetime]) -> ColumnElement[Any]:
-    """The index of the week a time falls in (NULL outside the weeks)."""
+def _bucket(column: Any, bounds: list[datetime], first: int = 0) -> ColumnElement[Any]:
+    """The index of the week a time falls in (NULL outside the weeks); only the weeks from
+    ``first`` on are considered (the query reads no earlier rows)."""
     return case(*[(and_(column >= bounds[i], column < bounds[i + 1]), literal(i))
-                  for i in range(len(bounds) - 1)], else_=None)
+                  for i in range(first, len(bounds) - 1)], else_=None)
+
+
+def _trend_bounds(bounds: list[datetime]) -> list[datetime]:
+    """The boundaries of the weeks the trend needs: this week and the four before it.
+
+    Check-ins are the largest table (one row per resident and week); only these weeks are
+    read from it, since nothing shows their earlier weeks.
+    """
+    return bounds[TREND_FIRST:]
 
 
 def _within(column: Any, bounds: list[datetime]) -> ColumnElement[bool]:
@@ -335,9 +347,9 @@ async def _people(session: AsyncSession, ids: list[int], bounds: list[datetime],
 
     answered = (select(CheckinRound.district_id.label("district"),
                        CheckinRound.person_id.label("person"),
-                       _bucket(CheckinRound.answered_at, bounds).label("week"))
+                       _bucket(CheckinRound.answered_at, bounds, TREND_FIRST).label("week"))
                 .where(CheckinRound.district_id.in_(ids),
-                       _within(CheckinRound.answered_at, bounds)))
+                       _within(CheckinRound.answered_at, _trend_bounds(bounds))))
     reported = (select(Activity.district_id.label("district"),
                        ActivitySession.reported_by_id.label("person"),
                        _bucket(ActivitySession.reported_at, bounds).label("week"))
@@ -354,10 +366,11 @@ async def _people(session: AsyncSession, ids: list[int], bounds: list[datetime],
 
 async def _checkins(session: AsyncSession, ids: list[int], bounds: list[datetime],
                     figures: dict[int, list[Figures]]) -> None:
-    week = _bucket(CheckinRound.asked_at, bounds).label("week")
+    week = _bucket(CheckinRound.asked_at, bounds, TREND_FIRST).label("week")
     rows = await session.execute(
         select(CheckinRound.district_id, week, CheckinRound.level, func.count())
-        .where(CheckinRound.district_id.in_(ids), _within(CheckinRound.asked_at, bounds))
+        .where(CheckinRound.district_id.in_(ids),
+               _within(CheckinRound.asked_at, _trend_bounds(bounds)))
         .group_by(CheckinRound.district_id, week, CheckinRound.level))
     for district, index, level, count in rows:
         one = figures[district][index]
