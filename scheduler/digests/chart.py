@@ -71,13 +71,16 @@ def participants_chart(digest: Digest) -> bytes:
     axes.set_ylabel(plain("digest.chart.y_label"), fontproperties=font)
     axes.set_xlabel(plain("digest.chart.x_label"), fontproperties=font)
     if any(bottoms):
-        axes.legend(prop=font, loc="upper left", fontsize="small")
+        # Beside the bars, not over them; top to bottom in the order of the stack.
+        handles, names = axes.get_legend_handles_labels()
+        axes.legend(handles[::-1], names[::-1], prop=font, loc="upper left",
+                    bbox_to_anchor=(1.01, 1.0), frameon=False)
     else:
         axes.text(0.5, 0.5, plain("digest.chart.no_data"), transform=axes.transAxes,
                   ha="center", va="center", fontproperties=font)
     axes.spines[["top", "right"]].set_visible(False)
     # Fixed margins instead of tight_layout(), which draws the figure twice.
-    figure.subplots_adjust(left=0.08, right=0.98, top=0.9, bottom=0.13)
+    figure.subplots_adjust(left=0.09, right=0.78, top=0.9, bottom=0.13)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", pil_kwargs={"compress_level": 1})
     return buffer.getvalue()
