@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from telegram import Update
 from telegram.ext import (
     AIORateLimiter,
@@ -37,11 +39,33 @@ class OtagaiApplication(Application):  # type: ignore[type-arg]
     services: Services
 
     async def process_update(self, update: object) -> None:
-        """Handle ``update`` inside its own session; commit unless a handler failed."""
+        """Handle ``update`` inside its own session; commit unless a handler failed.
+
+        When the database cannot be reached, the update is tried again with growing pauses
+        (for up to ``DATABASE_PATIENCE``), so a short outage delays updates but loses none.
+        """
         sessions = self.services.sessions
         if not isinstance(update, Update) or sessions is None:
             await super().process_update(update)
             return
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + DATABASE_PATIENCE.total_seconds()
+        pause = 0.2
+        while True:
+            try:
+                await self._process_in_session(update)
+                return
+            except Exception as exc:
+                if not database_unreachable(exc) or loop.time() + pause > give_up:
+                    raise
+                log.warning("update %s: the database is unreachable (%s); trying again in "
+                            "%.1fs", update.update_id, _first_line(exc), pause)
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 5.0)
+
+    async def _process_in_session(self, update: Update) -> None:
+        sessions = self.services.sessions
+        assert sessions is not None
         settings = self.services.settings
         async with sessions() as session:
             if not await first_delivery(session, update.update_id):
@@ -64,6 +88,23 @@ class OtagaiApplication(Application):  # type: ignore[type-arg]
                 await session.rollback()
             else:
                 await session.commit()
+
+
+DATABASE_PATIENCE = timedelta(seconds=60)
+
+
+def database_unreachable(exc: BaseException) -> bool:
+    """True for a lost or refused database connection (worth trying again), not for a bug."""
+    if isinstance(exc, IntegrityError | DataError):
+        return False
+    if isinstance(exc, DBAPIError):
+        return True  # SQLAlchemy's wrapping of the driver's connection and lock errors
+    return isinstance(exc, OSError | TimeoutError | ConnectionError)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _in_private_chat(update: Update) -> bool:
