@@ -25,6 +25,7 @@ from models.checkins import (
 )
 from models.outbox import enqueue
 from models.roles import coordinators_of
+from scheduler.once import once
 
 log = logging.getLogger(__name__)
 
@@ -106,16 +107,23 @@ async def watch_silence(session: AsyncSession, now: datetime, zone: tzinfo,
     return reminded, alerted
 
 
+async def checkin_round(session: AsyncSession, now: datetime, zone: tzinfo,
+                        alert_after: timedelta) -> tuple[int, int, int]:
+    """Ask, remind and alert; return the three counts (the job's work, under its lock)."""
+    asked = await ask_due_checkins(session, now, zone)
+    reminded, alerted = await watch_silence(session, now, zone, alert_after)
+    return asked, reminded, alerted
+
+
 async def checkin_job(context: CallbackContext) -> None:  # type: ignore[type-arg]
     """The periodic job: ask, remind and alert."""
     services = context.application.services  # type: ignore[attr-defined]
     if services.sessions is None:
         return
     settings = services.settings
-    async with services.sessions() as session, session.begin():
-        now = utcnow()
-        asked = await ask_due_checkins(session, now, settings.zone)
-        reminded, alerted = await watch_silence(
-            session, now, settings.zone, timedelta(hours=settings.watch_alert_hours))
+    done = await once(services.sessions, "checkins",
+                      lambda session: checkin_round(session, utcnow(), settings.zone,
+                                                    timedelta(hours=settings.watch_alert_hours)))
+    asked, reminded, alerted = done or (0, 0, 0)
     if asked or reminded or alerted:
         log.info("check-ins: %d asked, %d reminded, %d alerts", asked, reminded, alerted)

@@ -31,6 +31,7 @@ from models.outbox import (
     quiet_until,
     stop_sending_to,
 )
+from scheduler.once import once
 from scheduler.reports import report_finished_broadcasts
 
 log = logging.getLogger(__name__)
@@ -91,8 +92,7 @@ class Dispatcher:
                                       now=self.clock(), claim_timeout=self.config.claim_timeout)
         if claimed:
             await asyncio.gather(*(self._handle(message) for message in claimed))
-        async with self.sessions() as session, session.begin():
-            await report_finished_broadcasts(session)
+        await once(self.sessions, "broadcast-reports", report_finished_broadcasts)
         return len(claimed)
 
     async def _handle(self, message: OutboxMessage) -> None:
