@@ -6,7 +6,6 @@ import asyncio
 import logging
 from datetime import timedelta
 
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from telegram import Update
 from telegram.ext import (
     AIORateLimiter,
@@ -22,6 +21,7 @@ from bot.context import OtagaiContext, Services, UpdateScope, bind
 from bot.request import RetryingRequest
 from bot.settings import Settings
 from handlers import register
+from models.db import database_unreachable
 from models.people import find_person
 from models.updates import first_delivery
 from scheduler import schedule
@@ -93,15 +93,6 @@ class OtagaiApplication(Application):  # type: ignore[type-arg]
 DATABASE_PATIENCE = timedelta(seconds=60)
 
 
-def database_unreachable(exc: BaseException) -> bool:
-    """True for a lost or refused database connection (worth trying again), not for a bug."""
-    if isinstance(exc, IntegrityError | DataError):
-        return False
-    if isinstance(exc, DBAPIError):
-        return True  # SQLAlchemy's wrapping of the driver's connection and lock errors
-    return isinstance(exc, OSError | TimeoutError | ConnectionError)
-
-
 def _first_line(exc: BaseException) -> str:
     text = str(getattr(exc, "orig", None) or exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
@@ -131,11 +122,12 @@ async def _post_shutdown(application: Application) -> None:  # type: ignore[type
 
 def build_application(
     settings: Settings, token: str, *, retry_backoff: float = 0.5,
-    dispatch: DispatchConfig | None = None,
+    dispatch: DispatchConfig | None = None, read_timeout: float = 5.0,
 ) -> OtagaiApplication:
     """Return the application, wired to the Bot API in ``settings`` and ready to start."""
     # Long polling holds its connection open; replies get their own pool.
-    requests = RetryingRequest(connection_pool_size=16, backoff=retry_backoff)
+    requests = RetryingRequest(connection_pool_size=16, backoff=retry_backoff,
+                               read_timeout=read_timeout)
     updates = RetryingRequest(connection_pool_size=2, read_timeout=40, backoff=retry_backoff)
     application = (
         ApplicationBuilder()

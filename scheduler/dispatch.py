@@ -20,6 +20,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from models import GroupChat, OutboxMessage, OutboxStatus, Person
 from models.base import utcnow
+from models.db import database_unreachable
 from models.outbox import (
     CLAIM_TIMEOUT,
     DEFAULT_QUIET,
@@ -77,8 +78,12 @@ class Dispatcher:
             except (OSError, TelegramError, ConnectionError) as exc:
                 log.warning("dispatch tick failed, will retry: %s", exc)
                 sent = 0
-            except Exception:
-                log.exception("dispatch tick failed")
+            except Exception as exc:
+                if database_unreachable(exc):
+                    log.warning("dispatch tick failed: the database is unreachable: %s",
+                                str(getattr(exc, "orig", exc)).strip().splitlines()[:1])
+                else:
+                    log.exception("dispatch tick failed")
                 sent = 0
             if sent == 0:
                 self._wake.clear()
