@@ -67,7 +67,7 @@ def _bot_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
        presses=st.lists(st.integers(0, 50), max_size=3),
        forged=st.lists(st.tuples(st.integers(0, 1000), st.text(
            st.characters(min_codepoint=33, max_codepoint=126), max_size=30)), max_size=3))
-async def test_nothing_people_type_or_press_crashes_a_handler(
+async def test_nothing_people_type_or_press_crashes_a_handler(  # noqa: PLR0917
     bot: OtagaiApplication, sandbox: SandboxServer, sb: SandboxClient, engine: AsyncEngine,
     town: Town, caplog: pytest.LogCaptureFixture, command: str, texts: list[str],
     presses: list[int], forged: list[tuple[int, str]],
