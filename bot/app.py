@@ -138,7 +138,10 @@ def build_application(
         .base_file_url(settings.file_url)
         .request(requests)
         .get_updates_request(updates)
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        # Replies are not held to 30 a second (Telegram answers 429 if it minds, and that is
+        # waited out); group chats keep their 20 a minute. The dispatcher paces what the bot
+        # sends on its own initiative to 30 a second itself.
+        .rate_limiter(AIORateLimiter(overall_max_rate=0, max_retries=3))
         .defaults(Defaults(tzinfo=settings.zone, parse_mode="HTML"))
         .post_init(_post_init)
         .post_stop(_post_stop)

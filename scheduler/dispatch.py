@@ -13,6 +13,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta, tzinfo
 
+from aiolimiter import AsyncLimiter
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -44,6 +45,7 @@ class DispatchConfig:
 
     batch: int = 30
     concurrency: int = 10
+    rate: float = 30.0  # messages a second at most: Telegram's limit for a bot
     idle: float = 1.0
     retry_base: timedelta | None = None  # None: the outbox's own backoff
     group_quiet: tuple[time, time] = DEFAULT_QUIET
@@ -65,6 +67,7 @@ class Dispatcher:
         self.claimer = new_claimer()
         self._wake = asyncio.Event()
         self._limit = asyncio.Semaphore(self.config.concurrency)
+        self._pace = AsyncLimiter(self.config.rate, 1)
 
     def wake(self) -> None:
         """Look at the outbox now rather than at the next idle tick."""
@@ -131,6 +134,10 @@ class Dispatcher:
         return None if base is None else base * 2 ** message.attempts
 
     async def _send(self, message: OutboxMessage) -> Message:
+        async with self._pace:
+            return await self._send_now(message)
+
+    async def _send_now(self, message: OutboxMessage) -> Message:
         markup = None
         if message.buttons:
             markup = InlineKeyboardMarkup(
