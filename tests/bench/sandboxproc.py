@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from multiprocessing.connection import Connection
@@ -15,6 +16,8 @@ def _serve(people: list[int], groups: dict[int, list[int]], flood_limits: bool,
            pipe: Connection) -> None:
     async def main() -> None:
         server = SandboxServer(port=0, flood_limits=flood_limits)
+        # Keep every call of a long run (the default keeps the last 5,000).
+        server.bot_api.request_log = server.control.request_log = deque(maxlen=500_000)
         await server.start()
         for telegram_id in people:
             server.ensure_user(telegram_id, f"住民{telegram_id}", started=True)
