@@ -45,7 +45,9 @@ class DispatchConfig:
 
     batch: int = 30
     concurrency: int = 10
-    rate: float = 30.0  # messages a second at most: Telegram's limit for a bot
+    # Messages a second, evenly spaced: a little under Telegram's 30, so that no burst crosses
+    # its one-second window (each 429 would hold every send back for a second).
+    rate: float = 29.0
     idle: float = 1.0
     retry_base: timedelta | None = None  # None: the outbox's own backoff
     group_quiet: tuple[time, time] = DEFAULT_QUIET
@@ -67,7 +69,7 @@ class Dispatcher:
         self.claimer = new_claimer()
         self._wake = asyncio.Event()
         self._limit = asyncio.Semaphore(self.config.concurrency)
-        self._pace = AsyncLimiter(self.config.rate, 1)
+        self._pace = AsyncLimiter(1, 1 / self.config.rate)
 
     def wake(self) -> None:
         """Look at the outbox now rather than at the next idle tick."""
