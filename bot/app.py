@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 
@@ -20,6 +21,7 @@ from bot.context import OtagaiContext, Services, UpdateScope, bind
 from bot.request import RetryingRequest
 from bot.settings import Settings
 from handlers import register
+from models.db import database_unreachable
 from models.people import find_person
 from models.updates import first_delivery
 from scheduler import schedule
@@ -37,11 +39,33 @@ class OtagaiApplication(Application):  # type: ignore[type-arg]
     services: Services
 
     async def process_update(self, update: object) -> None:
-        """Handle ``update`` inside its own session; commit unless a handler failed."""
+        """Handle ``update`` inside its own session; commit unless a handler failed.
+
+        When the database cannot be reached, the update is tried again with growing pauses
+        (for up to ``DATABASE_PATIENCE``), so a short outage delays updates but loses none.
+        """
         sessions = self.services.sessions
         if not isinstance(update, Update) or sessions is None:
             await super().process_update(update)
             return
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + DATABASE_PATIENCE.total_seconds()
+        pause = 0.2
+        while True:
+            try:
+                await self._process_in_session(update)
+                return
+            except Exception as exc:
+                if not database_unreachable(exc) or loop.time() + pause > give_up:
+                    raise
+                log.warning("update %s: the database is unreachable (%s); trying again in "
+                            "%.1fs", update.update_id, _first_line(exc), pause)
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 5.0)
+
+    async def _process_in_session(self, update: Update) -> None:
+        sessions = self.services.sessions
+        assert sessions is not None
         settings = self.services.settings
         async with sessions() as session:
             if not await first_delivery(session, update.update_id):
@@ -64,6 +88,14 @@ class OtagaiApplication(Application):  # type: ignore[type-arg]
                 await session.rollback()
             else:
                 await session.commit()
+
+
+DATABASE_PATIENCE = timedelta(seconds=60)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _in_private_chat(update: Update) -> bool:
@@ -90,11 +122,12 @@ async def _post_shutdown(application: Application) -> None:  # type: ignore[type
 
 def build_application(
     settings: Settings, token: str, *, retry_backoff: float = 0.5,
-    dispatch: DispatchConfig | None = None,
+    dispatch: DispatchConfig | None = None, read_timeout: float = 5.0,
 ) -> OtagaiApplication:
     """Return the application, wired to the Bot API in ``settings`` and ready to start."""
     # Long polling holds its connection open; replies get their own pool.
-    requests = RetryingRequest(connection_pool_size=16, backoff=retry_backoff)
+    requests = RetryingRequest(connection_pool_size=16, backoff=retry_backoff,
+                               read_timeout=read_timeout)
     updates = RetryingRequest(connection_pool_size=2, read_timeout=40, backoff=retry_backoff)
     application = (
         ApplicationBuilder()
@@ -105,7 +138,10 @@ def build_application(
         .base_file_url(settings.file_url)
         .request(requests)
         .get_updates_request(updates)
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        # Replies are not held to 30 a second (Telegram answers 429 if it minds, and that is
+        # waited out); group chats keep their 20 a minute. The dispatcher paces what the bot
+        # sends on its own initiative to 30 a second itself.
+        .rate_limiter(AIORateLimiter(overall_max_rate=0, max_retries=3))
         .defaults(Defaults(tzinfo=settings.zone, parse_mode="HTML"))
         .post_init(_post_init)
         .post_stop(_post_stop)

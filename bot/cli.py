@@ -17,6 +17,8 @@ from bot.runner import (
     run_dispatcher,
     run_polling,
     run_sandbox,
+    run_webhook,
+    set_webhook,
     upgrade_database,
 )
 from bot.settings import Settings, SettingsError, load_settings
@@ -40,6 +42,15 @@ def _run(settings: Settings, _args: argparse.Namespace) -> None:
     asyncio.run(run_polling(
         settings, lambda app: _say(plain("cli.run.ready", username=app.bot.username))
     ))
+
+
+def _webhook(settings: Settings, args: argparse.Namespace) -> None:
+    if args.set:
+        _say(plain("cli.webhook.registered", url=asyncio.run(set_webhook(settings))))
+        return
+    asyncio.run(run_webhook(
+        settings, lambda url: _say(plain("cli.webhook.ready", url=url)),
+        host=args.host, port=args.port))
 
 
 def _db_upgrade(settings: Settings, _args: argparse.Namespace) -> None:
@@ -95,6 +106,12 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.set_defaults(func=_sandbox)
 
     commands.add_parser("run", help=plain("cli.help.run")).set_defaults(func=_run)
+    webhook = commands.add_parser("webhook", help=plain("cli.help.webhook"))
+    webhook.add_argument("--set", action="store_true", help=plain("cli.help.webhook_set"))
+    webhook.add_argument("--host", default=None, help=plain("cli.help.webhook_host"))
+    webhook.add_argument("--port", type=int, default=None,
+                         help=plain("cli.help.webhook_port"))
+    webhook.set_defaults(func=_webhook)
     commands.add_parser("dispatch", help=plain("cli.help.dispatch")).set_defaults(
         func=_dispatch)
     commands.add_parser("outbox", help=plain("cli.help.outbox")).set_defaults(func=_outbox)

@@ -11,12 +11,14 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
-from telegram.error import InvalidToken, NetworkError
+from telegram import Bot
+from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from bot.app import OtagaiApplication, build_application
 from bot.sandbox import SandboxServer
 from bot.sandbox.town import SANDBOX_TOKEN, seed_town
 from bot.settings import Settings
+from bot.webhook import WebhookServer
 from models.db import create_engine, current_revision, head_revision, is_sqlite, upgrade_async
 
 log = logging.getLogger(__name__)
@@ -88,8 +90,12 @@ def _safe_url(url: str) -> str:
 
 
 @asynccontextmanager
-async def running(application: OtagaiApplication) -> AsyncIterator[OtagaiApplication]:
-    """Run ``application`` with long polling inside the block, as ``run_polling`` would."""
+async def running(application: OtagaiApplication, *, poll: bool = True
+                  ) -> AsyncIterator[OtagaiApplication]:
+    """Run ``application`` inside the block, as ``run_polling`` would.
+
+    ``poll=False`` leaves out long polling: updates come from elsewhere (a webhook).
+    """
     try:
         await application.initialize()
     except InvalidToken:
@@ -101,8 +107,9 @@ async def running(application: OtagaiApplication) -> AsyncIterator[OtagaiApplica
         if application.post_init:
             await application.post_init(application)
         assert application.updater is not None  # built with one by ApplicationBuilder
-        await application.updater.start_polling(poll_interval=0.0, timeout=20,
-                                                 allowed_updates=None)
+        if poll:
+            await application.updater.start_polling(poll_interval=0.0, timeout=20,
+                                                     allowed_updates=None)
         await application.start()
         try:
             yield application
@@ -140,6 +147,45 @@ async def run_polling(settings: Settings, announce: Announce) -> None:
     async with running(application):
         announce(application)
         await wait_for_stop_signal()
+
+
+async def run_webhook(settings: Settings, announce: Callable[[str], None], *,
+                      host: str | None = None, port: int | None = None) -> None:
+    """Serve Telegram's webhook calls (one of several processes) until stopped."""
+    token = settings.require_token()
+    settings.require_webhook()
+    await prepare_database(settings)
+    application = build_application(settings, token)
+    async with running(application, poll=False):
+        server = WebhookServer(application, host=host or settings.webhook_host,
+                               port=settings.webhook_port if port is None else port)
+        try:
+            await server.start()
+        except OSError:
+            raise StartupError("cli.port_in_use", port=server._requested_port) from None
+        try:
+            announce(server.url)
+            await wait_for_stop_signal()
+        finally:
+            await server.stop()
+
+
+async def set_webhook(settings: Settings) -> str:
+    """Register the webhook address and secret with the Bot API; return the address."""
+    token = settings.require_token()
+    url = settings.require_webhook_url()
+    _path, secret = settings.require_webhook()
+    bot = Bot(token, base_url=settings.bot_api_url, base_file_url=settings.file_url)
+    try:
+        async with bot:
+            await bot.set_webhook(url, secret_token=secret,
+                                  max_connections=settings.webhook_concurrency)
+    except InvalidToken:
+        raise StartupError("cli.bot_api.bad_token") from None
+    except TelegramError as exc:
+        raise StartupError("cli.bot_api.unreachable", url=settings.bot_api_url,
+                           reason=exc) from None
+    return url
 
 
 async def run_dispatcher(settings: Settings, announce: Callable[[], None]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import time
 from functools import cached_property
 from typing import Annotated
@@ -70,6 +71,14 @@ class Settings(BaseSettings):
     digest_hour: int = Field(default=8, ge=0, le=23)
     # Councils see counts of needs and watching alerts below this as "fewer than N".
     digest_threshold: int = Field(default=3, ge=1, le=20)
+    # Webhook mode: the public address Telegram posts to is webhook_url + webhook_path.
+    webhook_url: str | None = None
+    webhook_path: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_host: str = "127.0.0.1"
+    webhook_port: int = Field(default=8081, ge=0, le=65535)
+    webhook_max_body: int = Field(default=256 * 1024, ge=1024)
+    webhook_concurrency: int = Field(default=16, ge=1, le=1000)
 
     @field_validator("time_zone")
     @classmethod
@@ -103,7 +112,26 @@ class Settings(BaseSettings):
                 raise _invalid("settings.bad_admin_ids", value) from exc
         return value
 
-    @field_validator("bot_api_url", "bot_file_url")
+    @field_validator("webhook_path")
+    @classmethod
+    def _random_path(cls, value: str | None) -> str | None:
+        # The path is part of the secret: a long random last part nobody can guess.
+        if value is None:
+            return None
+        last = value.rstrip("/").rpartition("/")[2]
+        if not (value.startswith("/") and _PATH.fullmatch(value) and len(last) >= 16):
+            raise _invalid("settings.bad_webhook_path", value)
+        return value.rstrip("/")
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _telegram_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        # Telegram allows 1-256 characters A-Z, a-z, 0-9, _ and -; we ask for 16 at least.
+        if value is not None and not _SECRET.fullmatch(value.get_secret_value()):
+            raise _invalid("settings.bad_webhook_secret", "")
+        return value
+
+    @field_validator("bot_api_url", "bot_file_url", "webhook_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):
@@ -149,6 +177,26 @@ class Settings(BaseSettings):
         if self.telegram_token is None or not self.telegram_token.get_secret_value().strip():
             raise SettingsError("OTAGAI_TELEGRAM_TOKEN", N_("settings.missing_token"))
         return self.telegram_token.get_secret_value().strip()
+
+
+    def require_webhook(self) -> tuple[str, str]:
+        """Return the webhook path and secret, or raise ``SettingsError`` for the missing one."""
+        if not self.webhook_path:
+            raise SettingsError("OTAGAI_WEBHOOK_PATH", N_("settings.missing_webhook_path"))
+        if self.webhook_secret is None:
+            raise SettingsError("OTAGAI_WEBHOOK_SECRET", N_("settings.missing_webhook_secret"))
+        return self.webhook_path, self.webhook_secret.get_secret_value()
+
+    def require_webhook_url(self) -> str:
+        """Return the full public webhook address, or raise ``SettingsError``."""
+        path, _secret = self.require_webhook()
+        if not self.webhook_url:
+            raise SettingsError("OTAGAI_WEBHOOK_URL", N_("settings.missing_webhook_url"))
+        return self.webhook_url.rstrip("/") + path
+
+
+_PATH = re.compile(r"[A-Za-z0-9_\-/]+")
+_SECRET = re.compile(r"[A-Za-z0-9_\-]{16,256}")
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -7,12 +7,14 @@ import enum
 import io
 from dataclasses import dataclass, field
 
-from sqlalchemy import BigInteger, Enum, ForeignKey, String, UniqueConstraint, select
+from sqlalchemy import BigInteger, Enum, ForeignKey, String, UniqueConstraint, case, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.audit import AuditAction, record
-from models.base import Base, BigId, TimestampMixin, enum_values
+from models.base import Base, BigId, TimestampMixin, enum_values, utcnow
 
 AREA_NAME_LENGTH = 100
 
@@ -218,14 +220,24 @@ async def find_group(session: AsyncSession, telegram_chat_id: int) -> GroupChat 
 async def track_group(
     session: AsyncSession, telegram_chat_id: int, title: str, *, present: bool
 ) -> GroupChat:
-    """Return the group after recording that the bot was added to it or removed from it."""
-    group = await find_group(session, telegram_chat_id)
-    if group is None:
-        group = GroupChat(telegram_chat_id=telegram_chat_id, title=title[:255])
-        session.add(group)
-    group.title = title[:255] or group.title
-    group.active = present
-    await session.flush()
+    """Return the group after recording that the bot was added to it or removed from it.
+
+    One upsert, so two processes handling a new group's first updates at once make one row.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(GroupChat).values(
+        telegram_chat_id=telegram_chat_id, title=title[:255], active=present,
+        created_at=utcnow())
+    kept_title = case((statement.excluded.title == "", GroupChat.title),
+                      else_=statement.excluded.title)
+    group_id = await session.scalar(
+        statement.on_conflict_do_update(
+            index_elements=["telegram_chat_id"],
+            set_={"title": kept_title, "active": statement.excluded.active})
+        .returning(GroupChat.id))
+    group = await session.get(GroupChat, group_id, populate_existing=True)
+    assert group is not None
     return group
 
 

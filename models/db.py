@@ -12,6 +12,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -33,7 +34,17 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def database_unreachable(exc: BaseException) -> bool:
+    """True for a lost or refused database connection (worth trying again), not for a bug."""
+    if isinstance(exc, IntegrityError | DataError):
+        return False
+    if isinstance(exc, DBAPIError):
+        return True  # SQLAlchemy's wrapping of the driver's connection and lock errors
+    return isinstance(exc, OSError | TimeoutError | ConnectionError)
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:

@@ -29,6 +29,7 @@ from models.checkins import (
 )
 from models.outbox import enqueue
 from models.roles import coordinators_of
+from scheduler.once import once
 
 log = logging.getLogger(__name__)
 
@@ -125,17 +126,25 @@ async def watch_silence(session: AsyncSession, now: datetime, zone: tzinfo,
     return reminded, alerted, escalated
 
 
+async def checkin_round(session: AsyncSession, now: datetime, zone: tzinfo,
+                        default: Thresholds) -> tuple[int, int, int, int]:
+    """Ask, remind, alert and escalate; return the four counts (the job's work, under its
+    lock)."""
+    asked = await ask_due_checkins(session, now, zone)
+    reminded, alerted, escalated = await watch_silence(session, now, zone, default)
+    return asked, reminded, alerted, escalated
+
+
 async def checkin_job(context: CallbackContext) -> None:  # type: ignore[type-arg]
     """The periodic job: ask, remind and alert."""
     services = context.application.services  # type: ignore[attr-defined]
     if services.sessions is None:
         return
     settings = services.settings
-    async with services.sessions() as session, session.begin():
-        now = utcnow()
-        asked = await ask_due_checkins(session, now, settings.zone)
-        reminded, alerted, escalated = await watch_silence(
-            session, now, settings.zone, default_thresholds(settings))
+    done = await once(services.sessions, "checkins",
+                      lambda session: checkin_round(session, utcnow(), settings.zone,
+                                                    default_thresholds(settings)))
+    asked, reminded, alerted, escalated = done or (0, 0, 0, 0)
     if asked or reminded or alerted or escalated:
         log.info("check-ins: %d asked, %d reminded, %d alerts, %d contacts told",
                  asked, reminded, alerted, escalated)

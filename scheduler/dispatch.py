@@ -13,6 +13,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta, tzinfo
 
+from aiolimiter import AsyncLimiter
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
@@ -20,6 +21,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from models import GroupChat, OutboxMessage, OutboxStatus, Person
 from models.base import utcnow
+from models.db import database_unreachable
 from models.outbox import (
     CLAIM_TIMEOUT,
     DEFAULT_QUIET,
@@ -32,6 +34,7 @@ from models.outbox import (
     quiet_until,
     stop_sending_to,
 )
+from scheduler.once import once
 from scheduler.reports import report_finished_broadcasts
 
 log = logging.getLogger(__name__)
@@ -43,6 +46,9 @@ class DispatchConfig:
 
     batch: int = 30
     concurrency: int = 10
+    # Messages a second, evenly spaced: a little under Telegram's 30, so that no burst crosses
+    # its one-second window (each 429 would hold every send back for a second).
+    rate: float = 29.0
     idle: float = 1.0
     retry_base: timedelta | None = None  # None: the outbox's own backoff
     group_quiet: tuple[time, time] = DEFAULT_QUIET
@@ -64,6 +70,7 @@ class Dispatcher:
         self.claimer = new_claimer()
         self._wake = asyncio.Event()
         self._limit = asyncio.Semaphore(self.config.concurrency)
+        self._pace = AsyncLimiter(1, 1 / self.config.rate)
 
     def wake(self) -> None:
         """Look at the outbox now rather than at the next idle tick."""
@@ -77,8 +84,12 @@ class Dispatcher:
             except (OSError, TelegramError, ConnectionError) as exc:
                 log.warning("dispatch tick failed, will retry: %s", exc)
                 sent = 0
-            except Exception:
-                log.exception("dispatch tick failed")
+            except Exception as exc:
+                if database_unreachable(exc):
+                    log.warning("dispatch tick failed: the database is unreachable: %s",
+                                str(getattr(exc, "orig", exc)).strip().splitlines()[:1])
+                else:
+                    log.exception("dispatch tick failed")
                 sent = 0
             if sent == 0:
                 self._wake.clear()
@@ -92,8 +103,7 @@ class Dispatcher:
                                       now=self.clock(), claim_timeout=self.config.claim_timeout)
         if claimed:
             await asyncio.gather(*(self._handle(message) for message in claimed))
-        async with self.sessions() as session, session.begin():
-            await report_finished_broadcasts(session)
+        await once(self.sessions, "broadcast-reports", report_finished_broadcasts)
         return len(claimed)
 
     async def _handle(self, message: OutboxMessage) -> None:
@@ -127,6 +137,10 @@ class Dispatcher:
         return None if base is None else base * 2 ** message.attempts
 
     async def _send(self, message: OutboxMessage) -> Message:
+        async with self._pace:
+            return await self._send_now(message)
+
+    async def _send_now(self, message: OutboxMessage) -> Message:
         markup = None
         if message.buttons:
             markup = InlineKeyboardMarkup(

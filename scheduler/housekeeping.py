@@ -7,6 +7,7 @@ import logging
 from telegram.ext import CallbackContext
 
 from models.updates import forget_old_updates
+from scheduler.once import once
 
 log = logging.getLogger(__name__)
 
@@ -16,7 +17,6 @@ async def forget_handled_updates(context: CallbackContext) -> None:  # type: ign
     sessions = context.application.services.sessions  # type: ignore[attr-defined]
     if sessions is None:
         return
-    async with sessions() as session, session.begin():
-        removed = await forget_old_updates(session)
+    removed = await once(sessions, "housekeeping", forget_old_updates)
     if removed:
         log.info("forgot %d handled update ids", removed)

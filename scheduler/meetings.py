@@ -20,6 +20,7 @@ from models import Meeting, MeetingStatus, OutboxMessage, Person, SignupStatus
 from models.base import utcnow
 from models.meetings import REMINDER_KEY, ends, signups
 from models.outbox import enqueue
+from scheduler.once import once
 
 log = logging.getLogger(__name__)
 
@@ -106,10 +107,12 @@ async def meeting_jobs(context: CallbackContext) -> None:  # type: ignore[type-a
     services = context.application.services  # type: ignore[attr-defined]
     if services.sessions is None:
         return
-    now = utcnow()
-    async with services.sessions() as session, session.begin():
-        reminded = await remind_due(session, now, services.settings.zone)
-        asked = await ask_attendance(session, now, services.settings.zone)
+    now, zone = utcnow(), services.settings.zone
+
+    async def work(session: AsyncSession) -> tuple[int, int]:
+        return await remind_due(session, now, zone), await ask_attendance(session, now, zone)
+
+    reminded, asked = await once(services.sessions, "meetings", work) or (0, 0)
     if reminded or asked:
         log.info("queued %d meeting reminders, %d attendance questions", reminded, asked)
         if services.dispatcher is not None:

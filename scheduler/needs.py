@@ -19,6 +19,7 @@ from models.base import utcnow
 from models.needs import Category, SupportRequest, forget_old_needs, needs_to_resend
 from models.outbox import enqueue
 from models.roles import coordinators_of, municipal_coordinators_of
+from scheduler.once import once
 
 log = logging.getLogger(__name__)
 
@@ -143,11 +144,14 @@ async def needs_job(context: CallbackContext) -> None:  # type: ignore[type-arg]
     if services.sessions is None:
         return
     settings = services.settings
-    async with services.sessions() as session, session.begin():
+    async def work(session: AsyncSession) -> tuple[int, int]:
         now = utcnow()
         resent = await resend_untaken(session, now, settings.zone,
                                       timedelta(hours=settings.need_resend_hours))
         forgotten = await forget_old_needs(session, now,
                                            timedelta(days=settings.need_retention_days))
+        return resent, forgotten
+
+    resent, forgotten = await once(services.sessions, "needs", work) or (0, 0)
     if resent or forgotten:
         log.info("needs: %d sent again, %d deleted after retention", resent, forgotten)

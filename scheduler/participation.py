@@ -13,6 +13,7 @@ from models import Activity, ActivitySession, Person
 from models.activities import active_activities, ended_sessions, open_session
 from models.base import utcnow
 from models.outbox import enqueue
+from scheduler.once import once
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,8 @@ async def ask_for_counts(context: CallbackContext) -> None:  # type: ignore[type
     services = context.application.services  # type: ignore[attr-defined]
     if services.sessions is None:
         return
-    async with services.sessions() as session, session.begin():
-        asked = await ask_due_sessions(session, utcnow(), services.settings.zone)
+    asked = await once(services.sessions, "participation",
+                       lambda session: ask_due_sessions(session, utcnow(),
+                                                        services.settings.zone))
     if asked:
         log.info("asked organisers about %d sessions", asked)

@@ -10,6 +10,8 @@ from bot.sandbox.api_base import ApiBase
 from bot.sandbox.params import BotApiError, Params, bad_request
 from bot.sandbox.state import PRESENT_STATUSES, member_object
 
+_LOCAL_HTTP = re.compile(r"^http://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?/")
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
 _SCOPES = frozenset(
     {
@@ -72,18 +74,30 @@ class BotMethods(ApiBase):
         )
 
     async def api_setwebhook(self, params: Params) -> bool:
-        """Return True after storing the webhook URL (updates are not pushed anywhere)."""
+        """Return True after storing the webhook; updates are then POSTed to it.
+
+        Like Telegram, an HTTPS URL is required, except that a local address
+        (127.0.0.1, localhost) may use plain HTTP, since it never leaves the machine.
+        """
         url = params.get_str("url") or ""
-        if url and not url.startswith("https://"):
+        if url and not (url.startswith("https://") or _LOCAL_HTTP.match(url)):
             raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+        secret = params.get_str("secret_token") or ""
+        if secret and not _SECRET_TOKEN.fullmatch(secret):
+            raise bad_request("bad webhook: secret token contains unallowed characters")
+        connections = params.get_int("max_connections") or 40
         self.state.webhook_url = url
+        self.state.webhook_secret = secret
+        self.state.webhook_max_connections = max(1, min(100, connections))
         if params.get_bool("drop_pending_updates"):
             self.state.feed.drop_pending()
+        self.state.feed.wake()
         return True
 
     async def api_deletewebhook(self, params: Params) -> bool:
         """Return True after clearing the webhook."""
         self.state.webhook_url = ""
+        self.state.webhook_secret = ""
         if params.get_bool("drop_pending_updates"):
             self.state.feed.drop_pending()
         return True
@@ -94,6 +108,7 @@ class BotMethods(ApiBase):
             "url": self.state.webhook_url,
             "has_custom_certificate": False,
             "pending_update_count": self.state.feed.pending_count(),
+            "max_connections": self.state.webhook_max_connections,
         }
         if self.state.feed.allowed_updates:
             info["allowed_updates"] = self.state.feed.allowed_updates

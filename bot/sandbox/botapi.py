@@ -6,6 +6,7 @@ module does the HTTP side: tokens, dispatch, fault injection and the request log
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import deque
@@ -18,7 +19,7 @@ from aiohttp import web
 from bot.sandbox.api_bot import BotMethods
 from bot.sandbox.api_messages import MessageMethods
 from bot.sandbox.feed import PollConflict
-from bot.sandbox.limits import FaultInjector, FloodLimiter
+from bot.sandbox.limits import TIMEOUT, Fault, FaultInjector, FloodLimiter
 from bot.sandbox.params import BotApiError, Params, bad_request, read_params
 from bot.sandbox.state import SandboxInputError, SandboxState
 
@@ -77,12 +78,17 @@ class BotApi(BotMethods, MessageMethods):
                 raise BotApiError(404, "Not Found")
             params = await read_params(request)
             logged = params.loggable()
-            fault = self.faults.take(method)
-            if fault is not None:
+            fault = self.faults.take(method) or self.faults.roll(method)
+            if isinstance(fault, Fault):
                 retry = fault.retry_after if fault.error_code == 429 else None
                 error = BotApiError(fault.error_code, fault.description, retry)
                 return self._fail(method, logged, error, injected=True)
             result = await self._run(handler, params)
+            if fault == TIMEOUT and self.faults.chaos is not None:
+                # Done, but the answer is held back until the caller has given up waiting.
+                self._log(method, logged, 200, "answer held back (timeout)", injected=True)
+                await asyncio.sleep(self.faults.chaos.timeout_seconds)
+                return _ok(result)
         except BotApiError as err:
             if err.error_code == 409 and _client_gone(request):
                 # A long poll whose client already hung up (PTB cancels it on shutdown) was

@@ -258,6 +258,20 @@ class SandboxClient:
         }
         return await self._call("POST", "/faults", json=body)
 
+    async def set_chaos(self, rate: float, outcomes: list[int | str] | None = None,
+                        methods: list[str] | None = None, seed: int | None = None,
+                        timeout_seconds: float = 10.0) -> dict[str, Any]:
+        """Make calls fail at random (429, 5xx, or "timeout": done but never answered)."""
+        body = {"rate": rate, "outcomes": outcomes, "methods": methods, "seed": seed,
+                "timeout_seconds": timeout_seconds}
+        return await self._call("POST", "/chaos", json=body)
+
+    async def clear_chaos(self) -> dict[str, Any]:
+        """Stop the random failures; return what they did (counts per outcome)."""
+        done = await self._call("GET", "/chaos")
+        await self._call("DELETE", "/chaos")
+        return done
+
     async def clear_faults(self) -> None:
         """Drop every queued fault."""
         await self._call("DELETE", "/faults")

@@ -89,6 +89,9 @@ class ControlApi:
             web.get(f"{api}/faults", _guard(self.list_faults)),
             web.post(f"{api}/faults", _guard(self.add_fault)),
             web.delete(f"{api}/faults", _guard(self.clear_faults)),
+            web.get(f"{api}/chaos", _guard(self.get_chaos)),
+            web.post(f"{api}/chaos", _guard(self.set_chaos)),
+            web.delete(f"{api}/chaos", _guard(self.clear_chaos)),
             web.get(f"{api}/requests", _guard(self.requests)),
             web.get(f"{api}/events", _guard(self.events)),
             web.get("/sandbox/files/{file_id}", _guard(self.file)),
@@ -209,6 +212,27 @@ class ControlApi:
             times=_optional_int(body.get("times"), "times") or 1,
         )
         return fault.as_dict()
+
+    async def set_chaos(self, request: web.Request) -> dict[str, Any]:
+        """Return the chaos settings after starting random failures."""
+        body = await _body(request)
+        try:
+            chaos = self.faults.set_chaos(
+                float(body.get("rate", 0.1)), outcomes=body.get("outcomes"),
+                methods=body.get("methods"), seed=_optional_int(body.get("seed"), "seed"),
+                timeout_seconds=float(body.get("timeout_seconds", 10.0)))
+        except (TypeError, ValueError) as err:
+            raise SandboxInputError(str(err)) from None
+        return chaos.as_dict()
+
+    async def get_chaos(self, request: web.Request) -> dict[str, Any]:
+        """Return the chaos settings and counts (empty when off)."""
+        return self.faults.chaos.as_dict() if self.faults.chaos else {}
+
+    async def clear_chaos(self, request: web.Request) -> dict[str, bool]:
+        """Return {"ok": true} after stopping random failures."""
+        self.faults.clear_chaos()
+        return {"ok": True}
 
     async def clear_faults(self, request: web.Request) -> dict[str, bool]:
         """Return {"ok": true} after dropping all faults."""

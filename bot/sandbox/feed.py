@@ -72,6 +72,22 @@ class ChangeFeed:
         """Return how many updates wait for the bot."""
         return len(self._updates)
 
+    def pending_updates(self) -> list[dict[str, Any]]:
+        """Return copies of the updates waiting for delivery, oldest first (webhook mode)."""
+        return self._deliverable(len(self._updates))
+
+    def remove(self, update_id: int) -> None:
+        """Forget one update the bot has taken (its webhook answered 2xx)."""
+        self._updates = [u for u in self._updates if u["update_id"] != update_id]
+
+    async def wait_for_updates(self, seconds: float) -> None:
+        """Return when an update is queued (or anything wakes the feed), or after ``seconds``."""
+        await self._updates_signal.wait(seconds)
+
+    def wake(self) -> None:
+        """Wake everyone waiting for updates."""
+        self._updates_signal.fire()
+
     def drop_pending(self) -> None:
         """Forget every undelivered update (drop_pending_updates)."""
         self._updates.clear()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 import time
 from collections import deque
 from collections.abc import Callable
@@ -45,11 +46,70 @@ class Fault:
         return asdict(self)
 
 
+TIMEOUT = "timeout"  # a chaos outcome: the call is carried out, but the answer never comes
+
+
+@dataclass
+class Chaos:
+    """Random failures: each call of a listed method fails with probability ``rate``."""
+
+    rate: float
+    outcomes: list[int | str]  # error codes, or TIMEOUT
+    methods: frozenset[str]
+    seed: int | None
+    timeout_seconds: float
+    count: dict[str, int]
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the chaos settings and what it did so far."""
+        return {"rate": self.rate, "outcomes": self.outcomes, "methods": sorted(self.methods),
+                "seed": self.seed, "timeout_seconds": self.timeout_seconds,
+                "count": dict(self.count)}
+
+
 class FaultInjector:
-    """Queues of faults per Bot API method ("*" = any send method)."""
+    """Queues of faults per Bot API method ("*" = any send method), and random chaos."""
 
     def __init__(self) -> None:
         self._queues: dict[str, list[Fault]] = {}
+        self.chaos: Chaos | None = None
+        self._random = random.Random()
+
+    def set_chaos(self, rate: float, outcomes: list[int | str] | None = None,
+                  methods: list[str] | None = None, seed: int | None = None,
+                  timeout_seconds: float = 10.0) -> Chaos:
+        """Return the new chaos: from now on calls fail at random until ``clear_chaos``."""
+        if not 0.0 <= rate <= 1.0:
+            raise ValueError("rate must be between 0 and 1")
+        chosen = list(outcomes or [429, 500, 502, TIMEOUT])
+        for outcome in chosen:
+            if outcome != TIMEOUT and not (isinstance(outcome, int) and 400 <= outcome < 600):
+                raise ValueError(f"unknown outcome {outcome!r}")
+        self._random = random.Random(seed)
+        self.chaos = Chaos(rate=rate, outcomes=chosen,
+                           methods=frozenset(m.lower() for m in (methods or SEND_METHODS)),
+                           seed=seed, timeout_seconds=timeout_seconds, count={})
+        return self.chaos
+
+    def clear_chaos(self) -> None:
+        """Stop failing at random."""
+        self.chaos = None
+
+    def roll(self, method: str) -> Fault | str | None:
+        """Return a random failure for this call (a Fault, or TIMEOUT), or None."""
+        chaos = self.chaos
+        if chaos is None or method.lower() not in chaos.methods \
+                or self._random.random() >= chaos.rate:
+            return None
+        outcome = self._random.choice(chaos.outcomes)
+        chaos.count[str(outcome)] = chaos.count.get(str(outcome), 0) + 1
+        if outcome == TIMEOUT:
+            return TIMEOUT
+        code = int(outcome)
+        retry_after = 1 if code == 429 else None
+        return Fault(method=method, error_code=code,
+                     description=default_description(code, retry_after),
+                     retry_after=retry_after, times=1)
 
     def add(
         self,

@@ -43,6 +43,7 @@ def dump_state(state: SandboxState) -> dict[str, Any]:
         "commands": state.commands,
         "descriptions": state.descriptions,
         "webhook_url": state.webhook_url,
+        "webhook_secret": state.webhook_secret,
         "next_user_id": state.next_user_id,
         "next_group_id": state.next_group_id,
         "next_update_id": state.feed.next_update_id,
@@ -104,6 +105,7 @@ def load_state(state: SandboxState, path: Path) -> bool:
     state.commands = data["commands"]
     state.descriptions = data["descriptions"]
     state.webhook_url = data["webhook_url"]
+    state.webhook_secret = data.get("webhook_secret", "")
     state.next_user_id = data["next_user_id"]
     state.next_group_id = data["next_group_id"]
     state.feed.next_update_id = data["next_update_id"]

@@ -18,6 +18,7 @@ from bot.sandbox.control import ControlApi
 from bot.sandbox.limits import FaultInjector, FloodLimiter
 from bot.sandbox.persist import blobs_of, dump_state, load_state, write_state
 from bot.sandbox.state import SandboxState
+from bot.sandbox.webhook import WebhookPusher
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +53,7 @@ class SandboxServer:
         self.limiter: FloodLimiter | None = FloodLimiter() if flood_limits else None
         self.bot_api = BotApi(self.state, token=token, faults=self.faults, limiter=self.limiter)
         self.control = ControlApi(self.state, self.faults, self.bot_api.request_log)
+        self.webhook = WebhookPusher(self.state)
         self._runner: web.AppRunner | None = None
         self._autosave_task: asyncio.Task[None] | None = None
         self._loaded = False
@@ -126,12 +128,14 @@ class SandboxServer:
         self._port = runner.addresses[0][1]
         if self.state_path is not None:
             self._autosave_task = asyncio.create_task(self._autosave())
+        self.webhook.start()
         logger.info("sandbox listening on %s", self.url)
 
     async def stop(self) -> None:
         """Save state (when state_path is set), release long polls and close the server."""
         if self._runner is None:
             return
+        await self.webhook.stop()
         self.state.feed.close()
         if self._autosave_task is not None:
             self._autosave_task.cancel()

@@ -108,6 +108,8 @@ class SandboxState:
         self.commands: dict[str, dict[str, Any]] = {}
         self.descriptions: dict[str, str] = {}
         self.webhook_url = ""
+        self.webhook_secret = ""
+        self.webhook_max_connections = 40
         self.callbacks: dict[str, dict[str, Any]] = {}
         self.next_user_id = FIRST_USER_ID
         self.next_group_id = FIRST_GROUP_ID

@@ -24,6 +24,7 @@ from scheduler.digests.aggregate import Digest, build_digest, build_digests
 from scheduler.digests.chart import participants_chart
 from scheduler.digests.render import Reader, digest_text
 from scheduler.digests.workbook import digest_workbook
+from scheduler.once import once
 
 log = logging.getLogger(__name__)
 
@@ -132,9 +133,10 @@ async def digest_job(context: CallbackContext) -> None:  # type: ignore[type-arg
     if services.sessions is None:
         return
     settings = services.settings
-    async with services.sessions() as session, session.begin():
-        done = await send_weekly_digests(
-            session, utcnow(), settings.zone, weekday=settings.digest_weekday,
-            hour=settings.digest_hour, threshold=settings.digest_threshold)
+    # The claim rows already make each digest go out once; the job lock also spares a
+    # second process the work of building digests it would then throw away.
+    done = await once(services.sessions, "digests", lambda session: send_weekly_digests(
+        session, utcnow(), settings.zone, weekday=settings.digest_weekday,
+        hour=settings.digest_hour, threshold=settings.digest_threshold))
     if done:
         log.info("queued the weekly digests of %d councils", done)

@@ -1,0 +1,193 @@
+"""Webhook mode: an aiohttp server Telegram posts updates to, several behind a reverse proxy.
+
+The update's path has a long random part and every request must carry the secret token
+(``X-Telegram-Bot-Api-Secret-Token``), compared in constant time. The server answers at once
+and handles the update in a task: at most ``webhook_concurrency`` at a time, and the updates
+of one chat strictly one after another, in the order they came. ``/healthz`` says the process
+is up, ``/readyz`` that it reaches the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import json
+import logging
+from collections import Counter
+from collections.abc import Hashable
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import text
+from telegram import Update
+
+from bot.app import OtagaiApplication
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+READY_TIMEOUT = 3.0
+DRAIN_TIMEOUT = 20.0
+
+
+class UpdateRunner:
+    """Handles accepted updates in tasks: bounded concurrency, one chat in order."""
+
+    def __init__(self, application: OtagaiApplication, concurrency: int,
+                 max_pending: int = 2000) -> None:
+        self.application = application
+        self.max_pending = max_pending
+        self._slots = asyncio.Semaphore(concurrency)
+        self._locks: dict[Hashable, asyncio.Lock] = {}
+        self._waiting: Counter[Hashable] = Counter()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def pending(self) -> int:
+        """How many accepted updates are not finished yet."""
+        return len(self._tasks)
+
+    def submit(self, update: Update) -> bool:
+        """Start handling ``update``; False when too many wait already (Telegram retries)."""
+        if len(self._tasks) >= self.max_pending:
+            return False
+        task = asyncio.create_task(self._run(_chat_key(update), update),
+                                   name=f"otagai-update-{update.update_id}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return True
+
+    async def _run(self, key: Hashable, update: Update) -> None:
+        # Tasks start in the order they were created and the lock queues its waiters in
+        # order, so the updates of one chat are handled in the order they arrived.
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        self._waiting[key] += 1
+        try:
+            async with lock, self._slots:
+                await self.application.process_update(update)
+        except Exception:
+            log.exception("update %s could not be handled", update.update_id)
+        finally:
+            self._waiting[key] -= 1
+            if self._waiting[key] <= 0:
+                del self._waiting[key]
+                self._locks.pop(key, None)
+
+    async def drain(self, patience: float = DRAIN_TIMEOUT) -> None:
+        """Wait for the accepted updates to be handled (on shutdown)."""
+        if self._tasks:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.gather(*self._tasks, return_exceptions=True),
+                                       patience)
+
+
+def _chat_key(update: Update) -> Hashable:
+    if update.effective_chat is not None:
+        return ("chat", update.effective_chat.id)
+    if update.effective_user is not None:
+        return ("user", update.effective_user.id)
+    return ("update", update.update_id)
+
+
+class WebhookServer:
+    """The aiohttp server of one webhook process."""
+
+    def __init__(self, application: OtagaiApplication, *, host: str, port: int) -> None:
+        settings = application.services.settings
+        self.path, self._secret = settings.require_webhook()
+        self.application = application
+        self.host, self._requested_port = host, port
+        self.max_body = settings.webhook_max_body
+        self.runner = UpdateRunner(application, settings.webhook_concurrency)
+        self._web: web.AppRunner | None = None
+        self.port: int | None = None
+
+    @property
+    def url(self) -> str:
+        """The local address updates are posted to."""
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
+        return f"http://{host}:{self.port}{self.path}"
+
+    def build_app(self) -> web.Application:
+        """Return the aiohttp application: the update path, /healthz and /readyz."""
+        app = web.Application(client_max_size=self.max_body)
+        app.router.add_post(self.path, self.receive)
+        app.router.add_get("/healthz", self.healthz)
+        app.router.add_get("/readyz", self.readyz)
+        return app
+
+    async def start(self) -> None:
+        """Bind the port and start accepting updates."""
+        runner = web.AppRunner(self.build_app(), access_log=None, shutdown_timeout=5.0)
+        await runner.setup()
+        site = web.TCPSite(runner, self.host, self._requested_port)
+        try:
+            await site.start()
+        except OSError:
+            await runner.cleanup()
+            raise
+        self._web = runner
+        self.port = runner.addresses[0][1]
+        log.info("webhook listening on %s", self.url)
+
+    async def stop(self) -> None:
+        """Stop accepting, then finish the updates already accepted."""
+        if self._web is None:
+            return
+        web_runner, self._web = self._web, None
+        for site in list(web_runner.sites):
+            await site.stop()
+        await self.runner.drain()
+        await web_runner.cleanup()
+
+    async def receive(self, request: web.Request) -> web.Response:
+        """Check and accept one update; the answer does not wait for it to be handled."""
+        given = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), self._secret.encode()):
+            log.warning("webhook call from %s with a wrong secret token", request.remote)
+            return web.Response(status=403)
+        if request.content_length is not None and request.content_length > self.max_body:
+            return web.Response(status=413)
+        try:
+            body = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            return web.Response(status=413)
+        update = self._parse(body)
+        if update is None:
+            return web.Response(status=400)
+        if not self.runner.submit(update):
+            log.warning("too many updates waiting; update %s refused for now", update.update_id)
+            return web.Response(status=503)
+        return web.Response(status=200)
+
+    def _parse(self, body: bytes) -> Update | None:
+        try:
+            data: Any = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            return None
+        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int) \
+                or isinstance(data.get("update_id"), bool):
+            return None
+        try:
+            return Update.de_json(data, self.application.bot)
+        except Exception:  # any shape PTB cannot read is the caller's mistake
+            log.warning("webhook body is not an update", exc_info=True)
+            return None
+
+    async def healthz(self, _request: web.Request) -> web.Response:
+        """The process is up."""
+        return web.json_response({"status": "ok"})
+
+    async def readyz(self, _request: web.Request) -> web.Response:
+        """The process reaches its database (503 otherwise)."""
+        engine = self.application.services.engine
+        if engine is None:
+            return web.json_response({"status": "starting"}, status=503)
+        try:
+            async with asyncio.timeout(READY_TIMEOUT), engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except Exception as exc:
+            log.warning("not ready: the database is unreachable: %s", exc)
+            return web.json_response({"status": "database unreachable"}, status=503)
+        return web.json_response({"status": "ok"})

@@ -1,0 +1,113 @@
+"""Property: whatever people type or press, in whatever state, no handler crashes.
+
+Random texts are typed after every command (so into the first steps of every conversation,
+and further when the bot accepts them), real buttons are pressed at random, and forged
+button data is sent for every prefix the bot registers. After each example the bot must not
+have apologised (the error handler's message) and nothing may be logged at ERROR level.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import re
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram.ext import CallbackQueryHandler
+
+from bot.app import OtagaiApplication
+from bot.commands import COMMANDS
+from bot.i18n import plain, use_language
+from bot.sandbox import SandboxClient, SandboxServer
+from models import Role
+from tests.auxil.town import Town, add_person, make_town, settle
+
+SAMPLES = ["12月3日 14時から", "来週水曜 10:00-11:30", "毎週火曜 10時から11時半", "5", "０",
+           "-1", "100000", "はい", "いいえ", "公民館", "ふれあい食事会", "中止", "x" * 300,
+           "<b>太字</b>", "&amp;", "2026-12-03", "明日 9時", "東地区", "テスト市 北地区"]
+TEXTS = st.one_of(
+    st.sampled_from(SAMPLES),
+    st.integers(-10**6, 10**6).map(str),
+    st.text(st.characters(blacklist_categories=("Cs", "Cc")) | st.just("\n"),
+            min_size=1, max_size=80).filter(lambda t: t.strip() != ""),
+)
+COMMAND_NAMES = [c.name for c in COMMANDS if c.private and c.name != "forget"]
+_people = itertools.count(880_000)
+
+
+def callback_prefixes(application: OtagaiApplication) -> list[str]:
+    """Return the prefix of every registered button handler."""
+    found = set()
+    for handlers in application.handlers.values():
+        for handler in handlers:
+            if isinstance(handler, CallbackQueryHandler) and isinstance(
+                    handler.pattern, re.Pattern):
+                match = re.match(r"\^\(?\??:?([A-Za-z0-9_]+)", handler.pattern.pattern)
+                if match:
+                    found.add(match.group(1))
+    return sorted(found)
+
+
+@pytest.fixture
+async def town(engine: AsyncEngine) -> Town:
+    return await make_town(engine)
+
+
+def _bot_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [m for m in messages if m["from"].get("is_bot")]
+
+
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(command=st.sampled_from(COMMAND_NAMES), texts=st.lists(TEXTS, max_size=3),
+       presses=st.lists(st.integers(0, 50), max_size=3),
+       forged=st.lists(st.tuples(st.integers(0, 1000), st.text(
+           st.characters(min_codepoint=33, max_codepoint=126), max_size=30)), max_size=3))
+async def test_nothing_people_type_or_press_crashes_a_handler(  # noqa: PLR0917
+    bot: OtagaiApplication, sandbox: SandboxServer, sb: SandboxClient, engine: AsyncEngine,
+    town: Town, caplog: pytest.LogCaptureFixture, command: str, texts: list[str],
+    presses: list[int], forged: list[tuple[int, str]],
+) -> None:
+    caplog.set_level(logging.WARNING)
+    caplog.clear()
+    person = next(_people)
+    sandbox.ensure_user(person, "試験", started=True)
+    await add_person(engine, person, "試験 太郎", town.east, roles=(
+        (Role.DISTRICT_COORDINATOR, town.east), (Role.MUNICIPAL_COORDINATOR, town.city),
+        (Role.SUPPORTER, town.east), (Role.COUNCIL_MEMBER, town.east)))
+    prefixes = callback_prefixes(bot)
+    await sb.send_text(person, f"/{command}")
+    await settle(sb)
+    for text in texts:
+        await sb.send_text(person, text)
+        await settle(sb)
+    for choice in presses:
+        shown = [m for m in _bot_messages(await sb.messages(person)) if SandboxClient.buttons(m)]
+        if not shown:
+            break
+        message = shown[choice % len(shown)]
+        buttons = [b for row in SandboxClient.buttons(message) for b in row
+                   if "callback_data" in b]
+        if buttons:
+            await sb.press(person, message, data=buttons[choice % len(buttons)]["callback_data"])
+            await settle(sb)
+    messages = _bot_messages(await sb.messages(person))
+    for index, suffix in forged:
+        if not messages:
+            break
+        data = f"{prefixes[index % len(prefixes)]}:{suffix}"[:64]
+        await sb.press(person, messages[-1], data=data, forge=True)
+    await settle(sb)
+
+    with use_language("ja"):
+        apology = plain("error.generic")
+    said = [str(r["params"].get("text", "")) for r in await sb.requests()
+            if int(r["params"].get("chat_id") or 0) == person
+            or r["method"].lower() == "answercallbackquery"]
+    assert not any(apology in text for text in said), said
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors == [], [r.getMessage() for r in errors]
