@@ -52,6 +52,8 @@ def card(meeting: Meeting, area_name: str, counts: Counts | None = None,
                        + " " + format_time(meeting.signup_deadline)))
     if meeting.description:
         lines.append(_("meeting.card_description", description=meeting.description))
+    if counts is None and meeting.capacity:  # before sign-ups (the read-back): the capacity
+        lines.append(_("meeting.card_capacity", capacity=meeting.capacity))
     if counts is not None:
         lines.append(_("meeting.card_count", count=count_label(meeting, counts)))
     if meeting.status == MeetingStatus.CANCELLED:

@@ -114,7 +114,7 @@ async def _create(sb: SandboxClient, *, announce: bool = True) -> dict:
     summary = await sb.wait_for_message(MIKA, after=ask_description["message_id"])
     assert summary["text"].startswith("この内容で登録しますか？")
     for words in (f"ご近所ケア会議「{TITLE}」", f"日時: {SHOWN}", "場所: 公民館",
-                  "対象: 東地区", "参加できる人: 東地区のみなさん"):
+                  "対象: 東地区", "定員: 10名", "参加できる人: 東地区のみなさん"):
         assert words in summary["text"]
     await sb.press(MIKA, summary, text="登録してグループに告知する" if announce
                    else "登録する（告知しない）")
