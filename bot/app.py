@@ -20,8 +20,9 @@ from bot.commands import publish_commands
 from bot.context import OtagaiContext, Services, UpdateScope, bind
 from bot.request import RetryingRequest
 from bot.settings import Settings
+from bot.updates import ChatOrderedUpdates
 from handlers import register
-from models.db import database_unreachable
+from models.db import database_unreachable, is_sqlite
 from models.people import find_person
 from models.updates import first_delivery
 from scheduler import schedule
@@ -120,6 +121,16 @@ async def _post_shutdown(application: Application) -> None:  # type: ignore[type
     await application.services.close()  # type: ignore[attr-defined]
 
 
+def concurrency(settings: Settings) -> int:
+    """How many updates one process handles at once.
+
+    SQLite has a single writer and every update writes first (its id, see
+    ``models.updates``), so there updates run one at a time; PostgreSQL takes
+    ``update_concurrency`` at once, each chat's in order.
+    """
+    return 1 if is_sqlite(settings.database_url) else settings.update_concurrency
+
+
 def build_application(
     settings: Settings, token: str, *, retry_backoff: float = 0.5,
     dispatch: DispatchConfig | None = None, read_timeout: float = 5.0,
@@ -138,6 +149,7 @@ def build_application(
         .base_file_url(settings.file_url)
         .request(requests)
         .get_updates_request(updates)
+        .concurrent_updates(ChatOrderedUpdates(concurrency(settings)))
         # Replies are not held to 30 a second (Telegram answers 429 if it minds, and that is
         # waited out); group chats keep their 20 a minute. The dispatcher paces what the bot
         # sends on its own initiative to 30 a second itself.

@@ -20,7 +20,8 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date as babel_format_date
-from babel.dates import format_skeleton
+from babel.dates import format_datetime as babel_format_datetime
+from babel.dates import match_skeleton
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -124,16 +125,28 @@ def N_(key: str) -> str:
     return key
 
 
+@cache
+def _skeleton_pattern(skeleton: str, language: Language) -> str:
+    # What babel.dates.format_skeleton looks up on every call, once per language.
+    patterns = Locale.parse(language).datetime_skeletons
+    return patterns[skeleton if skeleton in patterns else match_skeleton(skeleton, patterns)]
+
+
+def _format_skeleton(skeleton: str, value: date | datetime) -> str:
+    language = _language.get()
+    return babel_format_datetime(value, _skeleton_pattern(skeleton, language), locale=language)
+
+
 def format_date(value: date | datetime) -> str:
     """Return a short date with the weekday: 11月25日(水) / Wed, Nov 25."""
     if isinstance(value, datetime):
         value = value.astimezone(_zone.get())
-    return format_skeleton("MMMdE", value, locale=_language.get())
+    return _format_skeleton("MMMdE", value)
 
 
 def format_time(value: datetime) -> str:
     """Return the time of day on a 24-hour clock: 14:00."""
-    return format_skeleton("Hm", value.astimezone(_zone.get()), locale=_language.get())
+    return _format_skeleton("Hm", value.astimezone(_zone.get()))
 
 
 def format_datetime(value: datetime) -> str:

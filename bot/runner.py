@@ -179,7 +179,7 @@ async def set_webhook(settings: Settings) -> str:
     try:
         async with bot:
             await bot.set_webhook(url, secret_token=secret,
-                                  max_connections=settings.webhook_concurrency)
+                                  max_connections=settings.update_concurrency)
     except InvalidToken:
         raise StartupError("cli.bot_api.bad_token") from None
     except TelegramError as exc:

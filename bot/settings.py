@@ -78,7 +78,8 @@ class Settings(BaseSettings):
     webhook_host: str = "127.0.0.1"
     webhook_port: int = Field(default=8081, ge=0, le=65535)
     webhook_max_body: int = Field(default=256 * 1024, ge=1024)
-    webhook_concurrency: int = Field(default=16, ge=1, le=1000)
+    # Updates handled at once per process (PostgreSQL only; one chat's always in order).
+    update_concurrency: int = Field(default=16, ge=1, le=1000)
 
     @field_validator("time_zone")
     @classmethod

@@ -2,9 +2,9 @@
 
 The update's path has a long random part and every request must carry the secret token
 (``X-Telegram-Bot-Api-Secret-Token``), compared in constant time. The server answers at once
-and handles the update in a task: at most ``webhook_concurrency`` at a time, and the updates
-of one chat strictly one after another, in the order they came. ``/healthz`` says the process
-is up, ``/readyz`` that it reaches the database.
+and handles the update in a task: at most ``update_concurrency`` at a time (on PostgreSQL),
+and the updates of one chat strictly one after another, in the order they came. ``/healthz``
+says the process is up, ``/readyz`` that it reaches the database.
 """
 
 from __future__ import annotations
@@ -14,8 +14,6 @@ import contextlib
 import hmac
 import json
 import logging
-from collections import Counter
-from collections.abc import Hashable
 from typing import Any
 
 from aiohttp import web
@@ -32,15 +30,12 @@ DRAIN_TIMEOUT = 20.0
 
 
 class UpdateRunner:
-    """Handles accepted updates in tasks: bounded concurrency, one chat in order."""
+    """Handles accepted updates in tasks through the application's update processor
+    (``bot.updates.ChatOrderedUpdates``: bounded concurrency, one chat in order)."""
 
-    def __init__(self, application: OtagaiApplication, concurrency: int,
-                 max_pending: int = 2000) -> None:
+    def __init__(self, application: OtagaiApplication, max_pending: int = 2000) -> None:
         self.application = application
         self.max_pending = max_pending
-        self._slots = asyncio.Semaphore(concurrency)
-        self._locks: dict[Hashable, asyncio.Lock] = {}
-        self._waiting: Counter[Hashable] = Counter()
         self._tasks: set[asyncio.Task[None]] = set()
 
     @property
@@ -52,27 +47,20 @@ class UpdateRunner:
         """Start handling ``update``; False when too many wait already (Telegram retries)."""
         if len(self._tasks) >= self.max_pending:
             return False
-        task = asyncio.create_task(self._run(_chat_key(update), update),
-                                   name=f"otagai-update-{update.update_id}")
+        task = asyncio.create_task(self._run(update), name=f"otagai-update-{update.update_id}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return True
 
-    async def _run(self, key: Hashable, update: Update) -> None:
-        # Tasks start in the order they were created and the lock queues its waiters in
-        # order, so the updates of one chat are handled in the order they arrived.
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        self._waiting[key] += 1
+    async def _run(self, update: Update) -> None:
+        # Tasks start in the order they were created, so the processor sees the updates of
+        # one chat in the order they arrived.
+        application = self.application
         try:
-            async with lock, self._slots:
-                await self.application.process_update(update)
+            await application.update_processor.process_update(
+                update, application.process_update(update))
         except Exception:
             log.exception("update %s could not be handled", update.update_id)
-        finally:
-            self._waiting[key] -= 1
-            if self._waiting[key] <= 0:
-                del self._waiting[key]
-                self._locks.pop(key, None)
 
     async def drain(self, patience: float = DRAIN_TIMEOUT) -> None:
         """Wait for the accepted updates to be handled (on shutdown)."""
@@ -80,14 +68,6 @@ class UpdateRunner:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(asyncio.gather(*self._tasks, return_exceptions=True),
                                        patience)
-
-
-def _chat_key(update: Update) -> Hashable:
-    if update.effective_chat is not None:
-        return ("chat", update.effective_chat.id)
-    if update.effective_user is not None:
-        return ("user", update.effective_user.id)
-    return ("update", update.update_id)
 
 
 class WebhookServer:
@@ -99,7 +79,7 @@ class WebhookServer:
         self.application = application
         self.host, self._requested_port = host, port
         self.max_body = settings.webhook_max_body
-        self.runner = UpdateRunner(application, settings.webhook_concurrency)
+        self.runner = UpdateRunner(application)
         self._web: web.AppRunner | None = None
         self.port: int | None = None
 

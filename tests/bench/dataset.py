@@ -79,8 +79,12 @@ def bench_database(kind: str, folder: Path) -> Iterator[str]:
 
 async def generate(engine: AsyncEngine, *, residents: int, activities: int, districts: int = 36,
                    meetings_per_district: int = 2) -> City:
-    """Fill an empty database with a city; return its ids."""
-    now = utcnow()
+    """Fill an empty database with a city; return its ids.
+
+    Everything is dated a month back: the residents registered before this week's check-in
+    time, so the check-in job asks them (nobody is asked for a time before they registered).
+    """
+    now = utcnow() - timedelta(days=30)
     async with engine.begin() as connection:
         city_id = (await connection.execute(insert(Area).values(
             name="ベンチ市", level=AreaLevel.MUNICIPALITY, created_at=now).returning(Area.id)
@@ -113,7 +117,7 @@ async def generate(engine: AsyncEngine, *, residents: int, activities: int, dist
              "place": "公民館", "schedule": schedule,
              "organiser_id": person_ids[1 + n % (len(person_ids) - 1)],
              "status": ActivityStatus.ACTIVE, "created_at": now} for n in range(activities)])
-        day = now.astimezone(TOKYO).date() + timedelta(days=10)
+        day = utcnow().astimezone(TOKYO).date() + timedelta(days=10)
         starts = datetime.combine(day, time(14), tzinfo=TOKYO)
         meeting_ids = list((await connection.execute(insert(Meeting).returning(Meeting.id), [
             {"kind": MeetingKind.CARE_MEETING, "title": f"ご近所ケア会議{d}-{k}",

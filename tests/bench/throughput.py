@@ -24,7 +24,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.engine import Engine
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, MessageHandler
 from telegram.ext import filters as tg_filters
@@ -42,10 +43,29 @@ from tests.bench.sandboxproc import sandbox_process
 TOKEN = "123456:BENCH"
 VERBOSE = bool(os.environ.get("OTAGAI_BENCH_VERBOSE"))
 STEPS = 5
+PROFILE = os.environ.get("OTAGAI_BENCH_PROFILE")  # a file for cProfile stats of the bot
 
 
 class CountingApplication(Application):  # type: ignore[type-arg]
     """A PTB application that counts handled updates (for the echo bot)."""
+
+
+TIMES: dict[str, list[float]] = {}
+COUNTS: dict[str, list[int]] = {}
+STATEMENTS = [0]
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _count_statement(*_args: object) -> None:
+    STATEMENTS[0] += 1
+
+
+def _kind(update: object) -> str:
+    if not isinstance(update, Update):
+        return "other"
+    if update.callback_query is not None:
+        return f"button {(update.callback_query.data or '').split(':')[0]}"
+    return (update.effective_message.text or "") if update.effective_message else "other"
 
 
 def counting(application: Any, total: int) -> asyncio.Event:
@@ -56,7 +76,10 @@ def counting(application: Any, total: int) -> asyncio.Event:
 
     async def process_update(update: object) -> None:
         nonlocal handled
+        started, statements = time.perf_counter(), STATEMENTS[0]
         await original(update)
+        TIMES.setdefault(_kind(update), []).append(time.perf_counter() - started)
+        COUNTS.setdefault(_kind(update), []).append(STATEMENTS[0] - statements)
         handled += 1
         if handled >= total:
             done.set()
@@ -148,13 +171,26 @@ async def timed(application: Any, total: int, before: Callable[[], Awaitable[Non
     if before is not None:
         await before()
     await application.start()
+    profiler = None
+    if PROFILE and before is not None:
+        import cProfile  # noqa: PLC0415
+        profiler = cProfile.Profile()
+        profiler.enable()
     started, cpu = time.perf_counter(), time.process_time()
     await application.updater.start_polling(poll_interval=0.0, timeout=10)
     await asyncio.wait_for(done.wait(), timeout=900)
     elapsed = time.perf_counter() - started
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(PROFILE)
     if VERBOSE:
         print(f"{type(application).__name__}: {elapsed:.2f}s wall, "
               f"{time.process_time() - cpu:.2f}s CPU", file=sys.stderr)
+        for kind, times in sorted(TIMES.items()):
+            print(f"  {kind:<14} {len(times):>5} x {1000 * sum(times) / len(times):6.1f} ms, "
+                  f"{sum(COUNTS[kind]) / len(times):4.1f} statements", file=sys.stderr)
+    TIMES.clear()
+    COUNTS.clear()
     await application.updater.stop()
     await application.stop()
     return elapsed
