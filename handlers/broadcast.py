@@ -27,6 +27,7 @@ from handlers.common import (
     callback_pattern,
     callback_values,
     edit_or_keep,
+    group_quiet_note,
     int_value,
     private_only,
     refuse,
@@ -36,6 +37,7 @@ from models import Area, Audience, Broadcast, BroadcastStatus
 from models.areas import all_areas
 from models.base import utcnow
 from models.broadcasts import (
+    GROUP_AUDIENCES,
     cancel,
     draft_for,
     interest_audience,
@@ -260,7 +262,8 @@ async def _send_now(
         return
     count = await queue(context.session, draft, area)
     await update.callback_query.answer()
-    await edit_or_keep(update.callback_query, _("broadcast.queued", count=count))
+    note = group_quiet_note(context) if draft.audience in GROUP_AUDIENCES else ""
+    await edit_or_keep(update.callback_query, _("broadcast.queued", count=count) + note)
     if context.services.dispatcher is not None:
         context.services.dispatcher.wake()
 

@@ -18,7 +18,9 @@ from telegram.helpers import create_deep_linked_url
 
 from bot.commands import publish_chat_commands
 from bot.context import OtagaiContext
-from bot.i18n import N_, _, current_language, plain
+from bot.i18n import N_, _, current_language, format_datetime, plain
+from models.base import utcnow
+from models.outbox import quiet_until
 
 SEPARATOR = ":"
 
@@ -87,6 +89,13 @@ async def edit_or_keep(
         if "not modified" in exc.message.lower():
             return None
         raise
+
+
+def group_quiet_note(context: OtagaiContext) -> str:
+    """Return a line saying when group posts go out, if it is the groups' quiet hours now."""
+    settings = context.settings
+    until = quiet_until(utcnow().astimezone(settings.zone), settings.group_quiet)
+    return "" if until is None else "\n" + _("groups.held_until", when=format_datetime(until))
 
 
 def is_private(update: Update) -> bool:

@@ -34,6 +34,7 @@ from handlers.common import (
     callback_values,
     deep_link,
     edit_or_keep,
+    group_quiet_note,
     int_value,
     is_private,
     private_only,
@@ -429,7 +430,8 @@ async def _register(update: Update, context: OtagaiContext, draft: Meeting, *,
         await edit_or_keep(query, _("meeting.registered", title=title))
         return
     posted = await announce_meeting(context, draft)
-    await edit_or_keep(query, _("meeting.announced", title=title, count=posted) if posted
+    await edit_or_keep(query, _("meeting.announced", title=title, count=posted)
+                       + group_quiet_note(context) if posted
                        else _("meeting.no_groups", title=title))
 
 

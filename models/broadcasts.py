@@ -39,6 +39,9 @@ class Audience(enum.StrEnum):
     INTERESTED_OTHER = "interest_other"
 
 
+GROUP_AUDIENCES = (Audience.GROUPS, Audience.EVERYONE)  # the audiences that reach groups
+
+
 INTEREST_PREFIX = "interest_"
 
 
@@ -125,7 +128,7 @@ async def recipients(
             Activity.status.in_(VISIBLE))
         for person in await session.scalars(interested):
             found.setdefault(person.telegram_id, (person.telegram_id, person.id, None))
-    if audience in (Audience.GROUPS, Audience.EVERYONE):
+    if audience in GROUP_AUDIENCES:
         groups = select(GroupChat).where(GroupChat.active.is_(True),
                                          GroupChat.district_id.in_(district_ids))
         for group in await session.scalars(groups):

@@ -34,6 +34,9 @@ def settings(sandbox: SandboxServer, database_url: str) -> Settings:
         _env_file=None, database_url=database_url,
         bot_api_url=sandbox.bot_api_url, bot_file_url=sandbox.bot_file_url,
         group_quiet_hours="0-0",  # tests run at any hour of the day
+        # One update at a time: the walks act as one person after another reads a reply
+        # (sent before its update commits). Several at once: tests/e2e/test_concurrency.py.
+        update_concurrency=1,
     )
 
 
