@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, time, timedelta
 
 import pytest
@@ -53,8 +54,16 @@ async def test_a_meeting_announced_at_night_says_when_the_groups_get_it(
         f"({WEEKDAYS[end.weekday()]}) {end.hour}:{end:%M} に送ります。")
     await settle(sb)
     assert not [m for m in await sb.messages(group["id"]) if TITLE in m.get("text", "")]
-    async with session_factory(engine)() as session:
-        post = await session.scalar(select(OutboxMessage).where(
-            OutboxMessage.chat_id == group["id"]))
-    assert post is not None
+    # The dispatcher takes the post, sees the quiet hours and puts it back until they end.
+    async with asyncio.timeout(10):
+        while (post := await _group_post(engine, group["id"])) is None \
+                or post.due_at is None or post.due_at < end:  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
     assert post.status == OutboxStatus.PENDING  # held, not lost
+    assert post.due_at == end
+
+
+async def _group_post(engine: AsyncEngine, chat_id: int) -> OutboxMessage | None:
+    async with session_factory(engine)() as session:
+        return await session.scalar(select(OutboxMessage).where(
+            OutboxMessage.chat_id == chat_id, OutboxMessage.status == OutboxStatus.PENDING))
