@@ -7,7 +7,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.commands import publish_chat_commands
 from bot.context import OtagaiContext
-from bot.i18n import _, normalize_language, plain
+from bot.i18n import _, current_zone, normalize_language, plain, use_language
 from handlers.common import (
     callback_data,
     callback_pattern,
@@ -21,6 +21,7 @@ from handlers.fallback import stale_button
 from handlers.invites import role_label
 from models import Area, Person, Role, RoleGrant
 from models.areas import all_areas
+from models.outbox import enqueue
 from models.permissions import Action, Permissions
 from models.roles import granted_roles, revoke_grant, roles_of
 
@@ -108,10 +109,16 @@ async def on_button(update: Update, context: OtagaiContext) -> None:
         await edit_or_keep(query, _("roles.confirm", name=name, role=role_label(grant.role),
                                     area=area.name), keyboard)
         return
-    role = grant.role
+    role, grant_id = grant.role, grant.id
     await revoke_grant(context.session, grant, me)
     await edit_or_keep(query, _("roles.revoked", name=name, role=role_label(role),
                                 area=area.name))
+    # The person hears it from us, in their language, rather than finding a command gone.
+    with use_language(normalize_language(holder.language), current_zone()):
+        notice = _("roles.revoked_notice", role=role_label(role), area=area.name,
+                   by=(me.display_name if me else None) or plain("roles.unnamed"))
+    enqueue(context.session, key=f"role-revoked:{grant_id}", chat_id=holder.telegram_id,
+            text=notice, person_id=holder.id)
     remaining = Permissions(tuple(await roles_of(context.session, holder.id)))
     await publish_chat_commands(context.bot, holder.telegram_id,
                                 normalize_language(holder.language), remaining)

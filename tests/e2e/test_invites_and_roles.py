@@ -165,6 +165,9 @@ async def test_roles_shows_own_and_lets_a_coordinator_revoke(
     await sb.press(MIKA, confirm, text="はい、取り消します")
     done = await sb.wait_for_edit(MIKA, listing["message_id"])
     assert done["text"].endswith("を取り消しました。")
+    told = await sb.wait_for_message(ICHIRO, after=mine["message_id"])
+    assert told["text"] == (f"{EAST}の「担い手（ボランティア）」の役割は、田中 美香さんが"
+                            "取り消しました。ご不明な点は、田中 美香さんにおたずねください。")
     await settle(sb)
     assert await _roles(engine, ICHIRO) == [(Role.RESIDENT, town.east.id)]
     async with session_factory(engine)() as session:
