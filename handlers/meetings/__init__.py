@@ -1,0 +1,68 @@
+"""/newevent, /events and /myevents: care meetings and workshops people sign up for.
+
+``create``: the guided draft, registering and announcing; ``signup``: joining, cancelling,
+/events and the calendar file; ``organise``: /myevents, changes and attendance; ``shared``:
+the card, the buttons and whom to tell. Drafts and changes live in the database.
+"""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.context import OtagaiContext
+from handlers.common import MEETING_INPUT_GROUP, callback_pattern
+from handlers.meetings.create import begin, on_draft_button, take_draft_answer
+from handlers.meetings.organise import (
+    my_meetings,
+    on_attendance_button,
+    on_organise_button,
+    take_change,
+)
+from handlers.meetings.shared import ATTEND, DRAFT, JOIN, ORGANISE, PAYLOAD
+from handlers.meetings.signup import list_upcoming, on_join_button, open_from_link
+from models.meetings import being_edited_by, draft_of
+
+__all__ = ["PAYLOAD", "open_from_link", "register"]
+
+
+async def capture_text(update: Update, context: OtagaiContext) -> None:
+    """Take typed answers for a draft or a change; other text passes on."""
+    message, person = update.effective_message, context.person
+    if message is None or person is None or not message.text:
+        return
+    text = message.text.strip()
+    edited = await being_edited_by(context.session, person.id)
+    draft = None if edited else await draft_of(context.session, person.id)
+    if edited is not None:
+        await take_change(message, context, edited, text)
+    elif draft is not None and draft.awaiting is not None:
+        await take_draft_answer(message, context, draft, text)
+    else:
+        return
+    raise ApplicationHandlerStop  # the text was an answer
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    """Attach /newevent, /events, /myevents, their buttons, and the typed answers."""
+    application.add_handler(CommandHandler("newevent", begin))
+    application.add_handler(CommandHandler("events", list_upcoming))
+    application.add_handler(CommandHandler("myevents", my_meetings))
+    application.add_handler(CallbackQueryHandler(on_draft_button,
+                                                 pattern=callback_pattern(DRAFT)))
+    application.add_handler(CallbackQueryHandler(on_join_button, pattern=callback_pattern(JOIN)))
+    application.add_handler(CallbackQueryHandler(on_organise_button,
+                                                 pattern=callback_pattern(ORGANISE)))
+    application.add_handler(CallbackQueryHandler(on_attendance_button,
+                                                 pattern=callback_pattern(ATTEND)))
+    application.add_handler(
+        MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, capture_text),
+        group=MEETING_INPUT_GROUP,
+    )

@@ -1,0 +1,288 @@
+"""/newevent: a coordinator drafts a meeting step by step (the draft lives in the database),
+then registers it and announces it in the district's linked groups."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+
+from bot.context import OtagaiContext
+from bot.i18n import N_, _, plain
+from bot.meeting_text import KIND_LABELS, card, when_label
+from handlers.common import (
+    button,
+    callback_data,
+    callback_values,
+    deep_link,
+    edit_or_keep,
+    group_quiet_note,
+    int_value,
+    private_only,
+    refuse,
+)
+from handlers.fallback import stale_button
+from handlers.meetings.shared import (
+    DRAFT,
+    PAYLOAD,
+    area_name,
+    in_group_language,
+    join_buttons,
+    meeting_card,
+    now_local,
+    organisable_areas,
+    read_when,
+)
+from models import (
+    Area,
+    Meeting,
+    MeetingAnnouncement,
+    MeetingKind,
+    MeetingStatus,
+)
+from models.base import utcnow
+from models.meetings import (
+    DESCRIPTION_LENGTH,
+    MAX_CAPACITY,
+    PLACE_LENGTH,
+    TITLE_LENGTH,
+    being_edited_by,
+    groups_for,
+    start_draft,
+)
+from models.outbox import enqueue
+from models.permissions import Action
+from models.when import parse_date, parse_when
+
+
+def _kind_keyboard(draft: Meeting) -> InlineKeyboardMarkup:
+    kinds = list(KIND_LABELS.items())
+    return InlineKeyboardMarkup([[InlineKeyboardButton(plain(label), callback_data=callback_data(
+        DRAFT, "k", draft.id, kind)) for kind, label in kinds[i:i + 2]]
+        for i in range(0, len(kinds), 2)])
+
+
+async def begin(update: Update, context: OtagaiContext) -> None:
+    """Start writing a meeting: first its kind."""
+    if not await private_only(update, context) or update.effective_message is None:
+        return
+    areas = await organisable_areas(context)
+    if not areas:
+        await refuse(update, "meeting.not_allowed")
+        return
+    person = await context.ensure_person()
+    editing = await being_edited_by(context.session, person.id)
+    if editing is not None:  # a change left half-typed gives way to the new meeting
+        editing.awaiting = editing.editing_by_id = None
+    draft = await start_draft(context.session, person.id, areas[0].id if len(areas) == 1
+                              else None)
+    await update.effective_message.reply_text(_("meeting.ask_kind"),
+                                              reply_markup=_kind_keyboard(draft))
+
+
+def _read_deadline(text: str, starts_at: datetime) -> datetime | None:
+    now = now_local()
+    when = parse_when(text, now)
+    if when is not None and when.end is None:
+        moment = when.start
+    else:
+        day = parse_date(text, now)
+        if day is None:
+            return None
+        moment = datetime.combine(day, time(23, 59), tzinfo=now.tzinfo)
+    moment = moment.astimezone(UTC)
+    return min(moment, starts_at) if now < moment <= starts_at + timedelta(days=1) else None
+
+
+def _skip_keyboard(draft: Meeting, step: str, label: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[button(label, callback_data(DRAFT, step, draft.id))]])
+
+
+async def take_draft_answer(message: Message, context: OtagaiContext, draft: Meeting,
+                             text: str) -> None:
+    step = draft.awaiting
+    if step == "title":
+        if not 0 < len(text) <= TITLE_LENGTH:
+            await message.reply_text(_("meeting.bad_title", limit=TITLE_LENGTH))
+            return
+        draft.title, draft.awaiting = text, "when"
+        await message.reply_text(_("meeting.ask_when"))
+    elif step == "when":
+        found = read_when(text)
+        if isinstance(found, str):
+            await message.reply_text(_(found, text=text))
+            return
+        draft.starts_at, draft.ends_at = found
+        draft.awaiting = None
+        keyboard = InlineKeyboardMarkup([
+            [button("meeting.button.yes", callback_data(DRAFT, "wy", draft.id))],
+            [button("meeting.button.retype", callback_data(DRAFT, "wn", draft.id))]])
+        await message.reply_text(_("meeting.confirm_when", when=when_label(draft)),
+                                 reply_markup=keyboard)
+    elif step == "place":
+        if not 0 < len(text) <= PLACE_LENGTH:
+            await message.reply_text(_("meeting.bad_place", limit=PLACE_LENGTH))
+            return
+        draft.place, draft.awaiting = text, "capacity"
+        await message.reply_text(_("meeting.ask_capacity", limit=MAX_CAPACITY))
+    elif step == "capacity":
+        number = text.removesuffix("人").removesuffix("名").strip()
+        if not number.isdecimal() or not 1 <= int(number) <= MAX_CAPACITY:
+            await message.reply_text(_("meeting.bad_capacity", limit=MAX_CAPACITY))
+            return
+        draft.capacity, draft.awaiting = int(number), "deadline"
+        await message.reply_text(_("meeting.ask_deadline"), reply_markup=_skip_keyboard(
+            draft, "sd", N_("meeting.button.no_deadline")))
+    elif step == "deadline":
+        assert draft.starts_at is not None
+        deadline = _read_deadline(text, draft.starts_at)
+        if deadline is None:
+            await message.reply_text(_("meeting.bad_deadline"))
+            return
+        draft.signup_deadline = deadline
+        await _ask_description(message, draft)
+    elif step == "description":
+        if len(text) > DESCRIPTION_LENGTH:
+            await message.reply_text(_("meeting.too_long", limit=DESCRIPTION_LENGTH))
+            return
+        draft.description = text
+        await _after_questions(message, context, draft)
+
+
+async def _ask_description(message: Message, draft: Meeting) -> None:
+    draft.awaiting = "description"
+    await message.reply_text(_("meeting.ask_description", limit=DESCRIPTION_LENGTH),
+                             reply_markup=_skip_keyboard(draft, "sx", N_("meeting.button.skip")))
+
+
+async def _after_questions(message: Message, context: OtagaiContext, draft: Meeting) -> None:
+    """Ask for the area when the coordinator has several, else show the summary."""
+    draft.awaiting = None
+    if draft.area_id is None:
+        rows = [[InlineKeyboardButton(a.name, callback_data=callback_data(DRAFT, "a", draft.id,
+                                                                          a.id))]
+                for a in await organisable_areas(context)]
+        await message.reply_text(_("meeting.ask_area"), reply_markup=InlineKeyboardMarkup(rows))
+        return
+    text, keyboard = await _summary(context, draft)
+    await message.reply_text(text, reply_markup=keyboard)
+
+
+async def _summary(context: OtagaiContext, draft: Meeting) -> tuple[str, InlineKeyboardMarkup]:
+    area = await area_name(context, draft)
+    who = (_("meeting.for_open", area=area) if draft.open else _("meeting.for_invited"))
+    text = "\n".join([_("meeting.confirm"), "", card(draft, area), who])
+    rows = [[button("meeting.button.register_announce", callback_data(DRAFT, "s", draft.id, 1))]
+            ] if draft.open else []
+    rows += [[button("meeting.button.register", callback_data(DRAFT, "s", draft.id, 0))],
+             [button("meeting.button.toggle_open", callback_data(DRAFT, "o", draft.id))],
+             [button("meeting.button.drop", callback_data(DRAFT, "x", draft.id))]]
+    return text, InlineKeyboardMarkup(rows)
+
+
+async def on_draft_button(update: Update, context: OtagaiContext) -> None:
+    """Kind, time confirmed or retyped, skips, area, who may come, register or drop."""
+    query = update.callback_query
+    assert query is not None
+    values = callback_values(query)
+    step, draft_id = (values[0] if values else ""), int_value(values, 1)
+    draft = await context.session.get(Meeting, draft_id) if draft_id else None
+    person = context.person
+    if (draft is None or person is None or draft.organiser_id != person.id
+            or draft.status != MeetingStatus.DRAFT):
+        await stale_button(update, context)
+        return
+    if step == "a" and not await _choose_area(update, context, draft, int_value(values, 2)):
+        return
+    await query.answer()
+    if step == "k" and len(values) > 2 and values[2] in set(MeetingKind):
+        draft.kind, draft.awaiting = MeetingKind(values[2]), "title"
+        await edit_or_keep(query, _("meeting.ask_title", kind=plain(KIND_LABELS[draft.kind]),
+                                    limit=TITLE_LENGTH))
+    elif step == "wy" and draft.starts_at is not None and query.message is not None:
+        draft.awaiting = "place"
+        await edit_or_keep(query, _("meeting.when_set", when=when_label(draft)))
+        await query.message.reply_text(_("meeting.ask_place", limit=PLACE_LENGTH))
+    elif step == "wn":
+        draft.awaiting = "when"
+        await edit_or_keep(query, _("meeting.ask_when"))
+    elif step == "sd" and draft.awaiting == "deadline" and query.message is not None:
+        await edit_or_keep(query, _("meeting.no_deadline"))
+        await _ask_description(query.message, draft)
+    elif step == "sx" and draft.awaiting == "description" and query.message is not None:
+        await edit_or_keep(query, _("meeting.skipped"))
+        await _after_questions(query.message, context, draft)
+    elif step in ("a", "o") and draft.area_id is not None and draft.awaiting is None:
+        if step == "o":
+            draft.open = not draft.open
+        await edit_or_keep(query, *await _summary(context, draft))
+    elif step == "x":
+        await context.session.delete(draft)
+        await edit_or_keep(query, _("meeting.dropped"))
+    elif step == "s" and draft.awaiting is None and _complete(draft):
+        await _register(update, context, draft, announce=values[2:3] == ["1"] and draft.open)
+    else:
+        await stale_button(update, context)
+
+
+async def _choose_area(update: Update, context: OtagaiContext, draft: Meeting,
+                       area_id: int | None) -> bool:
+    area = next((a for a in await organisable_areas(context) if a.id == area_id), None)
+    if area is None:
+        await refuse(update, "meeting.not_allowed")
+        return False
+    draft.area_id = area.id
+    return True
+
+
+def _complete(draft: Meeting) -> bool:
+    return bool(draft.kind and draft.title and draft.starts_at and draft.place
+                and draft.capacity and draft.area_id)
+
+
+async def _register(update: Update, context: OtagaiContext, draft: Meeting, *,
+                    announce: bool) -> None:
+    query = update.callback_query
+    assert query is not None
+    area = await context.session.get(Area, draft.area_id) if draft.area_id else None
+    if area is None or not (await context.permissions()).may(Action.ORGANISE_MEETING, area):
+        await refuse(update, "meeting.not_allowed")
+        return
+    assert draft.starts_at is not None
+    if draft.starts_at <= utcnow():
+        draft.awaiting = "when"
+        await edit_or_keep(query, _("meeting.past_when", text=when_label(draft)))
+        return
+    draft.status = MeetingStatus.SCHEDULED
+    title = draft.title or "-"
+    if not draft.open:
+        link = deep_link(context, f"{PAYLOAD}{draft.id}")
+        await edit_or_keep(query, _("meeting.registered", title=title) + "\n\n"
+                           + _("meeting.invite_link", link=link))
+        return
+    if not announce:
+        await edit_or_keep(query, _("meeting.registered", title=title))
+        return
+    posted = await announce_meeting(context, draft)
+    await edit_or_keep(query, _("meeting.announced", title=title, count=posted)
+                       + group_quiet_note(context) if posted
+                       else _("meeting.no_groups", title=title))
+
+
+async def announce_meeting(context: OtagaiContext, meeting: Meeting) -> int:
+    """Queue the meeting's post with its buttons to every linked group; return how many."""
+    groups = await groups_for(context.session, meeting)
+    with in_group_language(context):
+        text = await meeting_card(context, meeting)
+        buttons = join_buttons(meeting)
+    for group in groups:
+        message = enqueue(context.session, key=f"meeting-post:{meeting.id}:{group.id}",
+                          chat_id=group.telegram_chat_id, text=text, group_id=group.id,
+                          buttons=buttons)
+        await context.session.flush()
+        context.session.add(MeetingAnnouncement(meeting_id=meeting.id, group_id=group.id,
+                                                chat_id=group.telegram_chat_id,
+                                                outbox_id=message.id))
+    if groups and context.services.dispatcher is not None:
+        context.services.dispatcher.wake()
+    return len(groups)

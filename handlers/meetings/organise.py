@@ -1,0 +1,259 @@
+"""/myevents: the organiser's view of a meeting (participants, CSV, change of time or
+place, calling it off) and, afterwards, who came."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
+
+from bot.context import OtagaiContext
+from bot.i18n import N_, _, format_datetime, plain
+from bot.meeting_text import when_label
+from handlers.common import (
+    button,
+    callback_data,
+    callback_values,
+    edit_or_keep,
+    int_value,
+    is_private,
+    private_only,
+    refuse,
+)
+from handlers.fallback import stale_button
+from handlers.meetings.shared import (
+    ATTEND,
+    ORGANISE,
+    for_person,
+    may_manage,
+    meeting_card,
+    read_when,
+    refresh_posts,
+    tell,
+)
+from models import (
+    Meeting,
+    MeetingStatus,
+    SignupStatus,
+)
+from models.base import utcnow
+from models.meetings import (
+    PLACE_LENGTH,
+    call_off,
+    change_walk_ins,
+    organised_by,
+    reschedule,
+    signups,
+    toggle_attended,
+)
+
+
+def _manage_keyboard(meeting: Meeting) -> InlineKeyboardMarkup:
+    rows = [[button("meeting.button.participants", callback_data(ORGANISE, "p", meeting.id)),
+             button("meeting.button.csv", callback_data(ORGANISE, "f", meeting.id))]]
+    if meeting.status == MeetingStatus.SCHEDULED:
+        rows.append([button("meeting.button.change_time",
+                            callback_data(ORGANISE, "e", meeting.id, "when")),
+                     button("meeting.button.change_place",
+                            callback_data(ORGANISE, "e", meeting.id, "place"))])
+        rows.append([button("meeting.button.attendance", callback_data(ATTEND, "v", meeting.id)),
+                     button("meeting.button.cancel_meeting",
+                            callback_data(ORGANISE, "x", meeting.id))])
+    return InlineKeyboardMarkup(rows)
+
+
+async def my_meetings(update: Update, context: OtagaiContext) -> None:
+    """List the meetings one organises (from a week ago on), each with its tools."""
+    if not await private_only(update, context) or update.effective_message is None:
+        return
+    person = context.person
+    meetings = await organised_by(context.session, person.id, utcnow() - timedelta(days=7)) \
+        if person else []
+    if not meetings:
+        await update.effective_message.reply_text(_("meeting.mine_none"))
+        return
+    for meeting in meetings:
+        await update.effective_message.reply_text(await meeting_card(context, meeting),
+                                                  reply_markup=_manage_keyboard(meeting))
+
+
+async def on_organise_button(update: Update, context: OtagaiContext) -> None:
+    """Participants, CSV, change time or place, cancel the meeting."""
+    query = update.callback_query
+    assert query is not None
+    values = callback_values(query)
+    step, meeting_id = (values[0] if values else ""), int_value(values, 1)
+    meeting = await context.session.get(Meeting, meeting_id) if meeting_id else None
+    if meeting is None or meeting.status == MeetingStatus.DRAFT \
+            or step not in ("p", "f", "e", "x", "xy", "xn"):
+        await stale_button(update, context)
+        return
+    if not await may_manage(context, meeting) or not is_private(update):
+        await refuse(update, "meeting.manage_not_allowed")
+        return
+    if step in ("e", "x", "xy") and meeting.status != MeetingStatus.SCHEDULED:
+        await refuse(update, "meeting.is_cancelled")
+        return
+    await query.answer()
+    message = query.message
+    if step == "p" and message is not None:
+        await message.reply_text(await _participants(context, meeting))
+    elif step == "f" and message is not None:
+        await message.reply_document(InputFile(await _csv(context, meeting),
+                                               filename=plain("meeting.csv_name",
+                                                              id=meeting.id)),
+                                     caption=_("meeting.csv_caption",
+                                               title=meeting.title or "-"))
+    elif step == "e" and message is not None and values[2:3] in (["when"], ["place"]):
+        meeting.awaiting = values[2]
+        meeting.editing_by_id = (await context.ensure_person()).id
+        await message.reply_text(_("meeting.ask_when") if values[2] == "when"
+                                 else _("meeting.ask_place", limit=PLACE_LENGTH))
+    elif step == "x":
+        keyboard = InlineKeyboardMarkup([
+            [button("meeting.button.cancel_yes", callback_data(ORGANISE, "xy", meeting.id))],
+            [button("meeting.button.cancel_no", callback_data(ORGANISE, "xn", meeting.id))]])
+        if message is not None:
+            await message.reply_text(_("meeting.confirm_cancel", title=meeting.title or "-"),
+                                     reply_markup=keyboard)
+    elif step == "xy":
+        told = await _tell_everyone(context, meeting, "cancelled")
+        await call_off(context.session, meeting)
+        await edit_or_keep(query, _("meeting.cancelled_done", title=meeting.title or "-",
+                                    count=told))
+        await refresh_posts(context, meeting)
+    elif step == "xn":
+        await edit_or_keep(query, _("meeting.kept"))
+
+
+async def _participants(context: OtagaiContext, meeting: Meeting) -> str:
+    rows = await signups(context.session, meeting.id)
+    confirmed = [p for s, p in rows if s.status == SignupStatus.CONFIRMED]
+    waiting = [p for s, p in rows if s.status == SignupStatus.WAITING]
+    lines = [_("meeting.participants", title=meeting.title or "-", confirmed=len(confirmed),
+               capacity=meeting.capacity or "-")]
+    lines += [_("meeting.participant_line", number=i, name=p.display_name or "-")
+              for i, p in enumerate(confirmed, 1)] or [_("meeting.nobody")]
+    lines += ["", _("meeting.waiting_heading", count=len(waiting))]
+    lines += [_("meeting.participant_line", number=i, name=p.display_name or "-")
+              for i, p in enumerate(waiting, 1)] or [_("meeting.nobody")]
+    return "\n".join(lines)
+
+
+STATUS_LABELS = {SignupStatus.CONFIRMED: N_("meeting.status.confirmed"),
+                 SignupStatus.WAITING: N_("meeting.status.waiting")}
+
+
+async def _csv(context: OtagaiContext, meeting: Meeting) -> bytes:
+    header = [plain("meeting.csv.name"), plain("meeting.csv.status"), plain("meeting.csv.order"),
+              plain("meeting.csv.attended"), plain("meeting.csv.signed_up")]
+    rows: list[list[str | int]] = [
+        [person.display_name or "-", plain(STATUS_LABELS[signup.status]), signup.position,
+         plain("meeting.csv.yes") if signup.attended else "", format_datetime(signup.created_at)]
+        for signup, person in await signups(context.session, meeting.id)]
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8-sig")  # a byte-order mark, for Excel
+
+
+async def _tell_everyone(context: OtagaiContext, meeting: Meeting, what: str) -> int:
+    """Queue a change or cancellation notice to everyone confirmed or waiting."""
+    stamp = utcnow().timestamp()
+    told = 0
+    for _signup, person in await signups(context.session, meeting.id):
+        with for_person(person, context):
+            text = (_("meeting.cancelled_notice", title=meeting.title or "-",
+                      when=when_label(meeting)) if what == "cancelled" else
+                    _("meeting.changed_notice", title=meeting.title or "-",
+                      when=when_label(meeting), place=meeting.place or "-"))
+        if person.active:
+            await tell(context, person, f"meeting-{what}:{meeting.id}:{person.id}:{stamp}",
+                        text)
+            told += 1
+    return told
+
+
+async def take_change(message: Message, context: OtagaiContext, meeting: Meeting,
+                       text: str) -> None:
+    """Apply a typed new time or place, tell everyone signed up, and edit the posts."""
+    if not await may_manage(context, meeting):
+        meeting.awaiting = meeting.editing_by_id = None
+        await message.reply_text(_("meeting.manage_not_allowed"))
+        return
+    if meeting.awaiting == "place":
+        if not 0 < len(text) <= PLACE_LENGTH:
+            await message.reply_text(_("meeting.bad_place", limit=PLACE_LENGTH))
+            return
+        meeting.place = text
+    else:
+        found = read_when(text)
+        if isinstance(found, str):
+            await message.reply_text(_(found, text=text))
+            return
+        await reschedule(context.session, meeting, *found)
+    meeting.awaiting = meeting.editing_by_id = None
+    told = await _tell_everyone(context, meeting, "changed")
+    await message.reply_text(_("meeting.changed", title=meeting.title or "-", count=told))
+    await refresh_posts(context, meeting)
+
+
+# --- attendance ----------------------------------------------------------------------------
+
+async def _attendance_view(context: OtagaiContext, meeting: Meeting
+                           ) -> tuple[str, InlineKeyboardMarkup]:
+    rows = await signups(context.session, meeting.id, (SignupStatus.CONFIRMED,))
+    came = sum(1 for signup, _person in rows if signup.attended)
+    keyboard = [[InlineKeyboardButton(
+        ("✓ " if signup.attended else "") + (person.display_name or "-"),
+        callback_data=callback_data(ATTEND, "t", meeting.id, signup.id))]
+        for signup, person in rows]
+    keyboard.append([button("meeting.button.walk_in_less", callback_data(ATTEND, "w", meeting.id,
+                                                                          "-")),
+                     button("meeting.button.walk_in_more", callback_data(ATTEND, "w",
+                                                                          meeting.id, "+"))])
+    keyboard.append([button("meeting.button.attendance_done",
+                            callback_data(ATTEND, "d", meeting.id))])
+    text = _("meeting.attendance_heading", title=meeting.title or "-", came=came,
+             signed_up=len(rows), walk_ins=meeting.walk_ins)
+    return text, InlineKeyboardMarkup(keyboard)
+
+
+async def on_attendance_button(update: Update, context: OtagaiContext) -> None:
+    """Show the list, mark who came, count walk-ins, finish."""
+    query = update.callback_query
+    assert query is not None
+    values = callback_values(query)
+    step, meeting_id = (values[0] if values else ""), int_value(values, 1)
+    meeting = await context.session.get(Meeting, meeting_id) if meeting_id else None
+    if meeting is None or meeting.status != MeetingStatus.SCHEDULED \
+            or step not in ("v", "t", "w", "d"):
+        await stale_button(update, context)
+        return
+    if not await may_manage(context, meeting) or not is_private(update):
+        await refuse(update, "meeting.manage_not_allowed")
+        return
+    if meeting.starts_at is not None and meeting.starts_at > utcnow():
+        await refuse(update, "meeting.attendance_too_early")
+        return
+    if step == "t" and await toggle_attended(context.session, meeting,
+                                             int_value(values, 2) or 0) is None:
+        await stale_button(update, context)
+        return
+    if step == "w":
+        change_walk_ins(meeting, 1 if values[2:3] == ["+"] else -1)
+    await query.answer()
+    if step == "v" and query.message is not None:
+        text, keyboard = await _attendance_view(context, meeting)
+        await query.message.reply_text(text, reply_markup=keyboard)
+    elif step == "d":
+        rows = await signups(context.session, meeting.id, (SignupStatus.CONFIRMED,))
+        change_walk_ins(meeting, 0)
+        await edit_or_keep(query, _("meeting.attendance_saved", title=meeting.title or "-",
+                                    came=sum(1 for s, _p in rows if s.attended),
+                                    walk_ins=meeting.walk_ins))
+    else:
+        await edit_or_keep(query, *await _attendance_view(context, meeting))

@@ -1,0 +1,155 @@
+"""What the meeting handlers share: button prefixes, the card, the join buttons, whom to
+tell and in which language."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import AbstractContextManager
+from datetime import UTC, datetime
+
+from telegram import InlineKeyboardMarkup
+from telegram.error import BadRequest, TelegramError
+
+from bot.context import OtagaiContext
+from bot.i18n import N_, current_zone, normalize_language, plain, use_language
+from bot.meeting_text import card
+from handlers.common import (
+    button,
+    callback_data,
+)
+from models import (
+    Area,
+    Meeting,
+    MeetingStatus,
+    Person,
+)
+from models.areas import all_areas
+from models.base import utcnow
+from models.meetings import (
+    JoinOutcome,
+    announcements,
+    counts,
+    signup_open,
+)
+from models.outbox import enqueue
+from models.permissions import Action
+from models.when import parse_when
+
+log = logging.getLogger(__name__)
+
+
+DRAFT, JOIN, ORGANISE, ATTEND = "mt", "mj", "mo", "ma"
+PAYLOAD = "ev"  # /start ev<meeting id>: open a meeting from a group or an invitation
+LIST_LIMIT = 5
+JOIN_ANSWERS = {
+    JoinOutcome.CONFIRMED: N_("meeting.joined"),
+    JoinOutcome.WAITING: N_("meeting.joined_waiting"),
+    JoinOutcome.ALREADY_CONFIRMED: N_("meeting.already_confirmed"),
+    JoinOutcome.ALREADY_WAITING: N_("meeting.already_waiting"),
+    JoinOutcome.CLOSED: N_("meeting.closed"),
+    JoinOutcome.CANCELLED: N_("meeting.is_cancelled"),
+}
+
+
+async def area_name(context: OtagaiContext, meeting: Meeting) -> str:
+    area = await context.session.get(Area, meeting.area_id) if meeting.area_id else None
+    return area.name if area else "-"
+
+
+async def meeting_card(context: OtagaiContext, meeting: Meeting) -> str:
+    return card(meeting, await area_name(context, meeting),
+                await counts(context.session, meeting.id),
+                closed=not signup_open(meeting, utcnow()))
+
+
+def join_keyboard(meeting: Meeting) -> InlineKeyboardMarkup | None:
+    if meeting.status != MeetingStatus.SCHEDULED:
+        return None
+    return InlineKeyboardMarkup([[button("meeting.button.join", callback_data(JOIN, "j",
+                                                                                meeting.id)),
+                                  button("meeting.button.leave", callback_data(JOIN, "c",
+                                                                                 meeting.id))]])
+
+
+def join_buttons(meeting: Meeting) -> list[list[dict[str, str]]]:
+    return [[{"text": plain("meeting.button.join"),
+              "callback_data": callback_data(JOIN, "j", meeting.id)},
+             {"text": plain("meeting.button.leave"),
+              "callback_data": callback_data(JOIN, "c", meeting.id)}]]
+
+
+async def organisable_areas(context: OtagaiContext) -> list[Area]:
+    permissions = await context.permissions()
+    return permissions.areas_in_scope(Action.ORGANISE_MEETING, await all_areas(context.session))
+
+
+async def may_manage(context: OtagaiContext, meeting: Meeting) -> bool:
+    """The organiser, or a coordinator of the meeting's area."""
+    person = context.person
+    if person is not None and person.id == meeting.organiser_id:
+        return True
+    area = await context.session.get(Area, meeting.area_id) if meeting.area_id else None
+    return area is not None and (await context.permissions()).may(Action.ORGANISE_MEETING, area)
+
+
+def now_local() -> datetime:
+    return utcnow().astimezone(current_zone())
+
+
+def for_person(person: Person, context: OtagaiContext) -> AbstractContextManager[None]:
+    return use_language(normalize_language(person.language), context.settings.zone)
+
+
+def in_group_language(context: OtagaiContext) -> AbstractContextManager[None]:
+    return use_language(context.settings.default_language, context.settings.zone)
+
+
+async def refresh_posts(context: OtagaiContext, meeting: Meeting) -> set[tuple[int, int]]:
+    """Edit every group post of the meeting to show the current count; return them."""
+    with in_group_language(context):
+        text = await meeting_card(context, meeting)
+        keyboard = join_keyboard(meeting)
+    edited: set[tuple[int, int]] = set()
+    for post, message_id in await announcements(context.session, meeting.id):
+        if message_id is None:
+            continue  # not sent yet: it will go out with the count of its time
+        edited.add((post.chat_id, message_id))
+        try:
+            await context.bot.edit_message_text(text, chat_id=post.chat_id,
+                                                message_id=message_id, reply_markup=keyboard)
+        except BadRequest as exc:
+            if "not modified" not in exc.message.lower():
+                log.warning("could not edit meeting post in %s: %s", post.chat_id, exc)
+        except TelegramError as exc:
+            log.warning("could not edit meeting post in %s: %s", post.chat_id, exc)
+    return edited
+
+
+async def tell(context: OtagaiContext, person: Person, key: str, text: str,
+                buttons: list[list[dict[str, str]]] | None = None) -> None:
+    """Queue a message to someone other than the sender (or to the sender, privately)."""
+    if not person.active:
+        return
+    enqueue(context.session, key=key, chat_id=person.telegram_id, text=text,
+            person_id=person.id, buttons=buttons)
+    if context.services.dispatcher is not None:
+        context.services.dispatcher.wake()
+
+
+def confirmed_buttons(meeting: Meeting) -> list[list[dict[str, str]]]:
+    return [[{"text": plain("meeting.button.ics"),
+              "callback_data": callback_data(JOIN, "i", meeting.id)}],
+            [{"text": plain("meeting.button.leave"),
+              "callback_data": callback_data(JOIN, "c", meeting.id)}]]
+
+
+def read_when(text: str) -> tuple[datetime, datetime | None] | str:
+    """Return the typed start and end, or the catalog key of what is wrong."""
+    now = now_local()
+    when = parse_when(text, now)
+    if when is None:
+        return N_("meeting.bad_when")
+    if when.start <= now:
+        return N_("meeting.past_when")
+    return when.start.astimezone(UTC), when.end.astimezone(UTC) if when.end else None
+

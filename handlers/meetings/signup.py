@@ -1,0 +1,226 @@
+"""Signing up: 参加する / キャンセル under a group post or a card, /events, the calendar
+file; group posts show a live count, never names."""
+
+from __future__ import annotations
+
+from telegram import InputFile, Update
+
+from bot.context import OtagaiContext
+from bot.i18n import _, plain
+from bot.meeting_text import calendar_file, when_label
+from handlers.common import (
+    callback_values,
+    deep_link,
+    edit_or_keep,
+    int_value,
+    is_private,
+    refuse,
+)
+from handlers.fallback import stale_button
+from handlers.meetings.shared import (
+    JOIN_ANSWERS,
+    LIST_LIMIT,
+    PAYLOAD,
+    area_name,
+    confirmed_buttons,
+    for_person,
+    in_group_language,
+    join_keyboard,
+    meeting_card,
+    refresh_posts,
+    tell,
+)
+from models import (
+    Area,
+    Meeting,
+    MeetingStatus,
+    Person,
+    SignupStatus,
+)
+from models.areas import find_group
+from models.base import utcnow
+from models.meetings import (
+    JoinOutcome,
+    counts,
+    in_scope,
+    join,
+    leave,
+    scope_area_ids,
+    signup_of,
+    upcoming,
+)
+
+
+async def on_join_button(update: Update, context: OtagaiContext) -> None:
+    """参加する, キャンセル, or the calendar file."""
+    query = update.callback_query
+    assert query is not None
+    values = callback_values(query)
+    step, meeting_id = (values[0] if values else ""), int_value(values, 1)
+    meeting = await context.session.get(Meeting, meeting_id) if meeting_id else None
+    if meeting is None or meeting.status == MeetingStatus.DRAFT or step not in ("j", "c", "i"):
+        await stale_button(update, context)
+        return
+    person = context.person
+    if person is None or not person.has_consented:
+        # Signing up is personal: only registered people, and the answer stays private.
+        await query.answer(plain("meeting.register_first"), show_alert=True,
+                           url=None if is_private(update) else deep_link(
+                               context, f"{PAYLOAD}{meeting.id}"))
+        return
+    if step == "i":
+        await _send_calendar(update, context, meeting)
+    elif step == "j":
+        await _join(update, context, meeting, person)
+    else:
+        await _leave(update, context, meeting, person)
+
+
+async def _join(update: Update, context: OtagaiContext, meeting: Meeting, person: Person
+                ) -> None:
+    query = update.callback_query
+    assert query is not None
+    if meeting.status == MeetingStatus.CANCELLED:
+        await refuse(update, "meeting.is_cancelled")
+        return
+    if not await in_scope(context.session, meeting, person):
+        await query.answer(plain("meeting.other_area", area=await area_name(context, meeting)),
+                           show_alert=True)
+        return
+    result = await join(context.session, meeting.id, person.id, utcnow())
+    title = meeting.title or "-"
+    await query.answer(plain(JOIN_ANSWERS[result.outcome], title=title), show_alert=True)
+    if result.outcome not in (JoinOutcome.CONFIRMED, JoinOutcome.WAITING):
+        return
+    stamp = utcnow().timestamp()
+    if result.outcome == JoinOutcome.CONFIRMED:
+        text = _("meeting.confirmation", title=title, when=when_label(meeting),
+                 place=meeting.place or "-")
+        await tell(context, person, f"meeting-joined:{meeting.id}:{person.id}:{stamp}", text,
+                    confirmed_buttons(meeting))
+    else:
+        current = await counts(context.session, meeting.id)
+        await tell(context, person, f"meeting-waiting:{meeting.id}:{person.id}:{stamp}",
+                    _("meeting.waiting_private", title=title, position=current.waiting))
+    if result.became_full:
+        await _tell_organiser_full(context, meeting, stamp)
+    await _show_change(update, context, meeting)
+
+
+async def _tell_organiser_full(context: OtagaiContext, meeting: Meeting, stamp: float) -> None:
+    organiser = await context.session.get(Person, meeting.organiser_id) \
+        if meeting.organiser_id else None
+    if organiser is None:
+        return
+    with for_person(organiser, context):
+        text = _("meeting.full_notice", title=meeting.title or "-", capacity=meeting.capacity)
+    await tell(context, organiser, f"meeting-full:{meeting.id}:{stamp}", text)
+
+
+async def _leave(update: Update, context: OtagaiContext, meeting: Meeting, person: Person
+                 ) -> None:
+    query = update.callback_query
+    assert query is not None
+    if meeting.starts_at is not None and meeting.starts_at <= utcnow() \
+            and meeting.status == MeetingStatus.SCHEDULED:
+        await refuse(update, "meeting.already_started")
+        return
+    result = await leave(context.session, meeting.id, person.id)
+    title = meeting.title or "-"
+    if result.was is None:
+        await query.answer(plain("meeting.not_signed_up", title=title), show_alert=True)
+        return
+    await query.answer(plain("meeting.left", title=title), show_alert=True)
+    promoted = result.promoted
+    if promoted is not None:
+        with for_person(promoted, context):
+            text = _("meeting.promoted", title=title, when=when_label(meeting),
+                     place=meeting.place or "-")
+            buttons = confirmed_buttons(meeting)
+        await tell(context, promoted, f"meeting-promoted:{meeting.id}:{promoted.id}:"
+                    f"{utcnow().timestamp()}", text, buttons)
+    await _show_change(update, context, meeting)
+
+
+async def _show_change(update: Update, context: OtagaiContext, meeting: Meeting) -> None:
+    """Edit the group posts, and the pressed card when it is not one of them."""
+    query = update.callback_query
+    assert query is not None
+    edited = await refresh_posts(context, meeting)
+    message = query.message
+    if message is None or (message.chat.id, message.message_id) in edited:
+        return
+    if not message.text or not message.reply_markup:
+        return
+    if len(message.reply_markup.inline_keyboard[0]) < 2:  # a confirmation, not a card
+        return
+    if is_private(update):
+        await edit_or_keep(query, await meeting_card(context, meeting), join_keyboard(meeting))
+    else:
+        with in_group_language(context):
+            text, keyboard = await meeting_card(context, meeting), join_keyboard(meeting)
+        await edit_or_keep(query, text, keyboard)
+
+
+async def _send_calendar(update: Update, context: OtagaiContext, meeting: Meeting) -> None:
+    query = update.callback_query
+    assert query is not None
+    person = context.person
+    signup = await signup_of(context.session, meeting.id, person.id) if person else None
+    if signup is None or signup.status != SignupStatus.CONFIRMED \
+            or meeting.status != MeetingStatus.SCHEDULED or query.message is None:
+        await refuse(update, "meeting.no_calendar")
+        return
+    await query.answer()
+    await query.message.reply_document(
+        InputFile(calendar_file(meeting, context.settings.zone),
+                  filename=plain("meeting.ics_name", id=meeting.id)),
+        caption=_("meeting.ics_caption", title=meeting.title or "-"))
+
+
+async def list_upcoming(update: Update, context: OtagaiContext) -> None:
+    """Show the next meetings of one's district and city, each with its buttons."""
+    message = update.effective_message
+    if message is None:
+        return
+    chat = update.effective_chat
+    private = is_private(update)
+    if private:
+        person = context.person
+        district_id = person.district_id if person and person.has_consented else None
+    else:
+        group = await find_group(context.session, chat.id) if chat else None
+        district_id = group.district_id if group else None
+    district = await context.session.get(Area, district_id) if district_id else None
+    if district is None:
+        await message.reply_text(_("meeting.no_district") if private
+                                 else _("meeting.group_not_linked"))
+        return
+    meetings = await upcoming(context.session, scope_area_ids(district), utcnow(), LIST_LIMIT)
+    if not meetings:
+        await message.reply_text(_("meeting.none_upcoming", area=district.name))
+        return
+    await message.reply_text(_("meeting.events_heading", area=district.name,
+                               count=len(meetings)))
+    for meeting in meetings:
+        if private:
+            text, keyboard = await meeting_card(context, meeting), join_keyboard(meeting)
+        else:
+            with in_group_language(context):
+                text, keyboard = await meeting_card(context, meeting), join_keyboard(meeting)
+        await message.reply_text(text, reply_markup=keyboard)
+
+
+async def open_from_link(update: Update, context: OtagaiContext, payload: str) -> bool:
+    """Show the meeting a ``/start ev<id>`` link names, to a registered person; True if shown."""
+    meeting_id = payload.removeprefix(PAYLOAD)
+    person = context.person
+    if not meeting_id.isdigit() or person is None or not person.has_consented \
+            or update.effective_message is None:
+        return False
+    meeting = await context.session.get(Meeting, int(meeting_id))
+    if meeting is None or meeting.status == MeetingStatus.DRAFT:
+        return False
+    await update.effective_message.reply_text(await meeting_card(context, meeting),
+                                              reply_markup=join_keyboard(meeting))
+    return True
