@@ -23,12 +23,14 @@ from handlers import (
     roles,
     settings,
     start,
+    typed_input,
     watching,
 )
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
-    """Attach every handler, all in PTB's group 0, where only the first match runs.
+    """Attach every handler in PTB's group 0, where only the first match runs, and the
+    typed-answer handler before it (``handlers.typed_input``).
 
     The fallbacks are registered last so they answer only what no capability claimed.
     """
@@ -49,5 +51,10 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     digests.register(application)
     settings.register(application)
     language.register(application)
+    # Typed answers go to the step waiting for them, before the commands and fallbacks; the
+    # order settles a person with two steps open at once (rare: one of them is stale).
+    typed_input.register(application, [digests.TYPED, needs.TYPED, checkins.TYPED,
+                                       meetings.TYPED, participation.TYPED, broadcast.TYPED,
+                                       activities.TYPED])
     fallback.register(application)
     application.add_error_handler(errors.on_error)

@@ -8,8 +8,6 @@ from telegram.ext import (
     ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
-    MessageHandler,
-    filters,
 )
 
 from bot.activity_text import KIND_LABELS, MEANING_LABELS, describe_schedule, schedule_label
@@ -18,7 +16,6 @@ from bot.i18n import N_, _, current_zone, normalize_language, plain, use_languag
 from handlers.activity_views import card, district_of, may_manage
 from handlers.activity_views import list_line as activity_line
 from handlers.common import (
-    ACTIVITY_INPUT_GROUP,
     button,
     callback_data,
     callback_pattern,
@@ -31,6 +28,7 @@ from handlers.common import (
 )
 from handlers.fallback import stale_button
 from handlers.participation import SESSIONS
+from handlers.typed_input import TypedInput
 from models import Activity, ActivityKind, ActivityStatus, Area, Meaning, Person
 from models.activities import (
     CONTACT_LENGTH,
@@ -56,6 +54,7 @@ from models.activities import (
     stop_edit,
     submit,
     toggle_meaning,
+    waiting_for_text,
 )
 from models.areas import find_group
 from models.base import utcnow
@@ -633,7 +632,7 @@ async def _interested(update: Update, context: OtagaiContext, activity: Activity
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
-    """Attach the activity commands, their buttons, and the draft's text capture."""
+    """Attach the activity commands and their buttons (typed text: ``TYPED``)."""
     application.add_handler(CommandHandler("newactivity", begin))
     application.add_handler(CommandHandler("activities", browse))
     application.add_handler(CallbackQueryHandler(on_register_button,
@@ -642,7 +641,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
                                                  pattern=callback_pattern(REVIEW)))
     application.add_handler(CallbackQueryHandler(on_browse_button,
                                                  pattern=callback_pattern(BROWSE)))
-    application.add_handler(
-        MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, capture_text),
-        group=ACTIVITY_INPUT_GROUP,
-    )
+
+
+# Typed text while this capability waits for it (see handlers.typed_input).
+TYPED = TypedInput(waiting_for_text, capture_text)

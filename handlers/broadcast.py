@@ -13,15 +13,12 @@ from telegram.ext import (
     ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
-    MessageHandler,
-    filters,
 )
 
 from bot.activity_text import KIND_LABELS
 from bot.context import OtagaiContext
 from bot.i18n import N_, _, current_zone, format_datetime, plain
 from handlers.common import (
-    BROADCAST_INPUT_GROUP,
     button,
     callback_data,
     callback_pattern,
@@ -33,6 +30,7 @@ from handlers.common import (
     refuse,
 )
 from handlers.fallback import stale_button
+from handlers.typed_input import TypedInput
 from models import Area, Audience, Broadcast, BroadcastStatus
 from models.areas import all_areas
 from models.base import utcnow
@@ -46,6 +44,7 @@ from models.broadcasts import (
     recent,
     recipients,
     start_draft,
+    waiting_for_text,
 )
 from models.outbox import TEXT_LIMIT, OutboxStatus, counts_by_status, visible_length
 from models.permissions import Action
@@ -321,15 +320,11 @@ async def list_broadcasts(update: Update, context: OtagaiContext) -> None:
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
-    """Attach /broadcast, /broadcasts, their buttons, and the draft's text capture.
-
-    The capture runs in its own group before every other handler, and stops the update
-    only when a draft was waiting for this text.
-    """
+    """Attach /broadcast, /broadcasts and their buttons (typed text: ``TYPED``)."""
     application.add_handler(CommandHandler("broadcast", begin))
     application.add_handler(CommandHandler("broadcasts", list_broadcasts))
     application.add_handler(CallbackQueryHandler(on_button, pattern=callback_pattern(PREFIX)))
-    application.add_handler(
-        MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, capture_text),
-        group=BROADCAST_INPUT_GROUP,
-    )
+
+
+# Typed text while this capability waits for it (see handlers.typed_input).
+TYPED = TypedInput(waiting_for_text, capture_text)

@@ -13,14 +13,11 @@ from telegram.ext import (
     ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
-    MessageHandler,
-    filters,
 )
 
 from bot.context import OtagaiContext
 from bot.i18n import N_, _, current_zone, plain
 from handlers.common import (
-    NEED_NOTE_INPUT_GROUP,
     button,
     callback_data,
     callback_pattern,
@@ -32,6 +29,7 @@ from handlers.common import (
 )
 from handlers.fallback import stale_button
 from handlers.needs import category_rows
+from handlers.typed_input import TypedInput
 from models import CheckinRound, Need, Person
 from models.base import utcnow
 from models.checkins import Level, answer, preference_of, round_for_answer, set_time
@@ -44,6 +42,7 @@ from models.needs import (
     set_note,
     start_need,
     toggle_category,
+    waiting_for_note,
 )
 from scheduler.checkins import PREFIX, answer_buttons, question_text
 from scheduler.needs import CATEGORY_LABELS, tell_coordinators
@@ -277,7 +276,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
                                                  pattern=callback_pattern(NEED_PREFIX)))
     application.add_handler(CallbackQueryHandler(on_settings_button,
                                                  pattern=callback_pattern(SETTINGS_PREFIX)))
-    application.add_handler(
-        MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, capture_note),
-        group=NEED_NOTE_INPUT_GROUP,
-    )
+
+
+# Typed text while this capability waits for it (see handlers.typed_input).
+TYPED = TypedInput(waiting_for_note, capture_note)

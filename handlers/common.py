@@ -24,16 +24,6 @@ from models.outbox import quiet_until
 
 SEPARATOR = ":"
 
-# Typed answers to a draft are caught before the commands and fallbacks of group 0. PTB runs
-# one handler per group, so each kind of draft needs a group of its own.
-BROADCAST_INPUT_GROUP = -2
-ACTIVITY_INPUT_GROUP = -1
-PARTICIPATION_INPUT_GROUP = -3
-NEED_NOTE_INPUT_GROUP = -10  # a resident's short note to their need
-NEED_FOLLOW_UP_INPUT_GROUP = -11  # a coordinator's note on a need
-MEETING_INPUT_GROUP = -4
-EPISODE_INPUT_GROUP = -12  # a coordinator's episode for the weekly digest
-
 
 def callback_data(prefix: str, *values: object) -> str:
     """Return button data ``prefix:value:…``; Telegram allows 64 bytes."""

@@ -15,14 +15,11 @@ from telegram.ext import (
     ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
-    MessageHandler,
-    filters,
 )
 
 from bot.context import OtagaiContext
 from bot.i18n import _, format_date, format_long_date
 from handlers.common import (
-    EPISODE_INPUT_GROUP,
     button,
     callback_data,
     callback_pattern,
@@ -32,6 +29,7 @@ from handlers.common import (
     refuse,
 )
 from handlers.fallback import stale_button
+from handlers.typed_input import TypedInput
 from models import Area, Council, Episode
 from models.base import utcnow
 from models.digests import (
@@ -42,6 +40,7 @@ from models.digests import (
     finish_episode,
     last_full_week,
     start_episode,
+    waiting_for_episode,
     week_of,
 )
 from models.permissions import Action
@@ -177,8 +176,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CommandHandler("episode", episode_command))
     application.add_handler(CallbackQueryHandler(on_digest_button,
                                                  pattern=callback_pattern(PREFIX)))
-    application.add_handler(
-        MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE,
-                       capture_episode),
-        group=EPISODE_INPUT_GROUP,
-    )
+
+
+# Typed text while this capability waits for it (see handlers.typed_input).
+TYPED = TypedInput(waiting_for_episode, capture_episode)

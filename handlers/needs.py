@@ -12,14 +12,11 @@ from telegram.ext import (
     ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
-    MessageHandler,
-    filters,
 )
 
 from bot.context import OtagaiContext
 from bot.i18n import N_, _, current_zone, format_datetime, plain
 from handlers.common import (
-    NEED_FOLLOW_UP_INPUT_GROUP,
     button,
     callback_data,
     callback_pattern,
@@ -30,6 +27,7 @@ from handlers.common import (
     refuse,
 )
 from handlers.fallback import stale_button
+from handlers.typed_input import TypedInput
 from models import Area, Need, Person, SupportRequest
 from models.areas import districts
 from models.base import utcnow
@@ -53,6 +51,7 @@ from models.needs import (
     refer,
     take,
     toggle_offer,
+    waiting_for_follow_up,
 )
 from models.permissions import Action
 from scheduler import needs as notices
@@ -470,8 +469,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
                                                  pattern=callback_pattern(REQUEST_PREFIX)))
     application.add_handler(CallbackQueryHandler(on_offer_button,
                                                  pattern=callback_pattern(OFFER_PREFIX)))
-    application.add_handler(
-        MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE,
-                       capture_coordinator_note),
-        group=NEED_FOLLOW_UP_INPUT_GROUP,
-    )
+
+
+# Typed text while this capability waits for it (see handlers.typed_input).
+TYPED = TypedInput(waiting_for_follow_up, capture_coordinator_note)

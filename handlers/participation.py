@@ -10,15 +10,12 @@ from telegram.ext import (
     ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
-    MessageHandler,
-    filters,
 )
 
 from bot.context import OtagaiContext
 from bot.i18n import _, current_zone, format_datetime, plain
 from handlers.activity_views import coordinates, may_manage
 from handlers.common import (
-    PARTICIPATION_INPUT_GROUP,
     callback_data,
     callback_pattern,
     callback_values,
@@ -28,6 +25,7 @@ from handlers.common import (
     refuse,
 )
 from handlers.fallback import stale_button
+from handlers.typed_input import TypedInput
 from models import Activity, ActivitySession, ActivityStatus
 from models.activities import (
     CORRECTION_DAYS,
@@ -40,6 +38,7 @@ from models.activities import (
     record_count,
     session_at,
     sessions_since,
+    waiting_for_count,
 )
 from models.base import utcnow
 from models.numbers import parse_count
@@ -230,7 +229,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
                                                  pattern=callback_pattern(PREFIX)))
     application.add_handler(CallbackQueryHandler(on_sessions_button,
                                                  pattern=callback_pattern(SESSIONS)))
-    application.add_handler(
-        MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, capture_count),
-        group=PARTICIPATION_INPUT_GROUP,
-    )
+
+
+# Typed text while this capability waits for it (see handlers.typed_input).
+TYPED = TypedInput(waiting_for_count, capture_count)

@@ -11,7 +11,18 @@ import enum
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, String, UniqueConstraint, func, select
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Enum,
+    ForeignKey,
+    String,
+    UniqueConstraint,
+    and_,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -128,6 +139,15 @@ async def being_edited_by(session: AsyncSession, person_id: int) -> Activity | N
                                Activity.awaiting.is_not(None),
                                Activity.status != ActivityStatus.DRAFT)
         .order_by(Activity.id.desc()).limit(1))).first()
+
+
+def waiting_for_text(person_id: int) -> ColumnElement[bool]:
+    """True (in SQL) while the person's activity draft or change waits for typed text."""
+    return select(Activity.id).where(
+        Activity.awaiting.is_not(None),
+        or_(and_(Activity.organiser_id == person_id, Activity.status == ActivityStatus.DRAFT),
+            and_(Activity.editing_by_id == person_id,
+                 Activity.status != ActivityStatus.DRAFT))).exists()
 
 
 EDITABLE_FIELDS = ("name", "place", "schedule")
@@ -359,6 +379,12 @@ async def awaiting_count_of(session: AsyncSession, person_id: int) -> ActivitySe
         select(ActivitySession).where(ActivitySession.awaiting_count.is_(True),
                                       ActivitySession.reported_by_id == person_id)
         .limit(1))).first()
+
+
+def waiting_for_count(person_id: int) -> ColumnElement[bool]:
+    """True (in SQL) while a session waits for the number the person chose to type."""
+    return select(ActivitySession.id).where(ActivitySession.awaiting_count.is_(True),
+                                            ActivitySession.reported_by_id == person_id).exists()
 
 
 async def registry(session: AsyncSession) -> list[tuple[Activity, str, int]]:

@@ -6,8 +6,17 @@ import enum
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, TypeDecorator
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    DateTime,
+    Integer,
+    MetaData,
+    TypeDecorator,
+    select,
+)
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # Named constraints, so Alembic can alter them later on SQLite and PostgreSQL alike.
@@ -63,3 +72,9 @@ class TimestampMixin:
     """Adds ``created_at``, set by the database session when the row is first written."""
 
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+async def which_hold(session: AsyncSession, conditions: list[ColumnElement[bool]]) -> list[bool]:
+    """Return, in one statement, whether each SQL condition holds."""
+    row = (await session.execute(select(*conditions))).one()
+    return [bool(value) for value in row]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, String, Text, select, update
+from sqlalchemy import ColumnElement, Enum, ForeignKey, String, Text, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -143,6 +143,13 @@ async def draft_for(session: AsyncSession, person_id: int) -> Broadcast | None:
                                 Broadcast.status == BroadcastStatus.DRAFT)
         .order_by(Broadcast.id.desc()).limit(1)
     )).first()
+
+
+def waiting_for_text(person_id: int) -> ColumnElement[bool]:
+    """True (in SQL) while the person's broadcast draft waits for typed text or a time."""
+    return select(Broadcast.id).where(Broadcast.created_by_id == person_id,
+                                      Broadcast.status == BroadcastStatus.DRAFT,
+                                      Broadcast.awaiting.is_not(None)).exists()
 
 
 async def start_draft(session: AsyncSession, person_id: int) -> Broadcast:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, tzinfo
 
-from sqlalchemy import Date, ForeignKey, String, UniqueConstraint, select
+from sqlalchemy import ColumnElement, Date, ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -115,6 +115,12 @@ async def episode_draft_of(session: AsyncSession, author_id: int) -> Episode | N
     return (await session.scalars(select(Episode).where(
         Episode.author_id == author_id, Episode.awaiting.is_(True))
         .order_by(Episode.id.desc()).limit(1))).first()
+
+
+def waiting_for_episode(author_id: int) -> ColumnElement[bool]:
+    """True (in SQL) while the coordinator's episode waits for its text."""
+    return select(Episode.id).where(Episode.author_id == author_id,
+                                    Episode.awaiting.is_(True)).exists()
 
 
 def finish_episode(episode: Episode, text: str, week: date) -> bool:

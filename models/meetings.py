@@ -15,11 +15,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import (
     BigInteger,
+    ColumnElement,
     Enum,
     ForeignKey,
     String,
     UniqueConstraint,
+    and_,
     func,
+    or_,
     select,
     update,
 )
@@ -146,6 +149,15 @@ async def being_edited_by(session: AsyncSession, person_id: int) -> Meeting | No
         select(Meeting).where(Meeting.editing_by_id == person_id,
                               Meeting.awaiting.is_not(None),
                               Meeting.status == MeetingStatus.SCHEDULED).limit(1))).first()
+
+
+def waiting_for_text(person_id: int) -> ColumnElement[bool]:
+    """True (in SQL) while the person's meeting draft or change waits for typed text."""
+    return select(Meeting.id).where(
+        Meeting.awaiting.is_not(None),
+        or_(and_(Meeting.organiser_id == person_id, Meeting.status == MeetingStatus.DRAFT),
+            and_(Meeting.editing_by_id == person_id,
+                 Meeting.status == MeetingStatus.SCHEDULED))).exists()
 
 
 async def start_draft(session: AsyncSession, person_id: int, area_id: int | None) -> Meeting:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime, timedelta
 
-from sqlalchemy import JSON, Enum, ForeignKey, String, Text, select, update
+from sqlalchemy import JSON, ColumnElement, Enum, ForeignKey, String, Text, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -209,6 +209,12 @@ async def draft_awaiting_note(session: AsyncSession, person_id: int) -> Need | N
         Need.awaiting_note.is_(True)))).first()
 
 
+def waiting_for_note(person_id: int) -> ColumnElement[bool]:
+    """True (in SQL) while the person's new need waits for its short note."""
+    return select(Need.id).where(Need.person_id == person_id, Need.status == NeedStatus.DRAFT,
+                                 Need.awaiting_note.is_(True)).exists()
+
+
 async def need_of_round(session: AsyncSession, round_id: int) -> Need | None:
     """Return the latest need raised from a check-in round (a draft included)."""
     return (await session.scalars(select(Need).where(Need.round_id == round_id)
@@ -288,6 +294,11 @@ async def notes_of(session: AsyncSession, need_id: int) -> list[NeedNote]:
 async def need_being_noted_by(session: AsyncSession, person_id: int) -> Need | None:
     """Return the need this coordinator is typing a note for."""
     return (await session.scalars(select(Need).where(Need.noting_by_id == person_id))).first()
+
+
+def waiting_for_follow_up(person_id: int) -> ColumnElement[bool]:
+    """True (in SQL) while a coordinator's note on a need waits to be typed."""
+    return select(Need.id).where(Need.noting_by_id == person_id).exists()
 
 
 async def needs_to_resend(session: AsyncSession, now: datetime, default: timedelta

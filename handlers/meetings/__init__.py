@@ -13,12 +13,10 @@ from telegram.ext import (
     ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
-    MessageHandler,
-    filters,
 )
 
 from bot.context import OtagaiContext
-from handlers.common import MEETING_INPUT_GROUP, callback_pattern
+from handlers.common import callback_pattern
 from handlers.meetings.create import begin, on_draft_button, take_draft_answer
 from handlers.meetings.organise import (
     my_meetings,
@@ -28,9 +26,10 @@ from handlers.meetings.organise import (
 )
 from handlers.meetings.shared import ATTEND, DRAFT, JOIN, ORGANISE, PAYLOAD
 from handlers.meetings.signup import list_upcoming, on_join_button, open_from_link
-from models.meetings import being_edited_by, draft_of
+from handlers.typed_input import TypedInput
+from models.meetings import being_edited_by, draft_of, waiting_for_text
 
-__all__ = ["PAYLOAD", "open_from_link", "register"]
+__all__ = ["PAYLOAD", "TYPED", "open_from_link", "register"]
 
 
 async def capture_text(update: Update, context: OtagaiContext) -> None:
@@ -51,7 +50,7 @@ async def capture_text(update: Update, context: OtagaiContext) -> None:
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
-    """Attach /newevent, /events, /myevents, their buttons, and the typed answers."""
+    """Attach /newevent, /events, /myevents and their buttons (typed text: ``TYPED``)."""
     application.add_handler(CommandHandler("newevent", begin))
     application.add_handler(CommandHandler("events", list_upcoming))
     application.add_handler(CommandHandler("myevents", my_meetings))
@@ -62,7 +61,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
                                                  pattern=callback_pattern(ORGANISE)))
     application.add_handler(CallbackQueryHandler(on_attendance_button,
                                                  pattern=callback_pattern(ATTEND)))
-    application.add_handler(
-        MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, capture_text),
-        group=MEETING_INPUT_GROUP,
-    )
+
+
+# Typed text while this capability waits for it (see handlers.typed_input).
+TYPED = TypedInput(waiting_for_text, capture_text)
