@@ -81,6 +81,7 @@ async def generate(engine: AsyncEngine, *, residents: int, activities: int, dist
                    meetings_per_district: int = 2) -> City:
     """Fill an empty database with a city; return its ids."""
     now = utcnow()
+    joined = now - timedelta(days=30)  # registered before this week's check-in time
     async with engine.begin() as connection:
         city_id = (await connection.execute(insert(Area).values(
             name="ベンチ市", level=AreaLevel.MUNICIPALITY, created_at=now).returning(Area.id)
@@ -91,7 +92,7 @@ async def generate(engine: AsyncEngine, *, residents: int, activities: int, dist
         coordinator = FIRST_PERSON - 1
         telegram_ids = [FIRST_PERSON + n for n in range(residents)]
         rows = [{"telegram_id": tid, "display_name": f"住民{tid}", "active": True,
-                 "district_id": district_ids[n % districts], "consented_at": now,
+                 "district_id": district_ids[n % districts], "consented_at": joined,
                  "consent_version": "bench", "quiet_from": 0, "quiet_until": 0,
                  "created_at": now} for n, tid in enumerate([coordinator, *telegram_ids])]
         person_ids: list[int] = []
