@@ -7,6 +7,7 @@ second process) add nothing.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime, timedelta, tzinfo
 
@@ -38,6 +39,7 @@ from scheduler.once import job_lock
 log = logging.getLogger(__name__)
 
 PREFIX = "ci"
+BATCH_PAUSE = 0.15  # seconds between the check-in job's batches
 ALERT_PREFIX = "wa"
 LEVEL_LABELS = {
     Level.FINE: N_("checkin.level.fine"),
@@ -103,6 +105,10 @@ async def ask_in_batches(sessions: async_sessionmaker[AsyncSession], now: dateti
             await take_write_lock(session)
             count, after = await ask_next(session, now, zone, after=after, limit=batch)
         asked += count
+        if after is not None:
+            # SQLite's waiting writers (updates, the dispatcher) retry every 100 ms at most:
+            # a pause lets them have the write lock between batches.
+            await asyncio.sleep(BATCH_PAUSE)
     return asked
 
 
