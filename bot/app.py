@@ -106,7 +106,7 @@ def _in_private_chat(update: Update) -> bool:
 async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
     services: Services = application.services  # type: ignore[attr-defined]
     await services.open()
-    schedule(application)
+    schedule(application, services.settings.jobs_delay)
     services.start_dispatcher(application.bot)
     await publish_commands(application.bot, services.settings.default_language)
     log.info("otagai is up as @%s", application.bot.username)

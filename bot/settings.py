@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     # Hours in which group chats get nothing that is not urgent, "21-8"; "0-0" for none.
     group_quiet_hours: str = "21-8"
+    # Seconds after start before every periodic job first runs; unset, they start 30-60 s
+    # after start, one after another.
+    jobs_delay: int | None = Field(default=None, ge=0, le=3600)
     # Seconds after which a message claimed by a process that died is sent again.
     dispatch_claim_timeout: int = Field(default=120, ge=1)
     # Watching: hours after the reminder before the district coordinator is alerted.

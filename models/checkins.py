@@ -24,14 +24,19 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     and_,
+    exists,
     func,
+    or_,
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.elements import ColumnElement
 
 from models.areas import municipality_of
 from models.base import Base, BigId, TimestampMixin, enum_values, utcnow
@@ -184,6 +189,10 @@ def last_scheduled(preference: CheckinPreference | None, now: datetime, zone: tz
     """Return the latest scheduled ask time at or before ``now`` (aware, in ``zone``)."""
     weekday = DEFAULT_WEEKDAY if preference is None else preference.weekday
     hour = DEFAULT_HOUR if preference is None else preference.hour
+    return _last_at(weekday, hour, now, zone)
+
+
+def _last_at(weekday: int, hour: int, now: datetime, zone: tzinfo) -> datetime:
     local = now.astimezone(zone)
     day = local.date() - timedelta(days=(local.weekday() - weekday) % 7)
     moment = datetime.combine(day, time(hour), tzinfo=zone)
@@ -193,61 +202,131 @@ def last_scheduled(preference: CheckinPreference | None, now: datetime, zone: tz
 
 
 @dataclass(frozen=True)
+class Slot:
+    """A weekday and hour whose latest ask time is recent enough to ask at ``now``."""
+
+    weekday: int
+    hour: int
+    due: datetime  # aware, in the bot's zone
+    holiday: bool  # the due day is a public holiday
+
+
+def due_slots(now: datetime, zone: tzinfo) -> list[Slot]:
+    """Return every weekday and hour whose ask time passed within ``LOOKBACK`` of ``now``."""
+    slots = []
+    for weekday in range(7):
+        for hour in range(24):
+            due = _last_at(weekday, hour, now, zone)
+            if now - due <= LOOKBACK:
+                slots.append(Slot(weekday, hour, due, is_holiday(due.date())))
+    return slots
+
+
+BATCH = 1000  # people a check-in job's transaction asks at most
+
+
+@dataclass(frozen=True)
+class DuePerson:
+    """Someone to ask now: what their round and their question need."""
+
+    person_id: int
+    telegram_id: int
+    district_id: int | None
+    language: str | None
+    asked_at: datetime  # the scheduled time the round is for
+    watched: bool
+
+
+@dataclass(frozen=True)
 class DueCheckin:
     """A round just opened: who to ask and when it was due."""
 
-    round: CheckinRound
-    person: Person
+    round_id: int
+    person: DuePerson
+
+
+async def due_people(session: AsyncSession, now: datetime, zone: tzinfo, *, after: int = 0,
+                     limit: int = BATCH) -> list[DuePerson]:
+    """Return up to ``limit`` consenting residents (ids above ``after``, in id order) whose
+    ask time has come and who have no round since; the database does the choosing.
+
+    Paused and away people are left out, and so are those who asked to skip public holidays
+    when the day is one, who registered after the time, or who were asked (or used
+    /checkin) at or since it.
+    """
+    weekday = func.coalesce(CheckinPreference.weekday, DEFAULT_WEEKDAY)
+    hour = func.coalesce(CheckinPreference.hour, DEFAULT_HOUR)
+    slots = {(slot.weekday, slot.hour): slot for slot in due_slots(now, zone)}
+
+    def due_in(slot: Slot) -> ColumnElement[bool]:
+        rules = [weekday == slot.weekday, hour == slot.hour,
+                 Person.consented_at <= slot.due,
+                 or_(CheckinPreference.away_until.is_(None),
+                     CheckinPreference.away_until < slot.due.date()),
+                 ~exists().where(CheckinRound.person_id == Person.id,
+                                 CheckinRound.asked_at >= slot.due)]
+        if slot.holiday:
+            rules.append(CheckinPreference.skip_holidays.is_not(True))
+        return and_(*rules)
+
+    rows = await session.execute(
+        select(Person.id, Person.telegram_id, Person.district_id, Person.language, weekday,
+               hour, func.coalesce(CheckinPreference.watching, False))
+        .outerjoin(CheckinPreference, CheckinPreference.person_id == Person.id)
+        .where(Person.id > after, Person.consented_at.is_not(None), Person.active.is_(True),
+               exists().where(RoleGrant.person_id == Person.id,
+                              RoleGrant.role == Role.RESIDENT),
+               CheckinPreference.paused.is_not(True),
+               or_(*(due_in(slot) for slot in slots.values())))
+        .order_by(Person.id).limit(limit))
+    return [DuePerson(person_id, telegram_id, district_id, language,
+                      slots[day, hour_].due, bool(watching))
+            for person_id, telegram_id, district_id, language, day, hour_, watching in rows]
+
+
+async def open_rounds(session: AsyncSession, people: list[DuePerson]) -> list[DueCheckin]:
+    """Open the scheduled round of each of ``people`` in one statement; a round that exists
+    already (another process, an earlier run) is not opened again."""
+    if not people:
+        return []
+    created = utcnow()
+    result = await session.execute(
+        _insert(session).values([
+            {"person_id": p.person_id, "district_id": p.district_id, "asked_at": p.asked_at,
+             "scheduled": True, "watched": p.watched, "created_at": created} for p in people])
+        .on_conflict_do_nothing(index_elements=["person_id", "asked_at"])
+        .returning(CheckinRound.id, CheckinRound.person_id))
+    opened = {person_id: round_id for round_id, person_id in result}
+    return [DueCheckin(opened[p.person_id], p) for p in people if p.person_id in opened]
 
 
 async def open_due_rounds(session: AsyncSession, now: datetime, zone: tzinfo
                           ) -> list[DueCheckin]:
     """Open a round for every consenting resident whose ask time has come; once each.
 
-    Paused and away people are skipped, and so are those who asked to skip public holidays
-    when the day is one, who registered after the time, or who used /checkin since. A round
-    that exists already (another process, an earlier run) is not opened again.
+    All in the caller's transaction, ``BATCH`` people at a time (see ``due_people`` for who
+    is left out). The check-in job commits after each batch instead.
     """
-    rows = await session.execute(
-        select(Person, CheckinPreference)
-        .join(RoleGrant, and_(RoleGrant.person_id == Person.id,
-                              RoleGrant.role == Role.RESIDENT))
-        .outerjoin(CheckinPreference, CheckinPreference.person_id == Person.id)
-        .where(Person.consented_at.is_not(None), Person.active.is_(True))
-        .order_by(Person.id))
-    latest: dict[int, datetime] = dict((await session.execute(  # type: ignore[arg-type]
-        select(CheckinRound.person_id, func.max(CheckinRound.asked_at))
-        .where(CheckinRound.asked_at >= now - LOOKBACK - timedelta(days=7))
-        .group_by(CheckinRound.person_id))).all())
     opened: list[DueCheckin] = []
-    seen: set[int] = set()
-    for person, preference in rows:
-        if person.id in seen:
-            continue
-        seen.add(person.id)
-        if preference is not None and preference.paused:
-            continue
-        due = last_scheduled(preference, now, zone)
-        if now - due > LOOKBACK or is_away(preference, due.date()):
-            continue
-        # Registered after this week's time, or asked (or answered by /checkin) since: wait.
-        last = latest.get(person.id)
-        if (person.consented_at and person.consented_at > due) or (last and last > due):
-            continue
-        if preference is not None and preference.skip_holidays and is_holiday(due.date()):
-            continue
-        record = await _insert_round(session, person, due, scheduled=True,
-                                     watched=bool(preference and preference.watching))
-        if record is not None:
-            opened.append(DueCheckin(record, person))
-    return opened
+    after = 0
+    while True:
+        people = await due_people(session, now, zone, after=after)
+        opened += await open_rounds(session, people)
+        if len(people) < BATCH:
+            return opened
+        after = people[-1].person_id
+
+
+def _insert(session: AsyncSession) -> PgInsert | SqliteInsert:
+    if session.get_bind().dialect.name == "postgresql":
+        return pg_insert(CheckinRound)
+    return sqlite_insert(CheckinRound)
 
 
 async def _insert_round(session: AsyncSession, person: Person, asked_at: datetime, *,
                         scheduled: bool, watched: bool) -> CheckinRound | None:
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     result = await session.execute(
-        insert(CheckinRound)
+        _insert(session)
         .values(person_id=person.id, district_id=person.district_id, asked_at=asked_at,
                 scheduled=scheduled, watched=watched, created_at=utcnow())
         .on_conflict_do_nothing(index_elements=["person_id", "asked_at"])

@@ -27,6 +27,7 @@ from sqlalchemy import (
     String,
     Text,
     func,
+    insert,
     select,
     update,
 )
@@ -113,21 +114,46 @@ def enqueue(
     With ``attachment`` (bytes, a file name and a kind) the file is sent as a photo or a
     document and ``text`` is its caption.
     """
+    message = OutboxMessage(**outbox_row(
+        key=key, chat_id=chat_id, text=text, due_at=due_at, person_id=person_id,
+        group_id=group_id, broadcast_id=broadcast_id, urgent=urgent, buttons=buttons,
+        attachment=attachment, attachment_name=attachment_name,
+        attachment_kind=attachment_kind))
+    session.add(message)
+    return message
+
+
+def outbox_row(
+    *, key: str, chat_id: int, text: str, due_at: datetime | None = None,
+    person_id: int | None = None, group_id: int | None = None, broadcast_id: int | None = None,
+    urgent: bool = False, buttons: list[list[dict[str, Any]]] | None = None,
+    attachment: bytes | None = None, attachment_name: str | None = None,
+    attachment_kind: Attachment | None = None,
+) -> dict[str, Any]:
+    """Return the column values of a new outbox row (checked as ``enqueue`` checks them), for
+    ``enqueue_many``."""
     limit = TEXT_LIMIT if attachment is None else CAPTION_LIMIT
     if not 0 < visible_length(text) <= limit:
         raise ValueError(f"outbox text must be 1..{limit} characters")
     if (attachment is None) != (attachment_kind is None) or (
             attachment is not None and not attachment_name):
         raise ValueError("an attachment needs its bytes, a file name and a kind")
-    message = OutboxMessage(
-        idempotency_key=key, chat_id=chat_id, text=text, due_at=due_at or utcnow(),
-        person_id=person_id, group_id=group_id, broadcast_id=broadcast_id, urgent=urgent,
-        buttons=buttons, status=OutboxStatus.PENDING, attempts=0,
-        attachment=attachment, attachment_name=attachment_name,
-        attachment_kind=attachment_kind.value if attachment_kind else None,
-    )
-    session.add(message)
-    return message
+    return {
+        "idempotency_key": key, "chat_id": chat_id, "text": text, "due_at": due_at or utcnow(),
+        "person_id": person_id, "group_id": group_id, "broadcast_id": broadcast_id,
+        "urgent": urgent, "buttons": buttons, "status": OutboxStatus.PENDING, "attempts": 0,
+        "attachment": attachment, "attachment_name": attachment_name,
+        "attachment_kind": attachment_kind.value if attachment_kind else None,
+    }
+
+
+async def enqueue_many(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Insert many ``outbox_row`` values at once in the caller's transaction, without making
+    an ORM object of each (a job that queues thousands of messages)."""
+    if rows:
+        created = utcnow()
+        await session.execute(insert(OutboxMessage.__table__),
+                              [{**row, "created_at": created} for row in rows])
 
 
 def visible_length(html_text: str) -> int:

@@ -26,27 +26,31 @@ MEETINGS_EVERY = timedelta(minutes=5)
 DIGEST_EVERY = timedelta(minutes=10)
 
 
-def schedule(application: Application) -> None:  # type: ignore[type-arg]
-    """Register every periodic job on the application's job queue."""
+def schedule(application: Application,  # type: ignore[type-arg]
+             delay: int | None = None) -> None:
+    """Register every periodic job on the application's job queue; each first runs
+    ``delay`` seconds after start, or (None) at its own time between 30 and 60 s."""
     assert application.job_queue is not None  # the job-queue extra is a dependency
+
+    def first(seconds: int) -> timedelta:
+        return timedelta(seconds=seconds if delay is None else delay)
+
     application.job_queue.run_repeating(
-        forget_handled_updates, interval=HOUSEKEEPING_EVERY, first=timedelta(minutes=1),
+        forget_handled_updates, interval=HOUSEKEEPING_EVERY, first=first(60),
         name="forget_handled_updates",
     )
     application.job_queue.run_repeating(
-        ask_for_counts, interval=PARTICIPATION_EVERY, first=timedelta(seconds=30),
-        name="ask_for_counts",
+        ask_for_counts, interval=PARTICIPATION_EVERY, first=first(30), name="ask_for_counts",
     )
     application.job_queue.run_repeating(
-        checkin_job, interval=CHECKIN_EVERY, first=timedelta(seconds=40), name="checkins",
+        checkin_job, interval=CHECKIN_EVERY, first=first(40), name="checkins",
     )
     application.job_queue.run_repeating(
-        needs_job, interval=NEEDS_EVERY, first=timedelta(seconds=50), name="needs",
+        needs_job, interval=NEEDS_EVERY, first=first(50), name="needs",
     )
     application.job_queue.run_repeating(
-        meeting_jobs, interval=MEETINGS_EVERY, first=timedelta(seconds=45),
-        name="meeting_jobs",
+        meeting_jobs, interval=MEETINGS_EVERY, first=first(45), name="meeting_jobs",
     )
     application.job_queue.run_repeating(
-        digest_job, interval=DIGEST_EVERY, first=timedelta(seconds=60), name="digests",
+        digest_job, interval=DIGEST_EVERY, first=first(60), name="digests",
     )

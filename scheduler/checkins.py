@@ -7,10 +7,11 @@ second process) add nothing.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime, timedelta, tzinfo
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import CallbackContext
 
 from bot.i18n import N_, _, format_datetime, normalize_language, plain, use_language
@@ -18,22 +19,27 @@ from bot.settings import Settings
 from models import Area, CheckinRound, Person, WatchAlert
 from models.base import utcnow
 from models.checkins import (
+    BATCH,
+    DuePerson,
     Level,
     Thresholds,
     alerts_to_escalate,
     contacts_of,
+    due_people,
     last_answer_time,
-    open_due_rounds,
+    open_rounds,
     rounds_to_alert,
     rounds_to_remind,
 )
-from models.outbox import enqueue
+from models.locks import take_write_lock
+from models.outbox import enqueue, enqueue_many, outbox_row
 from models.roles import coordinators_of
-from scheduler.once import once
+from scheduler.once import job_lock
 
 log = logging.getLogger(__name__)
 
 PREFIX = "ci"
+BATCH_PAUSE = 0.15  # seconds between the check-in job's batches
 ALERT_PREFIX = "wa"
 LEVEL_LABELS = {
     Level.FINE: N_("checkin.level.fine"),
@@ -49,26 +55,61 @@ def answer_buttons(round_id: int) -> list[list[dict[str, str]]]:
               "callback_data": f"{PREFIX}:{round_id}:{level.value}"}] for level in Level]
 
 
-def question_text(record: CheckinRound, reminder: bool = False) -> str:
-    """Return the question (or the reminder) in the current language."""
-    if reminder:
+def question_text(record: CheckinRound | None = None, reminder: bool = False) -> str:
+    """Return the question (or the reminder of ``record``) in the current language."""
+    if reminder and record is not None:
         return _("checkin.reminder", when=format_datetime(record.asked_at))
     return _("checkin.question")
 
 
-def _in_language_of(person: Person, zone: tzinfo):  # type: ignore[no-untyped-def]
+def _in_language_of(person: Person | DuePerson, zone: tzinfo):  # type: ignore[no-untyped-def]
     return use_language(normalize_language(person.language), zone)
 
 
-async def ask_due_checkins(session: AsyncSession, now: datetime, zone: tzinfo) -> int:
-    """Open the rounds that are due and queue their questions; return how many."""
-    opened = await open_due_rounds(session, now, zone)
+async def ask_next(session: AsyncSession, now: datetime, zone: tzinfo, *, after: int = 0,
+                   limit: int = BATCH) -> tuple[int, int | None]:
+    """Open the rounds of the next ``limit`` due people (ids above ``after``) and queue their
+    questions, in the caller's transaction (each question with its round); return how many
+    were asked and the last person id looked at, None when nobody is left."""
+    people = await due_people(session, now, zone, after=after, limit=limit)
+    opened = await open_rounds(session, people)
+    rows = []
     for due in opened:
         with _in_language_of(due.person, zone):
-            text, buttons = question_text(due.round), answer_buttons(due.round.id)
-        enqueue(session, key=f"checkin:{due.round.id}", chat_id=due.person.telegram_id,
-                text=text, person_id=due.person.id, buttons=buttons)
-    return len(opened)
+            text, buttons = question_text(), answer_buttons(due.round_id)
+        rows.append(outbox_row(key=f"checkin:{due.round_id}", chat_id=due.person.telegram_id,
+                               text=text, person_id=due.person.person_id, buttons=buttons))
+    await enqueue_many(session, rows)
+    return len(opened), people[-1].person_id if len(people) == limit else None
+
+
+async def ask_due_checkins(session: AsyncSession, now: datetime, zone: tzinfo) -> int:
+    """Open the rounds that are due and queue their questions, all in the caller's
+    transaction; return how many."""
+    asked, after = 0, 0
+    while after is not None:
+        count, after = await ask_next(session, now, zone, after=after)
+        asked += count
+    return asked
+
+
+async def ask_in_batches(sessions: async_sessionmaker[AsyncSession], now: datetime,
+                         zone: tzinfo, batch: int = BATCH) -> int:
+    """Ask everyone who is due, committing every ``batch`` people: a crash keeps what was
+    committed and the next run asks only the others (rounds are unique per person and time,
+    and each question is queued with its round). Return how many were asked."""
+    asked: int = 0
+    after: int | None = 0
+    while after is not None:
+        async with sessions() as session, session.begin():
+            await take_write_lock(session)
+            count, after = await ask_next(session, now, zone, after=after, limit=batch)
+        asked += count
+        if after is not None:
+            # SQLite's waiting writers (updates, the dispatcher) retry every 100 ms at most:
+            # a pause lets them have the write lock between batches.
+            await asyncio.sleep(BATCH_PAUSE)
+    return asked
 
 
 async def watch_silence(session: AsyncSession, now: datetime, zone: tzinfo,
@@ -126,12 +167,18 @@ async def watch_silence(session: AsyncSession, now: datetime, zone: tzinfo,
     return reminded, alerted, escalated
 
 
-async def checkin_round(session: AsyncSession, now: datetime, zone: tzinfo,
-                        default: Thresholds) -> tuple[int, int, int, int]:
-    """Ask, remind, alert and escalate; return the four counts (the job's work, under its
-    lock)."""
-    asked = await ask_due_checkins(session, now, zone)
-    reminded, alerted, escalated = await watch_silence(session, now, zone, default)
+async def checkin_round(sessions: async_sessionmaker[AsyncSession], now: datetime,
+                        zone: tzinfo, default: Thresholds, batch: int = BATCH
+                        ) -> tuple[int, int, int, int] | None:
+    """Ask (a batch per transaction), then remind, alert and escalate (one transaction), all
+    under the job's lock; return the four counts, or None if another process runs the job."""
+    async with job_lock(sessions, "checkins") as ours:
+        if not ours:
+            return None
+        asked = await ask_in_batches(sessions, now, zone, batch)
+        async with sessions() as session, session.begin():
+            await take_write_lock(session)
+            reminded, alerted, escalated = await watch_silence(session, now, zone, default)
     return asked, reminded, alerted, escalated
 
 
@@ -141,9 +188,8 @@ async def checkin_job(context: CallbackContext) -> None:  # type: ignore[type-ar
     if services.sessions is None:
         return
     settings = services.settings
-    done = await once(services.sessions, "checkins",
-                      lambda session: checkin_round(session, utcnow(), settings.zone,
-                                                    default_thresholds(settings)))
+    done = await checkin_round(services.sessions, utcnow(), settings.zone,
+                               default_thresholds(settings))
     asked, reminded, alerted, escalated = done or (0, 0, 0, 0)
     if asked or reminded or alerted or escalated:
         log.info("check-ins: %d asked, %d reminded, %d alerts, %d contacts told",

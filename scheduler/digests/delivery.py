@@ -121,6 +121,9 @@ async def send_weekly_digests(session: AsyncSession, now: datetime, zone: tzinfo
         run = await claim_run(session, council.id, week)
         if run is not None:
             claimed.append((council, run))
+    if claimed:  # nothing is committed (or sent) before every one of them is queued
+        log.info("building the weekly digests of %d councils for the week of %s",
+                 len(claimed), week.isoformat())
     digests = await build_digests(session, [council for council, _run in claimed], week, zone)
     for council, run in claimed:
         run.recipients = await queue_digest(session, digests[council.id], zone, threshold)

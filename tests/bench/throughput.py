@@ -125,7 +125,7 @@ async def prepare_chats(database_url: str, city: City, api_url: str
             for due in rounds:
                 telegram_id = due.person.telegram_id
                 buttons = InlineKeyboardMarkup([[InlineKeyboardButton(**b) for b in row]
-                                                for row in answer_buttons(due.round.id)])
+                                                for row in answer_buttons(due.round_id)])
                 question = await bot.send_message(telegram_id, "今週の調子はいかがですか？",
                                                   reply_markup=buttons)
                 meeting = meetings[districts[telegram_id]]
@@ -134,7 +134,7 @@ async def prepare_chats(database_url: str, city: City, api_url: str
                 notice = await bot.send_message(telegram_id, "ご近所ケア会議のお知らせ",
                                                 reply_markup=join)
                 messages[telegram_id] = (question.message_id, notice.message_id,
-                                         due.round.id)
+                                         due.round_id)
     finally:
         await engine.dispose()
     return messages

@@ -22,6 +22,7 @@ def test_defaults_are_japanese_tokyo_and_a_local_sqlite_file() -> None:
     assert settings.database_url == DEFAULT_DATABASE_URL
     assert settings.uses_telegram
     assert settings.admin_ids == []
+    assert settings.jobs_delay is None  # the periodic jobs start 30-60 s after the process
 
 
 def test_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -54,6 +55,7 @@ def test_dotenv_file_is_read(tmp_path: object) -> None:
         ("DEFAULT_LANGUAGE", "fr", "settings.choose_one"),
         ("GROUP_QUIET_HOURS", "21:00-8:00", "settings.bad_hours"),
         ("GROUP_QUIET_HOURS", "25-8", "settings.bad_hours"),
+        ("JOBS_DELAY", "-1", "settings.invalid"),
     ],
 )
 def test_a_wrong_setting_names_the_variable(
