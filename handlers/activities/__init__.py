@@ -1,0 +1,61 @@
+"""/newactivity, /activities and the review of proposals: the neighbourhood's resources.
+
+``propose``: the guided proposal; ``review``: a coordinator approves or declines it;
+``browse``: /activities and the activity card; ``edit``: changes by the organiser or a
+coordinator; ``shared``: prefixes and reasons. Drafts and changes live in the database.
+"""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+)
+
+from bot.context import OtagaiContext
+from handlers.activities.browse import browse, on_browse_button
+from handlers.activities.edit import take_change
+from handlers.activities.propose import begin, on_register_button, take_draft_answer
+from handlers.activities.review import on_review_button
+from handlers.activities.shared import BROWSE, PREFIX, REVIEW
+from handlers.common import callback_pattern
+from handlers.typed_input import TypedInput
+from models.activities import being_edited_by, draft_of, waiting_for_text
+
+__all__ = ["TYPED", "register"]
+
+
+async def capture_text(update: Update, context: OtagaiContext) -> None:
+    """Take typed answers for a draft or a change; other text passes on to other handlers."""
+    message, person = update.effective_message, context.person
+    if message is None or person is None or not message.text:
+        return
+    text = message.text.strip()
+    edited = await being_edited_by(context.session, person.id)
+    draft = None if edited else await draft_of(context.session, person.id)
+    if edited is not None:
+        await take_change(message, context, edited, text)
+    elif draft is not None and draft.awaiting is not None:
+        await take_draft_answer(message, context, draft, text)
+    else:
+        return
+    raise ApplicationHandlerStop  # the text was an answer
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    """Attach the activity commands and their buttons (typed text: ``TYPED``)."""
+    application.add_handler(CommandHandler("newactivity", begin))
+    application.add_handler(CommandHandler("activities", browse))
+    application.add_handler(CallbackQueryHandler(on_register_button,
+                                                 pattern=callback_pattern(PREFIX)))
+    application.add_handler(CallbackQueryHandler(on_review_button,
+                                                 pattern=callback_pattern(REVIEW)))
+    application.add_handler(CallbackQueryHandler(on_browse_button,
+                                                 pattern=callback_pattern(BROWSE)))
+
+
+# Typed text while this capability waits for it (see handlers.typed_input).
+TYPED = TypedInput(waiting_for_text, capture_text)

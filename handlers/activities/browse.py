@@ -1,0 +1,194 @@
+"""/activities: the district's activities page by page, by kind, each with its card;
+行ってみたい, and the organiser's and coordinators' buttons on the card."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot.activity_text import KIND_LABELS
+from bot.context import OtagaiContext
+from bot.i18n import N_, _, plain
+from handlers.activities.edit import (
+    edit_by_button,
+    set_status,
+    start_change,
+)
+from handlers.activities.shared import (
+    BROWSE,
+    PAGE,
+)
+from handlers.activity_views import card, district_of, may_manage
+from handlers.activity_views import list_line as activity_line
+from handlers.common import (
+    button,
+    callback_data,
+    callback_values,
+    edit_or_keep,
+    int_value,
+    is_private,
+)
+from handlers.fallback import stale_button
+from handlers.participation import SESSIONS
+from models import Activity, ActivityKind, ActivityStatus, Area
+from models.activities import (
+    EDITABLE_FIELDS,
+    TRANSITIONS,
+    interest_count,
+    listed,
+    mark_interest,
+)
+from models.areas import find_group
+
+
+async def _district_here(update: Update, context: OtagaiContext) -> Area | None:
+    """Return the district to list: the group's in a group chat, else the person's own."""
+    chat = update.effective_chat
+    if chat is not None and not is_private(update):
+        group = await find_group(context.session, chat.id)
+        district_id = group.district_id if group else None
+    else:
+        district_id = context.person.district_id if context.person else None
+    return await context.session.get(Area, district_id) if district_id else None
+
+
+async def _page(context: OtagaiContext, district: Area, offset: int,
+                kind: ActivityKind | None = None) -> tuple[str, InlineKeyboardMarkup]:
+    """Return one page of the district's activities (of one kind, if chosen)."""
+    activities, total = await listed(context.session, district.id, kind, offset=offset,
+                                     limit=PAGE)
+    kind_code = kind.value if kind else ""
+    choose = [button("activity.button.by_kind", callback_data(BROWSE, "kinds", district.id))]
+    if not activities:
+        text = (_("activity.none_of_kind", district=district.name,
+                  kind=plain(KIND_LABELS[kind])) if kind
+                else _("activity.none_yet", district=district.name))
+        return text, InlineKeyboardMarkup([choose] if kind else [])
+    heading = _("activity.list_heading", district=district.name, start=offset + 1,
+                end=offset + len(activities), total=total)
+    if kind:
+        heading += " " + _("activity.list_kind", kind=plain(KIND_LABELS[kind]))
+    lines = [heading, *(activity_line(a) for a in activities)]
+    rows = [[InlineKeyboardButton(a.name or "-", callback_data=callback_data(BROWSE, "v", a.id))]
+            for a in activities]
+    paging = []
+    if offset > 0:
+        paging.append(button("activity.button.previous", callback_data(
+            BROWSE, "p", district.id, max(offset - PAGE, 0), kind_code)))
+    if offset + PAGE < total:
+        paging.append(button("activity.button.more", callback_data(
+            BROWSE, "p", district.id, offset + PAGE, kind_code)))
+    if paging:
+        rows.append(paging)
+    rows.append(choose)
+    return "\n".join(lines), InlineKeyboardMarkup(rows)
+
+
+def _kind_filter(district: Area) -> InlineKeyboardMarkup:
+    kinds = list(KIND_LABELS.items())
+    rows = [[InlineKeyboardButton(plain(label), callback_data=callback_data(
+        BROWSE, "p", district.id, 0, kind)) for kind, label in kinds[i:i + 2]]
+        for i in range(0, len(kinds), 2)]
+    rows.append([button("activity.button.all_kinds", callback_data(BROWSE, "p", district.id, 0))])
+    return InlineKeyboardMarkup(rows)
+
+
+async def browse(update: Update, context: OtagaiContext) -> None:
+    """List the district's activities, five at a time, each with its next session."""
+    message = update.effective_message
+    if message is None:
+        return
+    district = await _district_here(update, context)
+    if district is None:
+        await message.reply_text(_("activity.no_district") if is_private(update)
+                                 else _("activity.group_not_linked"))
+        return
+    text, keyboard = await _page(context, district, 0)
+    await message.reply_text(text, reply_markup=keyboard)
+
+
+async def on_browse_button(update: Update, context: OtagaiContext) -> None:
+    """Page through the list, open a card, or mark 行ってみたい."""
+    query = update.callback_query
+    assert query is not None
+    values = callback_values(query)
+    step = values[0] if values else ""
+    if step in ("p", "kinds"):
+        district_id, offset = int_value(values, 1), int_value(values, 2) or 0
+        kind_code = values[3] if len(values) > 3 else ""
+        district = await context.session.get(Area, district_id) if district_id else None
+        if district is None or offset < 0 or (kind_code and kind_code not in set(ActivityKind)):
+            await stale_button(update, context)
+            return
+        await query.answer()
+        if step == "kinds":
+            await edit_or_keep(query, _("activity.choose_kind"), _kind_filter(district))
+        else:
+            await edit_or_keep(query, *await _page(
+                context, district, offset, ActivityKind(kind_code) if kind_code else None))
+        return
+    activity_id = int_value(values, 1)
+    activity = await context.session.get(Activity, activity_id) if activity_id else None
+    if activity is None or activity.status not in (ActivityStatus.ACTIVE, ActivityStatus.PAUSED):
+        await query.answer(plain("activity.cannot_change"), show_alert=True)
+        return
+    if step == "i":
+        await _interested(update, context, activity)
+    elif step == "e" and len(values) > 2 and values[2] in EDITABLE_FIELDS:
+        await start_change(update, context, activity, values[2])
+    elif step in ("ek", "em", "et", "es"):
+        await edit_by_button(update, context, activity, step, values[2:])
+    elif step == "s":
+        await set_status(update, context, activity, values[2] if len(values) > 2 else "")
+    elif step == "v":
+        await _show_card(update, context, activity)
+    else:
+        await stale_button(update, context)
+
+
+async def _show_card(update: Update, context: OtagaiContext, activity: Activity) -> None:
+    query = update.callback_query
+    assert query is not None
+    district = await district_of(context, activity)
+    sees_count = await may_manage(context, activity)
+    count = await interest_count(context.session, activity.id) if sees_count else None
+    rows = [[button("activity.button.interested", callback_data(BROWSE, "i", activity.id))]]
+    if sees_count and is_private(update):  # the organiser or a coordinator: managing
+        rows += [[button("activity.button.record_count", callback_data(SESSIONS, activity.id))]]
+        rows += [[button("activity.button.change_name",
+                         callback_data(BROWSE, "e", activity.id, "name")),
+                  button("activity.button.change_kind", callback_data(BROWSE, "ek", activity.id))],
+                 [button("activity.button.change_meanings",
+                         callback_data(BROWSE, "em", activity.id))]]
+        rows += [[button("activity.button.change_place",
+                         callback_data(BROWSE, "e", activity.id, "place")),
+                  button("activity.button.change_schedule",
+                         callback_data(BROWSE, "e", activity.id, "schedule"))]]
+        rows += [[button(STATUS_BUTTONS[new], callback_data(BROWSE, "s", activity.id, new))]
+                 for new in TRANSITIONS.get(activity.status, ())]
+    keyboard = InlineKeyboardMarkup(rows)
+    await query.answer()
+    if query.message is not None:
+        await query.message.reply_text(card(activity, district.name if district else "-",
+                                            count), reply_markup=keyboard)
+
+
+STATUS_BUTTONS = {
+    ActivityStatus.ACTIVE: N_("activity.button.resume"),
+    ActivityStatus.PAUSED: N_("activity.button.pause"),
+    ActivityStatus.ENDED: N_("activity.button.end"),
+}
+
+
+async def _interested(update: Update, context: OtagaiContext, activity: Activity) -> None:
+    query = update.callback_query
+    assert query is not None
+    person = context.person
+    if person is None or not person.has_consented:
+        # Interest is personal data: only with consent, and the answer stays private.
+        await query.answer(plain("activity.interest_needs_registration"), show_alert=True)
+        return
+    added = await mark_interest(context.session, activity, person.id)
+    name = activity.name or "-"
+    text = (plain("activity.interest_added", name=name) if added
+            else plain("activity.interest_already", name=name))
+    await query.answer(text, show_alert=True)

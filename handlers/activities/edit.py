@@ -1,0 +1,180 @@
+"""Changing an activity: its name, place and schedule typed, its kind and meanings with
+buttons, and pausing, resuming or ending it."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+
+from bot.activity_text import KIND_LABELS, MEANING_LABELS, schedule_label
+from bot.context import OtagaiContext
+from bot.i18n import N_, _, current_zone, normalize_language, plain, use_language
+from handlers.activities.shared import (
+    BROWSE,
+)
+from handlers.activity_views import may_manage
+from handlers.common import (
+    button,
+    callback_data,
+    edit_or_keep,
+    int_value,
+    refuse,
+)
+from handlers.fallback import stale_button
+from models import Activity, ActivityKind, ActivityStatus, Meaning, Person
+from models.activities import (
+    NAME_LENGTH,
+    PLACE_LENGTH,
+    VISIBLE,
+    change_status,
+    interested_people,
+    meanings_mask,
+    meanings_of_mask,
+    start_edit,
+    stop_edit,
+)
+from models.base import utcnow
+from models.outbox import enqueue
+from models.schedule import parse_schedule
+
+
+async def take_change(message: Message, context: OtagaiContext, activity: Activity,
+                       text: str) -> None:
+    """Apply a typed new name, place or schedule; a new place or time is announced to
+    everyone who marked interest."""
+    if activity.status not in VISIBLE:  # ended while the person was typing
+        stop_edit(activity)
+        await message.reply_text(_("activity.cannot_change"))
+        return
+    if activity.awaiting == "name":
+        if not 0 < len(text) <= NAME_LENGTH:
+            await message.reply_text(_("activity.bad_name", limit=NAME_LENGTH))
+            return
+        activity.name = text
+        stop_edit(activity)
+        await message.reply_text(_("activity.edited", name=text))
+        return
+    if activity.awaiting == "place":
+        if not 0 < len(text) <= PLACE_LENGTH:
+            await message.reply_text(_("activity.bad_place", limit=PLACE_LENGTH))
+            return
+        activity.place = text
+    else:
+        schedule = parse_schedule(text, utcnow().astimezone(current_zone()).date())
+        if schedule is None:
+            await message.reply_text(_("activity.bad_schedule"))
+            return
+        activity.schedule = schedule.to_json()
+    stop_edit(activity)
+    await message.reply_text(_("activity.changed", name=activity.name or "-"))
+    change_id = utcnow().timestamp()
+    for person_id in await interested_people(context.session, activity.id):
+        person = await context.session.get(Person, person_id)
+        if person is None or not person.active:
+            continue
+        with use_language(normalize_language(person.language), current_zone()):
+            notice = _("activity.change_notice", name=activity.name or "-",
+                       place=activity.place or "-", schedule=schedule_label(activity))
+        enqueue(context.session, key=f"activity-change:{activity.id}:{change_id}:{person.id}",
+                chat_id=person.telegram_id, text=notice, person_id=person.id)
+
+
+STATUS_DONE = {
+    ActivityStatus.ACTIVE: N_("activity.resumed"),
+    ActivityStatus.PAUSED: N_("activity.paused"),
+    ActivityStatus.ENDED: N_("activity.ended"),
+}
+
+
+async def start_change(update: Update, context: OtagaiContext, activity: Activity,
+                        field: str) -> None:
+    """Wait for a typed new place or schedule from the organiser or coordinator."""
+    query = update.callback_query
+    assert query is not None
+    if not await may_manage(context, activity):
+        await refuse(update, "activity.manage_not_allowed")
+        return
+    await start_edit(context.session, activity, (await context.ensure_person()).id, field)
+    await query.answer()
+    if query.message is None:
+        return
+    if field == "name":
+        await query.message.reply_text(_("activity.ask_new_name", name=activity.name or "-",
+                                         limit=NAME_LENGTH))
+    elif field == "place":
+        await query.message.reply_text(_("activity.ask_place", limit=PLACE_LENGTH))
+    else:
+        await query.message.reply_text(_("activity.ask_schedule"))
+
+
+def _edit_kind_keyboard(activity: Activity) -> InlineKeyboardMarkup:
+    kinds = list(KIND_LABELS.items())
+    rows = [[InlineKeyboardButton(
+        ("✓ " if kind == activity.kind else "") + plain(label),
+        callback_data=callback_data(BROWSE, "ek", activity.id, kind))
+        for kind, label in kinds[i:i + 2]] for i in range(0, len(kinds), 2)]
+    return InlineKeyboardMarkup(rows)
+
+
+def _edit_meanings_keyboard(activity: Activity, mask: int) -> InlineKeyboardMarkup:
+    rows = [[InlineKeyboardButton(
+        ("✓ " if mask & (1 << i) else "") + plain(MEANING_LABELS[meaning]),
+        callback_data=callback_data(BROWSE, "et", activity.id, mask ^ (1 << i)))]
+        for i, meaning in enumerate(Meaning)]
+    rows.append([button("activity.button.save", callback_data(BROWSE, "es", activity.id, mask))])
+    return InlineKeyboardMarkup(rows)
+
+
+async def edit_by_button(update: Update, context: OtagaiContext, activity: Activity,
+                          step: str, rest: list[str]) -> None:
+    """Kind and meanings are chosen with buttons: nothing is saved until the last press."""
+    query = update.callback_query
+    assert query is not None
+    if not await may_manage(context, activity):
+        await refuse(update, "activity.manage_not_allowed")
+        return
+    name = activity.name or "-"
+    if step == "ek" and not rest:  # from the card: choose the new kind
+        await query.answer()
+        if query.message is not None:
+            await query.message.reply_text(_("activity.edit_kind", name=name),
+                                           reply_markup=_edit_kind_keyboard(activity))
+    elif step == "ek" and rest[0] in set(ActivityKind):
+        activity.kind = ActivityKind(rest[0])
+        await query.answer()
+        await edit_or_keep(query, _("activity.edited", name=name))
+    elif step == "em" and not rest:  # from the card: the meanings as they are
+        await query.answer()
+        if query.message is not None:
+            await query.message.reply_text(
+                _("activity.edit_meanings", name=name),
+                reply_markup=_edit_meanings_keyboard(activity, meanings_mask(
+                    activity.meanings or [])))
+    elif step in ("et", "es") and rest and (mask := int_value(rest, 0)) is not None \
+            and (chosen := meanings_of_mask(mask)) is not None:
+        await query.answer()
+        if step == "et":
+            await edit_or_keep(query, _("activity.edit_meanings", name=name),
+                               _edit_meanings_keyboard(activity, mask))
+        else:
+            activity.meanings = chosen
+            await edit_or_keep(query, _("activity.edited", name=name))
+    else:
+        await stale_button(update, context)
+
+
+async def set_status(update: Update, context: OtagaiContext, activity: Activity,
+                         value: str) -> None:
+    """Pause, resume or end, by the organiser or a coordinator of the district."""
+    query = update.callback_query
+    assert query is not None
+    if not await may_manage(context, activity):
+        await refuse(update, "activity.manage_not_allowed")
+        return
+    try:
+        new = ActivityStatus(value)
+        change_status(activity, new)
+    except ValueError:
+        await query.answer(plain("activity.cannot_change"), show_alert=True)
+        return
+    await query.answer()
+    await edit_or_keep(query, _(STATUS_DONE[new], name=activity.name or "-"))

@@ -1,0 +1,236 @@
+"""/newactivity: a resident or coordinator proposes an activity step by step (the draft
+lives in the database); a coordinator of the district is asked to review it."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+
+from bot.activity_text import KIND_LABELS, MEANING_LABELS, describe_schedule
+from bot.context import OtagaiContext
+from bot.i18n import N_, _, current_zone, normalize_language, plain, use_language
+from handlers.activities.shared import (
+    PREFIX,
+    REJECT_REASONS,
+    REVIEW,
+)
+from handlers.activity_views import card
+from handlers.common import (
+    button,
+    callback_data,
+    callback_values,
+    edit_or_keep,
+    int_value,
+    private_only,
+    refuse,
+)
+from handlers.fallback import stale_button
+from models import Activity, ActivityKind, ActivityStatus, Area, Meaning
+from models.activities import (
+    CONTACT_LENGTH,
+    DESCRIPTION_LENGTH,
+    MAX_CAPACITY,
+    NAME_LENGTH,
+    PLACE_LENGTH,
+    start_draft,
+    submit,
+    toggle_meaning,
+)
+from models.base import utcnow
+from models.numbers import parse_count
+from models.outbox import enqueue
+from models.permissions import coordinates_activity
+from models.roles import coordinators_of
+from models.schedule import Schedule, parse_schedule
+
+
+async def begin(update: Update, context: OtagaiContext) -> None:
+    """Start writing a new activity: first its name."""
+    if not await private_only(update, context) or update.effective_message is None:
+        return
+    person = context.person
+    if person is None or not person.has_consented:
+        await refuse(update, "activity.register_first")
+        return
+    await start_draft(context.session, person.id, person.district_id)
+    await update.effective_message.reply_text(_("activity.ask_name", limit=NAME_LENGTH))
+
+
+def _kind_keyboard(draft: Activity) -> InlineKeyboardMarkup:
+    kinds = list(KIND_LABELS.items())
+    rows = [[InlineKeyboardButton(plain(label), callback_data=callback_data(
+        PREFIX, "k", draft.id, kind)) for kind, label in kinds[i:i + 2]]
+        for i in range(0, len(kinds), 2)]
+    return InlineKeyboardMarkup(rows)
+
+
+def _meanings_keyboard(draft: Activity) -> InlineKeyboardMarkup:
+    rows = [[InlineKeyboardButton(
+        ("✓ " if meaning.value in (draft.meanings or []) else "") + plain(label),
+        callback_data=callback_data(PREFIX, "m", draft.id, meaning))]
+        for meaning, label in MEANING_LABELS.items()]
+    rows.append([button("activity.button.next", callback_data(PREFIX, "mn", draft.id))])
+    return InlineKeyboardMarkup(rows)
+
+
+async def take_draft_answer(message: Message, context: OtagaiContext, draft: Activity,
+                             text: str) -> None:
+    """Name, place, schedule, then the optional questions."""
+    if draft.awaiting == "name":
+        if not 0 < len(text) <= NAME_LENGTH:
+            await message.reply_text(_("activity.bad_name", limit=NAME_LENGTH))
+        else:
+            draft.name, draft.awaiting = text, None
+            await message.reply_text(_("activity.ask_kind", name=text),
+                                     reply_markup=_kind_keyboard(draft))
+    elif draft.awaiting == "place":
+        if not 0 < len(text) <= PLACE_LENGTH:
+            await message.reply_text(_("activity.bad_place", limit=PLACE_LENGTH))
+        else:
+            draft.place, draft.awaiting = text, "schedule"
+            await message.reply_text(_("activity.ask_schedule"))
+    elif draft.awaiting == "schedule":
+        schedule = parse_schedule(text, utcnow().astimezone(current_zone()).date())
+        if schedule is None:
+            await message.reply_text(_("activity.bad_schedule"))
+        else:
+            draft.schedule = schedule.to_json()
+            await _ask_next(message, context, draft, "capacity")
+    elif draft.awaiting in OPTIONAL_STEPS:
+        await _take_optional(message, context, draft, text)
+
+
+# The optional questions, in order, each with a "skip" button; then the summary.
+OPTIONAL_STEPS = ("capacity", "contact", "description")
+
+
+OPTIONAL_QUESTIONS = {"capacity": N_("activity.ask_capacity"),
+                      "contact": N_("activity.ask_contact"),
+                      "description": N_("activity.ask_description")}
+
+
+async def _ask_next(message: Message, context: OtagaiContext, draft: Activity,
+                    step: str | None) -> None:
+    """Ask the optional question ``step``, or show the summary when there is none left."""
+    draft.awaiting = step
+    if step is None:
+        text, keyboard = await _summary(context, draft)
+        await message.reply_text(text, reply_markup=keyboard)
+        return
+    keyboard = InlineKeyboardMarkup([[button("activity.button.skip",
+                                             callback_data(PREFIX, "skip", draft.id))]])
+    await message.reply_text(_(OPTIONAL_QUESTIONS[step], limit=LIMITS[step]),
+                             reply_markup=keyboard)
+
+
+LIMITS = {"capacity": MAX_CAPACITY, "contact": CONTACT_LENGTH,
+          "description": DESCRIPTION_LENGTH}
+
+
+def _following(step: str) -> str | None:
+    index = OPTIONAL_STEPS.index(step) + 1
+    return OPTIONAL_STEPS[index] if index < len(OPTIONAL_STEPS) else None
+
+
+async def _take_optional(message: Message, context: OtagaiContext, draft: Activity,
+                         text: str) -> None:
+    step = draft.awaiting
+    assert step in OPTIONAL_STEPS
+    if step == "capacity":
+        number = parse_count(text)
+        if number is None or not 1 <= number <= MAX_CAPACITY:
+            await message.reply_text(_("activity.bad_capacity", limit=MAX_CAPACITY))
+            return
+        draft.capacity = number
+    elif len(text) > LIMITS[step]:
+        await message.reply_text(_("activity.too_long", limit=LIMITS[step]))
+        return
+    elif step == "contact":
+        draft.contact = text
+    else:
+        draft.description = text
+    await _ask_next(message, context, draft, _following(step))
+
+
+async def _summary(context: OtagaiContext, draft: Activity) -> tuple[str, InlineKeyboardMarkup]:
+    district = await context.session.get(Area, draft.district_id) if draft.district_id else None
+    text = _("activity.confirm") + "\n\n" + card(draft, district.name if district else "-")
+    keyboard = InlineKeyboardMarkup([
+        [button("activity.button.submit", callback_data(PREFIX, "s", draft.id))],
+        [button("activity.button.retype_schedule", callback_data(PREFIX, "rs", draft.id))],
+        [button("activity.button.drop", callback_data(PREFIX, "x", draft.id))],
+    ])
+    return text, keyboard
+
+
+async def on_register_button(update: Update, context: OtagaiContext) -> None:
+    """Kind, meanings, schedule again, submit or drop."""
+    query = update.callback_query
+    assert query is not None
+    values = callback_values(query)
+    step, draft_id = (values[0] if values else ""), int_value(values, 1)
+    draft = await context.session.get(Activity, draft_id) if draft_id else None
+    person = context.person
+    if (draft is None or person is None or draft.organiser_id != person.id
+            or draft.status != ActivityStatus.DRAFT):
+        await stale_button(update, context)
+        return
+    await query.answer()
+    if step == "k" and len(values) > 2 and values[2] in set(ActivityKind):
+        draft.kind = ActivityKind(values[2])
+        await edit_or_keep(query, _("activity.ask_meanings", name=draft.name or "-"),
+                           _meanings_keyboard(draft))
+    elif step == "m" and len(values) > 2 and values[2] in set(Meaning):
+        toggle_meaning(draft, Meaning(values[2]))
+        await edit_or_keep(query, _("activity.ask_meanings", name=draft.name or "-"),
+                           _meanings_keyboard(draft))
+    elif step == "mn":
+        draft.awaiting = "place"
+        await edit_or_keep(query, _("activity.ask_place", limit=PLACE_LENGTH))
+    elif step == "rs":
+        draft.awaiting = "schedule"
+        await edit_or_keep(query, _("activity.ask_schedule"))
+    elif step == "skip" and draft.awaiting in OPTIONAL_STEPS and query.message is not None:
+        await edit_or_keep(query, _("activity.skipped"))
+        await _ask_next(query.message, context, draft, _following(draft.awaiting))
+    elif step == "x":
+        await context.session.delete(draft)
+        await edit_or_keep(query, _("activity.dropped"))
+    elif step == "s" and draft.name and draft.kind and draft.place and draft.schedule:
+        await _submit(update, context, draft)
+    else:
+        await stale_button(update, context)
+
+
+async def _submit(update: Update, context: OtagaiContext, draft: Activity) -> None:
+    query = update.callback_query
+    assert query is not None
+    district = await context.session.get(Area, draft.district_id) if draft.district_id else None
+    if district is None:
+        await refuse(update, "activity.register_first")
+        return
+    coordinator = coordinates_activity(await context.permissions(), draft, district)
+    submit(draft, approved=coordinator)
+    if coordinator:
+        await edit_or_keep(query, _("activity.registered", name=draft.name or "-"))
+        return
+    await edit_or_keep(query, _("activity.proposed", name=draft.name or "-"))
+    await _ask_coordinators(context, draft, district)
+
+
+async def _ask_coordinators(context: OtagaiContext, draft: Activity, district: Area) -> None:
+    """Send the district's coordinators the proposal, in each one's language, with buttons."""
+    schedule = Schedule.from_json(draft.schedule) if draft.schedule else None
+    for coordinator in await coordinators_of(context.session, district.id):
+        with use_language(normalize_language(coordinator.language), current_zone()):
+            text = _("activity.review_request", name=draft.name or "-",
+                     kind=plain(KIND_LABELS[draft.kind]) if draft.kind else "-",
+                     place=draft.place or "-", district=district.name,
+                     schedule=describe_schedule(schedule) if schedule else "-")
+            buttons = [[{"text": plain("activity.button.approve"),
+                         "callback_data": callback_data(REVIEW, "a", draft.id)}]]
+            buttons += [[{"text": plain("activity.button.reject", reason=plain(label)),
+                          "callback_data": callback_data(REVIEW, "r", draft.id, code)}]
+                        for code, label in REJECT_REASONS.items()]
+        enqueue(context.session, key=f"activity-review:{draft.id}:{coordinator.id}",
+                chat_id=coordinator.telegram_id, text=text, person_id=coordinator.id,
+                buttons=buttons)

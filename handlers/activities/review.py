@@ -1,0 +1,73 @@
+"""A coordinator's review of a proposed activity: approve it, or decline it with a reason;
+the proposer is told either way."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.context import OtagaiContext
+from bot.i18n import _, current_zone, normalize_language, plain, use_language
+from handlers.activities.shared import (
+    REJECT_REASONS,
+)
+from handlers.common import (
+    callback_values,
+    edit_or_keep,
+    int_value,
+    refuse,
+)
+from handlers.fallback import stale_button
+from models import Activity, ActivityStatus, Area, Person
+from models.activities import (
+    review,
+)
+from models.outbox import enqueue
+from models.permissions import coordinates_activity
+
+
+async def on_review_button(update: Update, context: OtagaiContext) -> None:
+    """A coordinator approves or rejects a proposal; the proposer is told either way."""
+    query = update.callback_query
+    assert query is not None
+    values = callback_values(query)
+    step, activity_id = (values[0] if values else ""), int_value(values, 1)
+    activity = await context.session.get(Activity, activity_id) if activity_id else None
+    district = (await context.session.get(Area, activity.district_id)
+                if activity and activity.district_id else None)
+    if activity is None or district is None or step not in ("a", "r"):
+        await stale_button(update, context)
+        return
+    if not coordinates_activity(await context.permissions(), activity, district):
+        await refuse(update, "activity.review_not_allowed")
+        return
+    if activity.status != ActivityStatus.PROPOSED:
+        await query.answer(plain("activity.already_reviewed"), show_alert=True)
+        return
+    reason_key = REJECT_REASONS.get(values[2]) if step == "r" and len(values) > 2 else None
+    if step == "r" and reason_key is None:
+        await stale_button(update, context)
+        return
+    reviewer = await context.ensure_person()
+    review(activity, reviewer.id, approve=step == "a", reason=values[2] if reason_key else None)
+    await query.answer()
+    if reason_key is None:
+        await edit_or_keep(query, _("activity.approved_by_you", name=activity.name or "-"))
+    else:
+        await edit_or_keep(query, _("activity.rejected_by_you", name=activity.name or "-",
+                                    reason=plain(reason_key)))
+    await _tell_proposer(context, activity, reason_key)
+
+
+async def _tell_proposer(context: OtagaiContext, activity: Activity, reason_key: str | None
+                         ) -> None:
+    proposer = (await context.session.get(Person, activity.organiser_id)
+                if activity.organiser_id else None)
+    if proposer is None:
+        return
+    with use_language(normalize_language(proposer.language), current_zone()):
+        if reason_key is None:
+            text = _("activity.approved", name=activity.name or "-")
+        else:
+            text = _("activity.rejected", name=activity.name or "-", reason=plain(reason_key))
+    enqueue(context.session, key=f"activity-reviewed:{activity.id}", chat_id=proposer.telegram_id,
+            text=text, person_id=proposer.id)

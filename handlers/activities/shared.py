@@ -1,0 +1,18 @@
+"""What the activity handlers share: button prefixes, the page size, reasons to decline."""
+
+from __future__ import annotations
+
+from bot.i18n import N_
+
+PREFIX, BROWSE, REVIEW = "ak", "aa", "ar"
+
+
+PAGE = 5
+
+
+REJECT_REASONS = {
+    "dup": N_("activity.reject.duplicate"),
+    "ask": N_("activity.reject.ask"),
+    "area": N_("activity.reject.area"),
+    "other": N_("activity.reject.other"),
+}
