@@ -8,9 +8,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from bot.activity_text import KIND_LABELS, MEANING_LABELS, schedule_label
 from bot.context import OtagaiContext
 from bot.i18n import N_, _, current_zone, normalize_language, plain, use_language
-from handlers.activities.shared import (
-    BROWSE,
-)
+from handlers.activities.shared import BROWSE
 from handlers.activity_views import may_manage
 from handlers.common import (
     button,

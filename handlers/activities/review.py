@@ -7,9 +7,7 @@ from telegram import Update
 
 from bot.context import OtagaiContext
 from bot.i18n import _, current_zone, normalize_language, plain, use_language
-from handlers.activities.shared import (
-    REJECT_REASONS,
-)
+from handlers.activities.shared import REJECT_REASONS
 from handlers.common import (
     callback_values,
     edit_or_keep,

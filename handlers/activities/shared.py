@@ -4,12 +4,8 @@ from __future__ import annotations
 
 from bot.i18n import N_
 
-PREFIX, BROWSE, REVIEW = "ak", "aa", "ar"
-
-
-PAGE = 5
-
-
+PREFIX, BROWSE, REVIEW = "ak", "aa", "ar"  # proposing, browsing, reviewing
+PAGE = 5  # activities per page in /activities
 REJECT_REASONS = {
     "dup": N_("activity.reject.duplicate"),
     "ask": N_("activity.reject.ask"),
