@@ -96,6 +96,15 @@ async def claim_run(session: AsyncSession, council_id: int, week: date) -> Diges
     return await session.get(DigestRun, new_id) if new_id is not None else None
 
 
+async def unsent_councils(session: AsyncSession, week: date) -> list[Council]:
+    """Return the councils (of an existing area) whose digest of ``week`` nobody has claimed."""
+    return list(await session.scalars(
+        select(Council).join(Area, Area.id == Council.area_id)
+        .where(~select(DigestRun.id).where(DigestRun.council_id == Council.id,
+                                           DigestRun.week == week).exists())
+        .order_by(Council.id)))
+
+
 # -- episodes ------------------------------------------------------------------------------
 
 async def start_episode(session: AsyncSession, author_id: int, area_id: int, week: date

@@ -15,10 +15,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram.ext import CallbackContext
 
 from bot.i18n import _, normalize_language, use_language
-from models import Area, Council, Person
-from models.areas import councils
+from models import Council, Person
 from models.base import utcnow
-from models.digests import claim_run, digest_recipients, iso_week_name, last_full_week
+from models.digests import (
+    claim_run,
+    digest_recipients,
+    iso_week_name,
+    last_full_week,
+    unsent_councils,
+)
 from models.outbox import Attachment, enqueue
 from scheduler.digests.aggregate import Digest, build_digest, build_digests
 from scheduler.digests.chart import participants_chart
@@ -73,15 +78,24 @@ async def send_council_digest(session: AsyncSession, council: Council, week: dat
     return run.recipients
 
 
-async def queue_digest(session: AsyncSession, digest: Digest, zone: tzinfo, threshold: int
-                       ) -> int:
-    """Render a digest for each of its readers' languages and kinds, queue it; return how
-    many people get it. The chart does not depend on the kind of reader: drawn once per
-    language."""
+@dataclass(frozen=True)
+class ReadyDigest:
+    """A council's digest of a week, rendered for each of its readers, not queued yet."""
+
+    council: Council
+    week: date
+    readers: list[tuple[Person, DigestFiles]]
+
+
+async def render_for_readers(session: AsyncSession, digest: Digest, zone: tzinfo,
+                             threshold: int) -> ReadyDigest:
+    """Render a digest for each of its readers' languages and kinds (reading only). The
+    chart does not depend on the kind of reader: drawn once per language."""
     council = digest.scope.council
     people = await digest_recipients(session, council, digest.scope.area)
     charts: dict[str, bytes] = {}
     rendered: dict[tuple[str, bool], DigestFiles] = {}
+    readers = []
     for person, exact in people:
         language = normalize_language(person.language)
         if (language, exact) not in rendered:
@@ -90,9 +104,22 @@ async def queue_digest(session: AsyncSession, digest: Digest, zone: tzinfo, thre
                     charts[language] = participants_chart(digest)
                 rendered[language, exact] = render_files(digest, Reader(exact, threshold),
                                                          charts[language])
-        queue_files(session, rendered[language, exact], person,
-                    f"digest:{council.id}:{digest.week.isoformat()}:{person.id}")
-    return len(people)
+        readers.append((person, rendered[language, exact]))
+    return ReadyDigest(council, digest.week, readers)
+
+
+def queue_ready(session: AsyncSession, ready: ReadyDigest) -> int:
+    """Queue a rendered digest to each of its readers; return how many."""
+    for person, files in ready.readers:
+        queue_files(session, files, person,
+                    f"digest:{ready.council.id}:{ready.week.isoformat()}:{person.id}")
+    return len(ready.readers)
+
+
+async def queue_digest(session: AsyncSession, digest: Digest, zone: tzinfo, threshold: int
+                       ) -> int:
+    """Render a digest for its readers and queue it; return how many people get it."""
+    return queue_ready(session, await render_for_readers(session, digest, zone, threshold))
 
 
 def queue_files(session: AsyncSession, files: DigestFiles, person: Person, key: str) -> None:
@@ -107,27 +134,43 @@ def queue_files(session: AsyncSession, files: DigestFiles, person: Person, key: 
             attachment_name=files.workbook_name, attachment_kind=Attachment.DOCUMENT)
 
 
+async def prepare_weekly_digests(session: AsyncSession, now: datetime, zone: tzinfo, *,
+                                 weekday: int = 0, hour: int = 8, threshold: int = 3
+                                 ) -> list[ReadyDigest]:
+    """Build and render the digest of the week just ended for every council nobody has
+    sent yet (none before this week's sending time); reads only, queues nothing."""
+    if now < due_moment(now, zone, weekday, hour):
+        return []
+    week = last_full_week(now, zone)
+    pending = await unsent_councils(session, week)
+    if not pending:
+        return []
+    log.info("building the weekly digests of %d councils for the week of %s",
+             len(pending), week.isoformat())
+    digests = await build_digests(session, pending, week, zone)
+    return [await render_for_readers(session, digests[council.id], zone, threshold)
+            for council in pending]
+
+
+async def queue_weekly_digests(session: AsyncSession, ready: list[ReadyDigest]) -> int:
+    """Claim each rendered digest and queue it, in the session's transaction; one that
+    another process claimed meanwhile is dropped. Return how many were queued."""
+    queued = 0
+    for digest in ready:
+        run = await claim_run(session, digest.council.id, digest.week)
+        if run is not None:
+            run.recipients = queue_ready(session, digest)
+            queued += 1
+    return queued
+
+
 async def send_weekly_digests(session: AsyncSession, now: datetime, zone: tzinfo, *,
                               weekday: int = 0, hour: int = 8, threshold: int = 3) -> int:
-    """Queue the digest of the week just ended for every council not yet done; return how
-    many councils were done now (none before this week's sending time)."""
-    if now < due_moment(now, zone, weekday, hour):
-        return 0
-    week = last_full_week(now, zone)
-    claimed = []
-    for council in await councils(session):
-        if await session.get(Area, council.area_id) is None:
-            continue
-        run = await claim_run(session, council.id, week)
-        if run is not None:
-            claimed.append((council, run))
-    if claimed:  # nothing is committed (or sent) before every one of them is queued
-        log.info("building the weekly digests of %d councils for the week of %s",
-                 len(claimed), week.isoformat())
-    digests = await build_digests(session, [council for council, _run in claimed], week, zone)
-    for council, run in claimed:
-        run.recipients = await queue_digest(session, digests[council.id], zone, threshold)
-    return len(claimed)
+    """Build, claim and queue the week's digests in the session's transaction; return how
+    many councils were done now."""
+    ready = await prepare_weekly_digests(session, now, zone, weekday=weekday, hour=hour,
+                                         threshold=threshold)
+    return await queue_weekly_digests(session, ready)
 
 
 async def digest_job(context: CallbackContext) -> None:  # type: ignore[type-arg]
@@ -136,10 +179,17 @@ async def digest_job(context: CallbackContext) -> None:  # type: ignore[type-arg
     if services.sessions is None:
         return
     settings = services.settings
-    # The claim rows already make each digest go out once; the job lock also spares a
-    # second process the work of building digests it would then throw away.
-    done = await once(services.sessions, "digests", lambda session: send_weekly_digests(
-        session, utcnow(), settings.zone, weekday=settings.digest_weekday,
-        hour=settings.digest_hour, threshold=settings.digest_threshold))
+    # Building and drawing only read, so they run outside the job's lock (on SQLite the
+    # lock is the database's one write lock, which updates need meanwhile); claiming and
+    # queuing, which write, run under it. A second process that built the same digests
+    # finds them claimed and drops its copies.
+    async with services.sessions() as session:
+        ready = await prepare_weekly_digests(
+            session, utcnow(), settings.zone, weekday=settings.digest_weekday,
+            hour=settings.digest_hour, threshold=settings.digest_threshold)
+    if not ready:
+        return
+    done = await once(services.sessions, "digests",
+                      lambda session: queue_weekly_digests(session, ready))
     if done:
         log.info("queued the weekly digests of %d councils", done)

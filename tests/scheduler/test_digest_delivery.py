@@ -12,7 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from models import DigestRun, OutboxMessage, Person, Role, RoleGrant
 from models.db import create_engine, session_factory
-from scheduler.digests.delivery import send_weekly_digests
+from scheduler.digests.delivery import (
+    prepare_weekly_digests,
+    queue_weekly_digests,
+    send_weekly_digests,
+)
 from tests.auxil.database import TEST_DATABASE_ENV
 from tests.auxil.digest import TOKYO, WEEK, History, seed_history
 
@@ -86,3 +90,22 @@ async def test_two_processes_at_once_send_each_digest_once(
     async with session_factory(engine)() as session:
         count = await session.scalar(select(func.count()).select_from(OutboxMessage))
     assert count == 9  # three readers, three messages each
+
+
+async def test_digests_built_twice_are_queued_once(engine: AsyncEngine) -> None:
+    # The job builds and draws outside its lock, so two processes may both build a week's
+    # digests; the one that claims second drops its copies.
+    await _with_readers(engine)
+    sessions = session_factory(engine)
+    async with sessions() as first, sessions() as second:
+        ready = [await prepare_weekly_digests(session, MONDAY_EIGHT, TOKYO)
+                 for session in (first, second)]
+    assert [len(r) for r in ready] == [2, 2]  # neither had been claimed when they built
+    queued = []
+    for copy in ready:
+        async with sessions() as session, session.begin():
+            queued.append(await queue_weekly_digests(session, copy))
+    assert queued == [2, 0]
+    assert len(await _outbox(engine)) == 9  # three readers, three messages each, once
+    async with sessions() as session:
+        assert await prepare_weekly_digests(session, MONDAY_EIGHT, TOKYO) == []  # all sent
