@@ -166,6 +166,10 @@ class Digest:
     by_district: dict[int, list[Figures]]
     episodes: list[tuple[int, str]]  # (area id, text) of the digest's week
     sections: list[Section] = field(default_factory=list)
+    # The totals once added up: the text, the chart and every workbook read them, a city's
+    # adding up all its districts' figures for each of the weeks (the figures never change).
+    _totals: dict[int, Figures] = field(default_factory=dict, init=False, repr=False,
+                                        compare=False)
 
     @property
     def week(self) -> date:
@@ -173,11 +177,16 @@ class Digest:
         return self.weeks[-1]
 
     def total(self, index: int = -1) -> Figures:
-        """Return the whole scope's figures of one week (the digest's week by default)."""
-        total = Figures()
-        for weekly in self.by_district.values():
-            total = total + weekly[index]
-        return total
+        """Return the whole scope's figures of one week (the digest's week by default).
+
+        The same object every time: read it, do not change it."""
+        index %= len(self.weeks)
+        if index not in self._totals:
+            total = Figures()
+            for weekly in self.by_district.values():
+                total = total + weekly[index]
+            self._totals[index] = total
+        return self._totals[index]
 
     def district(self, district_id: int, index: int = -1) -> Figures:
         """Return one district's figures of one week."""

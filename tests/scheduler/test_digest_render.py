@@ -13,6 +13,7 @@ from bot.i18n import format_long_date, use_language
 from models import Area, AreaLevel, Council
 from models.db import session_factory
 from models.outbox import visible_length
+from scheduler.digests import chart
 from scheduler.digests.aggregate import Digest, Figures, Scope, build_digest, week_bounds
 from scheduler.digests.chart import chart_texts, font_path, participants_chart
 from scheduler.digests.render import COORDINATOR, COUNCIL, digest_text
@@ -163,6 +164,49 @@ async def test_the_chart_is_a_png_drawn_with_a_font_that_has_every_glyph(
         missing = {c for c in "".join(texts) if not c.isspace() and ord(c) not in cmap}
         assert not missing, missing
     assert "参加した人（のべ人数）" in texts or language == "en"
+
+
+async def test_the_workbook_keeps_text_as_text_and_bolds_the_headers(
+    engine: AsyncEngine
+) -> None:
+    history = await seed_history(engine)
+    digest = await _digest(engine, history.city_council)
+    digest.episodes.append((digest.scope.districts[0].id, "=HYPERLINK(\"http://x\")+1"))
+    with use_language("ja", TOKYO):
+        workbook = load_workbook(io.BytesIO(digest_workbook(digest, COUNCIL)))
+    episode = workbook["エピソード"]["B3"]
+    assert (episode.value, episode.data_type) == ("=HYPERLINK(\"http://x\")+1", "s")
+    summary = workbook["概要"]
+    assert [(c.value, c.font.b) for c in summary[5]][:2] == [("項目", True), ("今週", True)]
+    assert not summary["A6"].font.b
+    assert [c.font.b for c in workbook["活動"][1]] == [True] * 8
+    assert workbook["活動"].freeze_panes == "B2"
+
+
+async def test_a_chart_does_not_depend_on_the_ones_drawn_before_it(engine: AsyncEngine) -> None:
+    # Every chart of a process is drawn on one figure: nothing may carry over (limits, bars,
+    # legend, the no-data note, the language).
+    history = await seed_history(engine)
+    digest = await _digest(engine, history.city_council)
+    empty = Digest(digest.scope, digest.weeks,
+                   {d: [Figures() for _ in digest.weeks] for d in digest.by_district}, [])
+
+    def fresh(d: Digest) -> bytes:
+        chart._frame.cache_clear()
+        return participants_chart(d)
+
+    with use_language("ja", TOKYO):
+        alone, blank_alone = fresh(digest), fresh(empty)
+        with use_language("en", TOKYO):
+            english = participants_chart(digest)
+        blank_after = participants_chart(empty)
+        after = participants_chart(digest)
+    with use_language("en", TOKYO):
+        english_alone = fresh(digest)
+    assert after == alone
+    assert blank_after == blank_alone
+    assert english == english_alone
+    assert len({alone, blank_alone, english}) == 3
 
 
 def test_a_city_of_forty_districts_still_fits_one_message() -> None:
