@@ -7,6 +7,7 @@ outbox rows, so several processes or a restart in the middle produce it exactly 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
@@ -25,7 +26,7 @@ from models.digests import (
     unsent_councils,
 )
 from models.outbox import Attachment, enqueue
-from scheduler.digests.aggregate import Digest, build_digest, build_digests
+from scheduler.digests.aggregate import Digest, build_digests
 from scheduler.digests.chart import participants_chart
 from scheduler.digests.render import Reader, digest_text
 from scheduler.digests.workbook import digest_workbook
@@ -67,17 +68,6 @@ def due_moment(now: datetime, zone: tzinfo, weekday: int, hour: int) -> datetime
     return datetime.combine(monday + timedelta(days=weekday), time(hour), tzinfo=zone)
 
 
-async def send_council_digest(session: AsyncSession, council: Council, week: date,
-                              zone: tzinfo, threshold: int) -> int | None:
-    """Claim and queue one council's digest for ``week``; None if it was claimed already."""
-    run = await claim_run(session, council.id, week)
-    if run is None:
-        return None
-    digest = await build_digest(session, council, week, zone)
-    run.recipients = await queue_digest(session, digest, zone, threshold)
-    return run.recipients
-
-
 @dataclass(frozen=True)
 class ReadyDigest:
     """A council's digest of a week, rendered for each of its readers, not queued yet."""
@@ -87,12 +77,11 @@ class ReadyDigest:
     readers: list[tuple[Person, DigestFiles]]
 
 
-async def render_for_readers(session: AsyncSession, digest: Digest, zone: tzinfo,
-                             threshold: int) -> ReadyDigest:
-    """Render a digest for each of its readers' languages and kinds (reading only). The
-    chart does not depend on the kind of reader: drawn once per language."""
+def render_for_readers(digest: Digest, people: list[tuple[Person, bool]], zone: tzinfo,
+                       threshold: int) -> ReadyDigest:
+    """Render a digest for each of its readers' (person, reads exact counts) languages and
+    kinds. The chart does not depend on the kind of reader: drawn once per language."""
     council = digest.scope.council
-    people = await digest_recipients(session, council, digest.scope.area)
     charts: dict[str, bytes] = {}
     rendered: dict[tuple[str, bool], DigestFiles] = {}
     readers = []
@@ -114,12 +103,6 @@ def queue_ready(session: AsyncSession, ready: ReadyDigest) -> int:
         queue_files(session, files, person,
                     f"digest:{ready.council.id}:{ready.week.isoformat()}:{person.id}")
     return len(ready.readers)
-
-
-async def queue_digest(session: AsyncSession, digest: Digest, zone: tzinfo, threshold: int
-                       ) -> int:
-    """Render a digest for its readers and queue it; return how many people get it."""
-    return queue_ready(session, await render_for_readers(session, digest, zone, threshold))
 
 
 def queue_files(session: AsyncSession, files: DigestFiles, person: Person, key: str) -> None:
@@ -148,8 +131,13 @@ async def prepare_weekly_digests(session: AsyncSession, now: datetime, zone: tzi
     log.info("building the weekly digests of %d councils for the week of %s",
              len(pending), week.isoformat())
     digests = await build_digests(session, pending, week, zone)
-    return [await render_for_readers(session, digests[council.id], zone, threshold)
-            for council in pending]
+    readers = [(digests[council.id],
+                await digest_recipients(session, council, digests[council.id].scope.area))
+               for council in pending]
+    # Drawing is the slow part (about 0.1 s a chart): in a thread, so the bot keeps
+    # answering meanwhile.
+    return await asyncio.to_thread(lambda: [
+        render_for_readers(digest, people, zone, threshold) for digest, people in readers])
 
 
 async def queue_weekly_digests(session: AsyncSession, ready: list[ReadyDigest]) -> int:
