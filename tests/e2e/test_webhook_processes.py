@@ -2,7 +2,8 @@
 
 The sandbox posts a stream of updates to the proxy, which alternates between the processes
 and now and then hands the same update to both (a Telegram redelivery). Each update must be
-handled exactly once: every message gets exactly one answer.
+handled exactly once: every message gets exactly one answer. Meanwhile both processes run
+the weekly digest job (due at once), and each council's digest goes out once.
 """
 
 from __future__ import annotations
@@ -25,6 +26,14 @@ from telegram import Bot
 from bot.sandbox import SandboxClient, SandboxServer
 from models.db import is_sqlite, session_factory
 from models.updates import ProcessedUpdate
+from tests.auxil.delivery import until_settled
+from tests.auxil.digest_readers import (
+    check_everyone_got_their_digests,
+    digest_councils,
+    digest_runs,
+    queued_digest_sends,
+    sends,
+)
 from tests.auxil.forwarder import forwarding
 from tests.auxil.webhook import PATH, SECRET
 
@@ -51,7 +60,8 @@ async def webhook_process(sandbox: SandboxServer, database_url: str, workdir: Pa
     env |= {"OTAGAI_TELEGRAM_TOKEN": "123:TEST", "OTAGAI_BOT_API_URL": sandbox.bot_api_url,
             "OTAGAI_DATABASE_URL": database_url, "OTAGAI_WEBHOOK_PATH": PATH,
             "OTAGAI_WEBHOOK_SECRET": SECRET, "OTAGAI_WEBHOOK_PORT": str(port),
-            "OTAGAI_GROUP_QUIET_HOURS": "0-0"}
+            "OTAGAI_GROUP_QUIET_HOURS": "0-0", "OTAGAI_JOBS_DELAY": "1",
+            "OTAGAI_DIGEST_WEEKDAY": "0", "OTAGAI_DIGEST_HOUR": "0"}
     process = await asyncio.create_subprocess_exec(
         str(OTAGAI), "webhook", cwd=workdir, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
@@ -78,6 +88,7 @@ async def test_two_webhook_processes_handle_each_update_once(
     sandbox: SandboxServer, sb: SandboxClient, engine: AsyncEngine, database_url: str,
     tmp_path: Path
 ) -> None:
+    councils = await digest_councils(sandbox, engine)
     async with AsyncExitStack() as stack:
         backends = [await stack.enter_async_context(
             webhook_process(sandbox, database_url, tmp_path)) for _ in range(2)]
@@ -101,8 +112,17 @@ async def test_two_webhook_processes_handle_each_update_once(
             answers = [m for m in await sb.messages(person["id"]) if m["from"].get("is_bot")]
             assert len(answers) == MESSAGES
             assert all(a["text"].startswith("使い方") for a in answers)
+        async with asyncio.timeout(60):
+            while len(await digest_runs(engine)) < len(councils):  # noqa: ASYNC110
+                await asyncio.sleep(0.2)
+        await until_settled(engine)
     async with session_factory(engine)() as session:
         handled = await session.scalar(select(func.count()).select_from(ProcessedUpdate))
     assert handled == PEOPLE * MESSAGES
+    # Each council's digest was built, claimed and sent once, by one process or the other.
+    assert await digest_runs(engine) == [(c, len(p)) for c, p in sorted(councils.items())]
+    received = sends(await sb.requests())
+    check_everyone_got_their_digests(await queued_digest_sends(engine), received, councils)
+    assert set(received.values()) == {1}
     statuses = {entry["status"] for entry in sandbox.webhook.log}
     assert statuses == {200}
