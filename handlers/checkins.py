@@ -78,7 +78,7 @@ async def checkin_command(update: Update, context: OtagaiContext) -> None:
     if person is None:
         return
     record = await round_for_answer(context.session, person, utcnow())
-    await update.effective_message.reply_text(question_text(record), reply_markup=(
+    await update.effective_message.reply_text(question_text(), reply_markup=(
         InlineKeyboardMarkup([[InlineKeyboardButton(**b) for b in row]
                               for row in answer_buttons(record.id)])))
 

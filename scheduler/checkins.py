@@ -55,11 +55,14 @@ def answer_buttons(round_id: int) -> list[list[dict[str, str]]]:
               "callback_data": f"{PREFIX}:{round_id}:{level.value}"}] for level in Level]
 
 
-def question_text(record: CheckinRound | None = None, reminder: bool = False) -> str:
-    """Return the question (or the reminder of ``record``) in the current language."""
-    if reminder and record is not None:
-        return _("checkin.reminder", when=format_datetime(record.asked_at))
+def question_text() -> str:
+    """Return the weekly question in the current language."""
     return _("checkin.question")
+
+
+def reminder_text(record: CheckinRound) -> str:
+    """Return the reminder of an unanswered round in the current language."""
+    return _("checkin.reminder", when=format_datetime(record.asked_at))
 
 
 def _in_language_of(person: Person | DuePerson, zone: tzinfo):  # type: ignore[no-untyped-def]
@@ -81,16 +84,6 @@ async def ask_next(session: AsyncSession, now: datetime, zone: tzinfo, *, after:
                                text=text, person_id=due.person.person_id, buttons=buttons))
     await enqueue_many(session, rows)
     return len(opened), people[-1].person_id if len(people) == limit else None
-
-
-async def ask_due_checkins(session: AsyncSession, now: datetime, zone: tzinfo) -> int:
-    """Open the rounds that are due and queue their questions, all in the caller's
-    transaction; return how many."""
-    asked, after = 0, 0
-    while after is not None:
-        count, after = await ask_next(session, now, zone, after=after)
-        asked += count
-    return asked
 
 
 async def ask_in_batches(sessions: async_sessionmaker[AsyncSession], now: datetime,
@@ -120,7 +113,7 @@ async def watch_silence(session: AsyncSession, now: datetime, zone: tzinfo,
     for record, person in await rounds_to_remind(session, now):
         record.reminded_at = now
         with _in_language_of(person, zone):
-            text, buttons = question_text(record, reminder=True), answer_buttons(record.id)
+            text, buttons = reminder_text(record), answer_buttons(record.id)
         enqueue(session, key=f"checkin-reminder:{record.id}", chat_id=person.telegram_id,
                 text=text, person_id=person.id, buttons=buttons)
         reminded += 1

@@ -29,7 +29,7 @@ from models.areas import find_group
 from models.checkins import Thresholds
 from models.db import session_factory
 from models.people import find_person
-from scheduler.checkins import ask_due_checkins, watch_silence
+from scheduler.checkins import ask_in_batches, watch_silence
 from scheduler.needs import resend_untaken
 from tests.auxil.delivery import until_settled
 from tests.auxil.town import Town, add_person, make_town, new_group, settle
@@ -67,8 +67,7 @@ async def town(engine: AsyncEngine, sandbox: SandboxServer) -> Town:
 
 
 async def _ask(engine: AsyncEngine, now: datetime) -> int:
-    async with session_factory(engine)() as session, session.begin():
-        return await ask_due_checkins(session, now.astimezone(UTC), TOKYO)
+    return await ask_in_batches(session_factory(engine), now.astimezone(UTC), TOKYO)
 
 
 async def _hanako_asked(engine: AsyncEngine, now: datetime) -> bool:
