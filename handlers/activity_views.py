@@ -8,7 +8,7 @@ from bot.activity_text import kind_label, meanings_label, schedule_label
 from bot.context import OtagaiContext
 from bot.i18n import _, current_zone, format_datetime, plain
 from models import Activity, Area
-from models.base import utcnow
+from models.clock import utcnow
 from models.permissions import coordinates_activity, may_manage_activity
 from models.schedule import Schedule, next_occurrence
 

@@ -33,7 +33,6 @@ from handlers.fallback import stale_button
 from handlers.typed_input import TypedInput
 from models import Area, Audience, Broadcast, BroadcastStatus
 from models.areas import all_areas
-from models.base import utcnow
 from models.broadcasts import (
     GROUP_AUDIENCES,
     cancel,
@@ -46,6 +45,7 @@ from models.broadcasts import (
     start_draft,
     waiting_for_text,
 )
+from models.clock import utcnow
 from models.outbox import TEXT_LIMIT, OutboxStatus, counts_by_status, visible_length
 from models.permissions import Action
 from models.when import parse_datetime

@@ -31,8 +31,8 @@ from handlers.fallback import stale_button
 from handlers.needs import category_rows
 from handlers.typed_input import TypedInput
 from models import CheckinRound, Need, Person
-from models.base import utcnow
 from models.checkins import Level, answer, preference_of, round_for_answer, set_time
+from models.clock import utcnow
 from models.needs import (
     Category,
     NeedStatus,

@@ -31,7 +31,7 @@ from handlers.common import (
 from handlers.fallback import stale_button
 from handlers.typed_input import TypedInput
 from models import Area, Council, Episode
-from models.base import utcnow
+from models.clock import utcnow
 from models.digests import (
     EPISODE_LENGTH,
     councils_for,

@@ -30,7 +30,7 @@ from handlers.fallback import stale_button
 from handlers.typed_input import TypedInput
 from models import Area, Need, Person, SupportRequest
 from models.areas import districts
-from models.base import utcnow
+from models.clock import utcnow
 from models.needs import (
     FINISHED,
     Category,

@@ -40,7 +40,7 @@ from models.activities import (
     sessions_since,
     waiting_for_count,
 )
-from models.base import utcnow
+from models.clock import utcnow
 from models.numbers import parse_count
 from scheduler.participation import PREFIX, count_buttons, question
 

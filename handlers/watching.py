@@ -27,7 +27,6 @@ from handlers.common import (
 )
 from handlers.fallback import stale_button
 from models import Area, Person, WatchAlert
-from models.base import utcnow
 from models.checkins import (
     CONTACT_LINK_LIFETIME,
     MAX_CONTACTS,
@@ -43,6 +42,7 @@ from models.checkins import (
     remove_contact,
     set_watching,
 )
+from models.clock import utcnow
 from models.permissions import Action
 from models.when import parse_date
 from scheduler.checkins import ALERT_PREFIX

@@ -29,7 +29,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.areas import Area
-from models.base import Base, BigId, TimestampMixin, enum_values, utcnow
+from models.base import Base, BigId, TimestampMixin, enum_values
+from models.clock import utcnow
 from models.schedule import Schedule, occurrences
 
 NAME_LENGTH = 100

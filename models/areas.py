@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.audit import AuditAction, record
-from models.base import Base, BigId, TimestampMixin, enum_values, utcnow
+from models.base import Base, BigId, TimestampMixin, enum_values
+from models.clock import utcnow
 
 AREA_NAME_LENGTH = 100
 

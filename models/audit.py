@@ -14,7 +14,8 @@ from sqlalchemy import JSON, Enum, ForeignKey, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, BigId, enum_values, utcnow
+from models.base import Base, BigId, enum_values
+from models.clock import utcnow
 
 
 class AuditAction(enum.StrEnum):

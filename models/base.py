@@ -19,6 +19,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from models.clock import utcnow
+
 # Named constraints, so Alembic can alter them later on SQLite and PostgreSQL alike.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -54,11 +56,6 @@ class UTCDateTime(TypeDecorator[datetime]):
 def enum_values(enum_class: type[enum.Enum]) -> list[str]:
     """Return the stored values of an enum: its values, not its Python names."""
     return [str(member.value) for member in enum_class]
-
-
-def utcnow() -> datetime:
-    """Return the current time, timezone-aware, in UTC."""
-    return datetime.now(UTC)
 
 
 class Base(DeclarativeBase):

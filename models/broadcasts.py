@@ -11,7 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.activities import VISIBLE, Activity, ActivityInterest, ActivityKind
 from models.areas import Area, AreaLevel, GroupChat
-from models.base import Base, BigId, TimestampMixin, enum_values, utcnow
+from models.base import Base, BigId, TimestampMixin, enum_values
+from models.clock import utcnow
 from models.outbox import OutboxMessage, OutboxStatus, enqueue
 from models.people import Person
 from models.roles import Role, RoleGrant

@@ -39,7 +39,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
 from models.areas import municipality_of
-from models.base import Base, BigId, TimestampMixin, enum_values, utcnow
+from models.base import Base, BigId, TimestampMixin, enum_values
+from models.clock import utcnow
 from models.people import Person
 from models.roles import Role, RoleGrant
 

@@ -15,7 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.areas import Area, AreaLevel, Council
-from models.base import Base, BigId, TimestampMixin, utcnow
+from models.base import Base, BigId, TimestampMixin
+from models.clock import utcnow
 from models.people import Person
 from models.permissions import Action, Permissions
 from models.roles import Role, RoleGrant

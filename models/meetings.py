@@ -30,7 +30,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.areas import Area, AreaLevel, GroupChat
-from models.base import Base, BigId, TimestampMixin, enum_values, utcnow
+from models.base import Base, BigId, TimestampMixin, enum_values
+from models.clock import utcnow
 from models.outbox import OutboxMessage, OutboxStatus
 from models.people import Person
 

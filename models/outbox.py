@@ -34,7 +34,8 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, BigId, TimestampMixin, enum_values, utcnow
+from models.base import Base, BigId, TimestampMixin, enum_values
+from models.clock import utcnow
 
 MAX_ATTEMPTS = 6
 CLAIM_TIMEOUT = timedelta(minutes=2)

@@ -15,7 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.audit import AuditAction, record
-from models.base import Base, BigId, TimestampMixin, utcnow
+from models.base import Base, BigId, TimestampMixin
+from models.clock import utcnow
 from models.outbox import DEFAULT_QUIET, drop_waiting_for
 
 # Bump when the consent text in locales/ changes in substance; people agreed to a version.

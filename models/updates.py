@@ -10,7 +10,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, utcnow
+from models.base import Base
+from models.clock import utcnow
 
 KEEP_FOR = timedelta(days=2)  # Telegram keeps undelivered updates for 24 hours
 

@@ -17,7 +17,6 @@ from telegram.ext import CallbackContext
 from bot.i18n import N_, _, format_datetime, normalize_language, plain, use_language
 from bot.settings import Settings
 from models import Area, CheckinRound, Person, WatchAlert
-from models.base import utcnow
 from models.checkins import (
     BATCH,
     DuePerson,
@@ -31,6 +30,7 @@ from models.checkins import (
     rounds_to_alert,
     rounds_to_remind,
 )
+from models.clock import utcnow
 from models.locks import take_write_lock
 from models.outbox import enqueue, enqueue_many, outbox_row
 from models.roles import coordinators_of

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta, tzinfo
+from datetime import UTC, time, timedelta, tzinfo
 
 from aiolimiter import AsyncLimiter
 from sqlalchemy import update
@@ -20,7 +20,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile,
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from models import GroupChat, OutboxMessage, OutboxStatus, Person
-from models.base import utcnow
+from models.clock import utcnow
 from models.db import database_unreachable
 from models.outbox import (
     CLAIM_TIMEOUT,
@@ -62,11 +62,10 @@ class Dispatcher:
 
     def __init__(
         self, bot: Bot, sessions: async_sessionmaker[AsyncSession], zone: tzinfo,
-        config: DispatchConfig | None = None, clock: Callable[[], datetime] = utcnow,
+        config: DispatchConfig | None = None,
     ) -> None:
         self.bot, self.sessions, self.zone = bot, sessions, zone
         self.config = config or DispatchConfig()
-        self.clock = clock
         self.claimer = new_claimer()
         self._wake = asyncio.Event()
         self._limit = asyncio.Semaphore(self.config.concurrency)
@@ -100,7 +99,7 @@ class Dispatcher:
         """Claim and handle one batch; return how many rows were handled."""
         async with self.sessions() as session:
             claimed = await claim_due(session, self.claimer, limit=self.config.batch,
-                                      now=self.clock(), claim_timeout=self.config.claim_timeout)
+                                      now=utcnow(), claim_timeout=self.config.claim_timeout)
         if claimed:
             await asyncio.gather(*(self._handle(message) for message in claimed))
         await once(self.sessions, "broadcast-reports", report_finished_broadcasts)
@@ -110,7 +109,6 @@ class Dispatcher:
         async with self._limit:
             if not message.urgent and await self._defer_for_quiet_hours(message):
                 return
-            now = self.clock
             try:
                 sent = await self._send(message)
             except RetryAfter as exc:
@@ -118,7 +116,7 @@ class Dispatcher:
                 wait = wait if isinstance(wait, timedelta) else timedelta(seconds=wait)
                 reason = str(exc)
                 change: Callable[[OutboxMessage], None] = lambda m: mark_retry(  # noqa: E731
-                    m, reason, now(), wait, counts=False)
+                    m, reason, utcnow(), wait, counts=False)
             except Forbidden as exc:
                 await self._blocked(message, str(exc))
                 return
@@ -127,9 +125,9 @@ class Dispatcher:
                 change = lambda m: mark_final(m, OutboxStatus.FAILED, reason)  # noqa: E731
             except TelegramError as exc:
                 reason = str(exc)
-                change = lambda m: mark_retry(m, reason, now(), self._retry_wait(m))  # noqa: E731
+                change = lambda m: mark_retry(m, reason, utcnow(), self._retry_wait(m))  # noqa: E731
             else:
-                change = lambda m: mark_sent(m, sent.message_id, now())  # noqa: E731
+                change = lambda m: mark_sent(m, sent.message_id, utcnow())  # noqa: E731
             await self._record(message, change)
 
     def _retry_wait(self, message: OutboxMessage) -> timedelta | None:
@@ -184,7 +182,7 @@ class Dispatcher:
                 quiet = self.config.group_quiet
             else:
                 return False
-            until = quiet_until(self.clock().astimezone(self.zone), quiet)
+            until = quiet_until(utcnow().astimezone(self.zone), quiet)
             if until is None:
                 return False
             row = await session.get(OutboxMessage, message.id)

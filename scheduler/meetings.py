@@ -17,7 +17,7 @@ from telegram.ext import CallbackContext
 from bot.i18n import N_, _, normalize_language, plain, use_language
 from bot.meeting_text import when_label
 from models import Meeting, MeetingStatus, OutboxMessage, Person, SignupStatus
-from models.base import utcnow
+from models.clock import utcnow
 from models.meetings import REMINDER_KEY, ends, signups
 from models.outbox import enqueue
 from scheduler.once import once

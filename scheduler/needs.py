@@ -15,7 +15,7 @@ from telegram.ext import CallbackContext
 
 from bot.i18n import N_, _, format_datetime, normalize_language, plain, use_language
 from models import Activity, Area, Need, Person
-from models.base import utcnow
+from models.clock import utcnow
 from models.needs import Category, SupportRequest, forget_old_needs, needs_to_resend
 from models.outbox import enqueue
 from models.roles import coordinators_of, municipal_coordinators_of

@@ -11,7 +11,7 @@ from telegram.ext import CallbackContext
 from bot.i18n import _, format_datetime, normalize_language, plain, use_language
 from models import Activity, ActivitySession, Person
 from models.activities import active_activities, ended_sessions, open_session
-from models.base import utcnow
+from models.clock import utcnow
 from models.outbox import enqueue
 from scheduler.once import once
 

@@ -7,8 +7,17 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from models import clock
 from models.db import create_engine, session_factory
 from tests.auxil.database import empty_all_tables, migrated_database
+
+
+@pytest.fixture(autouse=True)
+def _clock_back_on_time() -> Iterator[None]:
+    """Whatever a test did to the application's clock, the next one starts on real time."""
+    clock.reset()
+    yield
+    clock.reset()
 
 
 @pytest.fixture(scope="session")

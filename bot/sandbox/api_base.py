@@ -102,24 +102,24 @@ class ApiBase:
                 "must be an Array of Arrays"
             )
         for row in rows:
-            for button in row:
-                self._check_button(button)
+            for entry in row:
+                self._check_button(entry)
         return markup
 
     @staticmethod
-    def _check_button(button: Any) -> None:
-        if not isinstance(button, dict) or not button.get("text"):
+    def _check_button(entry: Any) -> None:
+        if not isinstance(entry, dict) or not entry.get("text"):
             raise bad_request("can't parse inline keyboard button: Text must be non-empty")
-        if "callback_data" in button:
-            size = len(str(button["callback_data"]).encode("utf-8"))
+        if "callback_data" in entry:
+            size = len(str(entry["callback_data"]).encode("utf-8"))
             if not 1 <= size <= 64:
                 raise bad_request("BUTTON_DATA_INVALID")
-        elif "url" in button:
-            if not re.match(r"^(https?|tg)://\S+$", str(button["url"])):
+        elif "url" in entry:
+            if not re.match(r"^(https?|tg)://\S+$", str(entry["url"])):
                 raise bad_request("BUTTON_URL_INVALID")
         elif not any(
-            key in button
-            for key in (
+            field in entry
+            for field in (
                 "web_app",
                 "login_url",
                 "switch_inline_query",

@@ -285,7 +285,7 @@ class SandboxClient:
     @staticmethod
     def labels(message: dict[str, Any]) -> list[str]:
         """Return the texts of a message's inline buttons, row by row, flattened."""
-        return [button["text"] for row in SandboxClient.buttons(message) for button in row]
+        return [entry["text"] for row in SandboxClient.buttons(message) for entry in row]
 
     # ----------------------------------------------------------------------- waiting
     async def _wait(

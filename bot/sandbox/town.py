@@ -27,7 +27,7 @@ from models import (
     SupportOffer,
 )
 from models.areas import create_council, get_or_create_area, track_group
-from models.base import utcnow
+from models.clock import utcnow
 from models.db import create_engine, session_factory
 from models.meetings import join
 from models.needs import offer_of, toggle_offer

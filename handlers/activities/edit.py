@@ -30,7 +30,7 @@ from models.activities import (
     start_edit,
     stop_edit,
 )
-from models.base import utcnow
+from models.clock import utcnow
 from models.outbox import enqueue
 from models.schedule import parse_schedule
 

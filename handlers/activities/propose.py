@@ -35,7 +35,7 @@ from models.activities import (
     submit,
     toggle_meaning,
 )
-from models.base import utcnow
+from models.clock import utcnow
 from models.numbers import parse_count
 from models.outbox import enqueue
 from models.permissions import coordinates_activity

@@ -40,7 +40,7 @@ from models import (
     MeetingKind,
     MeetingStatus,
 )
-from models.base import utcnow
+from models.clock import utcnow
 from models.meetings import (
     DESCRIPTION_LENGTH,
     MAX_CAPACITY,

@@ -38,7 +38,7 @@ from models import (
     MeetingStatus,
     SignupStatus,
 )
-from models.base import utcnow
+from models.clock import utcnow
 from models.meetings import (
     PLACE_LENGTH,
     call_off,

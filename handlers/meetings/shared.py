@@ -24,7 +24,7 @@ from models import (
     Person,
 )
 from models.areas import all_areas
-from models.base import utcnow
+from models.clock import utcnow
 from models.meetings import (
     JoinOutcome,
     announcements,

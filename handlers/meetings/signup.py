@@ -38,7 +38,7 @@ from models import (
     SignupStatus,
 )
 from models.areas import find_group
-from models.base import utcnow
+from models.clock import utcnow
 from models.meetings import (
     JoinOutcome,
     counts,

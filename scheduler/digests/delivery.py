@@ -17,7 +17,7 @@ from telegram.ext import CallbackContext
 
 from bot.i18n import _, normalize_language, use_language
 from models import Council, Person
-from models.base import utcnow
+from models.clock import utcnow
 from models.digests import (
     claim_run,
     digest_recipients,

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.sandbox import SandboxClient
 from models import Area, Person, Role
 from models.areas import get_or_create_area
-from models.base import utcnow
+from models.clock import utcnow
 from models.db import session_factory
 from models.people import ensure_person, give_consent
 from models.roles import grant_role

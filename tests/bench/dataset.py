@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from models import Activity, Area, Meeting, Person, Role, RoleGrant
 from models.activities import ActivityKind, ActivityStatus
 from models.areas import AreaLevel, GroupChat
-from models.base import utcnow
+from models.clock import utcnow
 from models.db import upgrade
 from models.meetings import MeetingKind, MeetingStatus
 from models.schedule import Frequency, Schedule

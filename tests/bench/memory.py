@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.sandbox import SandboxClient, SandboxServer
 from models import CheckinPreference, CheckinRound, Person
-from models.base import utcnow
+from models.clock import utcnow
 from models.db import create_engine, session_factory
 from models.updates import ProcessedUpdate
 from tests.bench.dataset import TOKYO, bench_database, generate

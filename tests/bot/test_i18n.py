@@ -27,6 +27,8 @@ from bot.i18n import (
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE_DIRS = ("bot", "handlers", "models", "scheduler")
 # Besides gettext's names, the exceptions and helpers that carry a key to be translated later.
+# Babel 2.19 reads a keyword followed by "[" as a call too: a variable named like one of these
+# and indexed (``button["text"]``) would be reported as a message, so code avoids such names.
 KEYWORDS = {"_": None, "plain": None, "N_": None, "StartupError": None, "_invalid": None,
             "button": None, "refuse": (2,), "ImportProblem": (2,)}
 TELEGRAM_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",

@@ -24,6 +24,7 @@ from models import (
     Role,
     SupportRequest,
     WatchAlert,
+    clock,
 )
 from models.areas import find_group
 from models.checkins import Thresholds
@@ -48,7 +49,9 @@ NOTE = "足が痛くて、重い物を持てません"
 @pytest.fixture
 async def town(engine: AsyncEngine, sandbox: SandboxServer) -> Town:
     """花子 lives in 東地区; 美香 coordinates it, 健 the city; 一郎 and 悟 are supporters;
-    和子 sits on the council; another coordinator looks after 西地区."""
+    和子 sits on the council; another coordinator looks after 西地区. They all registered the
+    week before ``MONDAY``; each job below moves the application's clock to the time it runs."""
+    clock.travel(MONDAY - timedelta(days=7))
     town = await make_town(engine)
     people: list[tuple[int, str, Any, tuple[tuple[Role, Any], ...]]] = [
         (HANAKO, "佐藤 花子", town.east, ()),
@@ -66,7 +69,14 @@ async def town(engine: AsyncEngine, sandbox: SandboxServer) -> Town:
     return town
 
 
+def _at(now: datetime) -> datetime:
+    """Move the application's clock to ``now`` (a job runs then); return it in UTC."""
+    clock.travel(now)
+    return now.astimezone(UTC)
+
+
 async def _ask(engine: AsyncEngine, now: datetime) -> int:
+    _at(now)
     return await ask_in_batches(session_factory(engine), now.astimezone(UTC), TOKYO)
 
 
@@ -86,14 +96,13 @@ async def _hanako_asked(engine: AsyncEngine, now: datetime) -> bool:
 async def _watch(engine: AsyncEngine, now: datetime) -> tuple[int, int]:
     """Run the watching job at ``now``; return (reminders, coordinator alerts)."""
     async with session_factory(engine)() as session, session.begin():
-        reminded, alerted, _contacts = await watch_silence(session, now.astimezone(UTC), TOKYO,
-                                                           DEFAULTS)
+        reminded, alerted, _contacts = await watch_silence(session, _at(now), TOKYO, DEFAULTS)
     return reminded, alerted
 
 
 async def _escalate(engine: AsyncEngine, now: datetime) -> int:
     async with session_factory(engine)() as session, session.begin():
-        return (await watch_silence(session, now.astimezone(UTC), TOKYO, DEFAULTS))[2]
+        return (await watch_silence(session, _at(now), TOKYO, DEFAULTS))[2]
 
 
 def _bot_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -355,7 +364,7 @@ async def test_untaken_needs_go_again_to_district_and_city_coordinators_once(
 
     async def resend(at: datetime) -> int:
         async with session_factory(engine)() as session, session.begin():
-            return await resend_untaken(session, at, TOKYO, timedelta(hours=24))
+            return await resend_untaken(session, _at(at), TOKYO, timedelta(hours=24))
 
     assert await resend(raised + timedelta(hours=23)) == 0
     assert await resend(raised + timedelta(hours=24)) == 1

@@ -15,7 +15,7 @@ from bot.app import OtagaiApplication, build_application
 from bot.runner import running
 from bot.sandbox import SandboxClient, SandboxServer
 from bot.settings import Settings, load_settings
-from models import GroupChat, OutboxMessage, OutboxStatus, Person
+from models import GroupChat, OutboxMessage, OutboxStatus, Person, clock
 from models.db import session_factory
 from models.outbox import counts_by_status, enqueue
 from models.people import forget_person
@@ -114,6 +114,8 @@ async def test_a_person_who_blocked_the_bot_is_marked_and_not_retried(
 async def test_quiet_hours_hold_a_message_until_morning(
     sandbox: SandboxServer, engine: AsyncEngine, settings: Settings
 ) -> None:
+    tokyo = ZoneInfo("Asia/Tokyo")
+    clock.travel(datetime(2026, 11, 24, 22, 30, tzinfo=tokyo))
     town = await make_town(engine)
     [person_id] = await register_people(sandbox, engine, town.east, 1)
     async with session_factory(engine)() as session, session.begin():
@@ -122,20 +124,17 @@ async def test_quiet_hours_hold_a_message_until_morning(
         person.quiet_from, person.quiet_until = 21, 8
         message = enqueue(session, key="quiet-test", chat_id=person_id, text="おはようございます",
                           person_id=person.id)
-    tokyo = ZoneInfo("Asia/Tokyo")
-    clock = [datetime(2026, 11, 24, 22, 30, tzinfo=tokyo).astimezone(UTC)]
     application = build_application(settings, "123:TEST", retry_backoff=0.01)
     await application.initialize()
     try:
-        dispatcher = Dispatcher(application.bot, session_factory(engine), tokyo, FAST,
-                                clock=lambda: clock[0])
+        dispatcher = Dispatcher(application.bot, session_factory(engine), tokyo, FAST)
         await dispatcher.tick()
         async with session_factory(engine)() as session:
             held = await session.get(OutboxMessage, message.id)
             assert held is not None
             assert held.status == OutboxStatus.PENDING
             assert held.due_at.astimezone(tokyo) == datetime(2026, 11, 25, 8, 0, tzinfo=tokyo)
-        clock[0] = datetime(2026, 11, 25, 8, 1, tzinfo=tokyo).astimezone(UTC)
+        clock.travel(datetime(2026, 11, 25, 8, 1, tzinfo=tokyo))
         await dispatcher.tick()
         async with session_factory(engine)() as session:
             sent = await session.get(OutboxMessage, message.id)
@@ -148,6 +147,8 @@ async def test_quiet_hours_hold_a_message_until_morning(
 async def test_group_chats_keep_the_default_quiet_hours(
     sandbox: SandboxServer, sb: SandboxClient, engine: AsyncEngine, settings: Settings
 ) -> None:
+    tokyo = ZoneInfo("Asia/Tokyo")
+    clock.travel(datetime(2026, 11, 24, 23, 0, tzinfo=tokyo))
     member = await sb.create_user(first_name="一郎")
     group = await sb.create_group("ひだまり会", members={member["id"]: "creator"})
     async with session_factory(engine)() as session, session.begin():
@@ -156,13 +157,10 @@ async def test_group_chats_keep_the_default_quiet_hours(
         await session.flush()
         message = enqueue(session, key="group-quiet", chat_id=group["id"], text="夜のお知らせ",
                           group_id=tracked.id)
-    tokyo = ZoneInfo("Asia/Tokyo")
     application = build_application(settings, "123:TEST", retry_backoff=0.01)
     await application.initialize()
     try:
-        late = datetime(2026, 11, 24, 23, 0, tzinfo=tokyo).astimezone(UTC)
-        dispatcher = Dispatcher(application.bot, session_factory(engine), tokyo, FAST,
-                                clock=lambda: late)
+        dispatcher = Dispatcher(application.bot, session_factory(engine), tokyo, FAST)
         await dispatcher.tick()
         async with session_factory(engine)() as session:
             held = await session.get(OutboxMessage, message.id)

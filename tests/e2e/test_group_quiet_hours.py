@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.sandbox import SandboxClient, SandboxServer
 from bot.settings import Settings, load_settings
 from models import OutboxMessage, OutboxStatus
-from models.base import utcnow
+from models.clock import utcnow
 from models.db import session_factory
 from tests.auxil.town import Town, settle
 from tests.e2e.test_meetings import HANAKO, TITLE, TOKYO, _create, _linked_group

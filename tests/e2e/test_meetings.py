@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.sandbox import SandboxClient, SandboxServer
 from models import Meeting, MeetingSignup, OutboxMessage, OutboxStatus, Role, SignupStatus
 from models.areas import find_group
-from models.base import utcnow
+from models.clock import utcnow
 from models.db import session_factory
 from models.meetings import counts
 from scheduler.meetings import ask_attendance, remind_due

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.sandbox import SandboxClient, SandboxServer
 from models import Activity, ActivityKind, ActivitySession, ActivityStatus, Role
 from models.activities import SessionStatus
+from models.clock import utcnow
 from models.db import session_factory
 from models.people import find_person
 from models.schedule import Frequency, Schedule
@@ -162,7 +163,7 @@ async def test_a_coordinator_records_a_count_from_the_activity_card(
     sandbox.ensure_user(WEST_COORDINATOR, "次郎", "山田", started=True)
     await add_person(engine, WEST_COORDINATOR, "山田 次郎", town.west,
                      roles=((Role.DISTRICT_COORDINATOR, town.west),))
-    sessions = _sessions_over(datetime.now(TOKYO))
+    sessions = _sessions_over(utcnow().astimezone(TOKYO))
     newest, when = sessions[0], _when(sessions[0])
 
     card = await _card(sb, MIKA)
@@ -236,7 +237,7 @@ async def _card_or_listing(sb: SandboxClient, user: int) -> dict:
 async def test_an_activity_without_past_sessions_has_nothing_to_record(
     sb: SandboxClient, engine: AsyncEngine, town: Town
 ) -> None:
-    later = datetime.now(TOKYO).date() + timedelta(days=30)
+    later = utcnow().astimezone(TOKYO).date() + timedelta(days=30)
     schedule = Schedule(frequency=Frequency.ONCE, on=later, start=time(13), end=time(15))
     async with session_factory(engine)() as session, session.begin():
         session.add(Activity(name="秋の遠足", kind=ActivityKind.HOBBY, district_id=town.east.id,

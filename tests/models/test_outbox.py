@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import OutboxMessage, OutboxStatus
+from models import OutboxMessage, OutboxStatus, clock
 from models.outbox import (
     MAX_ATTEMPTS,
     Attachment,
@@ -100,6 +100,7 @@ def test_the_limit_counts_what_telegram_counts() -> None:
 async def test_a_photo_or_document_travels_with_its_caption_and_is_dropped_once_sent(
     session: AsyncSession
 ) -> None:
+    clock.travel(NOW)
     png = b"\x89PNG\r\n\x1a\n" + b"0" * 10
     message = enqueue(session, key="file", chat_id=7, text="グラフ", attachment=png,
                       attachment_name="chart.png", attachment_kind=Attachment.PHOTO)

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.base import utcnow
+from models.clock import utcnow
 from models.updates import KEEP_FOR, first_delivery, forget_old_updates
 
 

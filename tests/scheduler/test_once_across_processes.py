@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from models import OutboxMessage, Role, WatchAlert
+from models import OutboxMessage, Role, WatchAlert, clock
 from models.areas import track_group
 from models.checkins import Thresholds, preference_of, set_watching
 from models.db import create_engine, session_factory
@@ -47,6 +47,7 @@ def _total(results: list[tuple[int, int, int] | None]) -> tuple[int, int, int]:
 
 async def test_two_processes_ask_remind_and_alert_once(engine: AsyncEngine,
                                                        database_url: str) -> None:
+    clock.travel(MONDAY - timedelta(days=1))  # they all registered the day before
     town = await make_town(engine)
     await add_person(engine, COORDINATOR, "田中 美香", town.east,
                      roles=((Role.DISTRICT_COORDINATOR, town.east),))
