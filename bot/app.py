@@ -31,7 +31,7 @@ from scheduler.dispatch import DispatchConfig
 log = logging.getLogger(__name__)
 
 
-class OtagaiApplication(Application):  # type: ignore[type-arg]
+class OtagaiApplication(Application):
     """PTB's ``Application`` that wraps every update in one database session and a language.
 
     Overriding ``process_update`` serves polling, webhooks and the sandbox alike.
@@ -103,8 +103,8 @@ def _in_private_chat(update: Update) -> bool:
     return update.effective_chat is not None and update.effective_chat.type == "private"
 
 
-async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
-    services: Services = application.services  # type: ignore[attr-defined]
+async def _post_init(application: Application) -> None:
+    services: Services = application.services  # type: ignore[attr-defined]  # set in build_application
     await services.open()
     schedule(application, services.settings.jobs_delay)
     services.start_dispatcher(application.bot)
@@ -112,13 +112,13 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
     log.info("otagai is up as @%s", application.bot.username)
 
 
-async def _post_stop(application: Application) -> None:  # type: ignore[type-arg]
+async def _post_stop(application: Application) -> None:
     # Before shutdown closes the bot's HTTP client, which the dispatcher sends with.
-    await application.services.stop_dispatcher()  # type: ignore[attr-defined]
+    await application.services.stop_dispatcher()  # type: ignore[attr-defined]  # set in build_application
 
 
-async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
-    await application.services.close()  # type: ignore[attr-defined]
+async def _post_shutdown(application: Application) -> None:
+    await application.services.close()  # type: ignore[attr-defined]  # set in build_application
 
 
 def concurrency(settings: Settings) -> int:
@@ -165,4 +165,4 @@ def build_application(
         group_quiet=settings.group_quiet)
     application.services = Services(settings, dispatch=dispatch)
     register(application)
-    return application  # type: ignore[return-value]
+    return application  # type: ignore[return-value]  # built with OtagaiApplication

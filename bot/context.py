@@ -140,7 +140,7 @@ class OtagaiContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any]
     @property
     def services(self) -> Services:
         """The application's long-lived resources."""
-        application: OtagaiApplication = self.application  # type: ignore[assignment]
+        application: OtagaiApplication = self.application  # type: ignore[assignment]  # built so
         return application.services
 
     @property

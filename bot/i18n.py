@@ -65,7 +65,7 @@ def normalize_language(code: str | None, default: Language = FALLBACK) -> Langua
         except (ValueError, UnknownLocaleError):
             return default
         if parsed.language in LANGUAGES:
-            return parsed.language  # type: ignore[return-value]
+            return parsed.language  # type: ignore[return-value]  # one of LANGUAGES, checked
     return default
 
 

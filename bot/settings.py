@@ -206,7 +206,7 @@ _SECRET = re.compile(r"[A-Za-z0-9_\-]{16,256}")
 def load_settings(**overrides: object) -> Settings:
     """Return settings from the environment, raising ``SettingsError`` for the first bad one."""
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return Settings(**overrides)  # type: ignore[arg-type]  # pydantic validates them
     except ValidationError as exc:
         error = exc.errors()[0]
         field = str(error["loc"][0]).upper() if error["loc"] else "SETTINGS"

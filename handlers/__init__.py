@@ -28,7 +28,7 @@ from handlers import (
 )
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: Application) -> None:
     """Attach every handler in PTB's group 0, where only the first match runs, and the
     typed-answer handler before it (``handlers.typed_input``).
 

@@ -92,7 +92,7 @@ async def add_council(update: Update, context: OtagaiContext) -> None:
         _("areas.council_added", name=name, area=matches[0].name))
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: Application) -> None:
     """Attach the area commands."""
     application.add_handler(CommandHandler("areas", list_areas))
     application.add_handler(CommandHandler("addarea", add_area))

@@ -319,7 +319,7 @@ async def list_broadcasts(update: Update, context: OtagaiContext) -> None:
         "\n".join(lines), reply_markup=InlineKeyboardMarkup(rows) if rows else None)
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: Application) -> None:
     """Attach /broadcast, /broadcasts and their buttons (typed text: ``TYPED``)."""
     application.add_handler(CommandHandler("broadcast", begin))
     application.add_handler(CommandHandler("broadcasts", list_broadcasts))

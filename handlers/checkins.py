@@ -7,7 +7,7 @@ the round, so an answer to an old question counts for that week. "少し困っ�
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -31,7 +31,14 @@ from handlers.fallback import stale_button
 from handlers.needs import category_rows
 from handlers.typed_input import TypedInput
 from models import CheckinRound, Need, Person
-from models.checkins import Level, answer, preference_of, round_for_answer, set_time
+from models.checkins import (
+    CheckinPreference,
+    Level,
+    answer,
+    preference_of,
+    round_for_answer,
+    set_time,
+)
 from models.clock import utcnow
 from models.needs import (
     Category,
@@ -122,7 +129,7 @@ def _category_keyboard(need: Need) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(rows)
 
 
-async def _ask_note(query, need: Need) -> None:  # type: ignore[no-untyped-def]
+async def _ask_note(query: CallbackQuery, need: Need) -> None:
     need.awaiting_note = True
     await edit_or_keep(query, _("need.ask_note"), InlineKeyboardMarkup([
         [button("need.button.send_without_note", callback_data(NEED_PREFIX, need.id, "send"))],
@@ -199,7 +206,7 @@ async def capture_note(update: Update, context: OtagaiContext) -> None:
 
 # -- when to be asked ------------------------------------------------------------------------
 
-def _settings_text(preference) -> str:  # type: ignore[no-untyped-def]
+def _settings_text(preference: CheckinPreference) -> str:
     if preference.paused:
         state = _("checkin.settings.paused")
     else:
@@ -210,7 +217,7 @@ def _settings_text(preference) -> str:  # type: ignore[no-untyped-def]
     return "\n".join([_("checkin.settings.title"), state, holidays])
 
 
-def _settings_keyboard(preference) -> InlineKeyboardMarkup:  # type: ignore[no-untyped-def]
+def _settings_keyboard(preference: CheckinPreference) -> InlineKeyboardMarkup:
     day_rows = [[button(WEEKDAYS[d], callback_data(SETTINGS_PREFIX, "d", d))
                  for d in range(i, min(i + 4, 7))] for i in (0, 4)]
     hour_rows = [[button("checkin.settings.hour", callback_data(SETTINGS_PREFIX, "h", h),
@@ -268,7 +275,7 @@ async def on_settings_button(update: Update, context: OtagaiContext) -> None:
     await edit_or_keep(query, _settings_text(preference), _settings_keyboard(preference))
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: Application) -> None:
     """Attach /checkin, the answer and need buttons, typed notes and the check-in settings."""
     application.add_handler(CommandHandler("checkin", checkin_command))
     application.add_handler(CallbackQueryHandler(on_answer, pattern=callback_pattern(PREFIX)))

@@ -170,7 +170,7 @@ async def capture_episode(update: Update, context: OtagaiContext) -> None:
     raise ApplicationHandlerStop  # the text was the episode
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: Application) -> None:
     """Attach /digest, /episode, the digest's buttons and typed episodes."""
     application.add_handler(CommandHandler("digest", digest_command))
     application.add_handler(CommandHandler("episode", episode_command))

@@ -53,7 +53,7 @@ async def stale_button(update: Update, _context: OtagaiContext) -> None:
     await query.answer(plain("fallback.stale_button"), show_alert=True)
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: Application) -> None:
     """Attach the fallbacks; call this after every capability has registered."""
     application.add_handler(MessageHandler(filters.COMMAND, unknown_command))
     application.add_handler(

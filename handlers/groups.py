@@ -158,7 +158,7 @@ async def unlink(update: Update, context: OtagaiContext) -> None:
     await update.effective_message.reply_text(_("link.undone"))
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: Application) -> None:
     """Attach membership tracking, /link, /unlink and the district buttons."""
     application.add_handler(ChatMemberHandler(on_membership, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_handler(CommandHandler("link", link))

@@ -141,7 +141,7 @@ async def redeem(update: Update, context: OtagaiContext, token: str) -> None:
     await refresh_menu(context)
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: Application) -> None:
     """Attach /invite and its buttons."""
     application.add_handler(CommandHandler("invite", start_invite))
     application.add_handler(CallbackQueryHandler(on_button, pattern=callback_pattern(PREFIX)))

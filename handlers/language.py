@@ -54,7 +54,7 @@ async def choose_language(update: Update, context: OtagaiContext) -> None:
         await publish_chat_commands(context.bot, update.effective_chat.id, code)
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: Application) -> None:
     """Attach /language and its buttons."""
     application.add_handler(CommandHandler("language", ask_language))
     application.add_handler(

@@ -111,7 +111,7 @@ async def on_button(update: Update, context: OtagaiContext) -> None:
             await forget_chat_commands(context.bot, update.effective_chat.id)
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: Application) -> None:
     """Attach /mydata, /forget and their buttons."""
     application.add_handler(CommandHandler("mydata", show_my_data))
     application.add_handler(CommandHandler("forget", ask_forget))

@@ -28,7 +28,7 @@ from handlers.common import (
 )
 from handlers.fallback import stale_button
 from handlers.typed_input import TypedInput
-from models import Area, Need, Person, SupportRequest
+from models import Area, Need, Person, SupportOffer, SupportRequest
 from models.areas import districts
 from models.clock import utcnow
 from models.needs import (
@@ -399,7 +399,7 @@ async def on_request_button(update: Update, context: OtagaiContext) -> None:
                                   zone, name=name, id=need.id)
 
 
-def _offer_text(offer) -> str:  # type: ignore[no-untyped-def]
+def _offer_text(offer: SupportOffer) -> str:
     chosen = [plain(CATEGORY_LABELS[c]) for c in Category if c.value in (offer.categories or [])]
     state = _("offer.paused") if offer.paused else _("offer.active")
     return "\n".join([_("offer.title"), state, _(
@@ -414,7 +414,7 @@ def category_rows(chosen: list[str] | None, *prefix: object) -> list[list[Inline
              for c in categories[i:i + 2]] for i in range(0, len(categories), 2)]
 
 
-def _offer_keyboard(offer) -> InlineKeyboardMarkup:  # type: ignore[no-untyped-def]
+def _offer_keyboard(offer: SupportOffer) -> InlineKeyboardMarkup:
     rows = category_rows(offer.categories, OFFER_PREFIX)
     rows.append([button(N_("offer.button.resume") if offer.paused else N_("offer.button.pause"),
                         callback_data(OFFER_PREFIX, "pause"))])
@@ -460,7 +460,7 @@ async def on_offer_button(update: Update, context: OtagaiContext) -> None:
     await edit_or_keep(query, _offer_text(offer), _offer_keyboard(offer))
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: Application) -> None:
     """Attach /needs, /offer, their buttons, and coordinators' typed notes."""
     application.add_handler(CommandHandler("needs", needs_command))
     application.add_handler(CommandHandler("offer", offer_command))

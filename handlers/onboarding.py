@@ -97,6 +97,6 @@ async def on_button(update: Update, context: OtagaiContext) -> None:
     await refresh_menu(context)
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: Application) -> None:
     """Attach the onboarding buttons."""
     application.add_handler(CallbackQueryHandler(on_button, pattern=callback_pattern(PREFIX)))

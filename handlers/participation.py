@@ -220,7 +220,7 @@ async def _list_sessions(update: Update, context: OtagaiContext, activity: Activ
         reply_markup=InlineKeyboardMarkup(keyboard))
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: Application) -> None:
     """Attach /myactivities, the count buttons and typed counts."""
     application.add_handler(CommandHandler("myactivities", my_activities))
     application.add_handler(CallbackQueryHandler(on_correct_button,

@@ -124,7 +124,7 @@ async def on_button(update: Update, context: OtagaiContext) -> None:
                                 normalize_language(holder.language), remaining)
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: Application) -> None:
     """Attach /roles and the revoke buttons."""
     application.add_handler(CommandHandler("roles", show_roles))
     application.add_handler(CallbackQueryHandler(on_button, pattern=callback_pattern(PREFIX)))

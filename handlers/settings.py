@@ -85,7 +85,7 @@ async def on_button(update: Update, context: OtagaiContext) -> None:
     await edit_or_keep(query, _summary(person) + "\n\n" + _("settings.explain"), _keyboard())
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: Application) -> None:
     """Attach /settings and its buttons."""
     application.add_handler(CommandHandler("settings", show_settings))
     application.add_handler(CallbackQueryHandler(on_button, pattern=callback_pattern(PREFIX)))

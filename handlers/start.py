@@ -80,7 +80,7 @@ async def show_help(update: Update, context: OtagaiContext) -> None:
     await reply(update, help_text(lines, group=group))
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: Application) -> None:
     """Attach /start, /help and the help button."""
     application.add_handler(CommandHandler("start", start))
     application.add_handler(CommandHandler("help", show_help))

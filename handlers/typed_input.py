@@ -45,7 +45,7 @@ async def give_to_waiting(update: Update, context: OtagaiContext, *,
             await typed.take(update, context)
 
 
-def register(application: Application, inputs: Sequence[TypedInput]  # type: ignore[type-arg]
+def register(application: Application, inputs: Sequence[TypedInput]
              ) -> None:
     """Attach the one handler for typed answers, asking ``inputs`` in this order."""
     application.add_handler(

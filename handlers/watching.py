@@ -31,6 +31,7 @@ from models.checkins import (
     CONTACT_LINK_LIFETIME,
     MAX_CONTACTS,
     WATCH_CHOICES,
+    CheckinPreference,
     ContactProblem,
     WatchContact,
     accept_contact,
@@ -70,7 +71,7 @@ async def _registered(update: Update, context: OtagaiContext) -> Person | None:
     return person
 
 
-def _watch_text(preference, contacts: list[WatchContact]) -> str:  # type: ignore[no-untyped-def]
+def _watch_text(preference: CheckinPreference, contacts: list[WatchContact]) -> str:
     state = _("watch.on", hours=preference.watch_hours) if preference.watching \
         else _("watch.off")
     names = plain("need.list_separator").join(c.contact_name or "-" for c in contacts)
@@ -78,7 +79,7 @@ def _watch_text(preference, contacts: list[WatchContact]) -> str:  # type: ignor
     return "\n\n".join([_("watch.explain"), state, who])
 
 
-def _watch_keyboard(preference, contacts: list[WatchContact]  # type: ignore[no-untyped-def]
+def _watch_keyboard(preference: CheckinPreference, contacts: list[WatchContact]
                     ) -> InlineKeyboardMarkup:
     rows = [[button("watch.button.hours", callback_data(PREFIX, "on", hours), hours=hours)
              for hours in WATCH_CHOICES]]
@@ -289,7 +290,7 @@ async def on_alert_button(update: Update, context: OtagaiContext) -> None:
                                 when=format_datetime(alert.resolved_at)))
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: Application) -> None:
     """Attach /watch, /away and the alert button."""
     application.add_handler(CommandHandler("watch", watch_command))
     application.add_handler(CommandHandler("away", away_command))

@@ -193,7 +193,7 @@ async def cancel(session: AsyncSession, broadcast: Broadcast) -> int:
         .execution_options(synchronize_session=False)
     )
     broadcast.status = BroadcastStatus.CANCELLED
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return int(result.rowcount)  # type: ignore[attr-defined]  # UPDATE gives a CursorResult
 
 
 async def recent(session: AsyncSession, person_id: int | None, limit: int = 5) -> list[Broadcast]:

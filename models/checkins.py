@@ -500,7 +500,7 @@ async def accept_contact(session: AsyncSession, link: WatchContact, contact: Per
         .values(contact_id=contact.id, contact_name=name[:100], accepted_at=now)
         .execution_options(synchronize_session=False))
     await session.refresh(link)
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return result.rowcount == 1  # type: ignore[attr-defined]  # UPDATE gives a CursorResult
 
 
 async def remove_contact(session: AsyncSession, person_id: int, contact_row_id: int) -> bool:

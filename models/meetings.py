@@ -381,7 +381,7 @@ async def cancel_reminders(session: AsyncSession, meeting_id: int,
                OutboxMessage.status == OutboxStatus.PENDING)
         .values(status=OutboxStatus.CANCELLED)
         .execution_options(synchronize_session=False))
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return int(result.rowcount)  # type: ignore[attr-defined]  # UPDATE gives a CursorResult
 
 
 async def reschedule(session: AsyncSession, meeting: Meeting, starts_at: datetime,

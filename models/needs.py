@@ -248,7 +248,7 @@ async def take(session: AsyncSession, need: Need, coordinator: Person, now: date
         .values(status=NeedStatus.TAKEN, taken_by_id=coordinator.id, taken_at=now)
         .execution_options(synchronize_session=False))
     await session.refresh(need)
-    if result.rowcount == 1:  # type: ignore[attr-defined]
+    if result.rowcount == 1:  # type: ignore[attr-defined]  # UPDATE gives a CursorResult
         return None
     return NeedProblem.FINISHED if need.status in FINISHED else NeedProblem.TAKEN
 

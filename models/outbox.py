@@ -15,7 +15,7 @@ import html
 import re
 import uuid
 from datetime import datetime, time, timedelta, tzinfo
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -25,6 +25,7 @@ from sqlalchemy import (
     Index,
     LargeBinary,
     String,
+    Table,
     Text,
     func,
     insert,
@@ -153,7 +154,7 @@ async def enqueue_many(session: AsyncSession, rows: list[dict[str, Any]]) -> Non
     an ORM object of each (a job that queues thousands of messages)."""
     if rows:
         created = utcnow()
-        await session.execute(insert(OutboxMessage.__table__),
+        await session.execute(insert(cast(Table, OutboxMessage.__table__)),
                               [{**row, "created_at": created} for row in rows])
 
 
@@ -253,7 +254,7 @@ async def drop_waiting_for(session: AsyncSession, person_id: int) -> int:
         .values(status=OutboxStatus.CANCELLED)
         .execution_options(synchronize_session=False)
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return int(result.rowcount)  # type: ignore[attr-defined]  # UPDATE gives a CursorResult
 
 
 async def stop_sending_to(session: AsyncSession, chat_id: int, reason: str) -> int:
@@ -264,7 +265,7 @@ async def stop_sending_to(session: AsyncSession, chat_id: int, reason: str) -> i
         .values(status=OutboxStatus.BLOCKED, last_error=reason[:300])
         .execution_options(synchronize_session=False)
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return int(result.rowcount)  # type: ignore[attr-defined]  # UPDATE gives a CursorResult
 
 
 def quiet_until(local_now: datetime, quiet: tuple[time, time] = DEFAULT_QUIET) -> datetime | None:

@@ -198,7 +198,7 @@ async def redeem_invite(
         .values(used_at=now, used_by_id=person.id)
         .execution_options(synchronize_session=False)
     )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]  # UPDATE gives a CursorResult
         return InviteProblem.USED
     creator = await session.get(Person, checked.created_by_id) if checked.created_by_id else None
     return await grant_role(session, person, checked.role, checked.area_id, granted_by=creator)

@@ -38,7 +38,7 @@ async def first_delivery(session: AsyncSession, update_id: int) -> bool:
         .values(update_id=update_id, received_at=utcnow())
         .on_conflict_do_nothing(index_elements=["update_id"])
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(result.rowcount)  # type: ignore[attr-defined]  # UPDATE gives a CursorResult
 
 
 async def forget_old_updates(session: AsyncSession, now: datetime | None = None) -> int:
@@ -47,6 +47,6 @@ async def forget_old_updates(session: AsyncSession, now: datetime | None = None)
     result = await session.execute(
         delete(ProcessedUpdate).where(ProcessedUpdate.received_at < cutoff)
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return int(result.rowcount)  # type: ignore[attr-defined]  # UPDATE gives a CursorResult
 
 

@@ -26,7 +26,7 @@ MEETINGS_EVERY = timedelta(minutes=5)
 DIGEST_EVERY = timedelta(minutes=10)
 
 
-def schedule(application: Application,  # type: ignore[type-arg]
+def schedule(application: Application,
              delay: int | None = None) -> None:
     """Register every periodic job on the application's job queue; each first runs
     ``delay`` seconds after start, or (None) at its own time between 30 and 60 s."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from contextlib import AbstractContextManager
 from datetime import datetime, timedelta, tzinfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -65,7 +66,7 @@ def reminder_text(record: CheckinRound) -> str:
     return _("checkin.reminder", when=format_datetime(record.asked_at))
 
 
-def _in_language_of(person: Person | DuePerson, zone: tzinfo):  # type: ignore[no-untyped-def]
+def _in_language_of(person: Person | DuePerson, zone: tzinfo) -> AbstractContextManager[None]:
     return use_language(normalize_language(person.language), zone)
 
 
@@ -147,13 +148,13 @@ async def watch_silence(session: AsyncSession, now: datetime, zone: tzinfo,
     escalated = 0
     for alert, person in await alerts_to_escalate(session, now, default):
         alert.escalated_at = now
-        record = await session.get(CheckinRound, alert.round_id)
+        silent = await session.get(CheckinRound, alert.round_id)
         for _link, contact in await contacts_of(session, person.id):
             if not contact.active:
                 continue
             with _in_language_of(contact, zone):
                 text = _("watch.contact_alert", name=person.display_name or "-",
-                         asked=format_datetime(record.asked_at) if record else "-")
+                         asked=format_datetime(silent.asked_at) if silent else "-")
             enqueue(session, key=f"watch-contact:{alert.id}:{contact.id}",
                     chat_id=contact.telegram_id, text=text, person_id=contact.id, urgent=True)
             escalated += 1
@@ -175,9 +176,9 @@ async def checkin_round(sessions: async_sessionmaker[AsyncSession], now: datetim
     return asked, reminded, alerted, escalated
 
 
-async def checkin_job(context: CallbackContext) -> None:  # type: ignore[type-arg]
+async def checkin_job(context: CallbackContext) -> None:
     """The periodic job: ask, remind and alert."""
-    services = context.application.services  # type: ignore[attr-defined]
+    services = context.application.services  # type: ignore[attr-defined]  # set by bot.app, unknown to PTB's types
     if services.sessions is None:
         return
     settings = services.settings

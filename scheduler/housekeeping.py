@@ -12,9 +12,9 @@ from scheduler.once import once
 log = logging.getLogger(__name__)
 
 
-async def forget_handled_updates(context: CallbackContext) -> None:  # type: ignore[type-arg]
+async def forget_handled_updates(context: CallbackContext) -> None:
     """Delete remembered update ids older than two days."""
-    sessions = context.application.services.sessions  # type: ignore[attr-defined]
+    sessions = context.application.services.sessions  # type: ignore[attr-defined]  # set by bot.app, unknown to PTB's types
     if sessions is None:
         return
     removed = await once(sessions, "housekeeping", forget_old_updates)

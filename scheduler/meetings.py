@@ -102,9 +102,9 @@ async def ask_attendance(session: AsyncSession, now: datetime, zone: tzinfo) -> 
     return asked
 
 
-async def meeting_jobs(context: CallbackContext) -> None:  # type: ignore[type-arg]
+async def meeting_jobs(context: CallbackContext) -> None:
     """The periodic job: reminders and attendance questions."""
-    services = context.application.services  # type: ignore[attr-defined]
+    services = context.application.services  # type: ignore[attr-defined]  # set by bot.app, unknown to PTB's types
     if services.sessions is None:
         return
     now, zone = utcnow(), services.settings.zone

@@ -138,9 +138,9 @@ async def resend_untaken(session: AsyncSession, now: datetime, zone: tzinfo,
     return len(needs)
 
 
-async def needs_job(context: CallbackContext) -> None:  # type: ignore[type-arg]
+async def needs_job(context: CallbackContext) -> None:
     """The periodic job: resend untaken needs and delete old finished ones."""
-    services = context.application.services  # type: ignore[attr-defined]
+    services = context.application.services  # type: ignore[attr-defined]  # set by bot.app, unknown to PTB's types
     if services.sessions is None:
         return
     settings = services.settings

@@ -60,9 +60,9 @@ async def ask_due_sessions(session: AsyncSession, now: datetime, zone: tzinfo) -
     return asked
 
 
-async def ask_for_counts(context: CallbackContext) -> None:  # type: ignore[type-arg]
+async def ask_for_counts(context: CallbackContext) -> None:
     """The periodic job: ask about sessions that have just ended."""
-    services = context.application.services  # type: ignore[attr-defined]
+    services = context.application.services  # type: ignore[attr-defined]  # set by bot.app, unknown to PTB's types
     if services.sessions is None:
         return
     asked = await once(services.sessions, "participation",

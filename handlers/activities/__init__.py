@@ -45,7 +45,7 @@ async def capture_text(update: Update, context: OtagaiContext) -> None:
     raise ApplicationHandlerStop  # the text was an answer
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: Application) -> None:
     """Attach the activity commands and their buttons (typed text: ``TYPED``)."""
     application.add_handler(CommandHandler("newactivity", begin))
     application.add_handler(CommandHandler("activities", browse))

@@ -49,7 +49,7 @@ async def capture_text(update: Update, context: OtagaiContext) -> None:
     raise ApplicationHandlerStop  # the text was an answer
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: Application) -> None:
     """Attach /newevent, /events, /myevents and their buttons (typed text: ``TYPED``)."""
     application.add_handler(CommandHandler("newevent", begin))
     application.add_handler(CommandHandler("events", list_upcoming))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging.config
-from typing import Any
+from typing import Any, Literal
 
 from alembic import context
 from alembic.autogenerate.api import AutogenContext
@@ -19,7 +19,7 @@ if config.config_file_name and config.attributes.get("configure_logger", True):
     logging.config.fileConfig(config.config_file_name)
 
 
-def _render_item(kind: str, item: Any, autogen: AutogenContext) -> str | bool:
+def _render_item(kind: str, item: Any, autogen: AutogenContext) -> str | Literal[False]:
     # Migrations stay free of our Python types: UTC handling is the model's job.
     if kind == "type" and isinstance(item, UTCDateTime):
         return "sa.DateTime(timezone=True)"

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     and_,
     case,
     func,
@@ -232,7 +233,12 @@ def week_bounds(week: date, zone: tzinfo, count: int = WEEKS) -> Weeks:
     return mondays, bounds
 
 
-def _bucket(column: Any, bounds: list[datetime], first: int = 0) -> ColumnElement[Any]:
+# Each district's figures, week by week. The queries select only the districts asked for, so a
+# district id read back is never NULL, though the columns that hold it may be.
+ByDistrict = dict[int | None, list[Figures]]
+
+
+def _bucket(column: Any, bounds: list[datetime], first: int = 0) -> ColumnElement[int]:
     """The index of the week a time falls in (NULL outside the weeks); only the weeks from
     ``first`` on are considered (the query reads no earlier rows)."""
     return case(*[(and_(column >= bounds[i], column < bounds[i + 1]), literal(i))
@@ -278,7 +284,7 @@ async def build_digests(session: AsyncSession, councils: list[Council], week: da
     scopes = [await scope_of(session, council) for council in councils]
     ids = sorted({d for scope in scopes for d in scope.district_ids})
     mondays, bounds = week_bounds(week, zone)
-    figures = {d: [Figures() for _ in mondays] for d in ids}
+    figures: ByDistrict = {d: [Figures() for _ in mondays] for d in ids}
     if ids:
         await _activities(session, ids, bounds, figures)
         await _people(session, ids, bounds, figures)
@@ -296,7 +302,7 @@ async def build_digests(session: AsyncSession, councils: list[Council], week: da
 
 
 async def _activities(session: AsyncSession, ids: list[int], bounds: list[datetime],
-                      figures: dict[int, list[Figures]]) -> None:
+                      figures: ByDistrict) -> None:
     registered = await session.execute(
         select(Activity.id, Activity.district_id, Activity.kind, Activity.meanings,
                Activity.status, Activity.created_at, Activity.reviewed_at,
@@ -317,31 +323,32 @@ async def _activities(session: AsyncSession, ids: list[int], bounds: list[dateti
             weekly[moved].ended_activities += 1
 
     week = _bucket(ActivitySession.starts_at, bounds).label("week")
-    rows = await session.execute(
+    held = await session.execute(
         select(Activity.district_id, week, ActivitySession.activity_id, ActivitySession.status,
-               func.count(), func.coalesce(func.sum(ActivitySession.participants), 0))
+               func.count(), func.coalesce(func.sum(ActivitySession.participants), 0,
+                                           type_=Integer))
         .join(Activity, Activity.id == ActivitySession.activity_id)
         .where(Activity.district_id.in_(ids), _within(ActivitySession.starts_at, bounds))
         .group_by(Activity.district_id, week, ActivitySession.activity_id,
                   ActivitySession.status))
-    for district, index, activity_id, status, count, participants in rows:
-        one = figures[district][index]
-        kind, meanings = known.get(activity_id, (ActivityKind.OTHER.value, []))
-        if status is SessionStatus.HELD:
+    for district, index, activity_id, outcome, count, summed in held:
+        one, participants = figures[district][index], int(summed or 0)
+        label, meanings = known.get(activity_id, (ActivityKind.OTHER.value, []))
+        if outcome is SessionStatus.HELD:
             one.sessions_held += count
             one.participants += participants
-            one.sessions_by_kind[kind] += count
-            one.participants_by_kind[kind] += participants
+            one.sessions_by_kind[label] += count
+            one.participants_by_kind[label] += participants
             for meaning in meanings:
                 one.participants_by_meaning[meaning] += participants
-        elif status is SessionStatus.CANCELLED:
+        elif outcome is SessionStatus.CANCELLED:
             one.sessions_cancelled += count
         else:
             one.unreported_activities += 1  # grouped by activity: one row per activity
 
 
 async def _people(session: AsyncSession, ids: list[int], bounds: list[datetime],
-                  figures: dict[int, list[Figures]]) -> None:
+                  figures: ByDistrict) -> None:
     week = _bucket(RoleGrant.created_at, bounds).label("week")
     rows = await session.execute(
         select(RoleGrant.area_id, RoleGrant.role, week, func.count())
@@ -366,15 +373,16 @@ async def _people(session: AsyncSession, ids: list[int], bounds: list[datetime],
                 .where(Activity.district_id.in_(ids), ActivitySession.reported_by_id.is_not(None),
                        _within(ActivitySession.reported_at, bounds)))
     active = union_all(answered, reported).subquery()
-    rows = await session.execute(
-        select(active.c.district, active.c.week, func.count(func.distinct(active.c.person)))
+    people = await session.execute(
+        select(active.c.district, active.c.week,
+               func.count(func.distinct(active.c.person)).label("count"))
         .group_by(active.c.district, active.c.week))
-    for district, index, count in rows:
-        figures[district][index].active_people += count
+    for row in people:  # the union's columns carry no Python types: read them by name
+        figures[row.district][row.week].active_people += row.count
 
 
 async def _checkins(session: AsyncSession, ids: list[int], bounds: list[datetime],
-                    figures: dict[int, list[Figures]]) -> None:
+                    figures: ByDistrict) -> None:
     week = _bucket(CheckinRound.asked_at, bounds, TREND_FIRST).label("week")
     rows = await session.execute(
         select(CheckinRound.district_id, week, CheckinRound.level, func.count())
@@ -390,7 +398,7 @@ async def _checkins(session: AsyncSession, ids: list[int], bounds: list[datetime
 
 
 async def _needs(session: AsyncSession, ids: list[int], bounds: list[datetime],
-                 figures: dict[int, list[Figures]]) -> None:
+                 figures: ByDistrict) -> None:
     events = await session.execute(
         select(Need.district_id, Need.categories, Need.status, Need.raised_at, Need.taken_at,
                Need.referred_at, Need.finished_at)
@@ -417,29 +425,30 @@ async def _needs(session: AsyncSession, ids: list[int], bounds: list[datetime],
                           or_(Need.finished_at.is_(None), Need.finished_at >= end))
         columns += [func.sum(case((still_open, 1), else_=0)),
                     func.min(case((still_open, Need.raised_at), else_=None))]
-    rows = await session.execute(
+    still = await session.execute(
         select(Need.district_id, *columns)
         .where(Need.district_id.in_(ids), Need.raised_at.is_not(None),
                Need.raised_at < bounds[-1],
                or_(Need.finished_at.is_(None), Need.finished_at >= bounds[1]))
         .group_by(Need.district_id))
-    for district, *values in rows:
-        for index, end in enumerate(bounds[1:]):
-            count, oldest = values[2 * index], values[2 * index + 1]
-            figures[district][index].needs_open = int(count or 0)
-            if count:
-                figures[district][index].oldest_open_days = (end - _aware(oldest)).days
+    for row in still:
+        district, values = row[0], row[1:]
+        for week_index, end in enumerate(bounds[1:]):
+            open_count, oldest = values[2 * week_index], values[2 * week_index + 1]
+            figures[district][week_index].needs_open = int(open_count or 0)
+            if open_count:
+                figures[district][week_index].oldest_open_days = (end - _aware(oldest)).days
 
 
-def _aware(value: datetime | str) -> datetime:
-    """A time read back through MIN(): SQLite may hand back the stored text."""
+def _aware(value: Any) -> datetime:
+    """A time read back through MIN(), as a datetime or (SQLite) the stored text."""
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 async def _alerts(session: AsyncSession, ids: list[int], bounds: list[datetime],
-                  figures: dict[int, list[Figures]]) -> None:
+                  figures: ByDistrict) -> None:
     for column, name in ((WatchAlert.created_at, "alerts_raised"),
                          (WatchAlert.resolved_at, "alerts_resolved")):
         week = _bucket(column, bounds).label("week")

@@ -161,9 +161,9 @@ async def send_weekly_digests(session: AsyncSession, now: datetime, zone: tzinfo
     return await queue_weekly_digests(session, ready)
 
 
-async def digest_job(context: CallbackContext) -> None:  # type: ignore[type-arg]
+async def digest_job(context: CallbackContext) -> None:
     """The periodic job: send the weekly digests once their time has come."""
-    services = context.application.services  # type: ignore[attr-defined]
+    services = context.application.services  # type: ignore[attr-defined]  # set by bot.app, unknown to PTB's types
     if services.sessions is None:
         return
     settings = services.settings

@@ -71,9 +71,9 @@ async def meetings_section(session: AsyncSession, scope: Scope, mondays: list[da
         return [len(meetings), sum(people.get(m.id, (0, 0))[0] for m in meetings),
                 sum(people.get(m.id, (0, 0))[1] + (m.walk_ins or 0) for m in meetings)]
 
-    rows: list[tuple[int | None, list[Any]]] = [
+    table: list[tuple[int | None, list[Any]]] = [
         (d, stats([m for m in held if m.area_id == d])) for d in scope.district_ids]
     if scope.municipal:  # the total includes the meetings of the whole municipality
-        rows.append((None, stats(list(held))))
+        table.append((None, stats(list(held))))
     return Section(title=N_("digest.section.meetings"), sheet=N_("digest.sheet.meetings"),
-                   lines=lines, columns=COLUMNS, rows=rows)
+                   lines=lines, columns=COLUMNS, rows=table)

@@ -87,7 +87,7 @@ def _sheets(reader: Reader) -> list[tuple[str, list[str], Row]]:
 
 
 def _headline(digest: Digest, reader: Reader) -> list[list[Any]]:
-    rows = []
+    rows: list[list[Any]] = []
     for name, label, sensitive in HEADLINE:
         values = trend(digest, name)
         if sensitive and any(reader.hidden(v) for v in values):

@@ -22,13 +22,19 @@ requires_chromium = pytest.mark.skipif(
 )
 
 
+# The browser is the person's device: its clock is not the application's. CI's moved-clock
+# runs preload libfaketime into the suite, and Chromium's processes do not start under it.
+FAKED_CLOCK = ("LD_PRELOAD", "FAKETIME", "FAKETIME_DONT_FAKE_MONOTONIC")
+
+
 @asynccontextmanager
 async def chromium_page() -> AsyncIterator[object]:
     """Yield a Playwright page in headless Chromium, 1280 px wide."""
     playwright_api = pytest.importorskip("playwright.async_api")
+    env = {name: value for name, value in os.environ.items() if name not in FAKED_CLOCK}
     async with playwright_api.async_playwright() as playwright:
         browser = await playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, env=env
         )
         try:
             page = await browser.new_page(viewport={"width": 1280, "height": 900})

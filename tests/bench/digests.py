@@ -33,7 +33,7 @@ import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -361,7 +361,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if ok else 1
 
 
-def _database(folder: Path, server: str | None):  # type: ignore[no-untyped-def]
+def _database(folder: Path, server: str | None) -> AbstractContextManager[str]:
     # The test helper reads its server from the environment.
     if server:
         os.environ["OTAGAI_TEST_DATABASE_URL"] = server

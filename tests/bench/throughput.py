@@ -46,7 +46,7 @@ STEPS = 5
 PROFILE = os.environ.get("OTAGAI_BENCH_PROFILE")  # a file for cProfile stats of the bot
 
 
-class CountingApplication(Application):  # type: ignore[type-arg]
+class CountingApplication(Application):
     """A PTB application that counts handled updates (for the echo bot)."""
 
 
@@ -100,7 +100,7 @@ async def echo_button(update: Update, _context: Any) -> None:
     await update.callback_query.answer(update.callback_query.data)
 
 
-def echo_bot(api_url: str) -> Application:  # type: ignore[type-arg]
+def echo_bot(api_url: str) -> Application:
     """Return the bare PTB echo bot."""
     application = (ApplicationBuilder().application_class(CountingApplication).token(TOKEN)
                    .base_url(api_url).build())

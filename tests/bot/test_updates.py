@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from telegram import Update
 
@@ -19,10 +20,10 @@ def message(update_id: int, chat_id: int) -> Update:
     }, None)
 
 
-async def until(condition: object, rounds: int = 200) -> None:
+async def until(condition: Callable[[], object], rounds: int = 200) -> None:
     """Let the event loop run until ``condition()`` holds."""
     for _ in range(rounds):
-        if condition():  # type: ignore[operator]
+        if condition():
             return
         await asyncio.sleep(0)
     raise AssertionError("the condition never held")

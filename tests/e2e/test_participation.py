@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.sandbox import SandboxClient, SandboxServer
-from models import Activity, ActivityKind, ActivitySession, ActivityStatus, Role
+from models import Activity, ActivityKind, ActivitySession, ActivityStatus, Role, clock
 from models.activities import SessionStatus
 from models.clock import utcnow
 from models.db import session_factory
@@ -52,8 +52,10 @@ async def town(engine: AsyncEngine, sandbox: SandboxServer) -> Town:
 
 
 async def _ask(engine: AsyncEngine) -> int:
+    """Run the job at ``NOON`` (the application's clock goes there, and ticks on)."""
+    clock.travel(NOON)
     async with session_factory(engine)() as session, session.begin():
-        return await ask_due_sessions(session, NOON.astimezone(UTC), TOKYO)
+        return await ask_due_sessions(session, utcnow(), TOKYO)
 
 
 async def _record(engine: AsyncEngine) -> ActivitySession:

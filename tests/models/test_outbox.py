@@ -117,10 +117,10 @@ async def test_a_photo_or_document_travels_with_its_caption_and_is_dropped_once_
 
 def test_an_attachment_needs_a_name_and_a_kind_and_a_short_caption() -> None:
     with pytest.raises(ValueError, match="attachment"):
-        enqueue(None, key="a", chat_id=1, text="x", attachment=b"1")  # type: ignore[arg-type]
+        enqueue(None, key="a", chat_id=1, text="x", attachment=b"1")  # type: ignore[arg-type]  # fails first
     with pytest.raises(ValueError, match="attachment"):
-        enqueue(None, key="a", chat_id=1, text="x", attachment=b"1",  # type: ignore[arg-type]
+        enqueue(None, key="a", chat_id=1, text="x", attachment=b"1",  # type: ignore[arg-type]  # fails first
                 attachment_kind=Attachment.DOCUMENT)
     with pytest.raises(ValueError, match="1024"):
-        enqueue(None, key="a", chat_id=1, text="x" * 1025, attachment=b"1",  # type: ignore[arg-type]
+        enqueue(None, key="a", chat_id=1, text="x" * 1025, attachment=b"1",  # type: ignore[arg-type]  # fails first
                 attachment_name="a.xlsx", attachment_kind=Attachment.DOCUMENT)

@@ -3,47 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.sandbox import SandboxServer
+from tests.auxil.browser import chromium_page, requires_chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-playwright_api = pytest.importorskip(
-    "playwright.async_api", reason="the playwright python package is not installed"
-)
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="Debian's chromium is not installed at /usr/bin/chromium"
-    ),
-]
+pytestmark = [pytest.mark.browser, requires_chromium]
 WAIT_MS = 5_000
 
 
 @pytest.fixture
 async def page(server: SandboxServer) -> AsyncIterator[Any]:
     """Yield a 1280 px wide page of headless Chromium (system browser, no downloads)."""
-    async with playwright_api.async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield await browser.new_page(viewport={"width": 1280, "height": 900})
-        finally:
-            await browser.close()
+    async with chromium_page() as browser_page:
+        yield browser_page
 
 
 async def next_update(tg: Bot, offset: int) -> Update:
