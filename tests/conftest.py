@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from models import clock
-from models.db import create_engine, session_factory
-from tests.auxil.database import empty_all_tables, migrated_database
+from models.db import create_engine, is_sqlite, session_factory
+from tests.auxil.database import TEST_DATABASE_ENV, empty_all_tables, migrated_database
+
+ON_POSTGRESQL = not is_sqlite(os.environ.get(TEST_DATABASE_ENV) or "sqlite://")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the end-to-end tests as such, and skip PostgreSQL's own tests on SQLite."""
+    needs_postgresql = pytest.mark.skip(reason=f"needs PostgreSQL: set {TEST_DATABASE_ENV}")
+    for item in items:
+        if "e2e" in item.path.parts:
+            item.add_marker(pytest.mark.e2e)
+        if item.get_closest_marker("postgres") and not ON_POSTGRESQL:
+            item.add_marker(needs_postgresql)
 
 
 @pytest.fixture(autouse=True)

@@ -16,12 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.sandbox import SandboxClient, SandboxServer
 from models import OutboxStatus
-from models.db import is_sqlite, session_factory
+from models.db import session_factory
 from models.outbox import counts_by_status
 from tests.auxil.delivery import broadcast_to_residents, register_people, until_settled
 from tests.auxil.town import make_town
 
 OTAGAI = Path(sys.executable).with_name("otagai")
+pytestmark = pytest.mark.processes  # starts the `otagai` command
 TEXT = "台風に備えてください"
 
 
@@ -90,8 +91,7 @@ async def test_killing_the_dispatcher_mid_broadcast_loses_nothing(
         assert twice <= in_flight <= 10  # only what was in flight may come twice
 
 
-@pytest.mark.skipif(is_sqlite(os.environ.get("OTAGAI_TEST_DATABASE_URL") or "sqlite://"),
-                    reason="two dispatching processes need PostgreSQL (SQLite has one writer)")
+@pytest.mark.postgres  # two dispatching processes: SQLite has one writer
 async def test_two_dispatchers_on_postgresql_deliver_each_message_once(
     flood_sandbox: SandboxServer, engine: AsyncEngine, database_url: str, tmp_path: Path
 ) -> None:

@@ -39,6 +39,7 @@ from tests.auxil.digest_readers import (
 )
 
 OTAGAI = Path(sys.executable).with_name("otagai")
+pytestmark = pytest.mark.processes  # starts the `otagai` command
 BUILDING = b"building the weekly digests"
 QUEUED = b"queued the weekly digests"
 

@@ -78,7 +78,7 @@ async def _ready(port: int) -> int:
         return response.status
 
 
-@pytest.mark.skipif(not ON_POSTGRESQL, reason="cuts PostgreSQL connections")
+@pytest.mark.postgres  # cuts PostgreSQL's connections
 async def test_the_bot_waits_out_a_postgresql_outage_and_loses_no_update(
     sandbox: SandboxServer, sb: SandboxClient, engine: AsyncEngine, database_url: str
 ) -> None:

@@ -8,9 +8,12 @@ import signal
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.sandbox import SandboxClient, SandboxServer
 
 OTAGAI = Path(sys.executable).with_name("otagai")
+pytestmark = pytest.mark.processes  # starts the `otagai` command
 
 
 async def test_run_polls_the_configured_bot_api_and_stops_cleanly(

@@ -12,12 +12,14 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from bot.sandbox import SandboxClient
 from bot.sandbox.town import GROUP_CHAT_ID, HOME_DISTRICT, MEETING_TITLE, PERSONAS
 from tests.auxil.town import sign_up
 
 OTAGAI = Path(sys.executable).with_name("otagai")
+pytestmark = pytest.mark.processes  # starts the `otagai` command
 HANAKO = PERSONAS[0].telegram_id
 
 

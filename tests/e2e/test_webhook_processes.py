@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Bot
 
 from bot.sandbox import SandboxClient, SandboxServer
-from models.db import is_sqlite, session_factory
+from models.db import session_factory
 from models.updates import ProcessedUpdate
 from tests.auxil.delivery import until_settled
 from tests.auxil.digest_readers import (
@@ -41,9 +41,8 @@ from tests.auxil.webhook import PATH, SECRET
 OTAGAI = Path(sys.executable).with_name("otagai")
 PEOPLE, MESSAGES = 12, 4
 
-pytestmark = pytest.mark.skipif(
-    is_sqlite(os.environ.get("OTAGAI_TEST_DATABASE_URL") or "sqlite://"),
-    reason="several webhook processes need PostgreSQL (SQLite has one writer)")
+# Several webhook processes at once: SQLite has one writer.
+pytestmark = [pytest.mark.postgres, pytest.mark.processes]
 
 
 def _free_port() -> int:

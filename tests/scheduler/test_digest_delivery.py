@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from datetime import datetime
 
 import pytest
@@ -17,7 +16,6 @@ from scheduler.digests.delivery import (
     queue_weekly_digests,
     send_weekly_digests,
 )
-from tests.auxil.database import TEST_DATABASE_ENV
 from tests.auxil.digest import TOKYO, WEEK, History, seed_history
 
 MONDAY_EIGHT = datetime(2026, 11, 23, 8, 0, tzinfo=TOKYO)
@@ -75,7 +73,7 @@ async def test_monday_morning_each_reader_gets_text_chart_and_workbook_once(
     assert sorted((r.week, r.recipients) for r in runs) == [(WEEK, 0), (WEEK, 3)]
 
 
-@pytest.mark.skipif(not os.environ.get(TEST_DATABASE_ENV), reason="needs PostgreSQL")
+@pytest.mark.postgres
 async def test_two_processes_at_once_send_each_digest_once(
     engine: AsyncEngine, database_url: str
 ) -> None:
