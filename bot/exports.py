@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
 from openpyxl import Workbook
@@ -10,6 +9,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from bot.activity_text import kind_label, meanings_label, schedule_label
+from bot.cells import append_openpyxl_row, csv_bytes
 from bot.i18n import N_, format_date, plain
 from models import Activity, ActivityStatus
 
@@ -20,7 +20,6 @@ COLUMNS = (
     N_("export.column.interest"), N_("export.column.registered"),
 )
 STATUS_LABELS = {
-    ActivityStatus.PROPOSED: N_("export.status.proposed"),
     ActivityStatus.ACTIVE: N_("export.status.active"),
     ActivityStatus.PAUSED: N_("export.status.paused"),
     ActivityStatus.ENDED: N_("export.status.ended"),
@@ -45,25 +44,23 @@ def row(activity: Activity, district: str, interest: int) -> list[str | int]:
 
 
 def to_csv(rows: list[list[str | int]]) -> bytes:
-    """Return CSV bytes with a byte-order mark, so Excel opens the Japanese correctly."""
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer)
-    writer.writerow(header())
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8-sig")
+    """Return CSV bytes with a byte-order mark, so Excel opens the Japanese correctly; text
+    that looks like a formula stays text (``bot.cells``)."""
+    return csv_bytes(header(), rows)
 
 
 def to_xlsx(rows: list[list[str | int]]) -> bytes:
-    """Return an XLSX workbook with one sheet of activities, bold headers, sized columns."""
+    """Return an XLSX workbook with one sheet of activities, bold headers, sized columns;
+    every text a string cell, never a formula (``bot.cells``)."""
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None  # a new workbook always has one sheet
     sheet.title = plain("export.sheet")
-    sheet.append(header())
+    append_openpyxl_row(sheet, header())
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for values in rows:
-        sheet.append(values)
+        append_openpyxl_row(sheet, values)
     for index, title in enumerate(header(), start=1):
         longest = max([len(str(title)), *(len(str(r[index - 1])) for r in rows)])
         sheet.column_dimensions[get_column_letter(index)].width = min(2 * longest + 2, 60)

@@ -21,8 +21,9 @@ from handlers.common import (
 from handlers.fallback import stale_button
 from models import Area, Invite, Role
 from models.areas import all_areas
+from models.invites import InviteProblem, check_invite, redeem_invite
 from models.permissions import Action
-from models.roles import InviteProblem, check_invite, create_invite, redeem_invite
+from models.roles import create_invite
 
 PREFIX = "inv"
 PAYLOAD = "i"  # /start i<token>
@@ -104,6 +105,7 @@ PROBLEM_KEYS = {
     InviteProblem.UNKNOWN: N_("invite.problem.unknown"),
     InviteProblem.EXPIRED: N_("invite.problem.expired"),
     InviteProblem.USED: N_("invite.problem.used"),
+    InviteProblem.NO_LONGER_VALID: N_("invite.problem.no_longer_valid"),
 }
 
 
@@ -115,7 +117,7 @@ async def open_invite(update: Update, context: OtagaiContext, token: str) -> Inv
     """
     message = update.effective_message
     assert message is not None
-    checked = await check_invite(context.session, token)
+    checked = await check_invite(context.session, token, context.settings.admin_ids)
     if isinstance(checked, InviteProblem):
         await message.reply_text(_(PROBLEM_KEYS[checked]))
         return None
@@ -131,7 +133,8 @@ async def redeem(update: Update, context: OtagaiContext, token: str) -> None:
     """Use the invite for the sender and tell them what they became."""
     message = update.effective_message
     assert message is not None
-    result = await redeem_invite(context.session, token, await context.ensure_person())
+    result = await redeem_invite(context.session, token, await context.ensure_person(),
+                                 context.settings.admin_ids)
     if isinstance(result, InviteProblem):
         await message.reply_text(_(PROBLEM_KEYS[result]))
         return

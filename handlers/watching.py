@@ -163,35 +163,47 @@ async def open_contact_invitation(update: Update, context: OtagaiContext, token:
         await message.reply_text(_(CONTACT_PROBLEMS[found]))
         return
     watched = await context.session.get(Person, found.person_id)
+    # The buttons carry the link's secret token, not its row number: pressing them proves
+    # the presser holds the link (row numbers count up from 1 and anyone can forge them).
     await message.reply_text(
         _("watch.contact_ask", name=watched.display_name if watched else "-"),
         reply_markup=InlineKeyboardMarkup([[
-            button("watch.button.contact_yes", callback_data(CONTACT_PREFIX, found.id, "yes")),
-            button("watch.button.contact_no", callback_data(CONTACT_PREFIX, found.id, "no"))]]))
+            button("watch.button.contact_yes",
+                   callback_data(CONTACT_PREFIX, found.token, "yes")),
+            button("watch.button.contact_no",
+                   callback_data(CONTACT_PREFIX, found.token, "no"))]]))
 
 
 async def on_contact_button(update: Update, context: OtagaiContext) -> None:
-    """The invited contact accepts (once) or declines."""
+    """The invited contact accepts (once) or declines.
+
+    The button carries the link's token. Without the right one (a forged or guessed button)
+    the presser is refused without a word about the person, and nothing is stored, not even
+    a row for the presser.
+    """
     query = update.callback_query
     assert query is not None
     values = callback_values(query)
-    link_id = int_value(values, 0)
-    link = await context.session.get(WatchContact, link_id) if link_id else None
+    token = values[0] if values else ""
     choice = values[1] if len(values) > 1 else ""
-    if link is None or choice not in ("yes", "no"):
+    if not token or choice not in ("yes", "no"):
         await stale_button(update, context)
         return
-    opener = await context.ensure_person()
-    found = await open_contact_link(context.session, link.token, opener, utcnow())
+    found = await open_contact_link(context.session, token, context.person, utcnow())
+    if found is ContactProblem.UNKNOWN:
+        await query.answer(plain("watch.contact_problem.button"), show_alert=True)
+        return
     if isinstance(found, ContactProblem):
         await query.answer(plain(CONTACT_PROBLEMS[found]), show_alert=True)
         return
+    link = found
     await query.answer()
     watched = await context.session.get(Person, link.person_id)
     name = watched.display_name if watched else "-"
     if choice == "no":
         await edit_or_keep(query, _("watch.contact_declined", name=name))
         return
+    opener = await context.ensure_person()
     contact_name = person_name(update.effective_user)
     if not await accept_contact(context.session, link, opener, contact_name, utcnow()):
         await edit_or_keep(query, _(CONTACT_PROBLEMS[ContactProblem.USED]))

@@ -78,6 +78,9 @@ class ActivityStatus(enum.StrEnum):
 
 
 VISIBLE = (ActivityStatus.ACTIVE, ActivityStatus.PAUSED)
+# What a coordinator approved (or registered themselves): active, and later paused or ended.
+# Proposals waiting for review and drafts were checked by nobody.
+APPROVED = (ActivityStatus.ACTIVE, ActivityStatus.PAUSED, ActivityStatus.ENDED)
 
 
 class Activity(TimestampMixin, Base):
@@ -389,14 +392,15 @@ def waiting_for_count(person_id: int) -> ColumnElement[bool]:
 
 
 async def registry(session: AsyncSession) -> list[tuple[Activity, str, int]]:
-    """Return every registered activity (not drafts or declined proposals) with its district
-    name and interest count, by district and name: what a council is handed."""
+    """Return every approved activity (active, paused or ended; never a draft or a proposal
+    nobody reviewed) with its district name and interest count, by district and name: what
+    a council is handed."""
     interest = (select(ActivityInterest.activity_id, func.count().label("n"))
                 .group_by(ActivityInterest.activity_id).subquery())
     rows = await session.execute(
         select(Activity, Area.name, func.coalesce(interest.c.n, 0))
         .join(Area, Area.id == Activity.district_id)
         .outerjoin(interest, interest.c.activity_id == Activity.id)
-        .where(Activity.status.not_in([ActivityStatus.DRAFT, ActivityStatus.REJECTED]))
+        .where(Activity.status.in_(APPROVED))
         .order_by(Area.id, Activity.name, Activity.id))
     return [(activity, district, int(count)) for activity, district, count in rows]

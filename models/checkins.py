@@ -475,14 +475,18 @@ class ContactProblem(enum.StrEnum):
     SELF = "self"
 
 
-async def open_contact_link(session: AsyncSession, token: str, opener: Person, now: datetime
-                            ) -> WatchContact | ContactProblem:
-    """Return the link row an opener may accept, or why not."""
+async def open_contact_link(session: AsyncSession, token: str, opener: Person | None,
+                            now: datetime) -> WatchContact | ContactProblem:
+    """Return the link row an opener may accept, or why not.
+
+    Only the secret token finds a link (never its row number). ``opener`` is None for
+    someone the bot has no row for yet.
+    """
     link = (await session.scalars(select(WatchContact).where(WatchContact.token == token))
             ).one_or_none()
     if link is None:
         return ContactProblem.UNKNOWN
-    if link.person_id == opener.id:
+    if opener is not None and link.person_id == opener.id:
         return ContactProblem.SELF
     if link.accepted_at is not None:
         return ContactProblem.USED

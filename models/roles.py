@@ -1,4 +1,5 @@
-"""Roles held in an area, and the one-time invite links that grant them."""
+"""Roles held in an area, and the one-time invite links that grant them (using one:
+``models.invites``)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import enum
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import Enum, ForeignKey, Index, String, UniqueConstraint, select, update
+from sqlalchemy import Enum, ForeignKey, Index, String, UniqueConstraint, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -158,47 +159,3 @@ async def create_invite(
     await record(session, AuditAction.INVITE_CREATED, actor_id=created_by.id, area_id=area_id,
                  role=role.value, invite_id=invite.id)
     return invite
-
-
-class InviteProblem(enum.StrEnum):
-    """Why an invite cannot be used."""
-
-    UNKNOWN = "unknown"
-    EXPIRED = "expired"
-    USED = "used"
-
-
-async def check_invite(session: AsyncSession, token: str) -> Invite | InviteProblem:
-    """Return the usable invite for ``token``, or why it cannot be used."""
-    invite = (await session.scalars(select(Invite).where(Invite.token == token))).one_or_none()
-    if invite is None:
-        return InviteProblem.UNKNOWN
-    if invite.used_at is not None:
-        return InviteProblem.USED
-    if invite.expires_at <= utcnow():
-        return InviteProblem.EXPIRED
-    return invite
-
-
-async def redeem_invite(
-    session: AsyncSession, token: str, person: Person
-) -> RoleGrant | InviteProblem:
-    """Return the grant made by using the invite, or why it could not be used.
-
-    The invite is claimed with one conditional UPDATE, so two people opening the same link
-    at the same moment cannot both get the role.
-    """
-    checked = await check_invite(session, token)
-    if isinstance(checked, InviteProblem):
-        return checked
-    now = utcnow()
-    claimed = await session.execute(
-        update(Invite)
-        .where(Invite.id == checked.id, Invite.used_at.is_(None), Invite.expires_at > now)
-        .values(used_at=now, used_by_id=person.id)
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]  # UPDATE gives a CursorResult
-        return InviteProblem.USED
-    creator = await session.get(Person, checked.created_by_id) if checked.created_by_id else None
-    return await grant_role(session, person, checked.role, checked.area_id, granted_by=creator)

@@ -3,12 +3,11 @@ place, calling it off) and, afterwards, who came."""
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
 
+from bot.cells import csv_bytes
 from bot.context import OtagaiContext
 from bot.i18n import N_, _, format_datetime, plain
 from bot.meeting_text import when_label
@@ -153,11 +152,7 @@ async def _csv(context: OtagaiContext, meeting: Meeting) -> bytes:
         [person.display_name or "-", plain(STATUS_LABELS[signup.status]), signup.position,
          plain("meeting.csv.yes") if signup.attended else "", format_datetime(signup.created_at)]
         for signup, person in await signups(context.session, meeting.id)]
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8-sig")  # a byte-order mark, for Excel
+    return csv_bytes(header, rows)  # names stay text, never formulas
 
 
 async def _tell_everyone(context: OtagaiContext, meeting: Meeting, what: str) -> int:

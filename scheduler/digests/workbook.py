@@ -4,7 +4,8 @@ Cells a council may not see exactly hold the same "3件未満" as the text. Writ
 XlsxWriter, in memory: the weekly job writes one for each kind of reader and language in
 every council (about eighty for a city), and XlsxWriter writes one in about a quarter of
 the time openpyxl takes (which needs a temporary file per sheet). Text is always written as
-text, never as a formula or a link, whatever a coordinator's episode starts with.
+text, never as a formula or a link, whatever a coordinator's episode starts with
+(``bot.cells``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from xlsxwriter import Workbook
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
+from bot.cells import XLSXWRITER_OPTIONS, write_xlsxwriter_row
 from bot.i18n import N_, format_long_date, plain
 from scheduler.digests.aggregate import Digest, Figures, trend
 from scheduler.digests.render import (
@@ -29,7 +31,6 @@ from scheduler.digests.render import (
 )
 
 Row = Callable[[Figures], list[Any]]
-OPTIONS = {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
 
 
 def _rate(figures: Figures) -> Any:
@@ -101,9 +102,9 @@ def _headline(digest: Digest, reader: Reader) -> list[list[Any]]:
 
 
 def _write(sheet: Worksheet, bold: Format, header: list[str], rows: list[list[Any]]) -> None:
-    sheet.write_row(0, 0, header, bold)
+    write_xlsxwriter_row(sheet, 0, header, bold)
     for number, values in enumerate(rows, start=1):
-        sheet.write_row(number, 0, values)
+        write_xlsxwriter_row(sheet, number, values)
     for index, title in enumerate(header):
         longest = max([len(str(title)), *(len(str(r[index])) for r in rows)])
         sheet.set_column(index, index, min(2 * longest + 2, 60))
@@ -113,7 +114,7 @@ def _write(sheet: Worksheet, bold: Format, header: list[str], rows: list[list[An
 def digest_workbook(digest: Digest, reader: Reader) -> bytes:
     """Return the workbook of a digest in the current language."""
     buffer = io.BytesIO()
-    workbook = Workbook(buffer, OPTIONS)
+    workbook = Workbook(buffer, XLSXWRITER_OPTIONS)
     bold = workbook.add_format({"bold": True})
     summary = workbook.add_worksheet(plain("digest.sheet.summary"))
     summary.set_column(0, 1, 30)
@@ -121,14 +122,14 @@ def digest_workbook(digest: Digest, reader: Reader) -> bytes:
             [plain("digest.column.week_start"), format_long_date(digest.week)],
             [plain("digest.column.week"), digest.week.isoformat()]]
     for number, values in enumerate(info):
-        summary.write_row(number, 0, values)
+        write_xlsxwriter_row(summary, number, values)
     first = len(info) + 1  # after an empty row
-    summary.write_row(first, 0, [
+    write_xlsxwriter_row(summary, first, [
         plain("digest.column.figure"), plain("digest.column.this_week"),
         plain("digest.column.last_week"), plain("digest.column.arrow"),
         plain("digest.column.average")], bold)
     for number, values in enumerate(_headline(digest, reader), start=first + 1):
-        summary.write_row(number, 0, values)
+        write_xlsxwriter_row(summary, number, values)
     districts = list(digest.scope.districts)
     for title, columns, row in _sheets(reader):
         sheet = workbook.add_worksheet(plain(title))

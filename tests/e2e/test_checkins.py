@@ -27,7 +27,7 @@ from models import (
     clock,
 )
 from models.areas import find_group
-from models.checkins import Thresholds
+from models.checkins import Thresholds, WatchContact
 from models.db import session_factory
 from models.people import find_person
 from scheduler.checkins import ask_in_batches, watch_silence
@@ -578,6 +578,57 @@ async def test_an_emergency_contact_joins_by_link_and_is_told_when_nobody_reache
     await sb.press(HANAKO, menu, text="佐藤 大輔さんを連絡先から外す")
     removed = await sb.wait_for_edit(HANAKO, menu["message_id"])
     assert "連絡先は、まだ登録されていません。" in removed["text"]
+
+
+async def _contact_rows(engine: AsyncEngine) -> list[tuple[Any, ...]]:
+    async with session_factory(engine)() as session:
+        return [(c.id, c.person_id, c.token, c.contact_id, c.contact_name, c.accepted_at)
+                for c in await session.scalars(select(WatchContact).order_by(WatchContact.id))]
+
+
+async def test_a_forged_contact_button_takes_nothing_and_shows_no_name(
+    sb: SandboxClient, engine: AsyncEngine, town: Town, sandbox: SandboxServer
+) -> None:
+    # Link ids count up from 1: a stranger who never opened the link presses its buttons.
+    son, stranger = 9150, 9151
+    sandbox.ensure_user(son, "大輔", "佐藤", started=True)
+    sandbox.ensure_user(stranger, "次郎", "他人", started=True)
+    menu = await _start_watching(sb)
+    await sb.press(HANAKO, menu, text="連絡先（ご家族など）を追加する")
+    link_message = await sb.wait_for_message(HANAKO, after=menu["message_id"])
+    link = next(word for word in link_message["text"].split()
+                if word.startswith("https://t.me/"))
+    hello = await _say(sb, stranger, "こんにちは")
+    await settle(sb)
+    before = await _contact_rows(engine)
+    [(link_id, *_rest)] = before
+    for choice in ("yes", "no"):
+        forged = await sb.press(stranger, hello, data=f"wc:{link_id}:{choice}", forge=True)
+        answer = await sb.wait_for_callback_answer(forged)
+        assert answer["text"] == (
+            "このボタンはお使いいただけません。届いたリンクを、もう一度開いてください。")
+    await settle(sb)
+    for message in await sb.messages(stranger):
+        assert "花子" not in message["text"]
+    assert await _contact_rows(engine) == before
+    async with session_factory(engine)() as session:
+        assert await find_person(session, stranger) is None  # not even a row for them
+
+    # The family's real link still works.
+    opened = await sb.open_link(son, link)
+    ask = await sb.wait_for_message(son, after=opened["message_id"])
+    assert ask["text"].startswith(
+        "佐藤 花子さんから、見守りの連絡先になってほしいとのお願いです。")
+    await sb.press(son, ask, text="引き受ける")
+    accepted = await sb.wait_for_edit(son, ask["message_id"])
+    assert accepted["text"] == "ありがとうございます。佐藤 花子さんの見守りの連絡先になりました。"
+    await settle(sb)
+    [(_id, _person, _token, contact_id, contact_name, _at)] = await _contact_rows(engine)
+    assert contact_name == "佐藤 大輔"
+    async with session_factory(engine)() as session:
+        son_row = await find_person(session, son)
+        assert son_row is not None
+        assert contact_id == son_row.id
 
 
 async def test_a_municipality_sets_its_own_alert_time(

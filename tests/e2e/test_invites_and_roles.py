@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.sandbox import SandboxClient
-from models import AuditAction, GroupChat, Role
+from models import AuditAction, GroupChat, Invite, Role
 from models.audit import entries
 from models.db import session_factory
 from models.people import ensure_person, find_person
@@ -20,7 +20,7 @@ labels = SandboxClient.labels
 
 pytestmark = pytest.mark.usefixtures("bot")
 
-MIKA, HANAKO, ICHIRO, JIRO = 3001, 3002, 3003, 3004
+MIKA, HANAKO, ICHIRO, JIRO, KEN = 3001, 3002, 3003, 3004, 3005
 
 
 @pytest.fixture
@@ -100,6 +100,60 @@ async def test_a_registered_person_gets_the_role_at_once(
     menus = [r for r in await sb.requests(method="setMyCommands")
              if str(HANAKO) in str(r["params"].get("scope", ""))]
     assert menus
+
+
+async def test_an_invite_stops_working_when_its_author_loses_her_role(
+    sb: SandboxClient, engine: AsyncEngine, town: Town
+) -> None:
+    await sb.create_user(first_name="健", user_id=KEN)
+    await add_person(engine, KEN, "山本 健", town.east,
+                     roles=((Role.MUNICIPAL_COORDINATOR, town.city),))
+    kept, waiting, late = [await _make_invite_link(sb, "地区の生活支援コーディネーター")
+                           for _ in range(3)]
+    # Control: while 美香 is a coordinator, her link works.
+    opened = await sb.open_link(HANAKO, kept)
+    welcome = await sb.wait_for_message(HANAKO, after=opened["message_id"])
+    assert welcome["text"].startswith(f"「地区の生活支援コーディネーター」（{EAST}）として登録")
+    # 一郎 opens another link while it is still good, and starts registering.
+    opened = await sb.open_link(ICHIRO, waiting)
+    _notice, question = await sb.wait_for_messages(ICHIRO, after=opened["message_id"], count=2)
+
+    # 健 (the city's coordinator) revokes 美香's role.
+    sent = await sb.send_text(KEN, "/roles")
+    listing = await sb.wait_for_message(KEN, after=sent["message_id"])
+    revoke = "取り消す: 田中 美香さん（地区の生活支援コーディネーター）"
+    await sb.press(KEN, listing, text=revoke)
+    confirm = await sb.wait_for_edit(KEN, listing["message_id"])
+    await sb.press(KEN, confirm, text="はい、取り消します")
+    done = await sb.wait_for_edit(KEN, listing["message_id"])
+    assert done["text"].endswith("を取り消しました。")
+
+    no_longer = ("この招待は、もう有効ではありません。\n"
+                 "担当のコーディネーターに、新しい招待をお願いしてください。")
+    opened = await sb.open_link(JIRO, late)
+    refusal = await sb.wait_for_message(JIRO, after=opened["message_id"])
+    assert refusal["text"] == no_longer
+    # 一郎 finishes registering: he becomes a resident, not a coordinator.
+    await sb.press(ICHIRO, question, text=f"★ {EAST}（グループの地区）")
+    consent = await sb.wait_for_edit(ICHIRO, question["message_id"])
+    await sb.press(ICHIRO, consent, text="同意する")
+    refusal = await sb.wait_for_message(ICHIRO, after=question["message_id"])
+    assert refusal["text"] == no_longer
+    await settle(sb)
+
+    assert (Role.DISTRICT_COORDINATOR, town.east.id) in await _roles(engine, HANAKO)
+    assert await _roles(engine, ICHIRO) == [(Role.RESIDENT, town.east.id)]
+    assert (Role.DISTRICT_COORDINATOR, town.east.id) not in await _roles(engine, MIKA)
+    async with session_factory(engine)() as session:
+        jiro = await find_person(session, JIRO)
+        assert jiro is None or await roles_of(session, jiro.id) == []
+        invites = list(await session.scalars(select(Invite).order_by(Invite.id)))
+        assert [i.used_at is not None for i in invites] == [True, False, False]
+        mika = await find_person(session, MIKA)
+        assert mika is not None
+        by_her = [e.detail for e in await entries(session, AuditAction.ROLE_GRANTED)
+                  if e.actor_id == mika.id]
+        assert by_her == [{"role": "district_coordinator"}]  # 花子's, and nothing after
 
 
 async def test_a_resident_cannot_invite(sb: SandboxClient, town: Town) -> None:

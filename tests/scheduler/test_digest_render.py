@@ -171,11 +171,15 @@ async def test_the_workbook_keeps_text_as_text_and_bolds_the_headers(
 ) -> None:
     history = await seed_history(engine)
     digest = await _digest(engine, history.city_council)
-    digest.episodes.append((digest.scope.districts[0].id, "=HYPERLINK(\"http://x\")+1"))
+    tricks = ["=HYPERLINK(\"http://x\")+1", "+SUM(1,2)", "@SUM(1+1)", "-1+2"]
+    digest.episodes += [(digest.scope.districts[0].id, trick) for trick in tricks]
     with use_language("ja", TOKYO):
         workbook = load_workbook(io.BytesIO(digest_workbook(digest, COUNCIL)))
-    episode = workbook["エピソード"]["B3"]
-    assert (episode.value, episode.data_type) == ("=HYPERLINK(\"http://x\")+1", "s")
+    episodes = workbook["エピソード"]
+    assert [(c.value, c.data_type) for c in episodes["B"][-len(tricks):]] == [
+        (trick, "s") for trick in tricks]
+    assert not [c.coordinate for sheet in workbook for row in sheet.iter_rows() for c in row
+                if c.data_type == "f"]
     summary = workbook["概要"]
     assert [(c.value, c.font.b) for c in summary[5]][:2] == [("項目", True), ("今週", True)]
     assert not summary["A6"].font.b
