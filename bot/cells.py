@@ -31,8 +31,9 @@ XLSXWRITER_OPTIONS = {"in_memory": True, "strings_to_formulas": False,
 
 
 def looks_like_formula(value: object) -> bool:
-    """True for text a spreadsheet would take for a formula."""
-    return isinstance(value, str) and value.startswith(FORMULA_STARTS)
+    """True for text a spreadsheet would take for a formula (a lone "-", the placeholder for
+    nothing, is not one)."""
+    return isinstance(value, str) and len(value) > 1 and value.startswith(FORMULA_STARTS)
 
 
 def csv_cell(value: Any) -> Any:

@@ -133,7 +133,7 @@ def test_export_keeps_text_as_text_and_leaves_out_proposals(
     assert (exercise[4], exercise[8]) == ("'-1+2", "'@SUM(1+1) 012-345-6789")
     assert (tea[4], tea[8]) == ("'\r=1+1", "'+81 90-0000-0000")
     for cell in (c for r in rows for c in r):
-        assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
+        assert cell == "-" or not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
 
     sheet = load_workbook(tmp_path / "地域の活動.xlsx").active
     assert sheet is not None

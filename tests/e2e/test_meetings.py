@@ -367,7 +367,7 @@ async def test_a_name_that_looks_like_a_formula_stays_text_in_the_participant_cs
     rows = list(csv.reader(io.StringIO(text, newline="")))
     assert [r[0] for r in rows[1:]] == [f"'{evil}", "佐藤 花子"]
     for cell in (c for r in rows for c in r):
-        assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
+        assert cell == "-" or not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
 
 
 async def _change_time(sb: SandboxClient, engine: AsyncEngine, mine: dict, document: dict
