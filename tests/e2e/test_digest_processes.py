@@ -65,11 +65,17 @@ class BotProcess:
             self.output += line
             self.changed.set()
 
-    async def printed(self, text: bytes) -> None:
-        while text not in self.output:
-            assert self.process.returncode is None, self.output.decode()
-            self.changed.clear()
-            await self.changed.wait()
+    async def printed(self, text: bytes, within: float = 60) -> None:
+        """Wait until the bot has printed ``text``; fail with what it printed otherwise."""
+        try:
+            async with asyncio.timeout(within):
+                while text not in self.output:
+                    assert self.process.returncode is None, self.output.decode()
+                    self.changed.clear()
+                    await self.changed.wait()
+        except TimeoutError:
+            pytest.fail(f"the bot did not print {text!r} within {within} s; it printed:\n"
+                        + self.output.decode(errors="replace"))
 
     async def kill(self) -> None:
         self.process.kill()  # SIGKILL: no chance to tidy up
@@ -109,16 +115,14 @@ async def test_killed_while_building_the_digests_the_bot_sends_them_once_after_r
     people = await digest_councils(flood_sandbox, engine)
     async with SandboxClient(flood_sandbox.url) as sb:
         async with bot_process(flood_sandbox, database_url, tmp_path) as bot:
-            async with asyncio.timeout(30):
-                await bot.printed(BUILDING)
+            await bot.printed(BUILDING)
             await bot.kill()  # the digests are claimed and being drawn, nothing committed
         assert await digest_runs(engine) == []
         assert await queued_digest_sends(engine) == {}
         assert sends(await sb.requests()) == Counter()
 
         async with bot_process(flood_sandbox, database_url, tmp_path) as bot:
-            async with asyncio.timeout(30):
-                await bot.printed(QUEUED)  # committed: the digests' rows are in the outbox
+            await bot.printed(QUEUED)  # committed: the digests' rows are in the outbox
             counts = await until_settled(engine)
         assert bot.output.count(BUILDING) == 1
         assert counts[OutboxStatus.SENT] == 3 * sum(len(p) for p in people.values())
