@@ -169,6 +169,8 @@ def _configure_logging() -> None:
     # httpx logs every Bot API call at INFO; that drowns what matters.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    # aiosqlite logs every statement with its parameters (personal data) at DEBUG.
+    logging.getLogger("aiosqlite").setLevel(logging.INFO)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

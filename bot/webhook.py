@@ -14,6 +14,8 @@ import contextlib
 import hmac
 import json
 import logging
+import time
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -27,6 +29,36 @@ log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 READY_TIMEOUT = 3.0
 DRAIN_TIMEOUT = 20.0
+LOG_EVERY = 60.0  # seconds between two warnings of one kind
+
+
+class LogLimit:
+    """At most one warning of each kind every ``every`` seconds; the next one says how many
+    were left out. Anyone can call the webhook: a flood must not become a flood of logs."""
+
+    def __init__(self, every: float = LOG_EVERY,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.every, self.clock = every, clock
+        self._last: dict[str, float] = {}
+        self._left_out: dict[str, int] = {}
+
+    def warning(self, kind: str, message: str, *args: object) -> None:
+        """Log ``message`` unless a warning of ``kind`` was logged less than ``every`` ago."""
+        now, last = self.clock(), self._last.get(kind)
+        if last is not None and now - last < self.every:
+            self._left_out[kind] = self._left_out.get(kind, 0) + 1
+            return
+        self._last[kind] = now
+        left_out = self._left_out.pop(kind, 0)
+        if left_out and last is not None:
+            message += " (and %d more like it in the last %d s)"
+            args = (*args, left_out, round(now - last))
+        log.warning(message, *args)
+
+
+def masked(path: str) -> str:
+    """Return the update path with its random last part hidden, for logs."""
+    return path.rsplit("/", 1)[0] + "/***"
 
 
 class UpdateRunner:
@@ -80,6 +112,7 @@ class WebhookServer:
         self.host, self._requested_port = host, port
         self.max_body = settings.webhook_max_body
         self.runner = UpdateRunner(application)
+        self.warnings = LogLimit()
         self._web: web.AppRunner | None = None
         self.port: int | None = None
 
@@ -109,7 +142,7 @@ class WebhookServer:
             raise
         self._web = runner
         self.port = runner.addresses[0][1]
-        log.info("webhook listening on %s", self.url)
+        log.info("webhook listening on %s", self.url.removesuffix(self.path) + masked(self.path))
 
     async def stop(self) -> None:
         """Stop accepting, then finish the updates already accepted."""
@@ -125,7 +158,8 @@ class WebhookServer:
         """Check and accept one update; the answer does not wait for it to be handled."""
         given = request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(given.encode(), self._secret.encode()):
-            log.warning("webhook call from %s with a wrong secret token", request.remote)
+            self.warnings.warning("secret", "webhook call from %s with a wrong secret token",
+                                  request.remote)
             return web.Response(status=403)
         if request.content_length is not None and request.content_length > self.max_body:
             return web.Response(status=413)
@@ -137,22 +171,25 @@ class WebhookServer:
         if update is None:
             return web.Response(status=400)
         if not self.runner.submit(update):
-            log.warning("too many updates waiting; update %s refused for now", update.update_id)
+            self.warnings.warning("busy", "too many updates waiting; update %s refused for now",
+                                  update.update_id)
             return web.Response(status=503)
         return web.Response(status=200)
 
     def _parse(self, body: bytes) -> Update | None:
         try:
             data: Any = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # deep nesting: RecursionError
             return None
         if not isinstance(data, dict) or not isinstance(data.get("update_id"), int) \
                 or isinstance(data.get("update_id"), bool):
             return None
         try:
             return Update.de_json(data, self.application.bot)
-        except Exception:  # any shape PTB cannot read is the caller's mistake
-            log.warning("webhook body is not an update", exc_info=True)
+        except Exception as exc:  # any shape PTB cannot read is the caller's mistake
+            # Only the kind of error: its text or traceback may quote the body.
+            self.warnings.warning("shape", "webhook body is not an update (%s)",
+                                  type(exc).__name__)
             return None
 
     async def healthz(self, _request: web.Request) -> web.Response:
@@ -168,6 +205,6 @@ class WebhookServer:
             async with asyncio.timeout(READY_TIMEOUT), engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))
         except Exception as exc:
-            log.warning("not ready: the database is unreachable: %s", exc)
+            self.warnings.warning("ready", "not ready: the database is unreachable: %s", exc)
             return web.json_response({"status": "database unreachable"}, status=503)
         return web.json_response({"status": "ok"})

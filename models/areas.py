@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import enum
 import io
+import unicodedata
 from dataclasses import dataclass, field
 
 from sqlalchemy import BigInteger, Enum, ForeignKey, String, UniqueConstraint, case, select
@@ -165,6 +166,24 @@ class ImportResult:
     problems: list[ImportProblem] = field(default_factory=list)
 
 
+# Spreadsheets run a cell starting with one of these as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@")
+# Control characters (line breaks too), invisible formatting (direction marks and overrides,
+# zero-width characters), surrogates, private use, and line or paragraph separators.
+_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+
+
+def name_problem(line: int, name: str) -> ImportProblem | None:
+    """Return why ``name`` (on ``line``) cannot be an area's name, or None if it can."""
+    if len(name) > AREA_NAME_LENGTH:
+        return ImportProblem(line, "areas.import.too_long")
+    if any(unicodedata.category(character) in _HIDDEN_CATEGORIES for character in name):
+        return ImportProblem(line, "areas.import.invisible")
+    if name.startswith(FORMULA_STARTS):
+        return ImportProblem(line, "areas.import.formula")
+    return None
+
+
 def read_area_rows(data: bytes) -> tuple[list[tuple[int, str, str]], list[ImportProblem]]:
     """Return (line, municipality, district) rows of a CSV file, and its problems.
 
@@ -180,17 +199,20 @@ def read_area_rows(data: bytes) -> tuple[list[tuple[int, str, str]], list[Import
         return [], [ImportProblem(1, "areas.import.bad_header")]
     rows: list[tuple[int, str, str]] = []
     problems: list[ImportProblem] = []
-    for row in reader:
-        line = reader.line_num
-        cells = [c.strip() for c in row]
-        if not any(cells):
-            continue
-        if len(cells) < 2 or not cells[0] or not cells[1]:
-            problems.append(ImportProblem(line, "areas.import.missing_cell"))
-        elif max(len(cells[0]), len(cells[1])) > AREA_NAME_LENGTH:
-            problems.append(ImportProblem(line, "areas.import.too_long"))
-        else:
-            rows.append((line, cells[0], cells[1]))
+    try:
+        for row in reader:
+            line = reader.line_num
+            cells = [c.strip() for c in row]
+            if not any(cells):
+                continue
+            if len(cells) < 2 or not cells[0] or not cells[1]:
+                problems.append(ImportProblem(line, "areas.import.missing_cell"))
+            elif problem := name_problem(line, cells[0]) or name_problem(line, cells[1]):
+                problems.append(problem)
+            else:
+                rows.append((line, cells[0], cells[1]))
+    except csv.Error:  # a field over the csv module's limit, or broken quoting
+        problems.append(ImportProblem(reader.line_num, "areas.import.bad_csv"))
     return rows, problems
 
 

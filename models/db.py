@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import Connection, ExceptionContext, make_url
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -47,9 +48,55 @@ def database_unreachable(exc: BaseException) -> bool:
     return isinstance(exc, OSError | TimeoutError | ConnectionError)
 
 
+# C0 and C1 control characters but tab and newline, and lone surrogates: PostgreSQL refuses
+# NUL and surrogates, and none of them has a place in what people type or are shown.
+_UNWANTED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def clean_text(value: str) -> str:
+    """Return ``value`` without control characters (newline and tab stay)."""
+    return _UNWANTED.sub("", value)
+
+
+def _clean(parameters: Any) -> Any:
+    if isinstance(parameters, dict):
+        return {key: clean_text(value) if isinstance(value, str) else value
+                for key, value in parameters.items()}
+    if isinstance(parameters, list | tuple):
+        return type(parameters)(clean_text(value) if isinstance(value, str) else value
+                                for value in parameters)
+    return parameters
+
+
+def _clean_parameters(_connection: Any, _cursor: Any, statement: str, parameters: Any,
+                      _context: Any, executemany: bool) -> tuple[str, Any]:
+    # Every text a statement carries, whichever model or statement it comes from: names,
+    # typed answers, notes, titles, imported files.
+    if executemany:
+        return statement, [_clean(one) for one in parameters]
+    return statement, _clean(parameters)
+
+
+def _drop_row_details(context: ExceptionContext) -> None:
+    # PostgreSQL's DETAIL names the values of a failing row ("Key (parent_id, name)=(1, …)
+    # already exists"); asyncpg puts it in the text of its error, and so in every traceback.
+    seen: BaseException | None = context.original_exception
+    while seen is not None:
+        if isinstance(getattr(seen, "detail", None), str):
+            seen.detail = None  # type: ignore[attr-defined]
+        seen = seen.__cause__ or seen.__context__
+
+
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """Return an async engine for ``url`` with the settings this project relies on."""
-    engine = create_async_engine(url, pool_pre_ping=not is_sqlite(url), **kwargs)
+    """Return an async engine for ``url`` with the settings this project relies on.
+
+    Text parameters lose their control characters (``clean_text``) on their way to the
+    database; errors and logs never show parameters (they hold personal data).
+    """
+    engine = create_async_engine(url, pool_pre_ping=not is_sqlite(url), hide_parameters=True,
+                                 **kwargs)
+    event.listen(engine.sync_engine, "before_cursor_execute", _clean_parameters, retval=True)
+    event.listen(engine.sync_engine, "handle_error", _drop_row_details)
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine

@@ -90,6 +90,27 @@ def test_areas_import_reports_each_bad_line_and_adds_nothing(
     assert capsys.readouterr().out == "まだ地域が登録されていません。\n"
 
 
+def test_areas_import_of_an_unreadable_csv_or_bad_names_explains_and_adds_nothing(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    csv_file = tmp_path / "areas.csv"
+    csv_file.write_text("municipality,district\n岡山市,北区\n岡山市," + "長" * 200_000 + "\n",
+                        encoding="utf-8")
+    assert main(["areas", "import", str(csv_file)]) == 1
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    assert "3行目: CSV として読めません" in captured.out
+    assert "何も追加していません" in captured.out
+    csv_file.write_text("municipality,district\n岡山市,=1+1\n岡山市,北\u202e区\n",
+                        encoding="utf-8")
+    assert main(["areas", "import", str(csv_file)]) == 1
+    out = capsys.readouterr().out
+    assert "2行目: 名前を「=」「+」「-」「@」で始めることはできません" in out
+    assert "3行目: 名前に制御文字や見えない文字" in out
+    assert main(["areas", "list"]) == 0
+    assert capsys.readouterr().out == "まだ地域が登録されていません。\n"
+
+
 def test_areas_import_of_a_missing_file_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["areas", "import", "nope.csv"]) == 1
     assert capsys.readouterr().err.startswith("ファイル nope.csv を読めません")

@@ -716,3 +716,15 @@ async def test_a_need_is_matched_to_an_activity_whose_organiser_accepts(
     assert need.status is NeedStatus.MATCHED
     assert need.referred_to is not None
     assert need.referred_to.value == "activity"
+
+
+async def test_control_characters_in_a_typed_note_are_dropped_not_the_need(
+    sb: SandboxClient, engine: AsyncEngine, town: Town, caplog: pytest.LogCaptureFixture
+) -> None:
+    # PostgreSQL refuses NUL in text: the need was lost and the ERROR log held the note.
+    await _raise_shopping_need(sb, engine, note="足が\x00痛くて\x1b、\n重い物は\t無理です\x7f")
+    need = await _need(engine)
+    assert need.status is NeedStatus.OPEN
+    assert need.note == "足が痛くて、\n重い物は\t無理です"
+    assert f"ひとこと: {need.note}" in (await _last(sb, MIKA))["text"]
+    assert "痛くて" not in caplog.text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import aiohttp
 import pytest
@@ -11,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.runner import set_webhook
 from bot.sandbox import SandboxClient, SandboxServer
 from bot.settings import SettingsError, load_settings
-from bot.webhook import SECRET_HEADER, WebhookServer
+from bot.webhook import LOG_EVERY, SECRET_HEADER, WebhookServer
 from models.db import create_engine
 from tests.auxil.webhook import PATH, SECRET, webhook_bot, webhook_settings
 
@@ -135,3 +136,47 @@ def test_webhook_mode_needs_a_path_and_a_secret() -> None:
     with pytest.raises(SettingsError) as raised:
         load_settings(_env_file=None, webhook_path=PATH).require_webhook()
     assert raised.value.variable == "OTAGAI_WEBHOOK_SECRET"
+
+
+async def test_a_deeply_nested_body_is_refused_not_a_crash(
+    served: WebhookServer, sb: SandboxClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    for body in (b"[" * 100_000, b'{"update_id": 1, "x": ' + b"[" * 100_000):
+        assert await _post(served, body) == 400
+    assert "Traceback" not in caplog.text
+    assert "RecursionError" not in caplog.text
+    assert await sb.requests(method="sendMessage") == []
+
+
+async def test_the_log_never_shows_the_secret_part_of_the_path(
+    sandbox: SandboxServer, database_url: str, engine: AsyncEngine,
+    caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    async with webhook_bot(webhook_settings(sandbox, database_url)) as (_app, server):
+        assert await _post(server, b"{}", {SECRET_HEADER: "wrong"}) == 403
+    assert "webhook listening on http://127.0.0.1:" in caplog.text
+    assert "/telegram/" in caplog.text
+    assert PATH.rsplit("/", 1)[1] not in caplog.text
+    assert PATH.rsplit("/", 1)[1][4:] not in caplog.text
+    assert SECRET not in caplog.text
+
+
+async def test_many_wrong_secrets_write_few_warnings_with_a_count(
+    served: WebhookServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    async with aiohttp.ClientSession() as http:
+        for _ in range(300):
+            async with http.post(f"http://127.0.0.1:{served.port}{PATH}", data=b"{}",
+                                 headers={SECRET_HEADER: "wrong"}) as response:
+                assert response.status == 403
+        later = served.warnings.clock() + LOG_EVERY + 1
+        served.warnings.clock = lambda: later
+        async with http.post(f"http://127.0.0.1:{served.port}{PATH}", data=b"{}",
+                             headers={SECRET_HEADER: "wrong"}) as response:
+            assert response.status == 403
+    warnings = [record for record in caplog.records if record.levelno >= logging.WARNING]
+    assert len(warnings) == 2, [record.getMessage() for record in warnings]
+    assert "wrong secret token" in warnings[0].getMessage()
+    assert "299 more" in warnings[1].getMessage()

@@ -46,3 +46,35 @@ def test_import_rejects_a_wrong_header_and_other_encodings() -> None:
     assert read_area_rows(b"")[1][0].key == "areas.import.bad_header"
     shift_jis = "municipality,district\n岡山市,北区\n".encode("shift_jis")
     assert read_area_rows(shift_jis)[1][0].key == "areas.import.not_utf8"
+
+
+async def test_import_refuses_names_that_could_harm_or_hide_and_adds_nothing(
+    session: AsyncSession
+) -> None:
+    lines = ["岡山市,北区", "岡山市,=HYPERLINK(\"http://x\")", "+81,南区", "岡山市,-1",
+             "@岡山,東区", "岡山市,北\x00区", "岡山市,北\x1b区", "岡山市,\u202e区北",
+             "岡山市,北\u200f区", "岡山市,ー区", "岡山市," + "長" * 101]
+    data = "municipality,district\n" + "\n".join(lines) + "\n"
+    result = await import_areas(session, data.encode())
+    assert [(p.line, p.key) for p in result.problems] == [
+        (3, "areas.import.formula"), (4, "areas.import.formula"), (5, "areas.import.formula"),
+        (6, "areas.import.formula"), (7, "areas.import.invisible"),
+        (8, "areas.import.invisible"), (9, "areas.import.invisible"),
+        (10, "areas.import.invisible"), (12, "areas.import.too_long")]
+    assert await session.scalar(select(func.count()).select_from(Area)) == 0
+
+
+async def test_an_unclosed_quote_never_makes_a_name_of_several_lines(
+    session: AsyncSession
+) -> None:
+    data = 'municipality,district\nこもれび市,"みどり地区\nこもれび市,あおば地区\n'
+    result = await import_areas(session, data.encode())
+    assert [p.key for p in result.problems] == ["areas.import.invisible"]
+    assert await session.scalar(select(func.count()).select_from(Area)) == 0
+
+
+def test_a_field_over_the_csv_limit_is_one_problem_for_the_file() -> None:
+    data = "municipality,district\n岡山市,北区\n岡山市," + "長" * 200_000 + "\n"
+    rows, problems = read_area_rows(data.encode())
+    assert [(p.line, p.key) for p in problems] == [(3, "areas.import.bad_csv")]
+    assert rows == [(2, "岡山市", "北区")]  # import_areas adds nothing when there are problems
