@@ -81,9 +81,11 @@ def _drop_row_details(context: ExceptionContext) -> None:
     # PostgreSQL's DETAIL names the values of a failing row ("Key (parent_id, name)=(1, …)
     # already exists"); asyncpg puts it in the text of its error, and so in every traceback.
     seen: BaseException | None = context.original_exception
-    while seen is not None:
+    visited: set[int] = set()
+    while seen is not None and id(seen) not in visited:
+        visited.add(id(seen))
         if isinstance(getattr(seen, "detail", None), str):
-            seen.detail = None  # type: ignore[attr-defined]
+            seen.detail = None  # type: ignore[attr-defined]  # asyncpg's errors have it
         seen = seen.__cause__ or seen.__context__
 
 
