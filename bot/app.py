@@ -25,7 +25,6 @@ from handlers import register
 from models.db import database_unreachable, is_sqlite
 from models.people import find_person
 from models.updates import first_delivery
-from scheduler import schedule
 from scheduler.dispatch import DispatchConfig
 
 log = logging.getLogger(__name__)
@@ -106,7 +105,6 @@ def _in_private_chat(update: Update) -> bool:
 async def _post_init(application: Application) -> None:
     services: Services = application.services  # type: ignore[attr-defined]  # set in build_application
     await services.open()
-    schedule(application, services.settings.jobs_delay)
     services.start_dispatcher(application.bot)
     await publish_commands(application.bot, services.settings.default_language)
     log.info("otagai is up as @%s", application.bot.username)

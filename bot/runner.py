@@ -20,6 +20,7 @@ from bot.sandbox.town import SANDBOX_TOKEN, seed_town
 from bot.settings import Settings
 from bot.webhook import WebhookServer
 from models.db import create_engine, current_revision, head_revision, is_sqlite, upgrade_async
+from scheduler import schedule
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +112,10 @@ async def running(application: OtagaiApplication, *, poll: bool = True
             await application.updater.start_polling(poll_interval=0.0, timeout=20,
                                                      allowed_updates=None)
         await application.start()
+        # The periodic jobs are added once the scheduler runs: added before, a job whose
+        # first run time passed while the bot was starting (setting its commands on a slow
+        # Bot API, say) would have APScheduler skip that run for a whole interval.
+        schedule(application, application.services.settings.jobs_delay)
         try:
             yield application
         finally:

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Update
 from telegram.ext import CommandHandler
 
-from bot.app import OtagaiApplication
+from bot.app import OtagaiApplication, build_application
 from bot.context import OtagaiContext
+from bot.runner import running
 from bot.sandbox import SandboxClient
+from bot.settings import Settings
+from models.clock import utcnow
 from models.db import session_factory
 from models.people import find_person, set_language
 
@@ -89,3 +93,24 @@ async def test_a_failing_handler_apologises_and_changes_nothing(
     assert "a bug in a handler" in caplog.text  # a real bug keeps its traceback for us
     async with session_factory(engine)() as session:
         assert await find_person(session, person["id"]) is None  # rolled back
+
+
+async def test_the_jobs_first_run_counts_from_the_start_however_slow_the_start(
+    sb: SandboxClient, engine: AsyncEngine, settings: Settings
+) -> None:
+    # Setting the command menus is held up for 2 s by a 429, longer than the jobs' delay.
+    await sb.add_fault("setMyCommands", 429, retry_after=2, times=1)
+    application = build_application(settings.model_copy(update={"jobs_delay": 1}),
+                                    "123456:TEST", retry_backoff=0.01)
+    async with running(application):
+        started = utcnow()  # the application's clock is on real time, as the scheduler's
+        assert application.job_queue is not None
+        jobs = application.job_queue.jobs()
+        assert len(jobs) == 6
+        for job in jobs:
+            assert job.next_t is not None
+            # Not an interval later: a first run skipped would leave the bot idle for up to
+            # an hour after a slow start.
+            assert job.next_t - started < timedelta(seconds=2), job.name
+    statuses = [r["status"] for r in await sb.requests(method="setMyCommands")]
+    assert statuses[:2] == [429, 200]  # the start really was held up
