@@ -3,6 +3,8 @@ place, calling it off) and, afterwards, who came."""
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
@@ -47,6 +49,7 @@ from models.meetings import (
     signups,
     toggle_attended,
 )
+from models.outbox import TEXT_LIMIT
 
 
 def _manage_keyboard(meeting: Meeting) -> InlineKeyboardMarkup:
@@ -98,7 +101,8 @@ async def on_organise_button(update: Update, context: OtagaiContext) -> None:
     await query.answer()
     message = query.message
     if step == "p" and message is not None:
-        await message.reply_text(await _participants(context, meeting))
+        text, keyboard = await _participants(context, meeting)
+        await message.reply_text(text, reply_markup=keyboard)
     elif step == "f" and message is not None:
         await message.reply_document(InputFile(await _csv(context, meeting),
                                                filename=plain("meeting.csv_name",
@@ -127,18 +131,53 @@ async def on_organise_button(update: Update, context: OtagaiContext) -> None:
         await edit_or_keep(query, _("meeting.kept"))
 
 
-async def _participants(context: OtagaiContext, meeting: Meeting) -> str:
+async def _participants(context: OtagaiContext, meeting: Meeting
+                        ) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The list of who comes and who waits, as many whole lines as one message holds.
+
+    A longer list ends with how many more there are, and the CSV button (the file has all).
+    """
     rows = await signups(context.session, meeting.id)
     confirmed = [p for s, p in rows if s.status == SignupStatus.CONFIRMED]
     waiting = [p for s, p in rows if s.status == SignupStatus.WAITING]
-    lines = [_("meeting.participants", title=meeting.title or "-", confirmed=len(confirmed),
-               capacity=meeting.capacity or "-")]
-    lines += [_("meeting.participant_line", number=i, name=p.display_name or "-")
-              for i, p in enumerate(confirmed, 1)] or [_("meeting.nobody")]
-    lines += ["", _("meeting.waiting_heading", count=len(waiting))]
-    lines += [_("meeting.participant_line", number=i, name=p.display_name or "-")
-              for i, p in enumerate(waiting, 1)] or [_("meeting.nobody")]
-    return "\n".join(lines)
+    heading = _("meeting.participants", title=meeting.title or "-", confirmed=len(confirmed),
+                capacity=meeting.capacity or "-")
+    waiting_heading = _("meeting.waiting_heading", count=len(waiting))
+    first = [_("meeting.participant_line", number=i, name=p.display_name or "-")
+             for i, p in enumerate(confirmed, 1)]
+    second = [_("meeting.participant_line", number=i, name=p.display_name or "-")
+              for i, p in enumerate(waiting, 1)]
+
+    nobody = [_("meeting.nobody")]
+
+    def text(first: list[str], second: list[str], note: list[str]) -> list[str]:
+        return [heading, *(first if confirmed else nobody), "", waiting_heading,
+                *(second if waiting else nobody), *note]
+
+    if _telegram_length(text(first, second, [])) <= TEXT_LIMIT:
+        return "\n".join(text(first, second, [])), None
+    left_out = 0
+    while True:  # whole lines from the end, until they and the note fit
+        if second:
+            second = second[:-1]
+        else:
+            first = first[:-1]
+        left_out += 1
+        note = ["", _("meeting.participants_more", count=left_out)]
+        if _telegram_length(text(first, second, note)) <= TEXT_LIMIT \
+                or not (first or second):
+            break
+    keyboard = InlineKeyboardMarkup(
+        [[button("meeting.button.csv", callback_data(ORGANISE, "f", meeting.id))]])
+    return "\n".join(text(first, second, note)), keyboard
+
+
+def _telegram_length(lines: list[str]) -> int:
+    """The length Telegram counts for these lines of HTML: UTF-16 units of what is shown."""
+    return len(html.unescape(_TAG.sub("", "\n".join(lines))).strip().encode("utf-16-le")) // 2
+
+
+_TAG = re.compile(r"<[^>]*>")
 
 
 STATUS_LABELS = {SignupStatus.CONFIRMED: N_("meeting.status.confirmed"),
