@@ -140,41 +140,40 @@ async def _participants(context: OtagaiContext, meeting: Meeting
     rows = await signups(context.session, meeting.id)
     confirmed = [p for s, p in rows if s.status == SignupStatus.CONFIRMED]
     waiting = [p for s, p in rows if s.status == SignupStatus.WAITING]
-    heading = _("meeting.participants", title=meeting.title or "-", confirmed=len(confirmed),
-                capacity=meeting.capacity or "-")
-    waiting_heading = _("meeting.waiting_heading", count=len(waiting))
     first = [_("meeting.participant_line", number=i, name=p.display_name or "-")
              for i, p in enumerate(confirmed, 1)]
     second = [_("meeting.participant_line", number=i, name=p.display_name or "-")
               for i, p in enumerate(waiting, 1)]
 
-    nobody = [_("meeting.nobody")]
+    def text(shown: int, note: list[str]) -> str:
+        nobody = [_("meeting.nobody")]
+        return "\n".join([
+            _("meeting.participants", title=meeting.title or "-", confirmed=len(confirmed),
+              capacity=meeting.capacity or "-"),
+            *(first[:shown] if first else nobody), "",
+            _("meeting.waiting_heading", count=len(waiting)),
+            *(second[:max(shown - len(first), 0)] if second else nobody), *note])
 
-    def text(first: list[str], second: list[str], note: list[str]) -> list[str]:
-        return [heading, *(first if confirmed else nobody), "", waiting_heading,
-                *(second if waiting else nobody), *note]
-
-    if _telegram_length(text(first, second, [])) <= TEXT_LIMIT:
-        return "\n".join(text(first, second, [])), None
-    left_out = 0
-    while True:  # whole lines from the end, until they and the note fit
-        if second:
-            second = second[:-1]
-        else:
-            first = first[:-1]
-        left_out += 1
-        note = ["", _("meeting.participants_more", count=left_out)]
-        if _telegram_length(text(first, second, note)) <= TEXT_LIMIT \
-                or not (first or second):
+    everyone = len(first) + len(second)
+    if _telegram_length(text(everyone, [])) <= TEXT_LIMIT:
+        return text(everyone, []), None
+    # Whole lines in order while they fit beside the note (counted at its longest).
+    room = TEXT_LIMIT - _telegram_length(
+        text(0, ["", _("meeting.participants_more", count=everyone)]))
+    shown = 0
+    for line in (*first, *second):
+        room -= _telegram_length(line) + 1  # and its newline
+        if room < 0:
             break
+        shown += 1
     keyboard = InlineKeyboardMarkup(
         [[button("meeting.button.csv", callback_data(ORGANISE, "f", meeting.id))]])
-    return "\n".join(text(first, second, note)), keyboard
+    return text(shown, ["", _("meeting.participants_more", count=everyone - shown)]), keyboard
 
 
-def _telegram_length(lines: list[str]) -> int:
-    """The length Telegram counts for these lines of HTML: UTF-16 units of what is shown."""
-    return len(html.unescape(_TAG.sub("", "\n".join(lines))).strip().encode("utf-16-le")) // 2
+def _telegram_length(html_text: str) -> int:
+    """The length Telegram counts for this HTML: UTF-16 units of what is shown."""
+    return len(html.unescape(_TAG.sub("", html_text)).encode("utf-16-le")) // 2
 
 
 _TAG = re.compile(r"<[^>]*>")
