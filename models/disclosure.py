@@ -143,7 +143,7 @@ async def _names(session: AsyncSession, person: Person, held: _Held) -> _Names:
         if i is not None}
     areas: dict[int, str] = {}
     if area_ids:
-        areas = {i: name for i, name in await session.execute(
+        areas = {row.id: row.name for row in await session.execute(
             select(Area.id, Area.name).where(Area.id.in_(area_ids)))}
     return _Names(person.id, roles, areas)
 

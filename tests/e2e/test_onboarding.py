@@ -368,7 +368,9 @@ async def test_mydata_discloses_everything_held_about_the_person_and_nothing_of_
     assert [(n["by"], n["text"]) for n in need["notes"]] == [
         ("district_coordinator", "水曜に電話しました")]
     [asked] = data["checkins"]["rounds"]
-    assert asked["level"] == "so_so" and asked["answered_at"] and asked["asked_at"]
+    assert asked["level"] == "so_so"
+    assert asked["answered_at"]
+    assert asked["asked_at"]
     watching = data["watching"]
     assert (watching["on"], watching["hours"]) == (True, 48)
     assert [c["name"] for c in watching["emergency_contacts"]] == ["ゆき（娘）"]

@@ -46,8 +46,8 @@ async def _person(session: AsyncSession, telegram_id: int, district: Area, role:
     return person
 
 
-async def _life(session: AsyncSession, resident: Person, coordinator: Person, contact: Person,
-                district: Area, times: int) -> None:
+async def _life(session: AsyncSession, resident: Person, *, coordinator: Person,
+                contact: Person, district: Area, times: int) -> None:
     """``times`` of everything: needs with notes, rounds, meetings, activities."""
     set_watching(await preference_of(session, resident.id), True, 48)
     for n in range(times):
@@ -94,8 +94,9 @@ async def test_the_disclosure_takes_the_same_statements_for_one_or_many_records(
     few, many = (await _person(session, 2, east, Role.RESIDENT),
                  await _person(session, 3, east, Role.RESIDENT))
     contact = await _person(session, 4, east, Role.RESIDENT)
-    await _life(session, few, coordinator, contact, east, 1)
-    await _life(session, many, coordinator, contact, east, 4)
+    await _life(session, few, coordinator=coordinator, contact=contact, district=east, times=1)
+    await _life(session, many, coordinator=coordinator, contact=contact, district=east,
+                times=4)
     await session.commit()
 
     statements: list[str] = []
