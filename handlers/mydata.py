@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from telegram import InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
@@ -21,9 +22,9 @@ from handlers.common import (
 )
 from handlers.fallback import stale_button
 from handlers.invites import role_label
-from models import Area
-from models.people import describe, forget_person, withdraw_consent
-from models.roles import roles_of
+from models.disclosure import disclosure
+from models.people import forget_person, withdraw_consent
+from models.roles import Role
 
 PREFIX = "my"
 WITHDRAW_ASK, WITHDRAW, FORGET_ASK, FORGET, CANCEL = "wa", "w", "fa", "f", "c"
@@ -38,21 +39,17 @@ async def show_my_data(update: Update, context: OtagaiContext) -> None:
         await update.effective_message.reply_text(_("mydata.only_id"))
         if person is None:
             return
-    data = describe(person)
-    grants = await roles_of(context.session, person.id)
-    district = await context.session.get(Area, person.district_id) if person.district_id else None
-    data["district"] = district.name if district else None
-    data["roles"] = [{"role": g.role.value, "area_id": g.area_id} for g in grants]
+    data = await disclosure(context.session, person)
     if person.has_consented:
         assert person.consented_at is not None
         lines = [_("mydata.heading"),
                  _("mydata.name", name=person.display_name or "-"),
-                 _("mydata.district", district=district.name if district else "-"),
+                 _("mydata.district", district=data["district"] or "-"),
                  _("mydata.consent", at=format_datetime(person.consented_at),
                    version=person.consent_version or "-"),
                  _("mydata.roles", roles=plain("common.list_separator").join(
-                     role_label(g.role) for g in grants) or "-"),
-                 "", _("mydata.footer")]
+                     role_label(Role(g["role"])) for g in data["roles"]) or "-"),
+                 "", *_held(data), "", _("mydata.footer")]
         keyboard = InlineKeyboardMarkup([
             [button("mydata.button.withdraw", callback_data(PREFIX, WITHDRAW_ASK))],
             [button("mydata.button.forget", callback_data(PREFIX, FORGET_ASK))],
@@ -109,6 +106,32 @@ async def on_button(update: Update, context: OtagaiContext) -> None:
         await edit_or_keep(query, _("mydata.forgotten"))
         if update.effective_chat:
             await forget_chat_commands(context.bot, update.effective_chat.id)
+
+
+def _held(data: dict[str, Any]) -> list[str]:
+    """The sections of the file beyond the person's own record, counted in plain words."""
+    rounds, watching = data["checkins"]["rounds"], data["watching"]
+    lines = [
+        _("mydata.held_heading"),
+        _("mydata.count.needs", needs=len(data["needs"]),
+          notes=sum(len(need["notes"]) for need in data["needs"])),
+        _("mydata.count.checkins", asked=len(rounds),
+          answered=sum(1 for r in rounds if r["answered_at"])),
+        _("mydata.count.watching",
+          state=plain("mydata.watching.on") if watching["on"] else plain("mydata.watching.off"),
+          contacts=len(watching["emergency_contacts"]), alerts=len(watching["alerts"])),
+        _("mydata.count.contact_for", count=len(watching["contact_for"])),
+        _("mydata.count.meetings", count=len(data["meeting_signups"])),
+        _("mydata.count.interests", count=len(data["activity_interests"])),
+        _("mydata.count.organised", count=len(data["activities_organised"])),
+    ]
+    offer = data["support_offer"]
+    if offer is not None or data["support_requests"]:
+        lines.append(_("mydata.count.supporter",
+                       kinds=len(offer["categories"]) if offer else 0,
+                       requests=len(data["support_requests"])))
+    lines.append(_("mydata.count.audit", count=len(data["audit"])))
+    return lines
 
 
 def register(application: Application) -> None:

@@ -3,6 +3,8 @@ place, calling it off) and, afterwards, who came."""
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
@@ -47,6 +49,7 @@ from models.meetings import (
     signups,
     toggle_attended,
 )
+from models.outbox import TEXT_LIMIT
 
 
 def _manage_keyboard(meeting: Meeting) -> InlineKeyboardMarkup:
@@ -98,7 +101,8 @@ async def on_organise_button(update: Update, context: OtagaiContext) -> None:
     await query.answer()
     message = query.message
     if step == "p" and message is not None:
-        await message.reply_text(await _participants(context, meeting))
+        text, keyboard = await _participants(context, meeting)
+        await message.reply_text(text, reply_markup=keyboard)
     elif step == "f" and message is not None:
         await message.reply_document(InputFile(await _csv(context, meeting),
                                                filename=plain("meeting.csv_name",
@@ -127,18 +131,52 @@ async def on_organise_button(update: Update, context: OtagaiContext) -> None:
         await edit_or_keep(query, _("meeting.kept"))
 
 
-async def _participants(context: OtagaiContext, meeting: Meeting) -> str:
+async def _participants(context: OtagaiContext, meeting: Meeting
+                        ) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The list of who comes and who waits, as many whole lines as one message holds.
+
+    A longer list ends with how many more there are, and the CSV button (the file has all).
+    """
     rows = await signups(context.session, meeting.id)
     confirmed = [p for s, p in rows if s.status == SignupStatus.CONFIRMED]
     waiting = [p for s, p in rows if s.status == SignupStatus.WAITING]
-    lines = [_("meeting.participants", title=meeting.title or "-", confirmed=len(confirmed),
-               capacity=meeting.capacity or "-")]
-    lines += [_("meeting.participant_line", number=i, name=p.display_name or "-")
-              for i, p in enumerate(confirmed, 1)] or [_("meeting.nobody")]
-    lines += ["", _("meeting.waiting_heading", count=len(waiting))]
-    lines += [_("meeting.participant_line", number=i, name=p.display_name or "-")
-              for i, p in enumerate(waiting, 1)] or [_("meeting.nobody")]
-    return "\n".join(lines)
+    first = [_("meeting.participant_line", number=i, name=p.display_name or "-")
+             for i, p in enumerate(confirmed, 1)]
+    second = [_("meeting.participant_line", number=i, name=p.display_name or "-")
+              for i, p in enumerate(waiting, 1)]
+
+    def text(shown: int, note: list[str]) -> str:
+        nobody = [_("meeting.nobody")]
+        return "\n".join([
+            _("meeting.participants", title=meeting.title or "-", confirmed=len(confirmed),
+              capacity=meeting.capacity or "-"),
+            *(first[:shown] if first else nobody), "",
+            _("meeting.waiting_heading", count=len(waiting)),
+            *(second[:max(shown - len(first), 0)] if second else nobody), *note])
+
+    everyone = len(first) + len(second)
+    if _telegram_length(text(everyone, [])) <= TEXT_LIMIT:
+        return text(everyone, []), None
+    # Whole lines in order while they fit beside the note (counted at its longest).
+    room = TEXT_LIMIT - _telegram_length(
+        text(0, ["", _("meeting.participants_more", count=everyone)]))
+    shown = 0
+    for line in (*first, *second):
+        room -= _telegram_length(line) + 1  # and its newline
+        if room < 0:
+            break
+        shown += 1
+    keyboard = InlineKeyboardMarkup(
+        [[button("meeting.button.csv", callback_data(ORGANISE, "f", meeting.id))]])
+    return text(shown, ["", _("meeting.participants_more", count=everyone - shown)]), keyboard
+
+
+def _telegram_length(html_text: str) -> int:
+    """The length Telegram counts for this HTML: UTF-16 units of what is shown."""
+    return len(html.unescape(_TAG.sub("", html_text)).encode("utf-16-le")) // 2
+
+
+_TAG = re.compile(r"<[^>]*>")
 
 
 STATUS_LABELS = {SignupStatus.CONFIRMED: N_("meeting.status.confirmed"),

@@ -18,7 +18,8 @@ from models import Meeting, MeetingSignup, OutboxMessage, OutboxStatus, Role, Si
 from models.areas import find_group
 from models.clock import utcnow
 from models.db import session_factory
-from models.meetings import counts
+from models.meetings import counts, join
+from models.people import ensure_person, give_consent
 from scheduler.meetings import ask_attendance, remind_due
 from tests.auxil.delivery import register_people, until_settled
 from tests.auxil.town import Town, add_person, make_town, new_group, settle
@@ -532,3 +533,40 @@ async def test_events_in_a_group_chat(sb: SandboxClient, engine: AsyncEngine, to
     card = await sb.wait_for_edit(group["id"], card["message_id"])
     assert "参加予定 1/10名・キャンセル待ち 0名" in card["text"]
     assert "佐藤" not in card["text"]
+
+
+async def test_a_long_participant_list_shows_what_fits_and_points_to_the_csv(
+    sb: SandboxClient, engine: AsyncEngine, town: Town
+) -> None:
+    """45 people with 100-character names do not fit in one message (4096 characters):
+    the list shows whole lines, says how many more there are, and offers the CSV."""
+    await _create(sb, announce=False)
+    names = [f"{i:02d}" + "長" * 98 for i in range(1, 46)]
+    async with session_factory(engine)() as session, session.begin():
+        meeting_id = await session.scalar(select(Meeting.id))
+        assert meeting_id is not None
+        for i, name in enumerate(names):
+            person = await ensure_person(session, 5200 + i)
+            await give_consent(session, person, district_id=town.east.id, display_name=name)
+            await join(session, meeting_id, person.id, utcnow())
+    assert await _count(engine) == (10, 35)
+
+    mine = await _say(sb, MIKA, "/myevents")
+    await sb.press(MIKA, mine, text="参加者を見る")
+    listing = await sb.wait_for_message(MIKA, after=mine["message_id"])
+    text = listing["text"]
+    assert len(text.encode("utf-16-le")) // 2 <= 4096
+    lines = text.split("\n")
+    assert lines[0] == f"「{TITLE}」の参加者（10/10名）"
+    assert lines[1:11] == [f"{i}. {name}" for i, name in enumerate(names[:10], 1)]
+    assert lines[11:13] == ["", "キャンセル待ち（35名）"]
+    shown = lines[13:-2]
+    assert shown == [f"{i}. {name}" for i, name in enumerate(names[10:10 + len(shown)], 1)]
+    assert 20 < len(shown) < 35  # as many whole lines as fit, not a handful
+    assert lines[-2:] == ["", f"ほか {35 - len(shown)}名は、CSV でご覧ください（下のボタン）。"]
+
+    await sb.press(MIKA, listing, text="CSVで書き出す")
+    document = await sb.wait_for_message(MIKA, after=listing["message_id"])
+    rows = list(csv.reader(io.StringIO(
+        (await sb.download(document["document"]["file_id"])).decode("utf-8-sig"), newline="")))
+    assert [row[0] for row in rows[1:]] == names

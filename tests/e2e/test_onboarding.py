@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -11,13 +12,37 @@ from telegram import Update
 
 from bot.app import OtagaiApplication
 from bot.sandbox import SandboxClient, SandboxServer
-from models import AuditAction, GroupChat, Person
+from models import (
+    Activity,
+    ActivityKind,
+    ActivityStatus,
+    AuditAction,
+    GroupChat,
+    Level,
+    Meeting,
+    MeetingKind,
+    MeetingStatus,
+    Person,
+    Role,
+)
+from models.activities import mark_interest
 from models.areas import find_group
 from models.audit import entries
+from models.checkins import (
+    accept_contact,
+    answer,
+    new_contact_link,
+    preference_of,
+    round_for_answer,
+    set_watching,
+)
+from models.clock import utcnow
 from models.db import session_factory
+from models.meetings import join
+from models.needs import Category, add_note, raise_need, set_note, start_need, take
 from models.people import CONSENT_VERSION, find_person
 from models.roles import roles_of
-from tests.auxil.town import EAST, WEST, make_town, new_group, settle, sign_up
+from tests.auxil.town import EAST, WEST, add_person, make_town, new_group, settle, sign_up
 
 pytestmark = pytest.mark.usefixtures("bot")
 
@@ -262,3 +287,104 @@ async def test_a_person_who_blocked_and_came_back_is_active_again(
     stored = await _person(engine, ken["id"])
     assert stored is not None
     assert stored.active is True
+
+
+# Long ids, so that no timestamp in the file can contain one by chance.
+HANAKO, MIKA, JIRO, YUKI = 710000001, 710000002, 710000003, 710000004
+
+
+async def _a_life_in_the_bot(engine: AsyncEngine) -> None:
+    """花子 raised a need (美香, the coordinator, took it and wrote a note), answered a
+    check-in, watches with her daughter as contact, is 次郎's contact, signed up for a
+    meeting, marked an activity and organises one. 次郎 has a life of his own."""
+    town = await make_town(engine)
+    for telegram_id, name, roles in (
+            (HANAKO, "佐藤 花子", ()), (JIRO, "山田 次郎", ()), (YUKI, "佐藤 ゆき", ()),
+            (MIKA, "田中 美香", ((Role.DISTRICT_COORDINATOR, town.east),))):
+        await add_person(engine, telegram_id, name, town.east, roles=roles)
+    now = utcnow()
+    async with session_factory(engine)() as session, session.begin():
+        people = {p.telegram_id: p for p in await session.scalars(select(Person))}
+        hanako, mika, jiro, yuki = (people[i] for i in (HANAKO, MIKA, JIRO, YUKI))
+        for who, worry, note in ((hanako, "重い荷物が持てません", "水曜に電話しました"),
+                                 (jiro, "次郎の困りごと", "次郎さんへのメモ")):
+            need = await start_need(session, who, None, Category.SHOPPING)
+            set_note(need, worry)
+            assert raise_need(need, now)
+            assert await take(session, need, mika, now) is None
+            add_note(session, need, mika, note)
+        for who, level in ((hanako, Level.SO_SO), (jiro, Level.NEED_HELP)):
+            answer(await round_for_answer(session, who, now), level, now)
+        set_watching(await preference_of(session, hanako.id), True, 48)
+        set_watching(await preference_of(session, jiro.id), True, 24)
+        for watched, contact, name in ((hanako, yuki, "ゆき（娘）"), (jiro, hanako, "花子さん"),
+                                       (jiro, yuki, "次郎の連絡先")):
+            link = await new_contact_link(session, watched, now)
+            assert link is not None
+            assert await accept_contact(session, link, contact, name, now)
+        for title, who in (("ご近所ケア会議", hanako), ("次郎だけの会", jiro)):
+            meeting = Meeting(kind=MeetingKind.CARE_MEETING, title=title, area_id=town.east.id,
+                              starts_at=now + timedelta(days=7), place="公民館", capacity=10,
+                              organiser_id=mika.id, status=MeetingStatus.SCHEDULED)
+            session.add(meeting)
+            await session.flush()
+            await join(session, meeting.id, who.id, now)
+        activities = {}
+        for name, organiser in (("花子の手芸サロン", hanako), ("ふれあい食事会", mika),
+                                ("次郎の囲碁クラブ", jiro)):
+            activities[name] = Activity(name=name, kind=ActivityKind.SALON, meanings=[],
+                                        district_id=town.east.id, place="集会所",
+                                        organiser_id=organiser.id, status=ActivityStatus.ACTIVE)
+        session.add_all(activities.values())
+        await session.flush()
+        assert await mark_interest(session, activities["ふれあい食事会"], hanako.id)
+        assert await mark_interest(session, activities["花子の手芸サロン"], jiro.id)
+
+
+async def test_mydata_discloses_everything_held_about_the_person_and_nothing_of_others(
+    sb: SandboxClient, engine: AsyncEngine, sandbox: SandboxServer
+) -> None:
+    await _a_life_in_the_bot(engine)
+    sandbox.ensure_user(HANAKO, "花子", "佐藤", started=True)
+    sent = await sb.send_text(HANAKO, "/mydata")
+    summary, document = await sb.wait_for_messages(HANAKO, after=sent["message_id"], count=2)
+    for line in ("このほかに、次の記録があります（くわしくはファイルをご覧ください）。",
+                 "・困りごと: 1件（コーディネーターのメモ 1件）",
+                 "・お元気確認: おたずね 1回、お答え 1回",
+                 "・見守り: 利用中（緊急連絡先 1人、コーディネーターへのお知らせ 0件）",
+                 "・あなたを緊急連絡先にしている人: 1人",
+                 "・会への申し込み: 1件",
+                 "・「行ってみたい」を残した活動: 1件",
+                 "・あなたが世話役の活動: 1件"):
+        assert line in summary["text"].split("\n"), line
+    raw = (await sb.download(document["document"]["file_id"])).decode()
+    data = json.loads(raw)
+
+    assert data["display_name"] == "佐藤 花子"
+    [need] = data["needs"]
+    assert (need["status"], need["categories"], need["note"]) == (
+        "taken", ["shopping"], "重い荷物が持てません")
+    assert need["taken_by"] == "district_coordinator"
+    assert [(n["by"], n["text"]) for n in need["notes"]] == [
+        ("district_coordinator", "水曜に電話しました")]
+    [asked] = data["checkins"]["rounds"]
+    assert asked["level"] == "so_so"
+    assert asked["answered_at"]
+    assert asked["asked_at"]
+    watching = data["watching"]
+    assert (watching["on"], watching["hours"]) == (True, 48)
+    assert [c["name"] for c in watching["emergency_contacts"]] == ["ゆき（娘）"]
+    assert [c["name"] for c in watching["contact_for"]] == ["山田 次郎"]
+    assert [(s["meeting"], s["status"]) for s in data["meeting_signups"]] == [
+        ("ご近所ケア会議", "confirmed")]
+    assert [i["activity"] for i in data["activity_interests"]] == ["ふれあい食事会"]
+    assert [a["name"] for a in data["activities_organised"]] == ["花子の手芸サロン"]
+    assert {(e["action"], e["by"], e["about"]) for e in data["audit"]} == {
+        ("consent.given", "you", "you"), ("role.granted", None, "you")}
+
+    # Others: the coordinator by role only, the contact by the name she gave, nothing of
+    # 次郎's own record, and no other person's Telegram id.
+    for foreign in ("田中 美香", "佐藤 ゆき", "次郎の困りごと", "次郎さんへのメモ",
+                    "次郎だけの会", "次郎の囲碁クラブ", "次郎の連絡先", "need_help",
+                    str(MIKA), str(JIRO), str(YUKI)):
+        assert foreign not in raw, foreign
