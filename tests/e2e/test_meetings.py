@@ -319,6 +319,9 @@ async def test_the_organiser_view_changes_and_cancellation(
         card = await sb.wait_for_message(person, after=heading["message_id"])
         await sb.press(person, card, text="参加する")
         await sb.wait_for_edit(person, card["message_id"])
+    # The confirmations go through the outbox: delivered before 花子 types her next command,
+    # so that her chat's next message is its answer.
+    await until_settled(engine)
     # 西地区 does not see 東地区's meetings.
     west = await _say(sb, WEST_PERSON, "/events")
     assert west["text"] == "「西地区」で、これからの会はありません。"
