@@ -24,16 +24,11 @@ from openpyxl.worksheet.worksheet import Worksheet as OpenpyxlSheet
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet as XlsxWriterSheet
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+from models.text import looks_like_formula
+
 # XlsxWriter's own reading of text (formulas, links, numbers) switched off as well.
 XLSXWRITER_OPTIONS = {"in_memory": True, "strings_to_formulas": False,
                       "strings_to_urls": False, "strings_to_numbers": False}
-
-
-def looks_like_formula(value: object) -> bool:
-    """True for text a spreadsheet would take for a formula (a lone "-", the placeholder for
-    nothing, is not one)."""
-    return isinstance(value, str) and len(value) > 1 and value.startswith(FORMULA_STARTS)
 
 
 def csv_cell(value: Any) -> Any:

@@ -9,11 +9,11 @@ from bot.context import OtagaiContext
 from bot.i18n import _
 from handlers.common import private_only, refuse
 from models.areas import (
-    AREA_NAME_LENGTH,
     all_areas,
     councils,
     create_council,
     get_or_create_area,
+    name_fault,
 )
 from models.permissions import Action
 
@@ -60,10 +60,13 @@ async def add_area(update: Update, context: OtagaiContext) -> None:
         return
     assert update.effective_message is not None
     args = context.args or []
-    if not args or any(len(a) > AREA_NAME_LENGTH for a in args):
+    if not args:
         await update.effective_message.reply_text(_("areas.add_usage"))
         return
     municipality, district = args[0], " ".join(args[1:]) or None
+    if fault := name_fault(municipality) or (district and name_fault(district)):
+        await update.effective_message.reply_text(_("areas.add_bad_name", problem=_(fault)))
+        return
     person = await context.ensure_person()
     area, created = await get_or_create_area(context.session, municipality, district, person.id)
     text = _("areas.added", name=area.name) if created else _("areas.exists", name=area.name)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models.audit import AuditAction, record
 from models.base import Base, BigId, TimestampMixin, enum_values
 from models.clock import utcnow
+from models.text import FORMULA_STARTS
 
 AREA_NAME_LENGTH = 100
 
@@ -166,8 +167,6 @@ class ImportResult:
     problems: list[ImportProblem] = field(default_factory=list)
 
 
-# Spreadsheets run a cell starting with one of these as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@")
 # Control characters (line breaks too), invisible formatting (direction marks and overrides,
 # zero-width characters), surrogates, private use, and line or paragraph separators.
 _HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
@@ -182,6 +181,12 @@ def name_problem(line: int, name: str) -> ImportProblem | None:
     if name.startswith(FORMULA_STARTS):
         return ImportProblem(line, "areas.import.formula")
     return None
+
+
+def name_fault(name: str) -> str | None:
+    """Return the message key saying why ``name`` cannot be an area's name, or None."""
+    problem = name_problem(0, name)
+    return problem.key if problem else None
 
 
 def read_area_rows(data: bytes) -> tuple[list[tuple[int, str, str]], list[ImportProblem]]:

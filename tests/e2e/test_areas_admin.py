@@ -45,6 +45,14 @@ async def test_an_admin_from_settings_builds_the_town(sb: SandboxClient) -> None
         "「ないよ地区」という地域は見つかりませんでした。/areas で一覧を確かめてください。")
     assert (await _say(sb, ADMIN, "/addarea")).startswith("使い方: /addarea 市町村名 地区名")
     assert (await _say(sb, ADMIN, "/addcouncil みどり地区")).startswith("使い方: /addcouncil")
+    # Names are checked as in `otagai areas import`: no formulas, no hidden characters.
+    assert await _say(sb, ADMIN, "/addarea こもれび市 =HYPERLINK(\"x\")") == (
+        "地域を登録できませんでした。名前を「=」「+」「-」「@」で始めることはできません。")
+    assert await _say(sb, ADMIN, "/addarea こもれび市 あおば\u202e地区") == (
+        "地域を登録できませんでした。"
+        "名前に制御文字や見えない文字（改行、文字の向きの指定など）が入っています。")
+    assert await _say(sb, ADMIN, "/addarea " + "長" * 101) == (
+        "地域を登録できませんでした。名前が長すぎます（100文字まで）。")
     listing = await _say(sb, ADMIN, "/areas")
     assert listing == ("地区と協議体\n■ こもれび市\n　・みどり地区\n"
                        "　　協議体: みどり地区 支え合い協議体")
