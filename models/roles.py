@@ -11,6 +11,7 @@ from sqlalchemy import Enum, ForeignKey, Index, String, UniqueConstraint, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from models.areas import Area
 from models.audit import AuditAction, record
 from models.base import Base, BigId, TimestampMixin, enum_values
 from models.clock import utcnow
@@ -115,6 +116,20 @@ async def municipal_coordinators_of(session: AsyncSession, municipality_id: int 
         .where(RoleGrant.role == Role.MUNICIPAL_COORDINATOR,
                RoleGrant.area_id == municipality_id, Person.active.is_(True))
         .order_by(Person.id)))
+
+
+async def responsible_coordinators(session: AsyncSession, district_id: int | None
+                                   ) -> list[Person]:
+    """Return who answers for a district: its coordinators or, while it has none (a post left
+    vacant, a role revoked), its municipality's, so a need, an alert or a proposal is never
+    left with nobody to read it."""
+    if district_id is None:
+        return []
+    people = await coordinators_of(session, district_id)
+    if people:
+        return people
+    municipality = await session.scalar(select(Area.parent_id).where(Area.id == district_id))
+    return await municipal_coordinators_of(session, municipality)
 
 
 async def grant_role(

@@ -34,7 +34,7 @@ from models.checkins import (
 from models.clock import utcnow
 from models.locks import take_write_lock
 from models.outbox import enqueue, enqueue_many, outbox_row
-from models.roles import coordinators_of
+from models.roles import responsible_coordinators
 from scheduler.once import job_lock
 
 log = logging.getLogger(__name__)
@@ -121,8 +121,7 @@ async def watch_silence(session: AsyncSession, now: datetime, zone: tzinfo,
     alerted = 0
     for record, person in await rounds_to_alert(session, now, default):
         record.alerted_at = now
-        coordinators = await coordinators_of(session, person.district_id) \
-            if person.district_id else []
+        coordinators = await responsible_coordinators(session, person.district_id)
         alert = WatchAlert(round_id=record.id, person_id=person.id,
                            district_id=person.district_id, told=[c.id for c in coordinators],
                            created_at=now)

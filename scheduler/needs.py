@@ -18,7 +18,7 @@ from models import Activity, Area, Need, Person
 from models.clock import utcnow
 from models.needs import Category, SupportRequest, forget_old_needs, needs_to_resend
 from models.outbox import enqueue
-from models.roles import coordinators_of, municipal_coordinators_of
+from models.roles import municipal_coordinators_of, responsible_coordinators
 from scheduler.once import once
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ def take_button(need: Need) -> list[list[dict[str, str]]]:
 
 async def _recipients(session: AsyncSession, need: Need, municipal: bool) -> list[Person]:
     district = await session.get(Area, need.district_id) if need.district_id else None
-    people = await coordinators_of(session, need.district_id) if need.district_id else []
+    people = await responsible_coordinators(session, need.district_id)
     if municipal and district is not None:
         people += await municipal_coordinators_of(session, district.parent_id)
     return list({p.id: p for p in people}.values())

@@ -39,7 +39,7 @@ from models.clock import utcnow
 from models.numbers import parse_count
 from models.outbox import enqueue
 from models.permissions import coordinates_activity
-from models.roles import coordinators_of
+from models.roles import responsible_coordinators
 from models.schedule import Schedule, parse_schedule
 
 
@@ -218,9 +218,10 @@ async def _submit(update: Update, context: OtagaiContext, draft: Activity) -> No
 
 
 async def _ask_coordinators(context: OtagaiContext, draft: Activity, district: Area) -> None:
-    """Send the district's coordinators the proposal, in each one's language, with buttons."""
+    """Send the district's coordinators (its municipality's while it has none) the proposal, in
+    each one's language, with buttons."""
     schedule = Schedule.from_json(draft.schedule) if draft.schedule else None
-    for coordinator in await coordinators_of(context.session, district.id):
+    for coordinator in await responsible_coordinators(context.session, district.id):
         with use_language(normalize_language(coordinator.language), current_zone()):
             text = _("activity.review_request", name=draft.name or "-",
                      kind=plain(KIND_LABELS[draft.kind]) if draft.kind else "-",

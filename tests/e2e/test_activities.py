@@ -71,6 +71,25 @@ async def _propose(sb: SandboxClient, user: int, name: str, place: str, schedule
     return await _say(sb, user, "みんなでお昼を食べます")
 
 
+async def test_a_proposal_from_a_district_without_a_coordinator_reaches_the_city(
+    sb: SandboxClient, engine: AsyncEngine, town: Town, sandbox: SandboxServer
+) -> None:
+    # 西地区 has no coordinator: before, the proposal was "sent" to nobody.
+    ken = 8005
+    sandbox.ensure_user(ken, "健", "山本", started=True)
+    await add_person(engine, ken, "山本 健", town.west,
+                     roles=((Role.MUNICIPAL_COORDINATOR, town.city),))
+    summary = await _propose(sb, WEST_PERSON, "西の体操", "集会所", "毎週火曜 10時から11時")
+    await sb.press(WEST_PERSON, summary, text="この内容で登録する")
+    await sb.wait_for_edit(WEST_PERSON, summary["message_id"])
+    request = await sb.wait_for_message(ken, after=0, timeout=20)
+    assert request["text"].startswith("活動の登録のお願いが届きました")
+    assert "西の体操" in request["text"]
+    await sb.press(ken, request, text="承認する")
+    approved = await sb.wait_for_edit(ken, request["message_id"])
+    assert approved["text"] == "「西の体操」を承認しました。"
+    assert not await sb.messages(MIKA)  # another district's coordinator hears nothing
+
 async def test_a_resident_proposes_and_the_coordinator_approves(
     sb: SandboxClient, engine: AsyncEngine, town: Town
 ) -> None:

@@ -21,7 +21,9 @@ from models import (
     Need,
     NeedStatus,
     OutboxMessage,
+    Person,
     Role,
+    RoleGrant,
     SupportRequest,
     WatchAlert,
     clock,
@@ -30,6 +32,7 @@ from models.areas import find_group
 from models.checkins import Thresholds, WatchContact
 from models.db import session_factory
 from models.people import find_person
+from models.roles import revoke_grant
 from scheduler.checkins import ask_in_batches, watch_silence
 from scheduler.needs import resend_untaken
 from tests.auxil.delivery import until_settled
@@ -728,3 +731,38 @@ async def test_control_characters_in_a_typed_note_are_dropped_not_the_need(
     assert need.note == "足が痛くて、\n重い物は\t無理です"
     assert f"ひとこと: {need.note}" in (await _last(sb, MIKA))["text"]
     assert "痛くて" not in caplog.text
+
+
+async def _leave_east_without_a_coordinator(engine: AsyncEngine) -> None:
+    """美香's role is revoked and nobody has taken over 東地区 yet."""
+    async with session_factory(engine)() as session, session.begin():
+        [grant] = await session.scalars(
+            select(RoleGrant).join(Person, RoleGrant.person_id == Person.id)
+            .where(Person.telegram_id == MIKA, RoleGrant.role == Role.DISTRICT_COORDINATOR))
+        await revoke_grant(session, grant, None)
+
+
+async def test_a_district_without_a_coordinator_sends_worries_and_alerts_to_the_city(
+    sb: SandboxClient, engine: AsyncEngine, town: Town
+) -> None:
+    # Before the fallback, the need waited a day for the city's second notice and the alert
+    # told nobody at all (its contacts only, a day later).
+    await _leave_east_without_a_coordinator(engine)
+    await sb.press(HANAKO, await _say(sb, HANAKO, "/watch"), text="48時間で始める")
+    await settle(sb)
+    await _raise_shopping_need(sb, engine, note=NOTE)
+    notice = await _last(sb, KEN)
+    assert notice["text"].startswith(
+        "🔔 困りごとの相談がありました\n佐藤 花子さん（東地区）\n内容: 買い物")
+    await sb.press(KEN, notice, text="対応します")
+    card = await sb.wait_for_edit(KEN, notice["message_id"])
+    assert "担当: 山本 健" in card["text"]
+
+    await _question(sb, engine, MONDAY + timedelta(days=7))
+    assert await _watch(engine, MONDAY + timedelta(days=7, hours=48)) == (1, 0)
+    assert await _watch(engine, MONDAY + timedelta(days=7, hours=72)) == (0, 1)
+    await until_settled(engine)
+    alert = await _last(sb, KEN)
+    assert alert["text"].startswith("⚠️ 見守り: お返事がありません\n佐藤 花子さん（東地区）")
+    for chat in (MIKA, WEST_COORD, KAZUKO):
+        assert not any("佐藤 花子" in m["text"] for m in _bot_messages(await sb.messages(chat)))
