@@ -15,6 +15,7 @@ from handlers import (
     groups,
     invites,
     language,
+    links,
     meetings,
     mydata,
     needs,
@@ -51,6 +52,7 @@ def register(application: Application) -> None:
     digests.register(application)
     settings.register(application)
     language.register(application)
+    links.register(application)
     # Typed answers go to the step waiting for them, before the commands and fallbacks; the
     # order settles a person with two steps open at once (rare: one of them is stale).
     typed_input.register(application, [digests.TYPED, needs.TYPED, checkins.TYPED,

@@ -87,6 +87,29 @@ async def test_coordinator_invites_a_supporter_who_signs_up_through_the_link(
             session, (await ensure_person(session, JIRO)).id)
 
 
+async def test_a_pasted_invite_link_works_as_if_it_were_opened(
+    sb: SandboxClient, engine: AsyncEngine, town: Town
+) -> None:
+    # Forwarded by LINE or mail, the link is pasted as text, with words around it.
+    link = await _make_invite_link(sb, "担い手（ボランティア）")
+    notice, question = await _say_many(sb, ICHIRO, f"美香さんからの招待です\n{link}\nよろしく", 2)
+    assert notice["text"].startswith("「担い手（ボランティア）」への招待です。")
+    assert EAST in labels(question)[0]
+    # Without the scheme too; a link to another bot is only text.
+    link = await _make_invite_link(sb, "協議体メンバー")
+    other = link.replace("otagai_sandbox_bot", "someone_else_bot")
+    [unknown] = await _say_many(sb, HANAKO, other, 1)
+    assert unknown["text"].startswith("メッセージありがとうございます。")
+    [welcome] = await _say_many(sb, HANAKO, link.removeprefix("https://"), 1)
+    assert welcome["text"].startswith(f"「協議体メンバー」（{EAST}）として登録しました。")
+    await settle(sb)
+    assert (Role.COUNCIL_MEMBER, town.east.id) in await _roles(engine, HANAKO)
+
+
+async def _say_many(sb: SandboxClient, user: int, text: str, count: int) -> list[dict]:
+    sent = await sb.send_text(user, text)
+    return await sb.wait_for_messages(user, after=sent["message_id"], count=count)
+
 async def test_a_registered_person_gets_the_role_at_once(
     sb: SandboxClient, engine: AsyncEngine, town: Town
 ) -> None:
