@@ -5,6 +5,7 @@ The draft lives in the database, so a bot restart in the middle loses nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -17,7 +18,16 @@ from telegram.ext import (
 
 from bot.activity_text import KIND_LABELS
 from bot.context import OtagaiContext
-from bot.i18n import N_, _, current_zone, format_datetime, plain
+from bot.i18n import (
+    N_,
+    _,
+    current_language,
+    current_zone,
+    format_datetime,
+    normalize_language,
+    plain,
+    use_language,
+)
 from handlers.common import (
     button,
     callback_data,
@@ -30,6 +40,7 @@ from handlers.common import (
     refuse,
 )
 from handlers.fallback import stale_button
+from handlers.invites import role_label
 from handlers.typed_input import TypedInput
 from models import Area, Audience, Broadcast, BroadcastStatus
 from models.areas import all_areas
@@ -51,6 +62,8 @@ from models.permissions import Action
 from models.when import parse_datetime
 
 PREFIX = "bc"
+# Room left in one message for the heading (area, role and name) above the text.
+BROADCAST_LIMIT = TEXT_LIMIT - 400
 AREA, AUDIENCE, NOW, LATER, DROP, CANCEL = "a", "u", "n", "t", "x", "c"
 INTEREST_KINDS = "k"  # choose the kind of activity whose interested people to write to
 AUDIENCE_LABELS = {
@@ -76,7 +89,7 @@ async def begin(update: Update, context: OtagaiContext) -> None:
         return
     draft = await start_draft(context.session, (await context.ensure_person()).id)
     await update.effective_message.reply_text(
-        _("broadcast.ask_text", limit=TEXT_LIMIT),
+        _("broadcast.ask_text", limit=BROADCAST_LIMIT),
         reply_markup=InlineKeyboardMarkup([[button("broadcast.button.drop",
                                                    callback_data(PREFIX, DROP, draft.id))]]))
 
@@ -101,8 +114,8 @@ Answer = tuple[str, InlineKeyboardMarkup | None]
 
 
 async def _take_text(context: OtagaiContext, draft: Broadcast, text: str) -> Answer:
-    if visible_length(text) > TEXT_LIMIT:
-        return _("broadcast.too_long", length=visible_length(text), limit=TEXT_LIMIT), None
+    if visible_length(text) > BROADCAST_LIMIT:
+        return _("broadcast.too_long", length=visible_length(text), limit=BROADCAST_LIMIT), None
     draft.text = text
     draft.awaiting = None
     areas = await _areas(context)
@@ -124,7 +137,8 @@ async def _take_time(context: OtagaiContext, draft: Broadcast, text: str) -> Ans
     area = await context.session.get(Area, draft.area_id) if draft.area_id else None
     if area is None or area not in await _areas(context):
         return _("broadcast.not_allowed"), None
-    count = await queue(context.session, draft, area, send_at=when.astimezone(UTC))
+    count = await queue(context.session, draft, area, await _heading(context, area),
+                        send_at=when.astimezone(UTC))
     keyboard = InlineKeyboardMarkup([[button("broadcast.button.cancel_scheduled",
                                              callback_data(PREFIX, CANCEL, draft.id))]])
     return _("broadcast.scheduled", when=format_datetime(when), count=count), keyboard
@@ -160,7 +174,7 @@ async def _preview(context: OtagaiContext, draft: Broadcast, area: Area) -> Answ
     assert draft.audience is not None
     assert draft.text is not None
     targets = await recipients(context.session, area, draft.audience)
-    groups = sum(1 for _chat, _person, group in targets if group is not None)
+    groups = sum(1 for target in targets if target.group_id is not None)
     if not targets:
         return (_("broadcast.nobody", area=area.name, audience=audience_label(draft.audience)),
                 _audience_keyboard(draft))
@@ -169,9 +183,23 @@ async def _preview(context: OtagaiContext, draft: Broadcast, area: Area) -> Answ
         [button("broadcast.button.later", callback_data(PREFIX, LATER, draft.id))],
         [button("broadcast.button.drop", callback_data(PREFIX, DROP, draft.id))],
     ])
-    return _("broadcast.preview", area=area.name,
-             audience=audience_label(draft.audience), people=len(targets) - groups,
-             groups=groups) + "\n\n" + draft.text, keyboard
+    preview = _("broadcast.preview", area=area.name, audience=audience_label(draft.audience),
+                people=len(targets) - groups, groups=groups)
+    heading = (await _heading(context, area))(None)
+    return f"{preview}\n\n{heading}\n\n{draft.text}", keyboard
+
+
+async def _heading(context: OtagaiContext, area: Area) -> Callable[[str | None], str]:
+    """Return the heading of a broadcast in a reader's language (the sender's when None):
+    the area, and the sender's role there and name, as a municipal newsletter signs."""
+    role = (await context.permissions()).role_in(area)
+    name = context.person.display_name if context.person else None
+    sender = current_language()
+
+    def heading(language: str | None) -> str:
+        with use_language(normalize_language(language, sender), current_zone()):
+            return _("broadcast.heading", area=area.name, role=role_label(role), name=name or "-")
+    return heading
 
 
 async def on_button(update: Update, context: OtagaiContext) -> None:
@@ -259,7 +287,7 @@ async def _send_now(
     area = await _draft_area(update, context, draft)
     if area is None or draft.audience is None:
         return
-    count = await queue(context.session, draft, area)
+    count = await queue(context.session, draft, area, await _heading(context, area))
     await update.callback_query.answer()
     note = group_quiet_note(context) if draft.audience in GROUP_AUDIENCES else ""
     await edit_or_keep(update.callback_query, _("broadcast.queued", count=count) + note)

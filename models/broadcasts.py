@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Enum, ForeignKey, String, Text, select, update
@@ -93,26 +95,38 @@ class Broadcast(TimestampMixin, Base):
 _ROLE_OF = {Audience.SUPPORTERS: Role.SUPPORTER, Audience.COUNCIL: Role.COUNCIL_MEMBER}
 
 
+def _private(person: Person) -> Recipient:
+    return Recipient(person.telegram_id, person.id, None, person.language)
+
+
 def _district_ids(area: Area, districts: list[Area]) -> list[int]:
     if area.level == AreaLevel.DISTRICT:
         return [area.id]
     return [d.id for d in districts if d.parent_id == area.id]
 
 
-async def recipients(
-    session: AsyncSession, area: Area, audience: Audience
-) -> list[tuple[int, int | None, int | None]]:
-    """Return (chat id, person id, group id) for everyone the broadcast reaches, once each.
+@dataclass(frozen=True, order=True)
+class Recipient:
+    """A chat a broadcast reaches: a person's private chat or a group."""
+
+    chat_id: int
+    person_id: int | None
+    group_id: int | None
+    language: str | None  # the person's; None for a group (the deployment's default)
+
+
+async def recipients(session: AsyncSession, area: Area, audience: Audience) -> list[Recipient]:
+    """Return everyone the broadcast reaches, once each.
 
     People count only with consent in force and while they have not blocked the bot.
     """
     districts = list(await session.scalars(select(Area).where(Area.level == AreaLevel.DISTRICT)))
     district_ids = _district_ids(area, districts)
-    found: dict[int, tuple[int, int | None, int | None]] = {}
+    found: dict[int, Recipient] = {}
     people = select(Person).where(Person.active.is_(True), Person.consented_at.is_not(None))
     if audience in (Audience.RESIDENTS, Audience.EVERYONE):
         for person in await session.scalars(people.where(Person.district_id.in_(district_ids))):
-            found.setdefault(person.telegram_id, (person.telegram_id, person.id, None))
+            found.setdefault(person.telegram_id, _private(person))
     roles = list(_ROLE_OF.values()) if audience is Audience.EVERYONE else (
         [_ROLE_OF[audience]] if audience in _ROLE_OF else [])
     if roles:
@@ -120,7 +134,7 @@ async def recipients(
         holders = people.join(RoleGrant, RoleGrant.person_id == Person.id).where(
             RoleGrant.role.in_(roles), RoleGrant.area_id.in_(scope))
         for person in await session.scalars(holders):
-            found.setdefault(person.telegram_id, (person.telegram_id, person.id, None))
+            found.setdefault(person.telegram_id, _private(person))
     kind = interest_kind(audience)
     if kind is not None:
         interested = people.join(ActivityInterest, ActivityInterest.person_id == Person.id).join(
@@ -128,12 +142,13 @@ async def recipients(
             Activity.kind == kind, Activity.district_id.in_(district_ids),
             Activity.status.in_(VISIBLE))
         for person in await session.scalars(interested):
-            found.setdefault(person.telegram_id, (person.telegram_id, person.id, None))
+            found.setdefault(person.telegram_id, _private(person))
     if audience in GROUP_AUDIENCES:
         groups = select(GroupChat).where(GroupChat.active.is_(True),
                                          GroupChat.district_id.in_(district_ids))
         for group in await session.scalars(groups):
-            found.setdefault(group.telegram_chat_id, (group.telegram_chat_id, None, group.id))
+            found.setdefault(group.telegram_chat_id,
+                            Recipient(group.telegram_chat_id, None, group.id, None))
     return sorted(found.values())
 
 
@@ -165,15 +180,22 @@ async def start_draft(session: AsyncSession, person_id: int) -> Broadcast:
 
 
 async def queue(session: AsyncSession, broadcast: Broadcast, area: Area,
-                send_at: datetime | None = None) -> int:
-    """Write one outbox row per recipient in this transaction; return how many."""
+                heading: Callable[[str | None], str], send_at: datetime | None = None) -> int:
+    """Write one outbox row per recipient in this transaction; return how many.
+
+    Each message starts with ``heading(language)``: who is speaking, in the reader's language
+    (an empty heading adds nothing).
+    """
     assert broadcast.text is not None
     assert broadcast.audience is not None
     targets = await recipients(session, area, broadcast.audience)
     due = send_at or utcnow()
-    for chat_id, person_id, group_id in targets:
-        enqueue(session, key=f"broadcast:{broadcast.id}:{chat_id}", chat_id=chat_id,
-                text=broadcast.text, due_at=due, person_id=person_id, group_id=group_id,
+    for target in targets:
+        top = heading(target.language)
+        text = f"{top}\n\n{broadcast.text}" if top else broadcast.text
+        enqueue(session, key=f"broadcast:{broadcast.id}:{target.chat_id}",
+                chat_id=target.chat_id, text=text,
+                due_at=due, person_id=target.person_id, group_id=target.group_id,
                 broadcast_id=broadcast.id)
     broadcast.status = BroadcastStatus.QUEUED
     broadcast.awaiting = None

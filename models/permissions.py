@@ -92,6 +92,13 @@ class Permissions:
             return Role.ADMIN
         return max((g.role for g in self.grants), key=lambda r: r.rank, default=Role.RESIDENT)
 
+    def role_in(self, area: Area) -> Role:
+        """The highest role the person holds for ``area`` (resident when none covers it)."""
+        if self.settings_admin:
+            return Role.ADMIN
+        return max((g.role for g in self.grants if self._covers(g, area)),
+                   key=lambda r: r.rank, default=Role.RESIDENT)
+
     def may_grant(self, role: Role, area: Area) -> bool:
         """Return True if the person may hand out ``role`` in ``area`` by an invite.
 

@@ -32,7 +32,7 @@ async def broadcast_to_residents(engine: AsyncEngine, area: Area, text: str) -> 
         broadcast = Broadcast(text=text, audience=Audience.RESIDENTS, area_id=area.id)
         session.add(broadcast)
         await session.flush()
-        await queue(session, broadcast, area)
+        await queue(session, broadcast, area, heading=lambda _language: "")
         return broadcast.id
 
 

@@ -45,7 +45,7 @@ async def run(database_url: str, people: int) -> dict[str, float]:
             broadcast = Broadcast(text=TEXT, audience=Audience.RESIDENTS, area_id=district.id)
             session.add(broadcast)
             await session.flush()
-            await queue(session, broadcast, district)
+            await queue(session, broadcast, district, heading=lambda _language: "")
         with sandbox_process([city.coordinator, *city.people], flood_limits=True) as url:
             settings = load_settings(_env_file=None, database_url=database_url,
                                      bot_api_url=f"{url}/bot", group_quiet_hours="0-0")

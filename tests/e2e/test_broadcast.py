@@ -20,6 +20,8 @@ labels = SandboxClient.labels
 pytestmark = pytest.mark.usefixtures("bot")
 
 MIKA, HANAKO, ICHIRO, KAZUKO, WEST_PERSON = 6001, 6002, 6003, 6004, 6005
+# Who is speaking, as a municipal newsletter signs: the area, the sender's role and name.
+HEADING = f"📢 {EAST}からのお知らせ\n地区の生活支援コーディネーター　田中 美香より\n\n"
 
 
 @pytest.fixture
@@ -53,6 +55,9 @@ async def test_district_broadcast_reaches_every_resident_and_the_group_once(
         tracked = await find_group(session, group["id"])
         assert tracked is not None
         tracked.district_id = town.east.id
+        ichiro = await find_person(session, ICHIRO)
+        assert ichiro is not None
+        ichiro.language = "en"
 
     audience = await _write(sb, "あすの<b>サロン</b>は10時からです。")
     assert audience["text"] == f"「{EAST}」の、どなたに送りますか？"
@@ -62,8 +67,8 @@ async def test_district_broadcast_reaches_every_resident_and_the_group_once(
     await sb.press(MIKA, audience, text="全員（住民・担い手・協議体・グループ）")
     preview = await sb.wait_for_edit(MIKA, audience["message_id"])
     assert "人数: 4人・グループ 1件" in preview["text"]
-    # What she typed is sent as she typed it, angle brackets and all.
-    assert preview["text"].endswith("あすの<b>サロン</b>は10時からです。")
+    # What she typed is sent as she typed it, angle brackets and all, under her heading.
+    assert preview["text"].endswith(HEADING + "あすの<b>サロン</b>は10時からです。")
     await sb.press(MIKA, preview, text="今すぐ送る")
     queued = await sb.wait_for_edit(MIKA, audience["message_id"])
     assert queued["text"].startswith("送信を始めました（5件）。")
@@ -74,10 +79,15 @@ async def test_district_broadcast_reaches_every_resident_and_the_group_once(
     [report] = [m for m in arrived if m["text"].startswith("お知らせ #")]
     assert "届いた: 5件" in report["text"]
     assert "ブロックされていた: 0件" in report["text"]
-    for chat_id in (MIKA, HANAKO, ICHIRO, KAZUKO, group["id"]):
+    for chat_id in (MIKA, HANAKO, KAZUKO, group["id"]):
         got = [m for m in await sb.messages(chat_id) if m["from"]["is_bot"]
-               and m.get("text") == "あすの<b>サロン</b>は10時からです。"]
+               and m.get("text") == HEADING + "あすの<b>サロン</b>は10時からです。"]
         assert len(got) == 1, chat_id
+    # 一郎 reads English: the heading is in his language, her words as she wrote them.
+    got = [m for m in await sb.messages(ICHIRO) if m["from"]["is_bot"] and m.get("text") == (
+        f"📢 News from {EAST}\nfrom 田中 美香, district coordinator\n\n"
+        "あすの<b>サロン</b>は10時からです。")]
+    assert len(got) == 1
     assert not [m for m in await sb.messages(WEST_PERSON) if "サロン" in m.get("text", "")]
 
     sent = await sb.send_text(MIKA, "/broadcasts")
@@ -178,13 +188,13 @@ async def test_people_interested_in_activities_of_one_kind(
     queued = await sb.wait_for_edit(MIKA, audience["message_id"])
     assert queued["text"].startswith("送信を始めました（1件）。")
     arrived = await sb.wait_for_message(HANAKO, after=0, timeout=30)
-    assert arrived["text"] == "食事会の献立が決まりました"
+    assert arrived["text"] == HEADING + "食事会の献立が決まりました"
     await settle(sb)
     await until_settled(engine)
     for chat_id, expected in ((HANAKO, 1), (ICHIRO, 0), (KAZUKO, 0), (WEST_PERSON, 0),
                               (MIKA, 0)):
         got = [m for m in await sb.messages(chat_id)
-               if m["from"]["is_bot"] and m.get("text") == "食事会の献立が決まりました"]
+               if m["from"]["is_bot"] and m.get("text") == HEADING + "食事会の献立が決まりました"]
         assert len(got) == expected, chat_id
     await settle(sb)
     async with session_factory(engine)() as session:
