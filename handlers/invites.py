@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.context import OtagaiContext
-from bot.i18n import N_, _, format_datetime, plain
+from bot.i18n import N_, _, current_zone, format_datetime, normalize_language, plain, use_language
 from handlers.common import (
     callback_data,
     callback_pattern,
@@ -19,9 +20,10 @@ from handlers.common import (
     refuse,
 )
 from handlers.fallback import stale_button
-from models import Area, Invite, Role
+from models import Area, Invite, Person, Role
 from models.areas import all_areas
 from models.invites import InviteProblem, check_invite, redeem_invite
+from models.outbox import enqueue
 from models.permissions import Action
 from models.roles import create_invite
 
@@ -139,9 +141,25 @@ async def redeem(update: Update, context: OtagaiContext, token: str) -> None:
         await message.reply_text(_(PROBLEM_KEYS[result]))
         return
     area = await context.session.get(Area, result.area_id) if result.area_id else None
-    await message.reply_text(_("invite.accepted", role=role_label(result.role),
-                               area=area.name if area else plain("area.everywhere")))
+    area_name = area.name if area else plain("area.everywhere")
+    await message.reply_text(_("invite.accepted", role=role_label(result.role), area=area_name))
     await refresh_menu(context)
+    await _tell_the_author(context, token, result.role, area_name)
+
+
+async def _tell_the_author(context: OtagaiContext, token: str, role: Role, area: str) -> None:
+    """The coordinator who made the invite hears that it was used, and by whom."""
+    invite = await context.session.scalar(select(Invite).where(Invite.token == token))
+    author = await context.session.get(Person, invite.created_by_id) \
+        if invite and invite.created_by_id else None
+    person = context.person
+    if invite is None or author is None or person is None or author.id == person.id:
+        return
+    with use_language(normalize_language(author.language), current_zone()):
+        notice = _("invite.used_notice", name=person.display_name or plain("roles.unnamed"),
+                   role=role_label(role), area=area)
+    enqueue(context.session, key=f"invite-used:{invite.id}", chat_id=author.telegram_id,
+            text=notice, person_id=author.id)
 
 
 def register(application: Application) -> None:

@@ -14,6 +14,7 @@ from models.audit import entries
 from models.db import session_factory
 from models.people import ensure_person, find_person
 from models.roles import create_invite, roles_of
+from tests.auxil.delivery import until_settled
 from tests.auxil.town import EAST, Town, add_person, make_town, new_group, settle
 
 labels = SandboxClient.labels
@@ -75,6 +76,11 @@ async def test_coordinator_invites_a_supporter_who_signs_up_through_the_link(
     welcome = await sb.wait_for_message(ICHIRO, after=question["message_id"])
     assert welcome["text"].startswith(f"「担い手（ボランティア）」（{EAST}）として登録しました。")
     await settle(sb)
+    # 美香 hears that her invite was used, and by whom.
+    await until_settled(engine)
+    told = [m["text"] for m in await sb.messages(MIKA) if m["text"].startswith("一郎さんが")]
+    assert told == [
+        f"一郎さんが、あなたの招待で「担い手（ボランティア）」（{EAST}）になりました。"]
     assert set(await _roles(engine, ICHIRO)) == {(Role.SUPPORTER, town.east.id),
                                                  (Role.RESIDENT, town.east.id)}
 
