@@ -221,9 +221,10 @@ async def _ask_coordinators(context: OtagaiContext, draft: Activity, district: A
     """Send the district's coordinators (its municipality's while it has none) the proposal, in
     each one's language, with buttons."""
     schedule = Schedule.from_json(draft.schedule) if draft.schedule else None
+    proposer = context.person.display_name if context.person else None
     for coordinator in await responsible_coordinators(context.session, district.id):
         with use_language(normalize_language(coordinator.language), current_zone()):
-            text = _("activity.review_request", name=draft.name or "-",
+            text = _("activity.review_request", name=draft.name or "-", proposer=proposer or "-",
                      kind=plain(KIND_LABELS[draft.kind]) if draft.kind else "-",
                      place=draft.place or "-", district=district.name,
                      schedule=describe_schedule(schedule) if schedule else "-")

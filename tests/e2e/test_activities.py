@@ -85,6 +85,7 @@ async def test_a_proposal_from_a_district_without_a_coordinator_reaches_the_city
     request = await sb.wait_for_message(ken, after=0, timeout=20)
     assert request["text"].startswith("活動の登録のお願いが届きました")
     assert "西の体操" in request["text"]
+    assert "提案した人: 山田 次郎さん" in request["text"]
     await sb.press(ken, request, text="承認する")
     approved = await sb.wait_for_edit(ken, request["message_id"])
     assert approved["text"] == "「西の体操」を承認しました。"
@@ -106,6 +107,7 @@ async def test_a_resident_proposes_and_the_coordinator_approves(
     request = await sb.wait_for_message(MIKA, after=0, timeout=20)
     assert request["text"].startswith("活動の登録のお願いが届きました")
     assert "日時: 毎月 第2 水曜 12:00〜13:30" in request["text"]
+    assert "提案した人: 佐藤 花子さん" in request["text"]  # she knows whom to ask
     await sb.press(MIKA, request, text="承認する")
     approved = await sb.wait_for_edit(MIKA, request["message_id"])
     assert approved["text"] == "「ふれあい食事会」を承認しました。"
