@@ -224,6 +224,7 @@ async def run_sandbox(
     """Start the sandbox Bot API with the demo town and the bot on it, until stopped."""
     await prepare_database(settings)
     server = SandboxServer(host=host, port=port, state_path=state_path, flood_limits=flood_limits)
+    server.state.time_zone = settings.time_zone  # the page shows times as the bot says them
     try:
         await server.start()
     except OSError:

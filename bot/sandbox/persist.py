@@ -27,6 +27,8 @@ def dump_state(state: SandboxState) -> dict[str, Any]:
         "users": list(state.users.values()),
         "blocked": sorted(state.blocked),
         "started": sorted(state.started),
+        "captions": {str(uid): caption for uid, caption in state.captions.items()},
+        "folded": sorted(state.folded),
         "chats": [
             {
                 "chat": chat,
@@ -84,6 +86,8 @@ def load_state(state: SandboxState, path: Path) -> bool:
     state.users = {int(u["id"]): u for u in data["users"]}
     state.blocked = set(data["blocked"])
     state.started = set(data["started"])
+    state.captions = {int(uid): caption for uid, caption in data.get("captions", {}).items()}
+    state.folded = set(data.get("folded", []))
     for entry in data["chats"]:
         chat = entry["chat"]
         state.chats[chat["id"]] = chat

@@ -189,14 +189,23 @@ class SandboxServer:
         language_code: str = "ja",
         *,
         started: bool | None = None,
+        caption: str | None = None,
+        folded: bool | None = None,
     ) -> dict[str, Any]:
         """Return the person, created or updated to these details (idempotent).
 
         ``started=True`` marks that the person has already opened the private chat, so the
-        bot may write first; None leaves that as it is.
+        bot may write first; None leaves that as it is. ``caption`` is shown under the name
+        on the page; ``folded=True`` keeps the person's column folded until chosen.
         """
         self._ensure_loaded()
         user = self.state.ensure_user(user_id, first_name, last_name, username, language_code)
+        if caption is not None and self.state.captions.get(user["id"]) != caption:
+            self.state.captions[user["id"]] = caption
+            self.state.dirty = True
+        if folded is not None and (user["id"] in self.state.folded) != folded:
+            (self.state.folded.add if folded else self.state.folded.discard)(user["id"])
+            self.state.dirty = True
         if started is not None and (user["id"] in self.state.started) != started:
             if started:
                 self.state.started.add(user["id"])

@@ -99,6 +99,12 @@ class SandboxState:
         self.users: dict[int, dict[str, Any]] = {}
         self.blocked: set[int] = set()
         self.started: set[int] = set()
+        # For the page only (never sent to the bot): a line under a person's name (their
+        # role in the demo), and the people folded away until someone chooses to show them.
+        self.captions: dict[int, str] = {}
+        self.folded: set[int] = set()
+        # The zone the page shows message times in: the bot's, not the browser's.
+        self.time_zone = "Asia/Tokyo"
         self.chats: dict[int, dict[str, Any]] = {}
         self.members: dict[int, dict[int, str]] = {}
         self.bot_status: dict[int, str] = {}
@@ -521,8 +527,11 @@ class SandboxState:
         return {
             "bot": self.bot,
             "seq": self.feed.seq,
+            "time_zone": self.time_zone,
             "users": [
-                {**u, "sandbox_blocked": u["id"] in self.blocked} for u in self.users.values()
+                {**u, "sandbox_blocked": u["id"] in self.blocked,
+                 "sandbox_caption": self.captions.get(u["id"], ""),
+                 "sandbox_folded": u["id"] in self.folded} for u in self.users.values()
             ],
             "chats": [self.chat_info(chat_id) for chat_id in self.chats],
             "commands": list(self.commands.values()),

@@ -13,8 +13,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.i18n import plain, use_language
 from bot.sandbox import SandboxServer
 from bot.sandbox.history import FIRST_RESIDENT, RESIDENTS, seed_history
+from handlers.invites import ROLE_LABELS
 from models import (
     Area,
     Category,
@@ -138,14 +140,20 @@ async def _seed_offer(session: AsyncSession) -> None:
 
 def seed_sandbox(server: SandboxServer) -> None:
     """Make the personas and their group chat exist in the emulator."""
-    for persona in PERSONAS:
-        # started: as if each persona had opened the bot once, so it may write to them first.
-        server.ensure_user(persona.telegram_id, persona.first_name, persona.last_name,
-                           language_code="ja", started=True)
-    for index, (name, _district) in enumerate(RESIDENTS):
-        last, first = name.split()
-        server.ensure_user(FIRST_RESIDENT + index, first, last, language_code="ja",
-                           started=True)
+    with use_language("ja"):
+        for persona in PERSONAS:
+            # started: as if each persona had opened the bot once, so it may write first.
+            caption = plain("sandbox.caption", role=plain(ROLE_LABELS[persona.role]),
+                            area=persona.district or MUNICIPALITY)
+            server.ensure_user(persona.telegram_id, persona.first_name, persona.last_name,
+                               language_code="ja", started=True, caption=caption, folded=False)
+        # The residents of the demo history are there for the figures: folded away.
+        for index, (name, district) in enumerate(RESIDENTS):
+            last, first = name.split()
+            server.ensure_user(FIRST_RESIDENT + index, first, last, language_code="ja",
+                               started=True, folded=True,
+                               caption=plain("sandbox.caption_history",
+                                             area=DISTRICTS[district]))
     members = {p.telegram_id: "member" for p in PERSONAS}
     members[PERSONAS[2].telegram_id] = "creator"  # the district coordinator runs the group
     server.ensure_group(GROUP_CHAT_ID, GROUP_TITLE, members, bot_status="administrator")

@@ -28,8 +28,9 @@ FAKED_CLOCK = ("LD_PRELOAD", "FAKETIME", "FAKETIME_DONT_FAKE_MONOTONIC")
 
 
 @asynccontextmanager
-async def chromium_page() -> AsyncIterator[object]:
-    """Yield a Playwright page in headless Chromium, 1280 px wide."""
+async def chromium_page(timezone_id: str | None = None) -> AsyncIterator[object]:
+    """Yield a Playwright page in headless Chromium, 1280 px wide (in ``timezone_id``, an
+    IANA zone, when given: a person's device abroad)."""
     playwright_api = pytest.importorskip("playwright.async_api")
     env = {name: value for name, value in os.environ.items() if name not in FAKED_CLOCK}
     async with playwright_api.async_playwright() as playwright:
@@ -37,7 +38,8 @@ async def chromium_page() -> AsyncIterator[object]:
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, env=env
         )
         try:
-            page = await browser.new_page(viewport={"width": 1280, "height": 900})
+            page = await browser.new_page(viewport={"width": 1280, "height": 900},
+                                          timezone_id=timezone_id)
             yield page
         finally:
             await browser.close()

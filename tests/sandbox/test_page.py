@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.sandbox import SandboxServer
+from bot.sandbox.town import seed_sandbox
 from tests.auxil.browser import chromium_page, requires_chromium
 
 pytestmark = [pytest.mark.browser, requires_chromium]
@@ -140,3 +142,35 @@ async def test_group_chat_shows_other_members_and_alerts(
     assert update.callback_query is not None
     await update.callback_query.answer("もう締め切りました", show_alert=True)
     await column.locator('[data-testid="alert"]').wait_for(timeout=WAIT_MS)
+
+
+async def test_the_demo_shows_its_five_people_with_their_roles_and_the_bot_s_times(
+    server: SandboxServer, tg: Bot
+) -> None:
+    seed_sandbox(server)  # five personas, twenty residents of the demo history, the group
+    # A browser on the other side of the world: the page still shows the bot's times.
+    async with chromium_page(timezone_id="America/Los_Angeles") as page:
+        await page.goto(server.url + "/")
+        columns = page.locator('[data-testid="column"]')
+        await columns.nth(4).wait_for(timeout=WAIT_MS)
+        assert await columns.count() == 5
+        assert [await c.get_attribute("data-user-id") for c in await columns.all()] == [
+            "1001", "1002", "1003", "1004", "1005"]
+        assert await page.locator('[data-testid="caption"]').all_inner_texts() == [
+            "住民・みどり地区", "担い手（ボランティア）・みどり地区",
+            "地区の生活支援コーディネーター・みどり地区",
+            "市町村の生活支援コーディネーター・こもれび市", "協議体メンバー・みどり地区"]
+
+        sent = await tg.send_message(1001, "こんにちは")
+        said = page.locator('[data-user-id="1001"] [data-testid="message"]',
+                            has_text="こんにちは")
+        await said.wait_for(timeout=WAIT_MS)
+        assert await said.locator(".meta").inner_text() == (
+            sent.date.astimezone(ZoneInfo("Asia/Tokyo")).strftime("%H:%M"))
+
+        # The residents of the demo history are folded, one tick away.
+        await page.locator("#people-picker summary").click()
+        await page.locator('[data-show-user-id="1101"]').check()
+        await columns.nth(5).wait_for(timeout=WAIT_MS)
+        assert await page.locator('[data-user-id="1101"] [data-testid="caption"]').inner_text() \
+            == "みどり地区の住民（これまでの記録用）"

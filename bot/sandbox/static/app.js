@@ -4,6 +4,7 @@
 
 const API = "/sandbox/api";
 const HIDDEN_KEY = "otagai-sandbox-hidden";
+const SHOWN_KEY = "otagai-sandbox-shown";  // folded people someone chose to show
 const CHAT_KEY = "otagai-sandbox-chat-";
 const PRESENT = new Set(["creator", "administrator", "member"]);
 
@@ -16,6 +17,8 @@ const store = {
   columns: new Map(),    // user id -> Column
   pressed: new Map(),    // callback_query id -> {column, button}
   hidden: new Set(JSON.parse(localStorage.getItem(HIDDEN_KEY) || "[]")),
+  shown: new Set(JSON.parse(localStorage.getItem(SHOWN_KEY) || "[]")),
+  timeZone: "Asia/Tokyo",  // the bot's zone, from the state: times as the bot says them
   seq: 0,
 };
 
@@ -68,7 +71,18 @@ function chatTitle(chat) {
 
 function timeOf(unix) {
   const date = new Date(unix * 1000);
-  return date.toLocaleTimeString("ja-JP", { hour: "2-digit", minute: "2-digit" });
+  return date.toLocaleTimeString("ja-JP", { hour: "2-digit", minute: "2-digit", timeZone: store.timeZone });
+}
+
+// A person's column shows unless hidden; the demo's background people start folded.
+function isHidden(user) {
+  return store.hidden.has(user.id) || (Boolean(user.sandbox_folded) && !store.shown.has(user.id));
+}
+
+// The people of the demo first (in creation order), then everyone folded.
+function orderedUsers() {
+  const users = [...store.users.values()];
+  return [...users.filter((u) => !u.sandbox_folded), ...users.filter((u) => u.sandbox_folded)];
 }
 
 // A t.me deep link to our bot: Telegram opens the private chat and sends /start PAYLOAD.
@@ -260,12 +274,10 @@ function renderMessage(message, column) {
   }
   if (message.photo && message.photo.length) {
     const largest = message.photo[message.photo.length - 1];
-    node.append(el("img", {
-      class: "photo",
-      src: `/sandbox/files/${encodeURIComponent(largest.file_id)}`,
-      alt: message.caption || "写真",
-      "data-testid": "photo",
-    }));
+    const src = `/sandbox/files/${encodeURIComponent(largest.file_id)}`;
+    // A chart is read at full size: the picture opens in a new tab.
+    node.append(el("a", { href: src, target: "_blank", rel: "noopener", title: "大きく表示 (open full size)", "data-testid": "photo-link" },
+      el("img", { class: "photo", src, alt: message.caption || "写真", "data-testid": "photo" })));
   }
   if (message.document) {
     const name = message.document.file_name || "ファイル";
@@ -326,6 +338,7 @@ class Column {
     const saved = Number(localStorage.getItem(CHAT_KEY + user.id));
     this.chatId = saved && store.chats.has(saved) ? saved : user.id;
     this.name = el("span", { class: "name" });
+    this.caption = el("div", { class: "caption", "data-testid": "caption" });
     this.blockButton = el("button", { type: "button", class: "block-toggle", "data-testid": "block-toggle" });
     this.blockButton.addEventListener("click", () => this.toggleBlocked());
     this.select = el("select", { "data-testid": "chat-select", "aria-label": "チャットを選ぶ" });
@@ -360,7 +373,7 @@ class Column {
     this.root = el(
       "section",
       { class: "column", "data-user-id": user.id, "data-testid": "column" },
-      el("div", { class: "column-head" }, el("div", { class: "who" }, this.name, this.blockButton), this.select),
+      el("div", { class: "column-head" }, el("div", { class: "who" }, this.name, this.blockButton), this.caption, this.select),
       this.toasts,
       this.list,
       this.replyKeyboard,
@@ -373,6 +386,8 @@ class Column {
     this.user = store.users.get(this.user.id) || this.user;
     const handle = this.user.username ? ` @${this.user.username}` : "";
     this.name.textContent = `${userName(this.user)}${handle} · ${this.user.language_code || ""}`;
+    this.caption.textContent = this.user.sandbox_caption || "";
+    this.caption.hidden = !this.user.sandbox_caption;
     const blocked = Boolean(this.user.sandbox_blocked);
     this.root.classList.toggle("blocked", blocked);
     this.blockButton.textContent = blocked ? "ブロック解除" : "ボットをブロック";
@@ -538,6 +553,7 @@ class Column {
 // ------------------------------------------------------------------ layout
 function saveHidden() {
   localStorage.setItem(HIDDEN_KEY, JSON.stringify([...store.hidden]));
+  localStorage.setItem(SHOWN_KEY, JSON.stringify([...store.shown]));
 }
 
 function renderPeoplePickers() {
@@ -546,15 +562,26 @@ function renderPeoplePickers() {
   const picked = new Set([...members.querySelectorAll("input:checked")].map((input) => input.value));
   list.replaceChildren();
   members.replaceChildren();
-  for (const user of store.users.values()) {
-    const show = el("input", { type: "checkbox", checked: !store.hidden.has(user.id), "data-show-user-id": user.id });
+  let foldedHeading = false;
+  for (const user of orderedUsers()) {
+    if (user.sandbox_folded && !foldedHeading) {
+      foldedHeading = true;
+      list.append(el("div", { class: "muted", text: "これまでの記録用の住民 (demo history)" }));
+    }
+    const show = el("input", { type: "checkbox", checked: !isHidden(user), "data-show-user-id": user.id });
     show.addEventListener("change", () => {
-      if (show.checked) store.hidden.delete(user.id);
-      else store.hidden.add(user.id);
+      if (show.checked) {
+        store.hidden.delete(user.id);
+        store.shown.add(user.id);
+      } else {
+        store.hidden.add(user.id);
+        store.shown.delete(user.id);
+      }
       saveHidden();
       layoutColumns();
     });
-    list.append(el("label", {}, show, userName(user)));
+    const caption = user.sandbox_caption ? ` — ${user.sandbox_caption}` : "";
+    list.append(el("label", {}, show, userName(user) + caption));
     const member = el("input", { type: "checkbox", value: user.id, checked: picked.has(String(user.id)) });
     members.append(el("label", {}, member, userName(user)));
   }
@@ -564,14 +591,14 @@ function layoutColumns() {
   const container = document.getElementById("columns");
   const hint = document.getElementById("empty-hint");
   for (const [userId, column] of store.columns) {
-    if (store.hidden.has(userId) || !store.users.has(userId)) {
+    if (!store.users.has(userId) || isHidden(store.users.get(userId))) {
       column.root.remove();
       store.columns.delete(userId);
     }
   }
   // New columns go straight to their place in creation order; existing ones are never
   // moved, because moving a node resets its scroll position.
-  const ordered = [...store.users.keys()].filter((id) => !store.hidden.has(id));
+  const ordered = orderedUsers().filter((user) => !isHidden(user)).map((user) => user.id);
   ordered.forEach((userId, index) => {
     if (store.columns.has(userId)) return;
     const column = new Column(store.users.get(userId));
@@ -588,6 +615,7 @@ async function loadState() {
   const state = await api("GET", "/state");
   store.bot = state.bot;
   store.seq = state.seq;
+  store.timeZone = state.time_zone || store.timeZone;
   store.users = new Map(state.users.map((user) => [user.id, user]));
   store.chats = new Map(state.chats.map((chat) => [chat.id, chat]));
   store.messages.clear();
