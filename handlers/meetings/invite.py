@@ -93,7 +93,8 @@ async def on_invite_button(update: Update, context: OtagaiContext, meeting: Meet
         return
     if step == "iv":
         _wait_for_a_name(context, meeting)
-        await message.reply_text(*await _page(context, meeting, 0))
+        text, keyboard = await _page(context, meeting, 0)
+        await message.reply_text(text, reply_markup=keyboard)
     elif step == "ip":
         await edit_or_keep(query, *await _page(context, meeting,
                                                max(int_value(values, 2) or 0, 0)))
