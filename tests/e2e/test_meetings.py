@@ -662,19 +662,7 @@ async def test_a_care_meeting_by_invitation_is_only_for_the_invited(
         meeting_id = await session.scalar(select(Meeting.id))
         assert meeting_id is not None
 
-    # By name: the list of 東地区's people (not 美香 herself, not 西地区), then part of a name.
-    await sb.press(MIKA, done, text="名前で招待する")
-    menu = await sb.wait_for_message(MIKA, after=done["message_id"])
-    assert menu["text"].startswith(f"「{CARE_TITLE}」に招待する人を、名前のボタンで選んでください"
-                                   "（東地区に住む 2名、1/1ページ）。")
-    assert labels(menu) == ["佐藤 花子", "鈴木 一郎", "招待リンクを作る", "招待した人を見る"]
-    found = await _say(sb, MIKA, "佐藤花子")
-    assert found["text"] == "「佐藤花子」で見つかった人: 1名。招待する人の名前を押してください。"
-    query = await sb.press(MIKA, found, text="佐藤 花子")
-    assert (await sb.wait_for_callback_answer(query))["text"] == (
-        "佐藤 花子さんを招待しました。個別チャットでお知らせします。")
-    found = await sb.wait_for_edit(MIKA, found["message_id"])
-    assert labels(found)[0] == "✓ 佐藤 花子"
+    menu, found = await _invite_hanako_by_name(sb, done)
 
     # 花子 is told privately, with the title and place, and joins.
     await settle(sb)  # the invitation is committed, then delivered
@@ -722,6 +710,24 @@ async def test_a_care_meeting_by_invitation_is_only_for_the_invited(
 
     await _reminders_and_mydata(sb, engine)
     await _the_council_reads_no_title(sb, sandbox, engine, town, meeting_id)
+
+
+async def _invite_hanako_by_name(sb: SandboxClient, done: dict) -> tuple[dict, dict]:
+    """The list of 東地区's people (not 美香 herself, not 西地区), then part of a name typed;
+    return the list and the search's answer."""
+    await sb.press(MIKA, done, text="名前で招待する")
+    menu = await sb.wait_for_message(MIKA, after=done["message_id"])
+    assert menu["text"].startswith(f"「{CARE_TITLE}」に招待する人を、名前のボタンで選んでください"
+                                   "（東地区に住む 2名、1/1ページ）。")
+    assert labels(menu) == ["佐藤 花子", "鈴木 一郎", "招待リンクを作る", "招待した人を見る"]
+    found = await _say(sb, MIKA, "佐藤花子")
+    assert found["text"] == "「佐藤花子」で見つかった人: 1名。招待する人の名前を押してください。"
+    query = await sb.press(MIKA, found, text="佐藤 花子")
+    assert (await sb.wait_for_callback_answer(query))["text"] == (
+        "佐藤 花子さんを招待しました。個別チャットでお知らせします。")
+    found = await sb.wait_for_edit(MIKA, found["message_id"])
+    assert labels(found)[0] == "✓ 佐藤 花子"
+    return menu, found
 
 
 async def _reminders_and_mydata(sb: SandboxClient, engine: AsyncEngine) -> None:
