@@ -29,12 +29,14 @@ from models.invitations import (
     new_link,
 )
 from models.meetings import signups
+from models.people import NAME_LENGTH
 
 # iv: the list (first page); ip: another page; ia: invite one; il: a link;
 # is: type a name again; iw: who is invited.
 INVITE_STEPS = ("iv", "ip", "ia", "il", "is", "iw")
 SEARCHED = "s"  # in place of a page number: the name was pressed in a search's answer
 MAX_LISTED = 50  # invitees listed by name in one message
+ECHOED = 30  # characters of a typed name repeated in the answer
 
 
 def _name_rows(meeting: Meeting, found: Candidates, page: int | str
@@ -153,12 +155,13 @@ async def take_invite_search(message: Message, context: OtagaiContext, meeting: 
     if meeting.open:
         meeting.awaiting = meeting.editing_by_id = None
         return
-    found = await candidates(context.session, meeting, search=text)
+    found = await candidates(context.session, meeting, search=text[:NAME_LENGTH])
+    shown = text[:ECHOED] + ("…" if len(text) > ECHOED else "")
     if not found.people:
-        await message.reply_text(_("meeting.invite_none_found", text=text))
+        await message.reply_text(_("meeting.invite_none_found", text=shown))
         return  # still waiting for a name
     meeting.awaiting = meeting.editing_by_id = None
-    lines = [_("meeting.invite_found", text=text, count=found.total)]
+    lines = [_("meeting.invite_found", text=shown, count=found.total)]
     if found.total > SEARCH_LIMIT:
         lines.append(_("meeting.invite_found_more", shown=SEARCH_LIMIT))
     rows = _name_rows(meeting, found, SEARCHED)
