@@ -47,6 +47,8 @@ def card(meeting: Meeting, area_name: str, counts: Counts | None = None,
     """Return the meeting as Telegram HTML: what, when, where, for whom, and the count."""
     lines = [_("meeting.card", kind=kind_label(meeting), title=meeting.title or "-",
                when=when_label(meeting), place=meeting.place or "-", area=area_name)]
+    if meeting.open is False and meeting.status != MeetingStatus.DRAFT:
+        lines.append(_("meeting.card_invited"))
     if meeting.signup_deadline is not None:
         lines.append(_("meeting.card_deadline", deadline=format_date(meeting.signup_deadline)
                        + " " + format_time(meeting.signup_deadline)))

@@ -122,6 +122,7 @@ def _held(data: dict[str, Any]) -> list[str]:
           contacts=len(watching["emergency_contacts"]), alerts=len(watching["alerts"])),
         _("mydata.count.contact_for", count=len(watching["contact_for"])),
         _("mydata.count.meetings", count=len(data["meeting_signups"])),
+        _("mydata.count.invitations", count=len(data["meeting_invitations"])),
         _("mydata.count.interests", count=len(data["activity_interests"])),
         _("mydata.count.organised", count=len(data["activities_organised"])),
     ]

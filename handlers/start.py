@@ -50,8 +50,7 @@ async def start(update: Update, context: OtagaiContext) -> None:
         await watching.open_contact_invitation(
             update, context, payload.removeprefix(watching.CONTACT_PAYLOAD))
         return
-    if payload.startswith(meetings.PAYLOAD) and await meetings.open_from_link(
-            update, context, payload):
+    if await meetings.open_link(update, context, payload):
         return
     person = context.person
     if person is not None and person.has_consented:

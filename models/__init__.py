@@ -21,6 +21,7 @@ from models.digests import DigestRun, Episode
 from models.meetings import (
     Meeting,
     MeetingAnnouncement,
+    MeetingInvitation,
     MeetingKind,
     MeetingSignup,
     MeetingStatus,
@@ -58,6 +59,7 @@ __all__ = [
     "Meaning",
     "Meeting",
     "MeetingAnnouncement",
+    "MeetingInvitation",
     "MeetingKind",
     "MeetingSignup",
     "MeetingStatus",

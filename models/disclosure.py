@@ -21,7 +21,7 @@ from models.activities import Activity, ActivityInterest
 from models.areas import Area
 from models.audit import AuditEntry
 from models.checkins import CheckinPreference, CheckinRound, WatchAlert, WatchContact
-from models.meetings import Meeting, MeetingSignup
+from models.meetings import Meeting, MeetingInvitation, MeetingSignup
 from models.needs import Need, NeedNote, SupportOffer, SupportRequest
 from models.people import Person, describe
 from models.roles import Role, RoleGrant
@@ -50,6 +50,7 @@ class _Held:
     offer: SupportOffer | None
     asked_of_me: list[SupportRequest]
     signed_up: list[tuple[MeetingSignup, Meeting]]
+    invited: list[tuple[MeetingInvitation, Meeting]]
     interests: list[tuple[ActivityInterest, Activity]]
     organised: list[Activity]
     audit: list[AuditEntry]
@@ -87,6 +88,10 @@ async def _read(session: AsyncSession, me: int) -> _Held:
         signed_up=[(signup, meeting) for signup, meeting in await session.execute(
             select(MeetingSignup, Meeting).join(Meeting, Meeting.id == MeetingSignup.meeting_id)
             .where(MeetingSignup.person_id == me).order_by(MeetingSignup.id))],
+        invited=[(invitation, meeting) for invitation, meeting in await session.execute(
+            select(MeetingInvitation, Meeting)
+            .join(Meeting, Meeting.id == MeetingInvitation.meeting_id)
+            .where(MeetingInvitation.person_id == me).order_by(MeetingInvitation.id))],
         interests=[(interest, activity) for interest, activity in await session.execute(
             select(ActivityInterest, Activity)
             .join(Activity, Activity.id == ActivityInterest.activity_id)
@@ -127,7 +132,8 @@ async def _names(session: AsyncSession, person: Person, held: _Held) -> _Names:
         *(n.author_id for n in held.notes), *(n.taken_by_id for n in held.needs),
         *(r.asked_by_id for r in (*held.requests_on_mine, *held.asked_of_me)),
         *(a.resolved_by_id for a in held.alerts), *(a.reviewed_by_id for a in held.organised),
-        *(e.actor_id for e in held.audit)) if i is not None and i != person.id}
+        *(e.actor_id for e in held.audit), *(i.invited_by_id for i, _m in held.invited))
+        if i is not None and i != person.id}
     roles: dict[int, Role] = {}
     if others:
         for grant in await session.scalars(
@@ -138,6 +144,7 @@ async def _names(session: AsyncSession, person: Person, held: _Held) -> _Names:
     area_ids = {i for i in (
         person.district_id, *(g.area_id for g in held.grants),
         *(n.district_id for n in held.needs), *(m.area_id for _s, m in held.signed_up),
+        *(m.area_id for _i, m in held.invited),
         *(a.district_id for _i, a in held.interests), *(a.district_id for a in held.organised),
         *(e.area_id for e in held.audit), held.offer.district_id if held.offer else None)
         if i is not None}
@@ -155,8 +162,9 @@ async def disclosure(session: AsyncSession, person: Person) -> dict[str, Any]:
     comes in sections: ``roles``, ``needs`` (with coordinators' notes and requests to
     supporters), ``checkins``, ``watching`` (settings, emergency contacts by name, the
     people one is a contact for, alerts), ``support_offer``, ``support_requests`` (asked
-    of the person as a supporter), ``meeting_signups``, ``activity_interests``,
-    ``activities_organised`` and ``audit``. At most 17 statements, whatever the amount.
+    of the person as a supporter), ``meeting_signups``, ``meeting_invitations``,
+    ``activity_interests``, ``activities_organised`` and ``audit``. At most 18 statements,
+    whatever the amount.
     """
     held = await _read(session, person.id)
     names = await _names(session, person, held)
@@ -204,6 +212,12 @@ async def disclosure(session: AsyncSession, person: Person) -> dict[str, Any]:
          "starts_at": _at(m.starts_at), "place": m.place, "meeting_status": m.status.value,
          "status": s.status.value, "attended": s.attended, "signed_up_at": _at(s.created_at)}
         for s, m in held.signed_up]
+    data["meeting_invitations"] = [
+        {"meeting": m.title, "kind": m.kind.value if m.kind else None, "area": area(m.area_id),
+         "starts_at": _at(m.starts_at), "place": m.place, "meeting_status": m.status.value,
+         "invited_by": role(i.invited_by_id), "by_link": i.token is not None,
+         "invited_at": _at(i.claimed_at or i.created_at)}
+        for i, m in held.invited]
     data["activity_interests"] = [
         {"activity": a.name, "district": area(a.district_id), "at": _at(i.created_at)}
         for i, a in held.interests]

@@ -118,6 +118,27 @@ class MeetingSignup(TimestampMixin, Base):
     attended: Mapped[bool] = mapped_column(default=False)
 
 
+class MeetingInvitation(TimestampMixin, Base):
+    """An invitation to a meeting by invitation (``Meeting.open`` False).
+
+    Made for a person by name, or as a one-time link (``token``, no person yet) that the
+    first registered person to open it claims. Only the organiser, the coordinators of the
+    meeting's area and the invited see such a meeting at all.
+    """
+
+    __tablename__ = "meeting_invitation"
+    __table_args__ = (UniqueConstraint("meeting_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"))
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), index=True)  # None: a link not yet used
+    token: Mapped[str | None] = mapped_column(String(32), unique=True)
+    invited_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("person.id", ondelete="SET NULL"))
+    claimed_at: Mapped[datetime | None]  # when a link was used (None for one by name)
+
+
 class MeetingAnnouncement(TimestampMixin, Base):
     """A meeting's post in a group chat, kept so its live count can be edited."""
 
@@ -185,6 +206,29 @@ async def in_scope(session: AsyncSession, meeting: Meeting, person: Person) -> b
     return district is not None and district.parent_id == meeting.area_id
 
 
+async def is_invited(session: AsyncSession, meeting_id: int, person_id: int) -> bool:
+    """True if the person holds an invitation to the meeting."""
+    return await session.scalar(select(MeetingInvitation.id).where(
+        MeetingInvitation.meeting_id == meeting_id,
+        MeetingInvitation.person_id == person_id).limit(1)) is not None
+
+
+async def may_see(session: AsyncSession, meeting: Meeting, person: Person | None, *,
+                  manages: bool) -> bool:
+    """True if the person may see the meeting: its title, time, place and buttons.
+
+    A draft: nobody (its buttons are the organiser's own). An open meeting: everyone. A
+    meeting by invitation: those who manage it (``manages``: the organiser, or someone who
+    may organise meetings in its area, as the caller's permissions say), and the invited.
+    Everyone else is answered as if it did not exist, so ids cannot be probed.
+    """
+    if meeting.status == MeetingStatus.DRAFT:
+        return False
+    if meeting.open or manages or (person is not None and person.id == meeting.organiser_id):
+        return True
+    return person is not None and await is_invited(session, meeting.id, person.id)
+
+
 def scope_area_ids(district: Area | None) -> list[int]:
     """Return the areas whose meetings a resident of ``district`` may see: it and its city."""
     if district is None:
@@ -200,12 +244,16 @@ async def district_ids_of(session: AsyncSession, area: Area) -> list[int]:
 
 
 async def upcoming(session: AsyncSession, area_ids: list[int], now: datetime,
-                   limit: int = 5) -> list[Meeting]:
-    """Return the next open, scheduled meetings in these areas, soonest first."""
+                   limit: int = 5, *, invited: int | None = None) -> list[Meeting]:
+    """Return the next scheduled meetings, soonest first: the open ones of these areas and,
+    for ``invited`` (a person's id), those the person is invited to, wherever they are."""
+    shown = and_(Meeting.area_id.in_(area_ids), Meeting.open.is_(True))
+    if invited is not None:
+        shown = or_(shown, Meeting.id.in_(select(MeetingInvitation.meeting_id).where(
+            MeetingInvitation.person_id == invited)))
     return list(await session.scalars(
-        select(Meeting).where(Meeting.area_id.in_(area_ids),
-                              Meeting.status == MeetingStatus.SCHEDULED,
-                              Meeting.open.is_(True), Meeting.starts_at > now)
+        select(Meeting).where(shown, Meeting.status == MeetingStatus.SCHEDULED,
+                              Meeting.starts_at > now)
         .order_by(Meeting.starts_at, Meeting.id).limit(limit)))
 
 
@@ -270,6 +318,7 @@ class JoinOutcome(enum.StrEnum):
     ALREADY_WAITING = "already_waiting"
     CLOSED = "closed"  # past the deadline or already started
     CANCELLED = "cancelled"  # the meeting was called off
+    NOT_INVITED = "not_invited"  # by invitation, and this person has none
 
 
 @dataclass(frozen=True)
@@ -304,6 +353,10 @@ async def join(session: AsyncSession, meeting_id: int, person_id: int, now: date
                ) -> JoinResult:
     """Sign the person up: confirmed while there is room, else in the waiting line."""
     meeting = await _lock(session, meeting_id)
+    if meeting is not None and meeting.status != MeetingStatus.DRAFT and not meeting.open \
+            and meeting.organiser_id != person_id \
+            and not await is_invited(session, meeting_id, person_id):
+        return JoinResult(JoinOutcome.NOT_INVITED)  # before saying anything about it
     if meeting is None or meeting.status != MeetingStatus.SCHEDULED:
         return JoinResult(JoinOutcome.CANCELLED)
     existing = await signup_of(session, meeting_id, person_id)

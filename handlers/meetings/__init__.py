@@ -24,12 +24,27 @@ from handlers.meetings.organise import (
     on_organise_button,
     take_change,
 )
-from handlers.meetings.shared import ATTEND, DRAFT, JOIN, ORGANISE, PAYLOAD
-from handlers.meetings.signup import list_upcoming, on_join_button, open_from_link
+from handlers.meetings.shared import ATTEND, DRAFT, INVITE_PAYLOAD, JOIN, ORGANISE, PAYLOAD
+from handlers.meetings.signup import (
+    list_upcoming,
+    on_join_button,
+    open_from_link,
+    open_invitation,
+)
 from handlers.typed_input import TypedInput
 from models.meetings import being_edited_by, draft_of, waiting_for_text
 
-__all__ = ["PAYLOAD", "TYPED", "open_from_link", "register"]
+__all__ = ["TYPED", "open_link", "register"]
+
+
+async def open_link(update: Update, context: OtagaiContext, payload: str) -> bool:
+    """``/start ev<id>`` (a meeting one may see) or ``/start mi<token>`` (an invitation
+    link); True if answered, False to let /start greet (or register) as usual."""
+    if payload.startswith(INVITE_PAYLOAD):
+        return await open_invitation(update, context, payload.removeprefix(INVITE_PAYLOAD))
+    if payload.startswith(PAYLOAD):
+        return await open_from_link(update, context, payload)
+    return False
 
 
 async def capture_text(update: Update, context: OtagaiContext) -> None:

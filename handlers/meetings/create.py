@@ -14,7 +14,6 @@ from handlers.common import (
     button,
     callback_data,
     callback_values,
-    deep_link,
     edit_or_keep,
     group_quiet_note,
     int_value,
@@ -24,9 +23,9 @@ from handlers.common import (
 from handlers.fallback import stale_button
 from handlers.meetings.shared import (
     DRAFT,
-    PAYLOAD,
     area_name,
     in_group_language,
+    invite_keyboard,
     join_buttons,
     meeting_card,
     now_local,
@@ -172,10 +171,12 @@ async def _summary(context: OtagaiContext, draft: Meeting) -> tuple[str, InlineK
     area = await area_name(context, draft)
     who = (_("meeting.for_open", area=area) if draft.open else _("meeting.for_invited"))
     text = "\n".join([_("meeting.confirm"), "", card(draft, area), who])
+    switch = N_("meeting.button.invited_only") if draft.open \
+        else N_("meeting.button.open_to_all")
     rows = [[button("meeting.button.register_announce", callback_data(DRAFT, "s", draft.id, 1))]
             ] if draft.open else []
     rows += [[button("meeting.button.register", callback_data(DRAFT, "s", draft.id, 0))],
-             [button("meeting.button.toggle_open", callback_data(DRAFT, "o", draft.id))],
+             [button(switch, callback_data(DRAFT, "o", draft.id))],
              [button("meeting.button.drop", callback_data(DRAFT, "x", draft.id))]]
     return text, InlineKeyboardMarkup(rows)
 
@@ -255,10 +256,9 @@ async def _register(update: Update, context: OtagaiContext, draft: Meeting, *,
         return
     draft.status = MeetingStatus.SCHEDULED
     title = draft.title or "-"
-    if not draft.open:
-        link = deep_link(context, f"{PAYLOAD}{draft.id}")
-        await edit_or_keep(query, _("meeting.registered", title=title) + "\n\n"
-                           + _("meeting.invite_link", link=link))
+    if not draft.open:  # never announced: the organiser invites people next
+        await edit_or_keep(query, _("meeting.registered_invited", title=title),
+                           invite_keyboard(draft))
         return
     if not announce:
         await edit_or_keep(query, _("meeting.registered", title=title))

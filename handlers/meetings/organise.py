@@ -24,6 +24,7 @@ from handlers.common import (
     refuse,
 )
 from handlers.fallback import stale_button
+from handlers.meetings.invite import INVITE_STEPS, on_invite_button, take_invite_search
 from handlers.meetings.shared import (
     ATTEND,
     ORGANISE,
@@ -33,6 +34,7 @@ from handlers.meetings.shared import (
     read_when,
     refresh_posts,
     tell,
+    visible,
 )
 from models import (
     Meeting,
@@ -60,6 +62,11 @@ def _manage_keyboard(meeting: Meeting) -> InlineKeyboardMarkup:
                             callback_data(ORGANISE, "e", meeting.id, "when")),
                      button("meeting.button.change_place",
                             callback_data(ORGANISE, "e", meeting.id, "place"))])
+        if not meeting.open:
+            rows.append([button("meeting.button.invite", callback_data(ORGANISE, "iv",
+                                                                        meeting.id)),
+                         button("meeting.button.invite_link",
+                                callback_data(ORGANISE, "il", meeting.id))])
         rows.append([button("meeting.button.attendance", callback_data(ATTEND, "v", meeting.id)),
                      button("meeting.button.cancel_meeting",
                             callback_data(ORGANISE, "x", meeting.id))])
@@ -88,15 +95,18 @@ async def on_organise_button(update: Update, context: OtagaiContext) -> None:
     values = callback_values(query)
     step, meeting_id = (values[0] if values else ""), int_value(values, 1)
     meeting = await context.session.get(Meeting, meeting_id) if meeting_id else None
-    if meeting is None or meeting.status == MeetingStatus.DRAFT \
-            or step not in ("p", "f", "e", "x", "xy", "xn"):
+    if meeting is None or step not in ("p", "f", "e", "x", "xy", "xn", *INVITE_STEPS) \
+            or not await visible(context, meeting):
         await stale_button(update, context)
         return
     if not await may_manage(context, meeting) or not is_private(update):
         await refuse(update, "meeting.manage_not_allowed")
         return
-    if step in ("e", "x", "xy") and meeting.status != MeetingStatus.SCHEDULED:
+    if step in ("e", "x", "xy", *INVITE_STEPS) and meeting.status != MeetingStatus.SCHEDULED:
         await refuse(update, "meeting.is_cancelled")
+        return
+    if step in INVITE_STEPS:
+        await on_invite_button(update, context, meeting, step, values)
         return
     await query.answer()
     message = query.message
@@ -217,6 +227,9 @@ async def take_change(message: Message, context: OtagaiContext, meeting: Meeting
         meeting.awaiting = meeting.editing_by_id = None
         await message.reply_text(_("meeting.manage_not_allowed"))
         return
+    if meeting.awaiting == "invite":
+        await take_invite_search(message, context, meeting, text)
+        return
     if meeting.awaiting == "place":
         if not 0 < len(text) <= PLACE_LENGTH:
             await message.reply_text(_("meeting.bad_place", limit=PLACE_LENGTH))
@@ -263,7 +276,7 @@ async def on_attendance_button(update: Update, context: OtagaiContext) -> None:
     step, meeting_id = (values[0] if values else ""), int_value(values, 1)
     meeting = await context.session.get(Meeting, meeting_id) if meeting_id else None
     if meeting is None or meeting.status != MeetingStatus.SCHEDULED \
-            or step not in ("v", "t", "w", "d"):
+            or step not in ("v", "t", "w", "d") or not await visible(context, meeting):
         await stale_button(update, context)
         return
     if not await may_manage(context, meeting) or not is_private(update):

@@ -29,6 +29,7 @@ from models.meetings import (
     JoinOutcome,
     announcements,
     counts,
+    may_see,
     signup_open,
 )
 from models.outbox import enqueue
@@ -39,7 +40,8 @@ log = logging.getLogger(__name__)
 
 
 DRAFT, JOIN, ORGANISE, ATTEND = "mt", "mj", "mo", "ma"
-PAYLOAD = "ev"  # /start ev<meeting id>: open a meeting from a group or an invitation
+PAYLOAD = "ev"  # /start ev<meeting id>: open a meeting from a group post or a card
+INVITE_PAYLOAD = "mi"  # /start mi<token>: a one-time invitation to a meeting by invitation
 LIST_LIMIT = 5
 JOIN_ANSWERS = {
     JoinOutcome.CONFIRMED: N_("meeting.joined"),
@@ -48,6 +50,7 @@ JOIN_ANSWERS = {
     JoinOutcome.ALREADY_WAITING: N_("meeting.already_waiting"),
     JoinOutcome.CLOSED: N_("meeting.closed"),
     JoinOutcome.CANCELLED: N_("meeting.is_cancelled"),
+    JoinOutcome.NOT_INVITED: N_("fallback.stale_button"),  # as for a meeting that is not there
 }
 
 
@@ -71,6 +74,13 @@ def join_keyboard(meeting: Meeting) -> InlineKeyboardMarkup | None:
                                                                                  meeting.id))]])
 
 
+def invite_keyboard(meeting: Meeting) -> InlineKeyboardMarkup:
+    """名前で招待する / 招待リンクを作る: the organiser's ways to invite people."""
+    return InlineKeyboardMarkup([
+        [button("meeting.button.invite", callback_data(ORGANISE, "iv", meeting.id))],
+        [button("meeting.button.invite_link", callback_data(ORGANISE, "il", meeting.id))]])
+
+
 def join_buttons(meeting: Meeting) -> list[list[dict[str, str]]]:
     return [[{"text": plain("meeting.button.join"),
               "callback_data": callback_data(JOIN, "j", meeting.id)},
@@ -90,6 +100,21 @@ async def may_manage(context: OtagaiContext, meeting: Meeting) -> bool:
         return True
     area = await context.session.get(Area, meeting.area_id) if meeting.area_id else None
     return area is not None and (await context.permissions()).may(Action.ORGANISE_MEETING, area)
+
+
+async def visible(context: OtagaiContext, meeting: Meeting) -> bool:
+    """True if the sender may see this meeting at all (see ``models.meetings.may_see``).
+
+    A meeting by invitation is seen by its organiser, the coordinators who may organise
+    meetings in its area and the invited; to anyone else it is answered as if it did not
+    exist (a forged id or button learns nothing, not even that it exists).
+    """
+    if meeting.status == MeetingStatus.DRAFT:
+        return False
+    if meeting.open:
+        return True
+    return await may_see(context.session, meeting, context.person,
+                         manages=await may_manage(context, meeting))
 
 
 def now_local() -> datetime:

@@ -29,6 +29,7 @@ from handlers.meetings.shared import (
     meeting_card,
     refresh_posts,
     tell,
+    visible,
 )
 from models import (
     Area,
@@ -39,6 +40,7 @@ from models import (
 )
 from models.areas import find_group
 from models.clock import utcnow
+from models.invitations import LinkProblem, claim_link
 from models.meetings import (
     JoinOutcome,
     counts,
@@ -58,8 +60,8 @@ async def on_join_button(update: Update, context: OtagaiContext) -> None:
     values = callback_values(query)
     step, meeting_id = (values[0] if values else ""), int_value(values, 1)
     meeting = await context.session.get(Meeting, meeting_id) if meeting_id else None
-    if meeting is None or meeting.status == MeetingStatus.DRAFT or step not in ("j", "c", "i"):
-        await stale_button(update, context)
+    if meeting is None or step not in ("j", "c", "i") or not await visible(context, meeting):
+        await stale_button(update, context)  # no such meeting, a draft, or not for this person
         return
     person = context.person
     if person is None or not person.has_consented:
@@ -83,11 +85,14 @@ async def _join(update: Update, context: OtagaiContext, meeting: Meeting, person
     if meeting.status == MeetingStatus.CANCELLED:
         await refuse(update, "meeting.is_cancelled")
         return
-    if not await in_scope(context.session, meeting, person):
+    if meeting.open and not await in_scope(context.session, meeting, person):
         await query.answer(plain("meeting.other_area", area=await area_name(context, meeting)),
                            show_alert=True)
         return
     result = await join(context.session, meeting.id, person.id, utcnow())
+    if result.outcome == JoinOutcome.NOT_INVITED:
+        await stale_button(update, context)
+        return
     title = meeting.title or "-"
     await query.answer(plain(JOIN_ANSWERS[result.outcome], title=title), show_alert=True)
     if result.outcome not in (JoinOutcome.CONFIRMED, JoinOutcome.WAITING):
@@ -196,7 +201,8 @@ async def list_upcoming(update: Update, context: OtagaiContext) -> None:
         await message.reply_text(_("meeting.no_district") if private
                                  else _("meeting.group_not_linked"))
         return
-    meetings = await upcoming(context.session, scope_area_ids(district), utcnow(), LIST_LIMIT)
+    meetings = await upcoming(context.session, scope_area_ids(district), utcnow(), LIST_LIMIT,
+                              invited=context.person.id if private and context.person else None)
     if not meetings:
         await message.reply_text(_("meeting.none_upcoming", area=district.name))
         return
@@ -219,8 +225,31 @@ async def open_from_link(update: Update, context: OtagaiContext, payload: str) -
             or update.effective_message is None:
         return False
     meeting = await context.session.get(Meeting, int(meeting_id))
-    if meeting is None or meeting.status == MeetingStatus.DRAFT:
-        return False
+    if meeting is None or not await visible(context, meeting):
+        return False  # the same answer for a meeting by invitation one is not invited to
     await update.effective_message.reply_text(await meeting_card(context, meeting),
                                               reply_markup=join_keyboard(meeting))
+    return True
+
+
+async def open_invitation(update: Update, context: OtagaiContext, token: str) -> bool:
+    """``/start mi<token>``: the invitation link makes the person an invitee; show the card.
+
+    False for someone not registered yet: they are told to open the link again once
+    registered, and /start goes on to the registration."""
+    message = update.effective_message
+    if message is None:
+        return True
+    person = context.person
+    if person is None or not person.has_consented:
+        await message.reply_text(_("meeting.link_register_first"))
+        return False
+    found = await claim_link(context.session, token, person, utcnow())
+    if isinstance(found, LinkProblem):
+        await message.reply_text(_("meeting.link_used") if found == LinkProblem.USED
+                                 else _("meeting.link_unknown"))
+        return True
+    await message.reply_text(_("meeting.link_welcome"))
+    await message.reply_text(await meeting_card(context, found),
+                             reply_markup=join_keyboard(found))
     return True

@@ -1,5 +1,7 @@
 """The digest's meetings section: held in the week by kind, sign-ups and attendance, and
-what is coming in the next two weeks. Counts and titles only: never a participant's name.
+what is coming in the next two weeks. Counts and titles only: never a participant's name,
+and a meeting by invitation (a care meeting about one person) is counted by kind, never
+named.
 
 Meetings of a district count for that district; meetings of the whole municipality appear
 in the total (and in the workbook's row without a district).
@@ -28,6 +30,14 @@ KIND_LINES = {
     MeetingKind.REPORT: N_("digest.meetings.kind.report"),
     MeetingKind.OTHER: N_("digest.meetings.kind.other"),
 }
+PRIVATE_LINES = {
+    MeetingKind.CARE_MEETING: N_("digest.meetings.private.care_meeting"),
+    MeetingKind.WORKSHOP: N_("digest.meetings.private.workshop"),
+    MeetingKind.COUNCIL: N_("digest.meetings.private.council"),
+    MeetingKind.STUDY: N_("digest.meetings.private.study"),
+    MeetingKind.REPORT: N_("digest.meetings.private.report"),
+    MeetingKind.OTHER: N_("digest.meetings.private.other"),
+}
 COLUMNS = [N_("digest.column.meetings_held"), N_("digest.column.meetings_signups"),
            N_("digest.column.meetings_attended")]
 
@@ -50,10 +60,14 @@ async def meetings_section(session: AsyncSession, scope: Scope, mondays: list[da
                    MeetingSignup.attended.is_(True)))
         .group_by(MeetingSignup.meeting_id))
     people = {meeting_id: (int(signed), int(came or 0)) for meeting_id, signed, came in rows}
-    upcoming = list(await session.scalars(
-        select(Meeting).where(in_scope, Meeting.starts_at >= end,
-                              Meeting.starts_at < end + UPCOMING)
-        .order_by(Meeting.starts_at).limit(MAX_UPCOMING)))
+    # Every meeting of the next two weeks (a handful, a few dozen in a city), in one query:
+    # the open ones are named, those by invitation only counted.
+    upcoming = (await session.execute(
+        select(Meeting.starts_at, Meeting.title, Meeting.kind, Meeting.open)
+        .where(in_scope, Meeting.starts_at >= end, Meeting.starts_at < end + UPCOMING)
+        .order_by(Meeting.starts_at, Meeting.id))).all()
+    private: Counter[MeetingKind] = Counter(m.kind or MeetingKind.OTHER for m in upcoming
+                                            if not m.open)
 
     kinds: Counter[MeetingKind] = Counter(m.kind or MeetingKind.OTHER for m in held)
     signed = sum(people.get(m.id, (0, 0))[0] for m in held)
@@ -65,7 +79,9 @@ async def meetings_section(session: AsyncSession, scope: Scope, mondays: list[da
         kinds.items(), key=lambda item: list(MeetingKind).index(item[0]))]
     lines.append((N_("digest.meetings.upcoming"), {"count": len(upcoming)}))
     lines += [(N_("digest.meetings.upcoming_line"), {"when": m.starts_at, "title": m.title or "-"})
-              for m in upcoming]
+              for m in [m for m in upcoming if m.open][:MAX_UPCOMING]]
+    lines += [(PRIVATE_LINES[kind], {"count": count}) for kind, count in sorted(
+        private.items(), key=lambda item: list(MeetingKind).index(item[0]))]
 
     def stats(meetings: list[Any]) -> list[Any]:
         return [len(meetings), sum(people.get(m.id, (0, 0))[0] for m in meetings),

@@ -14,7 +14,17 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.sandbox import SandboxClient, SandboxServer
-from models import Meeting, MeetingSignup, OutboxMessage, OutboxStatus, Role, SignupStatus
+from models import (
+    Council,
+    Meeting,
+    MeetingKind,
+    MeetingSignup,
+    MeetingStatus,
+    OutboxMessage,
+    OutboxStatus,
+    Role,
+    SignupStatus,
+)
 from models.areas import find_group
 from models.clock import utcnow
 from models.db import session_factory
@@ -31,6 +41,7 @@ pytestmark = pytest.mark.usefixtures("bot")
 TOKYO = ZoneInfo("Asia/Tokyo")
 MIKA, HANAKO, ICHIRO, WEST_PERSON, STRANGER = 5101, 5102, 5103, 5104, 5105
 TITLE = "ご近所ケア会議"
+STALE = "このボタンは、もう使えません。お手数ですが、もう一度はじめからお願いします。"
 
 
 def _next_wednesday() -> datetime:
@@ -488,33 +499,38 @@ async def test_a_city_wide_meeting_by_invitation(
     assert "参加できる人: テスト市のみなさん" in summary["text"]
     assert "地域のみなさんで話し合います。" in summary["text"]
     assert "申し込み締め切り:" in summary["text"]
-    await sb.press(ken, summary, text="参加できる人を切りかえる")
+    assert "招待した人だけにする" in labels(summary)
+    await sb.press(ken, summary, text="招待した人だけにする")
     summary = await sb.wait_for_edit(ken, summary["message_id"])
     assert "参加できる人: 招待した人だけ" in summary["text"]
     assert "登録してグループに告知する" not in labels(summary)
+    assert "だれでも参加できるようにする" in labels(summary)
     await sb.press(ken, summary, text="登録する（告知しない）")
     done = await sb.wait_for_edit(ken, summary["message_id"])
-    assert done["text"].startswith("「支え合いワークショップ」を登録しました。")
-    link = done["text"].split("\n")[-1]
-    assert "start=ev" in link
+    assert done["text"].startswith("「支え合いワークショップ」を登録しました。招待した人だけの会")
+    await sb.press(ken, done, text="招待リンクを作る")
+    made = await sb.wait_for_message(ken, after=done["message_id"])
+    link = made["text"].split("\n")[-1]
+    assert "start=mi" in link
 
     # Not listed for residents; the invitation link opens it, for 西地区 too (city-wide).
     none = await _say(sb, HANAKO, "/events")
     assert none["text"] == "「東地区」で、これからの会はありません。"
     sent = await sb.open_link(WEST_PERSON, link)
-    card = await sb.wait_for_message(WEST_PERSON, after=sent["message_id"])
+    welcome, card = await sb.wait_for_messages(WEST_PERSON, after=sent["message_id"], count=2)
+    assert welcome["text"].startswith("会に招待されました。")
     assert "対象: テスト市" in card["text"]
     await sb.press(WEST_PERSON, card, text="参加する")
     card = await sb.wait_for_edit(WEST_PERSON, card["message_id"])
     assert "参加予定 1/30名・キャンセル待ち 0名" in card["text"]
 
-    # 美香 coordinates 東地区 only: the city's meeting is not hers to change.
+    # 美香 coordinates 東地区 only: the city's meeting by invitation is not hers to see.
     mine = await _say(sb, ken, "/myevents")
     place = next(b["callback_data"] for row in SandboxClient.buttons(mine) for b in row
                  if b["text"] == "場所を変える")
     query = await sb.press(MIKA, mine, data=place, forge=True)
     answer = await sb.wait_for_callback_answer(query)
-    assert answer["text"].startswith("この会を変えられるのは、開く人か")
+    assert answer["text"] == STALE
     await sb.press(ken, mine, text="場所を変える")
     ask = await sb.wait_for_message(ken, after=mine["message_id"])
     assert ask["text"].startswith("場所を送ってください")
@@ -573,3 +589,190 @@ async def test_a_long_participant_list_shows_what_fits_and_points_to_the_csv(
     rows = list(csv.reader(io.StringIO(
         (await sb.download(document["document"]["file_id"])).decode("utf-8-sig"), newline="")))
     assert [row[0] for row in rows[1:]] == names
+
+
+CARE_TITLE = "佐藤花子さん個別ケア会議"
+CARE_PLACE = "公民館 2階"
+KAZUKO = 5107
+
+
+async def _create_by_invitation(sb: SandboxClient) -> dict:
+    """美香 writes a care meeting about one person, for invited people only; return the
+    message that says it is registered (with the ways to invite)."""
+    kinds = await _say(sb, MIKA, "/newevent")
+    await sb.press(MIKA, kinds, text="ご近所ケア会議")
+    await sb.wait_for_edit(MIKA, kinds["message_id"])
+    await _say(sb, MIKA, CARE_TITLE)
+    confirm = await _say(sb, MIKA, TYPED)
+    await sb.press(MIKA, confirm, text="はい")
+    await sb.wait_for_message(MIKA, after=confirm["message_id"])
+    await _say(sb, MIKA, CARE_PLACE)
+    ask_deadline = await _say(sb, MIKA, "8")
+    await sb.press(MIKA, ask_deadline, text="締め切りなし")
+    ask_description = await sb.wait_for_message(MIKA, after=ask_deadline["message_id"])
+    await sb.press(MIKA, ask_description, text="とばす")
+    summary = await sb.wait_for_message(MIKA, after=ask_description["message_id"])
+    assert "参加できる人: 東地区のみなさん" in summary["text"]
+    await sb.press(MIKA, summary, text="招待した人だけにする")
+    summary = await sb.wait_for_edit(MIKA, summary["message_id"])
+    assert "参加できる人: 招待した人だけ" in summary["text"]
+    assert labels(summary) == ["登録する（告知しない）", "だれでも参加できるようにする",
+                               "やめる"]
+    await sb.press(MIKA, summary, text="登録する（告知しない）")
+    done = await sb.wait_for_edit(MIKA, summary["message_id"])
+    assert done["text"] == (
+        f"「{CARE_TITLE}」を登録しました。招待した人だけの会なので、グループには告知しません。\n"
+        "下のボタンから、参加してほしい人を招待してください。")
+    assert labels(done) == ["名前で招待する", "招待リンクを作る"]
+    return done
+
+
+async def _refused_everywhere(sb: SandboxClient, user: int, meeting_id: int) -> None:
+    """What someone not invited gets for the meeting's id: exactly what a meeting that does
+    not exist gives, and never its title or place."""
+    missing = meeting_id + 1000
+    answers = []
+    for number in (meeting_id, missing):
+        reply = await _say(sb, user, f"/start ev{number}")
+        texts = [reply["text"]]
+        for data in (f"mj:j:{number}", f"mj:c:{number}", f"mj:i:{number}", f"mo:p:{number}",
+                     f"mo:iv:{number}", f"mo:il:{number}", f"ma:v:{number}"):
+            query = await sb.press(user, reply, data=data, forge=True)
+            texts.append((await sb.wait_for_callback_answer(query))["text"])
+        answers.append(texts)
+    assert answers[0] == answers[1]
+    assert answers[0][1:] == [STALE] * 7
+    await settle(sb)
+    for message in await sb.messages(user):
+        assert CARE_TITLE not in message.get("text", ""), message
+        assert CARE_PLACE not in message.get("text", ""), message
+    events = await _say(sb, user, "/events")
+    assert events["text"].endswith("で、これからの会はありません。")
+
+
+async def test_a_care_meeting_by_invitation_is_only_for_the_invited(
+    sb: SandboxClient, sandbox: SandboxServer, engine: AsyncEngine, town: Town
+) -> None:
+    """Issue 15, finding 4: 美香 invites 花子 by name and 次郎 of 西地区 by a link; 一郎 (a
+    neighbour), 西地区 and the group never see the meeting; the council's digest counts it
+    without its title."""
+    group = await _linked_group(sb, engine, town, [HANAKO, ICHIRO])
+    done = await _create_by_invitation(sb)
+    async with session_factory(engine)() as session:
+        meeting_id = await session.scalar(select(Meeting.id))
+        assert meeting_id is not None
+
+    menu, found = await _invite_hanako_by_name(sb, done)
+
+    # 花子 is told privately, with the title and place, and joins.
+    await settle(sb)  # the invitation is committed, then delivered
+    await until_settled(engine)
+    notice = next(m for m in await sb.messages(HANAKO) if "招待が届きました" in m.get("text", ""))
+    assert notice["text"].startswith("田中 美香さんから、会への招待が届きました。")
+    assert CARE_TITLE in notice["text"]
+    assert f"場所: {CARE_PLACE}" in notice["text"]
+    assert "招待された人だけの会です。" in notice["text"]
+    query = await sb.press(HANAKO, notice, text="参加する")
+    assert (await sb.wait_for_callback_answer(query))["text"].startswith(
+        f"「{CARE_TITLE}」への参加を受け付けました。")
+    await settle(sb)  # her confirmation is delivered before she sends /events
+    await until_settled(engine)
+    heading = await _say(sb, HANAKO, "/events")
+    assert heading["text"] == "「東地区」のこれからの会（1件）"
+
+    # A neighbour of the same district, and someone of 西地区, try the id and forged buttons.
+    await _refused_everywhere(sb, ICHIRO, meeting_id)
+    await _refused_everywhere(sb, WEST_PERSON, meeting_id)
+    assert await _count(engine) == (1, 0)
+
+    # By a link (not the id): 次郎 of 西地区 is invited by it; for 一郎 it is used up.
+    await sb.press(MIKA, done, text="招待リンクを作る")
+    made = await sb.wait_for_message(MIKA, after=found["message_id"])
+    link = made["text"].split("\n")[-1]
+    assert "start=mi" in link
+    assert f"ev{meeting_id}" not in link
+    sent = await sb.open_link(WEST_PERSON, link)
+    _welcome, card = await sb.wait_for_messages(WEST_PERSON, after=sent["message_id"], count=2)
+    assert CARE_TITLE in card["text"]
+    await sb.press(WEST_PERSON, card, text="参加する")
+    await sb.wait_for_edit(WEST_PERSON, card["message_id"])
+    sent = await sb.open_link(ICHIRO, link)
+    used = await sb.wait_for_message(ICHIRO, after=sent["message_id"])
+    assert used["text"].startswith("この招待リンクは、もうほかの方が使いました。")
+    assert await _count(engine) == (2, 0)
+
+    # The organiser sees who is invited; the group never saw anything.
+    await sb.press(MIKA, menu, text="招待した人を見る")
+    invited = await sb.wait_for_message(MIKA, after=made["message_id"])
+    assert invited["text"] == (f"「{CARE_TITLE}」に招待した人（2名）\n1. 佐藤 花子（参加）\n"
+                               "2. 山田 次郎（参加）")
+    assert not [m for m in await sb.messages(group["id"]) if CARE_TITLE in m.get("text", "")]
+
+    await _reminders_and_mydata(sb, engine)
+    await _the_council_reads_no_title(sb, sandbox, engine, town, meeting_id)
+
+
+async def _invite_hanako_by_name(sb: SandboxClient, done: dict) -> tuple[dict, dict]:
+    """The list of 東地区's people (not 美香 herself, not 西地区), then part of a name typed;
+    return the list and the search's answer."""
+    await sb.press(MIKA, done, text="名前で招待する")
+    menu = await sb.wait_for_message(MIKA, after=done["message_id"])
+    assert menu["text"].startswith(f"「{CARE_TITLE}」に招待する人を、名前のボタンで選んでください"
+                                   "（東地区に住む 2名、1/1ページ）。")
+    assert labels(menu) == ["佐藤 花子", "鈴木 一郎", "招待リンクを作る", "招待した人を見る"]
+    found = await _say(sb, MIKA, "佐藤花子")
+    assert found["text"] == "「佐藤花子」で見つかった人: 1名。招待する人の名前を押してください。"
+    query = await sb.press(MIKA, found, text="佐藤 花子")
+    assert (await sb.wait_for_callback_answer(query))["text"] == (
+        "佐藤 花子さんを招待しました。個別チャットでお知らせします。")
+    found = await sb.wait_for_edit(MIKA, found["message_id"])
+    assert labels(found)[0] == "✓ 佐藤 花子"
+    return menu, found
+
+
+async def _reminders_and_mydata(sb: SandboxClient, engine: AsyncEngine) -> None:
+    """Reminders go to the two invitees who joined; /mydata lists 花子's invitation."""
+    evening = datetime.combine(START.date() - timedelta(days=1), datetime.min.time(),
+                               tzinfo=TOKYO) + timedelta(hours=18)
+    async with session_factory(engine)() as session, session.begin():
+        assert await remind_due(session, evening.astimezone(UTC), TOKYO) == 2
+    await until_settled(engine)
+    mydata = await _say(sb, HANAKO, "/mydata")
+    assert "・会への招待: 1件" in mydata["text"].split("\n")
+
+
+async def _the_council_reads_no_title(sb: SandboxClient, sandbox: SandboxServer,
+                                      engine: AsyncEngine, town: Town, meeting_id: int) -> None:
+    """和子 (council member of 東地区) asks for the digest: one care meeting, no title."""
+    sandbox.ensure_user(KAZUKO, "和子", "伊藤", started=True)
+    await add_person(engine, KAZUKO, "伊藤 和子", town.east,
+                     roles=((Role.COUNCIL_MEMBER, town.east),))
+    async with session_factory(engine)() as session, session.begin():
+        session.add(Council(name="東地区 協議体", area_id=town.east.id))
+        # Within the digest's next two weeks, whatever day the test runs.
+        await session.execute(update(Meeting).where(Meeting.id == meeting_id).values(
+            starts_at=utcnow() + timedelta(days=1), ends_at=None))
+    sent = await sb.send_text(KAZUKO, "/digest")
+    digest = await sb.wait_for_message(KAZUKO, after=sent["message_id"], timeout=30)
+    assert "・ご近所ケア会議 1件（招待制のため、内容は非公開）" in digest["text"]
+    assert CARE_TITLE not in digest["text"]
+    assert "佐藤花子" not in digest["text"]
+    assert CARE_PLACE not in digest["text"]
+
+
+async def test_forged_links_and_buttons_learn_nothing_of_a_meeting_by_invitation(
+    sb: SandboxClient, engine: AsyncEngine, town: Town
+) -> None:
+    """The attack of issue 15, finding 4, on a meeting made straight in the database:
+    ``/start ev<id>`` and forged buttons from a neighbour and from 西地区."""
+    async with session_factory(engine)() as session, session.begin():
+        meeting = Meeting(kind=MeetingKind.CARE_MEETING, title=CARE_TITLE,
+                          area_id=town.east.id, starts_at=START.astimezone(UTC),
+                          place=CARE_PLACE, capacity=8, open=False,
+                          status=MeetingStatus.SCHEDULED, lock_version=0, walk_ins=0)
+        session.add(meeting)
+        await session.flush()
+        meeting_id = meeting.id
+    await _refused_everywhere(sb, ICHIRO, meeting_id)
+    await _refused_everywhere(sb, WEST_PERSON, meeting_id)
+    assert await _count(engine) == (0, 0)

@@ -24,7 +24,7 @@ async def _meeting(engine: AsyncEngine, capacity: int = 10, **fields: object
         meeting = Meeting(kind=MeetingKind.CARE_MEETING, title="ご近所ケア会議",
                           area_id=town.east.id, starts_at=NOW + timedelta(days=13),
                           place="公民館", capacity=capacity, status=MeetingStatus.SCHEDULED,
-                          open=True, lock_version=0, walk_ins=0, **fields)
+                          lock_version=0, walk_ins=0, **{"open": True, **fields})
         session.add(meeting)
         await session.flush()
         people = list(await session.scalars(select(Person.id).order_by(Person.id)))
@@ -90,3 +90,15 @@ async def test_no_sign_up_after_the_deadline_or_to_a_cancelled_meeting(
     async with factory() as session, session.begin():
         off = await join(session, meeting_id, people[0], NOW)
         assert off.outcome == JoinOutcome.CANCELLED
+
+
+async def test_a_meeting_by_invitation_refuses_whoever_is_not_invited(
+    engine: AsyncEngine
+) -> None:
+    """Issue 15, finding 4: anyone with the id could join a care meeting about one person."""
+    meeting_id, people = await _meeting(engine, open=False)
+    factory = session_factory(engine)
+    async with factory() as session, session.begin():
+        outsider = await join(session, meeting_id, people[0], NOW)
+        assert outsider.outcome == "not_invited"
+        assert await session.scalar(select(MeetingSignup.id)) is None

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.i18n import format_long_date, use_language
-from models import Area, AreaLevel, Council
+from models import Area, AreaLevel, Council, Meeting, MeetingKind, MeetingStatus
 from models.db import session_factory
 from models.outbox import visible_length
 from scheduler.digests import chart
@@ -18,7 +18,7 @@ from scheduler.digests.aggregate import Digest, Figures, Scope, build_digest, we
 from scheduler.digests.chart import chart_texts, font_path, participants_chart
 from scheduler.digests.render import COORDINATOR, COUNCIL, digest_text
 from scheduler.digests.workbook import digest_workbook
-from tests.auxil.digest import EPISODE, TOKYO, WEEK, seed_history
+from tests.auxil.digest import EPISODE, TOKYO, WEEK, jst, seed_history
 
 EAST_TEXT = """<b>東地区 協議体 週間レポート</b>
 令和8年11月16日〜令和8年11月22日（2026-W47）
@@ -229,3 +229,26 @@ def test_a_city_of_forty_districts_still_fits_one_message() -> None:
     assert visible_length(text) <= 4096
     assert "（ほかの地区の数は、表計算ファイルの各シートにあります）" in text
     assert text.endswith("と表示しています。")
+
+
+async def test_a_meeting_by_invitation_is_counted_and_never_named(engine: AsyncEngine) -> None:
+    """A care meeting about one person: the council and the coordinators read that there
+    is one, never its title (issue 15, finding 4)."""
+    history = await seed_history(engine)
+    async with session_factory(engine)() as session, session.begin():
+        for day in (18, 26):  # one held in the digest's week, one in the next two weeks
+            session.add(Meeting(
+                kind=MeetingKind.CARE_MEETING, title=f"佐藤花子さん個別ケア会議{day}",
+                area_id=history.town.east.id, starts_at=jst(11, day, 14), place="公民館 2階",
+                capacity=10, open=False, status=MeetingStatus.SCHEDULED, lock_version=0,
+                walk_ins=0))
+    for council in (history.east_council, history.city_council):
+        digest = await _digest(engine, council)
+        with use_language("ja", TOKYO):
+            texts = [digest_text(digest, COUNCIL), digest_text(digest, COORDINATOR)]
+        for text in texts:
+            assert "佐藤花子" not in text
+            assert "公民館 2階" not in text
+            assert "・ご近所ケア会議 2回" in text  # held: the open one and the invited one
+            assert "これから2週間の予定: 2件\n・11月25日(水) 14:00 支え合いワークショップ\n" \
+                "・ご近所ケア会議 1件（招待制のため、内容は非公開）" in text
