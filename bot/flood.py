@@ -40,7 +40,7 @@ class FloodGuard:
 
     def __init__(self, limit: int, seconds: float,
                  clock: Callable[[], datetime] = utcnow) -> None:
-        self.limit, self.seconds, self._clock = limit, seconds, clock
+        self.limit, self.seconds, self.clock = limit, seconds, clock
         self._people: dict[Hashable, _Person] = {}
         self._checked = 0
 
@@ -48,7 +48,7 @@ class FloodGuard:
         """Count an update from ``person``; say whether to handle it."""
         if self.limit <= 0:
             return Verdict.HANDLE
-        now = self._clock().timestamp()
+        now = self.clock().timestamp()
         self._forget_the_quiet(now)
         state = self._people.setdefault(person, _Person())
         times = state.times

@@ -100,7 +100,8 @@ async def _combine(session: AsyncSession, need: Need, resident: Person | None, *
     with use_language(normalize_language(coordinator.language), zone):
         text = _(N_("need.notice_combined_again") if again else N_("need.notice_combined"),
                  name=resident.display_name if resident else "-", count=count,
-                 first=limits.NEEDS_ONE_BY_ONE + 1, hours=int(limits.NEED_WINDOW.total_seconds() // 3600))
+                 first=limits.NEEDS_ONE_BY_ONE + 1,
+                 hours=int(limits.NEED_WINDOW.total_seconds() // 3600))
     waiting = await limits.recent_combined_notice(session, need.person_id, coordinator.id,
                                                   now, again=again)
     if waiting is not None:
