@@ -94,7 +94,6 @@ class OtagaiApplication(Application):
             else:
                 await session.commit()
 
-
     async def slow_down(self, update: Update) -> None:
         """Tell a person the flood guard stopped, once, in their language: an alert on a
         pressed button, a message in a private chat; nothing in a group."""
