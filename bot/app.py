@@ -7,6 +7,7 @@ import logging
 from datetime import timedelta
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -18,6 +19,7 @@ from telegram.ext import (
 from bot import i18n
 from bot.commands import publish_commands
 from bot.context import OtagaiContext, Services, UpdateScope, bind
+from bot.flood import FloodGuard
 from bot.request import RetryingRequest
 from bot.settings import Settings
 from bot.updates import ChatOrderedUpdates
@@ -37,6 +39,7 @@ class OtagaiApplication(Application):
     """
 
     services: Services
+    flood_guard: FloodGuard
 
     async def process_update(self, update: object) -> None:
         """Handle ``update`` inside its own session; commit unless a handler failed.
@@ -78,6 +81,8 @@ class OtagaiApplication(Application):
             language = i18n.normalize_language(
                 person.language if person else None, settings.default_language
             )
+            if user is not None:
+                self.flood_guard.remember_language(user.id, language)
             scope = UpdateScope(
                 session=session, person=person, user_id=user.id if user else None,
                 settings_admin=user is not None and user.id in settings.admin_ids,
@@ -88,6 +93,24 @@ class OtagaiApplication(Application):
                 await session.rollback()
             else:
                 await session.commit()
+
+    async def slow_down(self, update: Update) -> None:
+        """Tell a person the flood guard stopped, once, in their language: an alert on a
+        pressed button, a message in a private chat; nothing in a group."""
+        user = update.effective_user
+        if user is None:
+            return
+        language = i18n.normalize_language(self.flood_guard.language_of(user.id),
+                                           self.services.settings.default_language)
+        with i18n.use_language(language, self.services.settings.zone):
+            text = i18n.plain("flood.slow_down")
+        try:
+            if update.callback_query is not None:
+                await update.callback_query.answer(text, show_alert=True)
+            elif _in_private_chat(update):
+                await self.bot.send_message(user.id, text)
+        except TelegramError as exc:
+            log.info("could not ask user %s to slow down: %s", user.id, exc)
 
 
 DATABASE_PATIENCE = timedelta(seconds=60)
@@ -138,6 +161,8 @@ def build_application(
     requests = RetryingRequest(connection_pool_size=16, backoff=retry_backoff,
                                read_timeout=read_timeout)
     updates = RetryingRequest(connection_pool_size=2, read_timeout=40, backoff=retry_backoff)
+    flood_guard = FloodGuard(settings.flood_updates, settings.flood_seconds)
+    processor = ChatOrderedUpdates(concurrency(settings), flood_guard)
     application = (
         ApplicationBuilder()
         .application_class(OtagaiApplication)
@@ -147,7 +172,7 @@ def build_application(
         .base_file_url(settings.file_url)
         .request(requests)
         .get_updates_request(updates)
-        .concurrent_updates(ChatOrderedUpdates(concurrency(settings)))
+        .concurrent_updates(processor)
         # Replies are not held to 30 a second (Telegram answers 429 if it minds, and that is
         # waited out); group chats keep their 20 a minute. The dispatcher paces what the bot
         # sends on its own initiative to 30 a second itself.
@@ -162,5 +187,7 @@ def build_application(
         claim_timeout=timedelta(seconds=settings.dispatch_claim_timeout),
         group_quiet=settings.group_quiet)
     application.services = Services(settings, dispatch=dispatch)
+    application.flood_guard = flood_guard  # type: ignore[attr-defined]  # an OtagaiApplication
+    processor.on_flood = application.slow_down  # type: ignore[attr-defined]  # likewise
     register(application)
     return application  # type: ignore[return-value]  # built with OtagaiApplication

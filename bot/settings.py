@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from bot.i18n import N_, Language
+from models.limits import FLOOD_SECONDS, FLOOD_UPDATES
 
 TELEGRAM_BOT_API_URL = "https://api.telegram.org/bot"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///otagai.db"
@@ -83,6 +84,10 @@ class Settings(BaseSettings):
     webhook_max_body: int = Field(default=256 * 1024, ge=1024)
     # Updates handled at once per process (PostgreSQL only; one chat's always in order).
     update_concurrency: int = Field(default=16, ge=1, le=1000)
+    # The flood guard (models/limits.py): more than this many updates from one person within
+    # flood_seconds are dropped, with one polite note; 0 turns it off.
+    flood_updates: int = Field(default=FLOOD_UPDATES, ge=0, le=10000)
+    flood_seconds: float = Field(default=FLOOD_SECONDS, gt=0, le=3600)
 
     @field_validator("time_zone")
     @classmethod

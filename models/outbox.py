@@ -32,6 +32,8 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -147,6 +149,18 @@ def outbox_row(
         "attachment": attachment, "attachment_name": attachment_name,
         "attachment_kind": attachment_kind.value if attachment_kind else None,
     }
+
+
+async def enqueue_once(session: AsyncSession, **row: Any) -> bool:
+    """Queue one message (the arguments of ``outbox_row``) unless a message with its key was
+    queued before; True if queued. ``INSERT … ON CONFLICT DO NOTHING``, so two processes
+    queue it once."""
+    dialect = session.get_bind().dialect.name
+    insert_into = pg_insert if dialect == "postgresql" else sqlite_insert
+    result = await session.execute(
+        insert_into(OutboxMessage).values(**outbox_row(**row), created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["idempotency_key"]))
+    return bool(result.rowcount)  # type: ignore[attr-defined]  # INSERT gives a CursorResult
 
 
 async def enqueue_many(session: AsyncSession, rows: list[dict[str, Any]]) -> None:

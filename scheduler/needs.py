@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram.ext import CallbackContext
 
 from bot.i18n import N_, _, format_datetime, normalize_language, plain, use_language
-from models import Activity, Area, Need, Person
+from models import Activity, Area, Need, Person, limits
 from models.clock import utcnow
 from models.needs import Category, SupportRequest, forget_old_needs, needs_to_resend
 from models.outbox import enqueue
@@ -61,10 +61,21 @@ async def _recipients(session: AsyncSession, need: Need, municipal: bool) -> lis
 
 async def tell_coordinators(session: AsyncSession, need: Need, zone: tzinfo, *,
                             again: bool = False) -> int:
-    """Queue the private notice of a need to its coordinators; return how many were told."""
+    """Queue the private notice of a need to its coordinators; return how many were told.
+
+    Past the resident's first few needs in a day (``models.limits``), the coordinators get
+    one combined notice instead of one per need.
+    """
+    now = utcnow()
     resident = await session.get(Person, need.person_id)
     district = await session.get(Area, need.district_id) if need.district_id else None
     people = await _recipients(session, need, municipal=again)
+    told = await limits.needs_told_recently(session, need, now, again=again)
+    if told >= limits.NEEDS_ONE_BY_ONE:
+        for coordinator in people:
+            await _combine(session, need, resident, coordinator=coordinator, count=told + 1,
+                           zone=zone, again=again)
+        return len(people)
     for coordinator in people:
         with use_language(normalize_language(coordinator.language), zone):
             text = _(N_("need.notice_again") if again else N_("need.notice"),
@@ -80,6 +91,26 @@ async def tell_coordinators(session: AsyncSession, need: Need, zone: tzinfo, *,
     if not people:
         log.warning("need %d has no coordinator to tell", need.id)
     return len(people)
+
+
+async def _combine(session: AsyncSession, need: Need, resident: Person | None, *,
+                   coordinator: Person, count: int, zone: tzinfo, again: bool) -> None:
+    """Queue (or bring up to date) the one combined notice of a resident's many needs."""
+    now = utcnow()
+    with use_language(normalize_language(coordinator.language), zone):
+        text = _(N_("need.notice_combined_again") if again else N_("need.notice_combined"),
+                 name=resident.display_name if resident else "-", count=count,
+                 first=limits.NEEDS_ONE_BY_ONE + 1,
+                 hours=int(limits.NEED_WINDOW.total_seconds() // 3600))
+    waiting = await limits.recent_combined_notice(session, need.person_id, coordinator.id,
+                                                  now, again=again)
+    if waiting is not None:
+        # Joins the notice while it waits; once sent, the rest of the day's needs are in /needs.
+        await limits.update_waiting_notice(session, waiting, text)
+        return
+    enqueue(session, key=limits.combined_notice_prefix(need.person_id, again=again)
+            + f"{need.id}:{coordinator.id}", chat_id=coordinator.telegram_id, text=text,
+            person_id=coordinator.id, due_at=now + limits.COMBINED_NOTICE_DELAY)
 
 
 async def tell_resident(session: AsyncSession, need: Need, key: str, zone: tzinfo,

@@ -12,6 +12,13 @@ from models import clock
 from models.db import create_engine, is_sqlite, session_factory
 from tests.auxil.database import TEST_DATABASE_ENV, empty_all_tables, migrated_database
 
+# Tests act as people far faster than people do: a walk through a conversation sends dozens
+# of updates from one person in a few seconds. The flood guard (models/limits.py) would stop
+# them, so it is raised for every bot the suite starts, in this process or as a process of
+# its own; the tests about it set it themselves (tests/e2e/test_limits.py). Set
+# OTAGAI_FLOOD_UPDATES before running the suite to run it with another limit.
+os.environ.setdefault("OTAGAI_FLOOD_UPDATES", "10000")
+
 ON_POSTGRESQL = not is_sqlite(os.environ.get(TEST_DATABASE_ENV) or "sqlite://")
 
 

@@ -36,6 +36,7 @@ from models.activities import (
     toggle_meaning,
 )
 from models.clock import utcnow
+from models.limits import PROPOSALS_WAITING, may_propose
 from models.numbers import parse_count
 from models.outbox import enqueue
 from models.permissions import coordinates_activity
@@ -50,6 +51,10 @@ async def begin(update: Update, context: OtagaiContext) -> None:
     person = context.person
     if person is None or not person.has_consented:
         await refuse(update, "activity.register_first")
+        return
+    if not await may_propose(context.session, person.id):
+        await update.effective_message.reply_text(_("activity.too_many_waiting",
+                                                    count=PROPOSALS_WAITING))
         return
     await start_draft(context.session, person.id, person.district_id)
     await update.effective_message.reply_text(_("activity.ask_name", limit=NAME_LENGTH))
@@ -209,6 +214,13 @@ async def _submit(update: Update, context: OtagaiContext, draft: Activity) -> No
         await refuse(update, "activity.register_first")
         return
     coordinator = coordinates_activity(await context.permissions(), draft, district)
+    if not coordinator and not await may_propose(context.session, draft.organiser_id or 0):
+        # Kept as a draft, its summary and buttons too: it can be sent once a waiting
+        # proposal has been reviewed.
+        if query.message is not None:
+            await query.message.reply_text(_("activity.too_many_waiting",
+                                             count=PROPOSALS_WAITING))
+        return
     submit(draft, approved=coordinator)
     if coordinator:
         await edit_or_keep(query, _("activity.registered", name=draft.name or "-"))

@@ -32,7 +32,7 @@ from models.meetings import (
     may_see,
     signup_open,
 )
-from models.outbox import enqueue
+from models.outbox import enqueue, enqueue_once
 from models.permissions import Action
 from models.when import parse_when
 
@@ -158,6 +158,15 @@ async def tell(context: OtagaiContext, person: Person, key: str, text: str,
     enqueue(context.session, key=key, chat_id=person.telegram_id, text=text,
             person_id=person.id, buttons=buttons)
     if context.services.dispatcher is not None:
+        context.services.dispatcher.wake()
+
+
+async def tell_once(context: OtagaiContext, person: Person, key: str, text: str) -> None:
+    """Queue a message to someone unless one with the same key was queued before."""
+    if not person.active:
+        return
+    if await enqueue_once(context.session, key=key, chat_id=person.telegram_id, text=text,
+                          person_id=person.id) and context.services.dispatcher is not None:
         context.services.dispatcher.wake()
 
 

@@ -29,6 +29,7 @@ from handlers.meetings.shared import (
     meeting_card,
     refresh_posts,
     tell,
+    tell_once,
     visible,
 )
 from models import (
@@ -41,6 +42,7 @@ from models import (
 from models.areas import find_group
 from models.clock import utcnow
 from models.invitations import LinkProblem, claim_link
+from models.limits import full_notice_key
 from models.meetings import (
     JoinOutcome,
     counts,
@@ -108,18 +110,21 @@ async def _join(update: Update, context: OtagaiContext, meeting: Meeting, person
         await tell(context, person, f"meeting-waiting:{meeting.id}:{person.id}:{stamp}",
                     _("meeting.waiting_private", title=title, position=current.waiting))
     if result.became_full:
-        await _tell_organiser_full(context, meeting, stamp)
+        await _tell_organiser_full(context, meeting, person)
     await _show_change(update, context, meeting)
 
 
-async def _tell_organiser_full(context: OtagaiContext, meeting: Meeting, stamp: float) -> None:
+async def _tell_organiser_full(context: OtagaiContext, meeting: Meeting, filled_by: Person
+                               ) -> None:
+    """Tell the organiser the meeting is full: once per person who took the last place, so
+    pressing キャンセル and 参加する again and again does not tell them again."""
     organiser = await context.session.get(Person, meeting.organiser_id) \
         if meeting.organiser_id else None
     if organiser is None:
         return
     with for_person(organiser, context):
         text = _("meeting.full_notice", title=meeting.title or "-", capacity=meeting.capacity)
-    await tell(context, organiser, f"meeting-full:{meeting.id}:{stamp}", text)
+    await tell_once(context, organiser, full_notice_key(meeting.id, filled_by.id), text)
 
 
 async def _leave(update: Update, context: OtagaiContext, meeting: Meeting, person: Person
