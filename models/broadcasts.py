@@ -13,7 +13,7 @@ from models.activities import VISIBLE, Activity, ActivityInterest, ActivityKind
 from models.areas import Area, AreaLevel, GroupChat
 from models.base import Base, BigId, TimestampMixin, enum_values
 from models.clock import utcnow
-from models.outbox import OutboxMessage, OutboxStatus, enqueue
+from models.outbox import CONTENT_GONE, OutboxMessage, OutboxStatus, enqueue
 from models.people import Person
 from models.roles import Role, RoleGrant
 
@@ -189,7 +189,7 @@ async def cancel(session: AsyncSession, broadcast: Broadcast) -> int:
         update(OutboxMessage)
         .where(OutboxMessage.broadcast_id == broadcast.id,
                OutboxMessage.status == OutboxStatus.PENDING)
-        .values(status=OutboxStatus.CANCELLED)
+        .values(status=OutboxStatus.CANCELLED, **CONTENT_GONE)
         .execution_options(synchronize_session=False)
     )
     broadcast.status = BroadcastStatus.CANCELLED
