@@ -10,8 +10,9 @@ so a table added later is covered without changes here. Before that pass:
 
 - a place they held at a meeting still to come is freed and the first in line moves up
   (the caller tells them and updates the groups' counts: ``FreedPlace``);
-- their drafts (an activity, a meeting, a broadcast, an episode not yet saved) are deleted;
-  the activities they organise stay, as the community's, without their contact;
+- their drafts (a meeting, a broadcast, an episode not yet saved) are deleted, and so are
+  the activities they wrote that no coordinator approved (a draft, a proposal, a rejected
+  one); approved activities stay, as the community's, without their contact;
 - their id leaves the lists of coordinators told of a watching alert;
 - role grants that end are recorded in the audit log by role and area only.
 
@@ -27,7 +28,7 @@ from dataclasses import dataclass
 from sqlalchemy import ForeignKey, Table, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.activities import Activity, ActivityStatus
+from models.activities import APPROVED, Activity
 from models.audit import AuditAction, AuditEntry, record
 from models.base import Base
 from models.broadcasts import Broadcast, BroadcastStatus
@@ -110,7 +111,7 @@ async def _erase_traces(session: AsyncSession, person: Person, cause: str
     await session.flush()
     freed = await _give_up_places(session, me)
     for kind, author, draft in (
-            (Activity, Activity.organiser_id, Activity.status == ActivityStatus.DRAFT),
+            (Activity, Activity.organiser_id, Activity.status.not_in(APPROVED)),
             (Meeting, Meeting.organiser_id, Meeting.status == MeetingStatus.DRAFT),
             (Broadcast, Broadcast.created_by_id, Broadcast.status == BroadcastStatus.DRAFT),
             (Episode, Episode.author_id, Episode.awaiting.is_(True))):
