@@ -159,7 +159,7 @@ async def _tell_the_author(context: OtagaiContext, token: str, role: Role, area:
         notice = _("invite.used_notice", name=person.display_name or plain("roles.unnamed"),
                    role=role_label(role), area=area)
     enqueue(context.session, key=f"invite-used:{invite.id}", chat_id=author.telegram_id,
-            text=notice, person_id=author.id)
+            text=notice, person_id=author.id, about=person.id)
 
 
 def register(application: Application) -> None:

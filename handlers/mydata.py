@@ -18,12 +18,14 @@ from handlers.common import (
     callback_values,
     edit_or_keep,
     private_only,
+    refresh_menu,
     reply,
 )
 from handlers.fallback import stale_button
 from handlers.invites import role_label
+from handlers.meetings.shared import refresh_posts, tell_promoted
 from models.disclosure import disclosure
-from models.people import forget_person, withdraw_consent
+from models.erasure import FreedPlace, forget_person, withdraw_consent
 from models.roles import Role
 
 PREFIX = "my"
@@ -98,14 +100,25 @@ async def on_button(update: Update, context: OtagaiContext) -> None:
         ])
         await edit_or_keep(query, _("mydata.withdraw_confirm"), keyboard)
     elif step == WITHDRAW:
-        await withdraw_consent(context.session, person)
+        freed = await withdraw_consent(context.session, person)
+        await _places_freed(context, freed)
         await edit_or_keep(query, _("mydata.withdrawn"))
+        await refresh_menu(context)
     else:
-        await forget_person(context.session, person)
+        freed = await forget_person(context.session, person)
         context.scope.person = None
+        await _places_freed(context, freed)
         await edit_or_keep(query, _("mydata.forgotten"))
         if update.effective_chat:
             await forget_chat_commands(context.bot, update.effective_chat.id)
+
+
+async def _places_freed(context: OtagaiContext, freed: list[FreedPlace]) -> None:
+    """The person's places at meetings to come went: the next in line hears, groups' counts
+    change."""
+    for place in freed:
+        await tell_promoted(context, place.meeting, place.promoted)
+        await refresh_posts(context, place.meeting)
 
 
 def _held(data: dict[str, Any]) -> list[str]:

@@ -389,14 +389,14 @@ async def on_request_button(update: Update, context: OtagaiContext) -> None:
             note=need.note or plain("need.no_note")))
         await notices.tell_person(context.session, request.asked_by_id,
                                   N_("need.supporter_accepted"), f"request:{request.id}:accepted",
-                                  zone, name=name, id=need.id)
+                                  zone, about=person.id, name=name, id=need.id)
         await notices.tell_resident(context.session, need, N_("need.resident.matched"), zone,
                                     f"matched-{request.id}")
     else:
         await edit_or_keep(query, _("need.request_declined"))
         await notices.tell_person(context.session, request.asked_by_id,
                                   N_("need.supporter_declined"), f"request:{request.id}:declined",
-                                  zone, name=name, id=need.id)
+                                  zone, about=person.id, name=name, id=need.id)
 
 
 def _offer_text(offer: SupportOffer) -> str:

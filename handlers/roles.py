@@ -118,7 +118,7 @@ async def on_button(update: Update, context: OtagaiContext) -> None:
         notice = _("roles.revoked_notice", role=role_label(role), area=area.name,
                    by=(me.display_name if me else None) or plain("roles.unnamed"))
     enqueue(context.session, key=f"role-revoked:{grant_id}", chat_id=holder.telegram_id,
-            text=notice, person_id=holder.id)
+            text=notice, person_id=holder.id, about=me.id if me else None)
     remaining = Permissions(tuple(await roles_of(context.session, holder.id)))
     await publish_chat_commands(context.bot, holder.telegram_id,
                                 normalize_language(holder.language), remaining)

@@ -211,7 +211,8 @@ async def on_contact_button(update: Update, context: OtagaiContext) -> None:
     await edit_or_keep(query, _("watch.contact_accepted", name=name))
     if watched is not None:
         await tell_person(context.session, watched.id, N_("watch.contact_joined"),
-                          f"watch-contact-joined:{link.id}", current_zone(), name=contact_name)
+                          f"watch-contact-joined:{link.id}", current_zone(), about=opener.id,
+                          name=contact_name)
 
 
 def _away_keyboard(away: bool) -> InlineKeyboardMarkup:

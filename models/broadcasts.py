@@ -15,7 +15,7 @@ from models.activities import VISIBLE, Activity, ActivityInterest, ActivityKind
 from models.areas import Area, AreaLevel, GroupChat
 from models.base import Base, BigId, TimestampMixin, enum_values
 from models.clock import utcnow
-from models.outbox import OutboxMessage, OutboxStatus, enqueue
+from models.outbox import CONTENT_GONE, OutboxMessage, OutboxStatus, enqueue
 from models.people import Person
 from models.roles import Role, RoleGrant
 
@@ -196,7 +196,7 @@ async def queue(session: AsyncSession, broadcast: Broadcast, area: Area,
         enqueue(session, key=f"broadcast:{broadcast.id}:{target.chat_id}",
                 chat_id=target.chat_id, text=text,
                 due_at=due, person_id=target.person_id, group_id=target.group_id,
-                broadcast_id=broadcast.id)
+                broadcast_id=broadcast.id, about=broadcast.created_by_id)  # her name heads it
     broadcast.status = BroadcastStatus.QUEUED
     broadcast.awaiting = None
     broadcast.send_at = due
@@ -211,7 +211,7 @@ async def cancel(session: AsyncSession, broadcast: Broadcast) -> int:
         update(OutboxMessage)
         .where(OutboxMessage.broadcast_id == broadcast.id,
                OutboxMessage.status == OutboxStatus.PENDING)
-        .values(status=OutboxStatus.CANCELLED)
+        .values(status=OutboxStatus.CANCELLED, **CONTENT_GONE)
         .execution_options(synchronize_session=False)
     )
     broadcast.status = BroadcastStatus.CANCELLED

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.activities import Activity, ActivityInterest
@@ -23,6 +23,7 @@ from models.audit import AuditEntry
 from models.checkins import CheckinPreference, CheckinRound, WatchAlert, WatchContact
 from models.meetings import Meeting, MeetingInvitation, MeetingSignup
 from models.needs import Need, NeedNote, SupportOffer, SupportRequest
+from models.outbox import OutboxMessage
 from models.people import Person, describe
 from models.roles import Role, RoleGrant
 
@@ -54,6 +55,7 @@ class _Held:
     interests: list[tuple[ActivityInterest, Activity]]
     organised: list[Activity]
     audit: list[AuditEntry]
+    messages: list[tuple[bool, str, int]]  # (about them, status, how many)
 
 
 async def _read(session: AsyncSession, me: int) -> _Held:
@@ -101,6 +103,12 @@ async def _read(session: AsyncSession, me: int) -> _Held:
         audit=list(await session.scalars(
             select(AuditEntry).where(or_(AuditEntry.actor_id == me, AuditEntry.subject_id == me))
             .order_by(AuditEntry.id))),
+        messages=[(about is not None, str(status), int(count))
+                  for about, status, count in await session.execute(
+                      select(OutboxMessage.subject_person_id, OutboxMessage.status, func.count())
+                      .where(or_(OutboxMessage.person_id == me,
+                                 OutboxMessage.subject_person_id == me))
+                      .group_by(OutboxMessage.subject_person_id, OutboxMessage.status))],
     )
 
 
@@ -163,8 +171,9 @@ async def disclosure(session: AsyncSession, person: Person) -> dict[str, Any]:
     supporters), ``checkins``, ``watching`` (settings, emergency contacts by name, the
     people one is a contact for, alerts), ``support_offer``, ``support_requests`` (asked
     of the person as a supporter), ``meeting_signups``, ``meeting_invitations``,
-    ``activity_interests``, ``activities_organised`` and ``audit``. At most 18 statements,
-    whatever the amount.
+    ``activity_interests``, ``activities_organised``, ``messages`` (the bot's messages to
+    the person and about them to others, counted by status: a sent message's words are not
+    kept) and ``audit``. At most 19 statements, whatever the amount.
     """
     held = await _read(session, person.id)
     names = await _names(session, person, held)
@@ -228,6 +237,9 @@ async def disclosure(session: AsyncSession, person: Person) -> dict[str, Any]:
          "description": a.description, "status": a.status.value,
          "reviewed_by": role(a.reviewed_by_id), "review_reason": a.review_reason,
          "created_at": _at(a.created_at)} for a in held.organised]
+    data["messages"] = {"to_you": {}, "about_you": {}}
+    for about, status, count in held.messages:
+        data["messages"]["about_you" if about else "to_you"][status] = count
     data["audit"] = [
         {"at": _at(e.at), "action": e.action.value, "area": area(e.area_id),
          "by": role(e.actor_id),

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models.areas import Area, AreaLevel, GroupChat
 from models.base import Base, BigId, TimestampMixin, enum_values
 from models.clock import utcnow
-from models.outbox import OutboxMessage, OutboxStatus
+from models.outbox import CONTENT_GONE, OutboxMessage, OutboxStatus
 from models.people import Person
 
 TITLE_LENGTH = 100
@@ -432,7 +432,7 @@ async def cancel_reminders(session: AsyncSession, meeting_id: int,
         update(OutboxMessage)
         .where(OutboxMessage.idempotency_key.startswith(prefix, autoescape=True),
                OutboxMessage.status == OutboxStatus.PENDING)
-        .values(status=OutboxStatus.CANCELLED)
+        .values(status=OutboxStatus.CANCELLED, **CONTENT_GONE)
         .execution_options(synchronize_session=False))
     return int(result.rowcount)  # type: ignore[attr-defined]  # UPDATE gives a CursorResult
 

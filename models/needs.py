@@ -51,7 +51,7 @@ class NeedStatus(enum.StrEnum):
     MATCHED = "matched"
     RESOLVED = "resolved"
     CLOSED = "closed"  # 対応不要
-    WITHDRAWN = "withdrawn"  # the resident took it back (or withdrew consent)
+    WITHDRAWN = "withdrawn"  # the resident took it back (withdrawing consent deletes it)
 
 
 ACTIVE = (NeedStatus.OPEN, NeedStatus.TAKEN, NeedStatus.REFERRED, NeedStatus.MATCHED)
@@ -220,14 +220,6 @@ async def need_of_round(session: AsyncSession, round_id: int) -> Need | None:
     """Return the latest need raised from a check-in round (a draft included)."""
     return (await session.scalars(select(Need).where(Need.round_id == round_id)
                                   .order_by(Need.id.desc()).limit(1))).first()
-
-
-async def withdraw_needs_of(session: AsyncSession, person_id: int) -> None:
-    """The person withdrew consent: their needs stop, and their notes go."""
-    await session.execute(update(Need).where(Need.person_id == person_id,
-                                             Need.status.not_in(FINISHED))
-                          .values(status=NeedStatus.WITHDRAWN, finished_at=utcnow(),
-                                  note=None, awaiting_note=False))
 
 
 # -- the coordinator's side ----------------------------------------------------------------

@@ -6,6 +6,13 @@ A row is claimed by one process at a time (``FOR UPDATE SKIP LOCKED`` on Postgre
 has a single writer). A process that dies after claiming leaves rows "sending"; after
 ``CLAIM_TIMEOUT`` they are due again, so at most the messages in flight at the moment of a
 crash can arrive twice.
+
+A message's content (text, buttons, file) is kept only until it is final: once sent, given
+up, blocked or cancelled, only what delivery reports and de-duplication need stays (key,
+recipient, status, attempts, times). A row names the person it is *about* when that is not
+its recipient (a coordinator's notice of someone's need, a watching alert): rows to or
+about a person go when the person is forgotten (ON DELETE CASCADE) and when they withdraw
+consent (``models.erasure``).
 """
 
 from __future__ import annotations
@@ -27,8 +34,10 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    delete,
     func,
     insert,
+    or_,
     select,
     update,
 )
@@ -80,13 +89,17 @@ class OutboxMessage(TimestampMixin, Base):
     idempotency_key: Mapped[str] = mapped_column(String(120), unique=True)
     chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
     person_id: Mapped[int | None] = mapped_column(
-        ForeignKey("person.id", ondelete="SET NULL"), index=True
+        ForeignKey("person.id", ondelete="CASCADE"), index=True
+    )
+    # Whom the message is about, when that is someone other than its recipient.
+    subject_person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), index=True
     )
     group_id: Mapped[int | None] = mapped_column(ForeignKey("group_chat.id", ondelete="SET NULL"))
     broadcast_id: Mapped[int | None] = mapped_column(
         ForeignKey("broadcast.id", ondelete="CASCADE"), index=True
     )
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)  # empty once the row is final
     buttons: Mapped[list[list[dict[str, Any]]] | None] = mapped_column(JSON)
     urgent: Mapped[bool] = mapped_column(default=False)
     due_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -111,18 +124,19 @@ def enqueue(
     person_id: int | None = None, group_id: int | None = None, broadcast_id: int | None = None,
     urgent: bool = False, buttons: list[list[dict[str, Any]]] | None = None,
     attachment: bytes | None = None, attachment_name: str | None = None,
-    attachment_kind: Attachment | None = None,
+    attachment_kind: Attachment | None = None, about: int | None = None,
 ) -> OutboxMessage:
     """Return a new outbox row, added to the session (the caller's transaction).
 
     With ``attachment`` (bytes, a file name and a kind) the file is sent as a photo or a
-    document and ``text`` is its caption.
+    document and ``text`` is its caption. ``about`` is the id of the person the message is
+    about when it goes to someone else (it goes when that person withdraws or is forgotten).
     """
     message = OutboxMessage(**outbox_row(
         key=key, chat_id=chat_id, text=text, due_at=due_at, person_id=person_id,
         group_id=group_id, broadcast_id=broadcast_id, urgent=urgent, buttons=buttons,
         attachment=attachment, attachment_name=attachment_name,
-        attachment_kind=attachment_kind))
+        attachment_kind=attachment_kind, about=about))
     session.add(message)
     return message
 
@@ -132,7 +146,7 @@ def outbox_row(
     person_id: int | None = None, group_id: int | None = None, broadcast_id: int | None = None,
     urgent: bool = False, buttons: list[list[dict[str, Any]]] | None = None,
     attachment: bytes | None = None, attachment_name: str | None = None,
-    attachment_kind: Attachment | None = None,
+    attachment_kind: Attachment | None = None, about: int | None = None,
 ) -> dict[str, Any]:
     """Return the column values of a new outbox row (checked as ``enqueue`` checks them), for
     ``enqueue_many``."""
@@ -144,8 +158,9 @@ def outbox_row(
         raise ValueError("an attachment needs its bytes, a file name and a kind")
     return {
         "idempotency_key": key, "chat_id": chat_id, "text": text, "due_at": due_at or utcnow(),
-        "person_id": person_id, "group_id": group_id, "broadcast_id": broadcast_id,
-        "urgent": urgent, "buttons": buttons, "status": OutboxStatus.PENDING, "attempts": 0,
+        "person_id": person_id, "subject_person_id": about, "group_id": group_id,
+        "broadcast_id": broadcast_id, "urgent": urgent, "buttons": buttons,
+        "status": OutboxStatus.PENDING, "attempts": 0,
         "attachment": attachment, "attachment_name": attachment_name,
         "attachment_kind": attachment_kind.value if attachment_kind else None,
     }
@@ -230,14 +245,24 @@ def retry_delay(attempts: int) -> timedelta:
     return min(RETRY_BASE * 2 ** max(attempts - 1, 0), RETRY_CAP)
 
 
+# What a final row no longer keeps: the message itself (for bulk UPDATEs).
+CONTENT_GONE: dict[str, Any] = {"text": "", "buttons": None, "attachment": None}
+
+
+def drop_content(message: OutboxMessage) -> None:
+    """Forget what the message said: it was delivered, or it never will be."""
+    for column, value in CONTENT_GONE.items():
+        setattr(message, column, value)
+
+
 def mark_sent(message: OutboxMessage, telegram_message_id: int, now: datetime) -> None:
-    """Record a confirmed delivery."""
+    """Record a confirmed delivery; its text, buttons and file are not kept."""
     message.status = OutboxStatus.SENT
     message.sent_at = now
     message.telegram_message_id = telegram_message_id
     message.attempts += 1
     message.last_error = None
-    message.attachment = None  # delivered: the file's bytes need not be kept
+    drop_content(message)
 
 
 def mark_retry(message: OutboxMessage, error: str, now: datetime,
@@ -248,6 +273,7 @@ def mark_retry(message: OutboxMessage, error: str, now: datetime,
     message.last_error = error[:300]
     if counts and message.attempts >= MAX_ATTEMPTS:
         message.status = OutboxStatus.FAILED
+        drop_content(message)
         return
     message.status = OutboxStatus.PENDING
     message.due_at = now + (wait if wait is not None else retry_delay(message.attempts))
@@ -258,17 +284,7 @@ def mark_final(message: OutboxMessage, status: OutboxStatus, error: str) -> None
     message.status = status
     message.attempts += 1
     message.last_error = error[:300]
-
-
-async def drop_waiting_for(session: AsyncSession, person_id: int) -> int:
-    """Return how many waiting messages to a person were cancelled (consent withdrawn)."""
-    result = await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.person_id == person_id, OutboxMessage.status == OutboxStatus.PENDING)
-        .values(status=OutboxStatus.CANCELLED)
-        .execution_options(synchronize_session=False)
-    )
-    return int(result.rowcount)  # type: ignore[attr-defined]  # UPDATE gives a CursorResult
+    drop_content(message)
 
 
 async def stop_sending_to(session: AsyncSession, chat_id: int, reason: str) -> int:
@@ -276,10 +292,36 @@ async def stop_sending_to(session: AsyncSession, chat_id: int, reason: str) -> i
     result = await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.chat_id == chat_id, OutboxMessage.status == OutboxStatus.PENDING)
-        .values(status=OutboxStatus.BLOCKED, last_error=reason[:300])
+        .values(status=OutboxStatus.BLOCKED, last_error=reason[:300], **CONTENT_GONE)
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]  # UPDATE gives a CursorResult
+
+
+async def drop_messages_of(session: AsyncSession, person_id: int, telegram_id: int) -> int:
+    """Return how many outbox rows to or about a person were deleted, whatever their state:
+    waiting ones never go out, and no delivery record names them (withdrawal, /forget).
+
+    A row being sent at this moment may still arrive; its outcome is then not recorded.
+    """
+    result = await session.execute(
+        delete(OutboxMessage)
+        .where(or_(OutboxMessage.person_id == person_id,
+                   OutboxMessage.subject_person_id == person_id,
+                   OutboxMessage.chat_id == telegram_id))
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]  # DELETE gives a CursorResult
+
+
+async def forget_old_messages(session: AsyncSession, now: datetime, keep: timedelta) -> int:
+    """Return how many final rows due longer ago than ``keep`` were deleted (retention)."""
+    result = await session.execute(
+        delete(OutboxMessage)
+        .where(OutboxMessage.status.in_(FINAL), OutboxMessage.due_at < now - keep)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]  # DELETE gives a CursorResult
 
 
 def quiet_until(local_now: datetime, quiet: tuple[time, time] = DEFAULT_QUIET) -> datetime | None:

@@ -1,8 +1,8 @@
 """People known to the bot: language, consent, district, and what is kept about them.
 
 Before consent nothing but the Telegram id and the chosen language is kept. Consent stores
-the time and the version of the text agreed to; withdrawing it removes the personal fields;
-forgetting removes the person entirely.
+the time and the version of the text agreed to; withdrawing it, and forgetting the person
+(which deletes the row), are in ``models.erasure``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models.audit import AuditAction, record
 from models.base import Base, BigId, TimestampMixin
 from models.clock import utcnow
-from models.outbox import DEFAULT_QUIET, drop_waiting_for
+from models.outbox import DEFAULT_QUIET
 
 # Bump when the consent text in locales/ changes in substance; people agreed to a version.
 CONSENT_VERSION = "2026-11b"  # b: weekly check-ins; matched supporters
@@ -106,7 +106,8 @@ async def give_consent(
     return person
 
 
-def _clear_personal_fields(person: Person) -> None:
+def clear_personal_fields(person: Person) -> None:
+    """Remove the name, the district and the consent from the person row."""
     person.consented_at = None
     person.consent_version = None
     person.district_id = None
@@ -115,39 +116,10 @@ def _clear_personal_fields(person: Person) -> None:
 
 async def decline_consent(session: AsyncSession, person: Person) -> Person:
     """Return the person after recording that they declined: nothing personal is kept."""
-    _clear_personal_fields(person)
+    clear_personal_fields(person)
     await record(session, AuditAction.CONSENT_DECLINED, actor_id=person.id,
                  subject_id=person.id, version=CONSENT_VERSION)
     return person
-
-
-async def withdraw_consent(session: AsyncSession, person: Person) -> Person:
-    """Return the person after withdrawing consent and removing their personal fields.
-
-    Messages queued for them as a resident (a broadcast) no longer go out, and their needs
-    stop (their notes are removed).
-    """
-    from models.needs import withdraw_needs_of  # noqa: PLC0415 - needs build on people
-
-    version = person.consent_version
-    _clear_personal_fields(person)
-    await drop_waiting_for(session, person.id)
-    await withdraw_needs_of(session, person.id)
-    await record(session, AuditAction.CONSENT_WITHDRAWN, actor_id=person.id,
-                 subject_id=person.id, version=version)
-    return person
-
-
-async def forget_person(session: AsyncSession, person: Person) -> None:
-    """Delete the person and everything that names them; the audit log keeps only the act.
-
-    Role grants go with the person (cascade); audit entries about them lose the link
-    (SET NULL), so counts by district and week survive without saying who.
-    """
-    await record(session, AuditAction.PERSON_FORGOTTEN, area_id=person.district_id)
-    await drop_waiting_for(session, person.id)
-    await session.delete(person)
-    await session.flush()
 
 
 def describe(person: Person) -> dict[str, Any]:

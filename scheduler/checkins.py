@@ -140,7 +140,7 @@ async def watch_silence(session: AsyncSession, now: datetime, zone: tzinfo,
                              "callback_data": f"{ALERT_PREFIX}:{alert.id}:ok"}]]
             enqueue(session, key=f"watch-alert:{alert.id}:{coordinator.id}",
                     chat_id=coordinator.telegram_id, text=text, person_id=coordinator.id,
-                    buttons=buttons, urgent=True)
+                    buttons=buttons, urgent=True, about=person.id)
         if not coordinators:
             log.warning("watch alert %d has no district coordinator to tell", alert.id)
         alerted += 1
@@ -155,7 +155,8 @@ async def watch_silence(session: AsyncSession, now: datetime, zone: tzinfo,
                 text = _("watch.contact_alert", name=person.display_name or "-",
                          asked=format_datetime(silent.asked_at) if silent else "-")
             enqueue(session, key=f"watch-contact:{alert.id}:{contact.id}",
-                    chat_id=contact.telegram_id, text=text, person_id=contact.id, urgent=True)
+                    chat_id=contact.telegram_id, text=text, person_id=contact.id, urgent=True,
+                    about=person.id)
             escalated += 1
     return reminded, alerted, escalated
 

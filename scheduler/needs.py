@@ -87,7 +87,7 @@ async def tell_coordinators(session: AsyncSession, need: Need, zone: tzinfo, *,
             buttons = take_button(need)
         enqueue(session, key=f"need:{need.id}:{'again' if again else 'new'}:{coordinator.id}",
                 chat_id=coordinator.telegram_id, text=text, person_id=coordinator.id,
-                buttons=buttons)
+                buttons=buttons, about=need.person_id)
     if not people:
         log.warning("need %d has no coordinator to tell", need.id)
     return len(people)
@@ -110,7 +110,8 @@ async def _combine(session: AsyncSession, need: Need, resident: Person | None, *
         return
     enqueue(session, key=limits.combined_notice_prefix(need.person_id, again=again)
             + f"{need.id}:{coordinator.id}", chat_id=coordinator.telegram_id, text=text,
-            person_id=coordinator.id, due_at=now + limits.COMBINED_NOTICE_DELAY)
+            person_id=coordinator.id, due_at=now + limits.COMBINED_NOTICE_DELAY,
+            about=need.person_id)
 
 
 async def tell_resident(session: AsyncSession, need: Need, key: str, zone: tzinfo,
@@ -144,19 +145,20 @@ async def ask_supporter(session: AsyncSession, need: Need, request: SupportReque
                     {"text": plain("need.button.decline"),
                      "callback_data": f"{REQUEST_PREFIX}:{request.id}:no"}]]
     enqueue(session, key=f"support-request:{request.id}", chat_id=supporter.telegram_id,
-            text=text, person_id=supporter.id, buttons=buttons)
+            text=text, person_id=supporter.id, buttons=buttons, about=need.person_id)
 
 
 async def tell_person(session: AsyncSession, person_id: int | None, key: str, event: str,
-                      zone: tzinfo, **params: object) -> None:
-    """Queue a short notice (catalog ``key``) to a coordinator or supporter."""
+                      zone: tzinfo, *, about: int | None = None, **params: object) -> None:
+    """Queue a short notice (catalog ``key``) to a coordinator or supporter; ``about``: the
+    person it names, if not the recipient."""
     person = await session.get(Person, person_id) if person_id else None
     if person is None or not person.active:
         return
     with use_language(normalize_language(person.language), zone):
         text = _(key, **params)
     enqueue(session, key=f"{event}:{person.id}", chat_id=person.telegram_id, text=text,
-            person_id=person.id)
+            person_id=person.id, about=about)
 
 
 async def resend_untaken(session: AsyncSession, now: datetime, zone: tzinfo,

@@ -247,4 +247,4 @@ async def _ask_coordinators(context: OtagaiContext, draft: Activity, district: A
                         for code, label in REJECT_REASONS.items()]
         enqueue(context.session, key=f"activity-review:{draft.id}:{coordinator.id}",
                 chat_id=coordinator.telegram_id, text=text, person_id=coordinator.id,
-                buttons=buttons)
+                buttons=buttons, about=draft.organiser_id)

@@ -11,8 +11,8 @@ from telegram import InlineKeyboardMarkup
 from telegram.error import BadRequest, TelegramError
 
 from bot.context import OtagaiContext
-from bot.i18n import N_, current_zone, normalize_language, plain, use_language
-from bot.meeting_text import card
+from bot.i18n import N_, _, current_zone, normalize_language, plain, use_language
+from bot.meeting_text import card, when_label
 from handlers.common import (
     button,
     callback_data,
@@ -175,6 +175,19 @@ def confirmed_buttons(meeting: Meeting) -> list[list[dict[str, str]]]:
               "callback_data": callback_data(JOIN, "i", meeting.id)}],
             [{"text": plain("meeting.button.leave"),
               "callback_data": callback_data(JOIN, "c", meeting.id)}]]
+
+
+async def tell_promoted(context: OtagaiContext, meeting: Meeting, promoted: Person | None
+                        ) -> None:
+    """Tell whoever moved up from the waiting line that they have a place now."""
+    if promoted is None:
+        return
+    with for_person(promoted, context):
+        text = _("meeting.promoted", title=meeting.title or "-", when=when_label(meeting),
+                 place=meeting.place or "-")
+        buttons = confirmed_buttons(meeting)
+    await tell(context, promoted, f"meeting-promoted:{meeting.id}:{promoted.id}:"
+               f"{utcnow().timestamp()}", text, buttons)
 
 
 def read_when(text: str) -> tuple[datetime, datetime | None] | str:

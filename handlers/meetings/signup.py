@@ -30,6 +30,7 @@ from handlers.meetings.shared import (
     refresh_posts,
     tell,
     tell_once,
+    tell_promoted,
     visible,
 )
 from models import (
@@ -141,14 +142,7 @@ async def _leave(update: Update, context: OtagaiContext, meeting: Meeting, perso
         await query.answer(plain("meeting.not_signed_up", title=title), show_alert=True)
         return
     await query.answer(plain("meeting.left", title=title), show_alert=True)
-    promoted = result.promoted
-    if promoted is not None:
-        with for_person(promoted, context):
-            text = _("meeting.promoted", title=title, when=when_label(meeting),
-                     place=meeting.place or "-")
-            buttons = confirmed_buttons(meeting)
-        await tell(context, promoted, f"meeting-promoted:{meeting.id}:{promoted.id}:"
-                    f"{utcnow().timestamp()}", text, buttons)
+    await tell_promoted(context, meeting, result.promoted)
     await _show_change(update, context, meeting)
 
 

@@ -54,6 +54,10 @@ async def digest_councils(sandbox: SandboxServer, engine: AsyncEngine) -> dict[i
     return people
 
 
+# A sent row keeps no words (issue 15): a digest's text is known by its chat, not its words.
+TEXT = "text"
+
+
 def sends(requests: list[dict]) -> Counter[Send]:
     """Return the successful sends in the sandbox's request log, counted."""
     sent: Counter[Send] = Counter()
@@ -62,7 +66,7 @@ def sends(requests: list[dict]) -> Counter[Send]:
         if request["status"] != 200 or request["method"] not in METHODS.values():
             continue
         if request["method"] == "sendMessage":
-            what = params["text"]
+            what = TEXT
         else:  # "<file digest-3-2026-W47.png 12345 bytes>"
             what = str(params["photo" if request["method"] == "sendPhoto" else "document"]
                        ).split()[1]
@@ -74,13 +78,13 @@ async def queued_digest_sends(engine: AsyncEngine) -> dict[Send, int]:
     """Return what the outbox holds of the digests, as sends, with the council of each."""
     async with session_factory(engine)() as session:
         rows = await session.execute(
-            select(OutboxMessage.idempotency_key, OutboxMessage.chat_id, OutboxMessage.text,
+            select(OutboxMessage.idempotency_key, OutboxMessage.chat_id,
                    OutboxMessage.attachment_name)
             .where(OutboxMessage.idempotency_key.like("digest:%")))
         expected: dict[Send, int] = {}
-        for key, chat_id, text, name in rows:
+        for key, chat_id, name in rows:
             _digest, council, _week, _person, part = key.split(":")
-            send = (METHODS[part], chat_id, text if part == "text" else name)
+            send = (METHODS[part], chat_id, TEXT if part == "text" else name)
             assert send not in expected
             expected[send] = int(council)
     return expected

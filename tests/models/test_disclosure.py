@@ -33,6 +33,7 @@ from models.checkins import (
 from models.disclosure import disclosure
 from models.meetings import join
 from models.needs import Category, add_note, raise_need, set_note, start_need, take
+from models.outbox import enqueue, mark_sent
 from models.people import ensure_person, find_person, give_consent
 from models.roles import grant_role
 
@@ -123,3 +124,24 @@ async def test_the_disclosure_takes_the_same_statements_for_one_or_many_records(
         event.remove(engine.sync_engine, "before_cursor_execute", count)
     assert counted[2] == counted[3]
     assert counted[2] <= 20
+
+
+async def test_the_bots_messages_to_and_about_the_person_are_counted(
+    session: AsyncSession,
+) -> None:
+    city = Area(name="テスト市", level=AreaLevel.MUNICIPALITY)
+    session.add(city)
+    await session.flush()
+    east = Area(name="東地区", level=AreaLevel.DISTRICT, parent_id=city.id)
+    session.add(east)
+    await session.flush()
+    coordinator = await _person(session, 1, east, Role.DISTRICT_COORDINATOR)
+    resident = await _person(session, 2, east, Role.RESIDENT)
+    sent = enqueue(session, key="to-her", chat_id=2, text="x", person_id=resident.id)
+    enqueue(session, key="about-her", chat_id=1, text="x", person_id=coordinator.id,
+            about=resident.id)
+    await session.flush()
+    mark_sent(sent, 1, NOW)
+    await session.commit()
+    data = await disclosure(session, resident)
+    assert data["messages"] == {"to_you": {"sent": 1}, "about_you": {"pending": 1}}

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from models import Area, AreaLevel, Need, NeedNote, Person, Role
 from models.db import session_factory
+from models.erasure import withdraw_consent
 from models.needs import (
     Category,
     NeedProblem,
@@ -23,7 +24,6 @@ from models.needs import (
     take,
     toggle_category,
     toggle_offer,
-    withdraw_needs_of,
 )
 from models.people import ensure_person, give_consent
 from models.roles import grant_role
@@ -126,14 +126,17 @@ async def test_finished_needs_and_their_notes_are_deleted_after_the_retention_pe
     assert await session.scalar(select(func.count()).select_from(NeedNote)) == 0
 
 
-async def test_withdrawing_consent_stops_needs_and_removes_the_note(
+async def test_withdrawing_consent_deletes_needs_with_their_notes(
     session: AsyncSession,
 ) -> None:
     east, _ = await _town(session)
     resident = await _person(session, 1, east, Role.RESIDENT)
+    coordinator = await _person(session, 2, east, Role.DISTRICT_COORDINATOR)
     need = await _need(session, resident, Category.HEALTH)
     need.note = "膝が痛い"
-    await withdraw_needs_of(session, resident.id)
-    await session.refresh(need)
-    assert need.status is NeedStatus.WITHDRAWN
-    assert need.note is None
+    add_note(session, need, coordinator, "電話した")
+    await session.flush()
+    await withdraw_consent(session, resident)
+    await session.commit()
+    assert (await session.scalars(select(Need))).all() == []
+    assert await session.scalar(select(func.count()).select_from(NeedNote)) == 0

@@ -6,18 +6,23 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import OutboxMessage, OutboxStatus, clock
+from models.meetings import REMINDER_KEY, cancel_reminders
 from models.outbox import (
     MAX_ATTEMPTS,
     Attachment,
     claim_due,
     enqueue,
+    forget_old_messages,
+    mark_final,
     mark_retry,
     mark_sent,
     quiet_until,
     retry_delay,
+    stop_sending_to,
     visible_length,
 )
 
@@ -124,3 +129,52 @@ def test_an_attachment_needs_a_name_and_a_kind_and_a_short_caption() -> None:
     with pytest.raises(ValueError, match="1024"):
         enqueue(None, key="a", chat_id=1, text="x" * 1025, attachment=b"1",  # type: ignore[arg-type]  # fails first
                 attachment_name="a.xlsx", attachment_kind=Attachment.DOCUMENT)
+
+
+async def test_a_final_message_keeps_no_text_buttons_or_file(session: AsyncSession) -> None:
+    """Issue 15, finding 2: a sent message's text has no reason to be kept."""
+    clock.travel(NOW)
+    note = "佐藤 花子さん（東地区）ひとこと: 心臓の持病があります"
+    buttons = [[{"text": "対応します", "callback_data": "nd:1:take"}]]
+    rows = {key: enqueue(session, key=key, chat_id=chat, text=note, buttons=buttons)
+            for key, chat in (("sent", 1), ("rejected", 2), ("gave-up", 3), ("blocked", 4),
+                              (f"{REMINDER_KEY}:9:5:day", 5), ("waiting", 6))}
+    rows["file"] = enqueue(session, key="file", chat_id=7, text=note, buttons=buttons,
+                           attachment=b"xlsx", attachment_name="a.xlsx",
+                           attachment_kind=Attachment.DOCUMENT)
+    await session.flush()
+    mark_sent(rows["sent"], 10, NOW)
+    mark_sent(rows["file"], 11, NOW)
+    mark_final(rows["rejected"], OutboxStatus.FAILED, "Bad Request: chat not found")
+    for _ in range(MAX_ATTEMPTS):
+        mark_retry(rows["gave-up"], "Bad Gateway", NOW)
+    await session.flush()
+    assert await stop_sending_to(session, 4, "Forbidden: bot was blocked by the user") == 1
+    assert await cancel_reminders(session, 9) == 1
+    await session.commit()
+    session.expunge_all()
+    kept = {m.idempotency_key: m for m in await session.scalars(select(OutboxMessage))}
+    assert kept.pop("waiting").text == note  # not sent yet: it needs its words
+    for key, message in kept.items():
+        assert message.status in (OutboxStatus.SENT, OutboxStatus.FAILED,
+                                  OutboxStatus.BLOCKED, OutboxStatus.CANCELLED), key
+        assert (message.text, message.buttons, message.attachment) == ("", None, None), key
+    # What delivery reports and de-duplication need stays.
+    assert (kept["sent"].telegram_message_id, kept["sent"].sent_at, kept["sent"].chat_id) == (
+        10, NOW, 1)
+
+
+async def test_delivery_records_go_after_the_retention_period(session: AsyncSession) -> None:
+    clock.travel(NOW)
+    old = NOW - timedelta(days=400)
+    for key, due, final in (("old-sent", old, True), ("old-waiting", old, False),
+                            ("recent", NOW - timedelta(days=10), True)):
+        message = enqueue(session, key=key, chat_id=1, text="x", due_at=due)
+        await session.flush()
+        if final:
+            mark_sent(message, 1, due)
+    await session.commit()
+    assert await forget_old_messages(session, NOW, timedelta(days=365)) == 1
+    await session.commit()
+    assert set(await session.scalars(select(OutboxMessage.idempotency_key))) == {
+        "old-waiting", "recent"}
