@@ -36,6 +36,7 @@ from models import (
 )
 from models.activities import mark_interest
 from models.audit import AuditEntry
+from models.broadcasts import Audience, Broadcast, queue
 from models.checkins import accept_contact, new_contact_link, preference_of, set_watching
 from models.clock import utcnow
 from models.erasure import forget_person, references_to_person, withdraw_consent
@@ -262,3 +263,26 @@ async def test_withdrawing_consent_keeps_only_her_telegram_id_and_language(
 def test_every_reference_to_a_person_says_what_happens_when_they_go() -> None:
     for table, key in references_to_person():
         assert key.ondelete in ("CASCADE", "SET NULL"), f"{table.name}.{key.parent.name}"
+
+
+async def test_a_forgotten_coordinator_s_scheduled_broadcast_does_not_go_out(
+        engine: AsyncEngine, session: AsyncSession) -> None:
+    # Its heading names her (「…　田中 美香より」): the rows about her go with her.
+    life = await _life(session)
+    mika = life.coordinator
+    east = await session.get(Area, mika.district_id)
+    assert east is not None
+    broadcast = Broadcast(text="来週のサロンはお休みです", audience=Audience.RESIDENTS,
+                          area_id=east.id, created_by_id=mika.id)
+    session.add(broadcast)
+    await session.flush()
+    queued = await queue(session, broadcast, east, heading=lambda _language: "田中 美香より",
+                         send_at=utcnow() + timedelta(days=1))
+    await session.commit()
+    assert queued >= 2
+    assert await rows_mentioning(engine, ["田中 美香"])
+    await forget_person(session, mika)
+    await session.commit()
+    assert await rows_mentioning(engine, ["田中 美香"]) == []
+    assert await session.scalar(select(OutboxMessage.id).where(
+        OutboxMessage.broadcast_id == broadcast.id)) is None
