@@ -81,14 +81,19 @@ def _watch_text(preference: CheckinPreference, contacts: list[WatchContact]) -> 
 
 def _watch_keyboard(preference: CheckinPreference, contacts: list[WatchContact]
                     ) -> InlineKeyboardMarkup:
-    rows = [[button("watch.button.hours", callback_data(PREFIX, "on", hours), hours=hours)
-             for hours in WATCH_CHOICES]]
-    if preference.watching:
-        if len(contacts) < MAX_CONTACTS:
-            rows.append([button("watch.button.add_contact", callback_data(PREFIX, "add"))])
-        rows += [[button("watch.button.remove_contact", callback_data(PREFIX, "rm", c.id),
-                         name=c.contact_name or "-")] for c in contacts]
-        rows.append([button("watch.button.stop", callback_data(PREFIX, "off"))])
+    if not preference.watching:
+        return InlineKeyboardMarkup([[
+            button("watch.button.hours", callback_data(PREFIX, "on", hours), hours=hours)
+            for hours in WATCH_CHOICES]])
+    # Watching already: the other windows are a change, not a start.
+    rows = [[button("watch.button.change_hours", callback_data(PREFIX, "on", hours),
+                    hours=hours)
+             for hours in WATCH_CHOICES if hours != preference.watch_hours]]
+    if len(contacts) < MAX_CONTACTS:
+        rows.append([button("watch.button.add_contact", callback_data(PREFIX, "add"))])
+    rows += [[button("watch.button.remove_contact", callback_data(PREFIX, "rm", c.id),
+                     name=c.contact_name or "-")] for c in contacts]
+    rows.append([button("watch.button.stop", callback_data(PREFIX, "off"))])
     return InlineKeyboardMarkup(rows)
 
 

@@ -387,6 +387,9 @@ async def test_watching_reminds_then_alerts_the_coordinator_at_the_right_times(
     await sb.press(HANAKO, explain, text="48時間で始める")
     on = await sb.wait_for_edit(HANAKO, explain["message_id"])
     assert "いまは見守り中です（お返事を待つ時間: 48時間）。" in on["text"]
+    # Watching has started: the other windows are offered as a change, not as a start.
+    assert SandboxClient.labels(on) == ["待つ時間を24時間にする", "待つ時間を72時間にする",
+                                        "連絡先（ご家族など）を追加する", "見守りをやめる"]
     await settle(sb)
     await _question(sb, engine)
 
