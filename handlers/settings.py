@@ -6,7 +6,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.context import OtagaiContext
-from bot.i18n import _, plain
+from bot.i18n import N_, _, plain
 from handlers.common import (
     button,
     callback_data,
@@ -36,17 +36,14 @@ def _summary(person: Person) -> str:
 
 
 def _keyboard() -> InlineKeyboardMarkup:
-    def hour_row(step: str, hours: tuple[int, ...]) -> list[InlineKeyboardButton]:
-        return [InlineKeyboardButton(plain("settings.hour", hour=h),
+    # Each button says what it sets (「21時から」「8時まで」): no header rows to press in vain.
+    def hour_row(step: str, key: str, hours: tuple[int, ...]) -> list[InlineKeyboardButton]:
+        return [InlineKeyboardButton(plain(key, hour=h),
                                      callback_data=callback_data(PREFIX, step, h)) for h in hours]
 
     return InlineKeyboardMarkup([
-        [InlineKeyboardButton(plain("settings.from_label"), callback_data=callback_data(
-            PREFIX, "label"))],
-        hour_row(FROM, FROM_CHOICES),
-        [InlineKeyboardButton(plain("settings.until_label"), callback_data=callback_data(
-            PREFIX, "label"))],
-        hour_row(UNTIL, UNTIL_CHOICES),
+        hour_row(FROM, N_("settings.hour_from"), FROM_CHOICES),
+        hour_row(UNTIL, N_("settings.hour_until"), UNTIL_CHOICES),
         [button("settings.button.off", callback_data(PREFIX, OFF))],
         [button("settings.button.checkin", callback_data(CHECKIN_SETTINGS, "show"))],
     ])
@@ -67,9 +64,6 @@ async def on_button(update: Update, context: OtagaiContext) -> None:
     values = callback_values(query)
     step, hour = (values[0] if values else ""), int_value(values, 1)
     person = await context.ensure_person()
-    if step == "label":
-        await query.answer(plain("settings.explain_short"))
-        return
     if step == OFF:
         await set_quiet_hours(context.session, person, 0, 0)
     elif step == FROM and hour in FROM_CHOICES:

@@ -20,10 +20,14 @@ async def test_quiet_hours_are_shown_and_changed_with_buttons(
     sent = await sb.send_text(person["id"], "/settings")
     shown = await sb.wait_for_message(person["id"], after=sent["message_id"])
     assert shown["text"].startswith("お知らせを控える時間: 21:00〜08:00")
-    await sb.press(person["id"], shown, text="20時")
+    # Every button sets something; its words say what.
+    assert SandboxClient.labels(shown)[:10] == [
+        "19時から", "20時から", "21時から", "22時から", "23時から",
+        "6時まで", "7時まで", "8時まで", "9時まで", "10時まで"]
+    await sb.press(person["id"], shown, text="20時から")
     changed = await sb.wait_for_edit(person["id"], shown["message_id"])
     assert changed["text"].startswith("お知らせを控える時間: 20:00〜08:00")
-    await sb.press(person["id"], changed, text="7時")
+    await sb.press(person["id"], changed, text="7時まで")
     changed = await sb.wait_for_edit(person["id"], shown["message_id"])
     assert changed["text"].startswith("お知らせを控える時間: 20:00〜07:00")
     await sb.press(person["id"], changed, text="控える時間なし（いつでも受け取る）")
