@@ -64,6 +64,11 @@ def person_name(user: User | None) -> str:
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")  # kana and kanji
 
 
+def chosen(label: str, on: bool = True) -> str:
+    """Return a choice's label marked as chosen (one mark everywhere: ✅), or as it is."""
+    return plain("common.chosen", label=label) if on else label
+
+
 def button(label_key: str, data: str, **params: object) -> InlineKeyboardButton:
     """Return an inline button with a translated label."""
     return InlineKeyboardButton(plain(label_key, **params), callback_data=data)

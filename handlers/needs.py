@@ -26,6 +26,7 @@ from handlers.common import (
     private_only,
     refuse,
 )
+from handlers.common import chosen as mark
 from handlers.fallback import stale_button
 from handlers.typed_input import TypedInput
 from models import Area, Need, Person, SupportOffer, SupportRequest
@@ -409,8 +410,8 @@ def _offer_text(offer: SupportOffer) -> str:
 def category_rows(chosen: list[str] | None, *prefix: object) -> list[list[InlineKeyboardButton]]:
     """Return the category buttons, two per row, ✅ on the chosen ones; data ``prefix:value``."""
     categories = list(Category)
-    return [[button(N_("need.chosen") if c.value in (chosen or []) else N_("need.not_chosen"),
-                    callback_data(*prefix, c.value), label=plain(CATEGORY_LABELS[c]))
+    return [[InlineKeyboardButton(mark(plain(CATEGORY_LABELS[c]), c.value in (chosen or [])),
+                                  callback_data=callback_data(*prefix, c.value))
              for c in categories[i:i + 2]] for i in range(0, len(categories), 2)]
 
 

@@ -13,6 +13,7 @@ from handlers.activity_views import may_manage
 from handlers.common import (
     button,
     callback_data,
+    chosen,
     edit_or_keep,
     int_value,
     refuse,
@@ -107,7 +108,7 @@ async def start_change(update: Update, context: OtagaiContext, activity: Activit
 def _edit_kind_keyboard(activity: Activity) -> InlineKeyboardMarkup:
     kinds = list(KIND_LABELS.items())
     rows = [[InlineKeyboardButton(
-        ("✓ " if kind == activity.kind else "") + plain(label),
+        chosen(plain(label), kind == activity.kind),
         callback_data=callback_data(BROWSE, "ek", activity.id, kind))
         for kind, label in kinds[i:i + 2]] for i in range(0, len(kinds), 2)]
     return InlineKeyboardMarkup(rows)
@@ -115,7 +116,7 @@ def _edit_kind_keyboard(activity: Activity) -> InlineKeyboardMarkup:
 
 def _edit_meanings_keyboard(activity: Activity, mask: int) -> InlineKeyboardMarkup:
     rows = [[InlineKeyboardButton(
-        ("✓ " if mask & (1 << i) else "") + plain(MEANING_LABELS[meaning]),
+        chosen(plain(MEANING_LABELS[meaning]), bool(mask & (1 << i))),
         callback_data=callback_data(BROWSE, "et", activity.id, mask ^ (1 << i)))]
         for i, meaning in enumerate(Meaning)]
     rows.append([button("activity.button.save", callback_data(BROWSE, "es", activity.id, mask))])

@@ -18,6 +18,7 @@ from handlers.common import (
     button,
     callback_data,
     callback_values,
+    chosen,
     edit_or_keep,
     int_value,
     private_only,
@@ -70,7 +71,7 @@ def _kind_keyboard(draft: Activity) -> InlineKeyboardMarkup:
 
 def _meanings_keyboard(draft: Activity) -> InlineKeyboardMarkup:
     rows = [[InlineKeyboardButton(
-        ("✓ " if meaning.value in (draft.meanings or []) else "") + plain(label),
+        chosen(plain(label), meaning.value in (draft.meanings or [])),
         callback_data=callback_data(PREFIX, "m", draft.id, meaning))]
         for meaning, label in MEANING_LABELS.items()]
     rows.append([button("activity.button.next", callback_data(PREFIX, "mn", draft.id))])

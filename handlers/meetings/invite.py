@@ -7,7 +7,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from bot.context import OtagaiContext
 from bot.i18n import _, plain
-from handlers.common import button, callback_data, deep_link, edit_or_keep, int_value
+from handlers.common import button, callback_data, chosen, deep_link, edit_or_keep, int_value
 from handlers.fallback import stale_button
 from handlers.meetings.shared import (
     INVITE_PAYLOAD,
@@ -42,7 +42,7 @@ ECHOED = 30  # characters of a typed name repeated in the answer
 def _name_rows(meeting: Meeting, found: Candidates, page: int | str
                ) -> list[list[InlineKeyboardButton]]:
     return [[InlineKeyboardButton(
-        ("✓ " if person.id in found.invited else "") + (person.display_name or "-"),
+        chosen(person.display_name or "-", person.id in found.invited),
         callback_data=callback_data(ORGANISE, "ia", meeting.id, person.id, page))]
         for person in found.people]
 
@@ -115,7 +115,7 @@ async def on_invite_button(update: Update, context: OtagaiContext, meeting: Meet
 
 async def _invite_one(update: Update, context: OtagaiContext, meeting: Meeting,
                       values: list[str]) -> None:
-    """Invite the pressed name, tell them, and mark the name ✓."""
+    """Invite the pressed name, tell them, and mark the name as chosen."""
     query = update.callback_query
     assert query is not None
     person_id = int_value(values, 2)
@@ -143,8 +143,8 @@ async def _invite_one(update: Update, context: OtagaiContext, meeting: Meeting,
         await edit_or_keep(query, *await _page(context, meeting, int(page)))
     elif query.message is not None and query.message.text and query.message.reply_markup:
         marked = [[InlineKeyboardButton(
-            f"✓ {b.text}" if b.callback_data == query.data and not b.text.startswith("✓")
-            else b.text, callback_data=b.callback_data) for b in row]
+            chosen(b.text) if b.callback_data == query.data and not b.text.startswith(
+                chosen("")) else b.text, callback_data=b.callback_data) for b in row]
             for row in query.message.reply_markup.inline_keyboard]
         await edit_or_keep(query, query.message.text_html, InlineKeyboardMarkup(marked))
 

@@ -17,6 +17,7 @@ from handlers.common import (
     button,
     callback_data,
     callback_values,
+    chosen,
     edit_or_keep,
     int_value,
     is_private,
@@ -254,7 +255,7 @@ async def _attendance_view(context: OtagaiContext, meeting: Meeting
     rows = await signups(context.session, meeting.id, (SignupStatus.CONFIRMED,))
     came = sum(1 for signup, _person in rows if signup.attended)
     keyboard = [[InlineKeyboardButton(
-        ("✓ " if signup.attended else "") + (person.display_name or "-"),
+        chosen(person.display_name or "-", signup.attended),
         callback_data=callback_data(ATTEND, "t", meeting.id, signup.id))]
         for signup, person in rows]
     keyboard.append([button("meeting.button.walk_in_less", callback_data(ATTEND, "w", meeting.id,

@@ -57,7 +57,7 @@ async def _propose(sb: SandboxClient, user: int, name: str, place: str, schedule
     for label in ("見守り", "栄養改善", "孤立防止"):
         await sb.press(user, meanings, text=label)
         meanings = await sb.wait_for_edit(user, kinds["message_id"])
-    assert "✓ 栄養改善" in labels(meanings)
+    assert "✅ 栄養改善" in labels(meanings)
     await sb.press(user, meanings, text="次へ")
     await sb.wait_for_edit(user, kinds["message_id"])
     await _say(sb, user, place)
@@ -367,7 +367,7 @@ async def test_name_kind_and_meanings_are_edited_from_the_card(
     kinds = await sb.wait_for_message(MIKA, after=card["message_id"])
     assert kinds["text"] == ("「朝のいきいき体操」は、どの種類の活動ですか？ "
                              "新しい種類を押してください。")
-    assert "✓ 体操・介護予防" in labels(kinds)
+    assert "✅ 体操・介護予防" in labels(kinds)
     await sb.press(MIKA, kinds, text="通いの場")
     changed = await sb.wait_for_edit(MIKA, kinds["message_id"])
     assert changed["text"] == "「朝のいきいき体操」を変更しました。"
@@ -375,13 +375,13 @@ async def test_name_kind_and_meanings_are_edited_from_the_card(
     await sb.press(MIKA, card, text="意味づけを変える")
     meanings = await sb.wait_for_message(MIKA, after=changed["message_id"])
     assert meanings["text"].startswith("「朝のいきいき体操」には、どんな意味がありますか？")
-    assert labels(meanings) == ["見守り", "栄養改善", "孤立防止", "✓ 介護予防", "生きがい", "役割",
-                                "これで保存する"]
+    assert labels(meanings) == ["見守り", "栄養改善", "孤立防止", "✅ 介護予防", "生きがい",
+                                "役割", "これで保存する"]
     await sb.press(MIKA, meanings, text="孤立防止")
     meanings = await sb.wait_for_edit(MIKA, meanings["message_id"])
-    await sb.press(MIKA, meanings, text="✓ 介護予防")
+    await sb.press(MIKA, meanings, text="✅ 介護予防")
     meanings = await sb.wait_for_edit(MIKA, meanings["message_id"])
-    assert labels(meanings)[2:4] == ["✓ 孤立防止", "介護予防"]
+    assert labels(meanings)[2:4] == ["✅ 孤立防止", "介護予防"]
     await settle(sb)
     assert (await _activity(engine)).meanings == ["care_prevention"]  # not saved yet
     await sb.press(MIKA, meanings, text="これで保存する")

@@ -300,7 +300,7 @@ async def _attendance(sb: SandboxClient, engine: AsyncEngine) -> None:
     assert "佐藤 花子" not in labels(sheet)
     await sb.press(MIKA, sheet, text="鈴木 一郎")
     sheet = await sb.wait_for_edit(MIKA, sheet["message_id"])
-    assert "✓ 鈴木 一郎" in labels(sheet)
+    assert "✅ 鈴木 一郎" in labels(sheet)
     for _ in range(2):
         await sb.press(MIKA, sheet, text="当日参加 +1")
         sheet = await sb.wait_for_edit(MIKA, sheet["message_id"])
@@ -726,7 +726,7 @@ async def _invite_hanako_by_name(sb: SandboxClient, done: dict) -> tuple[dict, d
     assert (await sb.wait_for_callback_answer(query))["text"] == (
         "佐藤 花子さんを招待しました。個別チャットでお知らせします。")
     found = await sb.wait_for_edit(MIKA, found["message_id"])
-    assert labels(found)[0] == "✓ 佐藤 花子"
+    assert labels(found)[0] == "✅ 佐藤 花子"
     return menu, found
 
 
