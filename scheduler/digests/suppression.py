@@ -16,9 +16,11 @@ so one decision serves both, and a member who gets both learns nothing more.
 of its districts; a category's count is at most its row's new needs, and their sum at least
 that (every need has a category). Hidden cells are shown as a range, never as a lie:
 "3件未満" (0 to threshold - 1; a hidden 0 reads the same, so the range holds) or "3件以上"
-(threshold or more). For every hidden cell the narrowest range the reader can deduce is
-computed (interval propagation over those relations until nothing changes; for one total's
-equation this is exact). While some hidden cell is pinned to one value, the smallest shown
+(threshold or more). A hidden cell is safe when some other value fits everything the reader
+is told: a whole other set of figures, found by a search (ranges narrowed by the relations,
+then depth-first over the linked hidden cells), that would be published identically — so no
+reasoning, however clever, can tell the true one. While some hidden cell is not safe (or its
+search runs out of steps), the smallest shown
 cell of its line (its column across the districts and the total; ties: districts in order,
 then the total) is hidden as well, or, in a line with nothing left to hide, the smallest of
 its row's new needs and categories; then everything is computed again (a fixed point). A
@@ -51,6 +53,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from models.needs import Category
@@ -103,7 +106,7 @@ class Relation:
 def relations(rows: Iterable[Row]) -> list[Relation]:
     """What a reader knows holds between the cells of one week."""
     districts = [r for r in rows if r is not TOTAL]
-    known = [Relation(tuple(((d, c), 1) for d in districts) + (((TOTAL, c), -1),), True)
+    known = [Relation((*(((d, c), 1) for d in districts), ((TOTAL, c), -1)), True)
              for c in COLUMNS]
     for row in [*districts, TOTAL]:
         raised = (row, RAISED)
@@ -113,6 +116,37 @@ def relations(rows: Iterable[Row]) -> list[Relation]:
     return known
 
 
+def _narrow(low: dict[Cell, int], high: dict[Cell, int],
+            terms: list[tuple[Cell, int]]) -> bool | None:
+    """Narrow the ranges by sum(a * cell) <= 0 (every a is 1 or -1): True if a range
+    changed, None if one became empty."""
+    least, unbounded = 0, []
+    for cell, a in terms:
+        if a > 0:
+            least += low[cell]
+        elif high[cell] >= _INFINITY:
+            unbounded.append(cell)
+        else:
+            least -= high[cell]
+    if len(unbounded) > 1:
+        return False
+    changed = False
+    for cell, a in terms:
+        if unbounded and cell != unbounded[0]:
+            continue
+        if a > 0:
+            top = -(least - low[cell])
+            if top < high[cell]:
+                high[cell], changed = top, True
+        else:
+            rest = least if unbounded else least + high[cell]
+            if rest > low[cell]:
+                low[cell], changed = rest, True
+        if low[cell] > high[cell]:
+            return None
+    return changed
+
+
 def _tighten(low: dict[Cell, int], high: dict[Cell, int], known: list[Relation]) -> bool:
     """Narrow every range by the relations until nothing changes; False if one empties."""
     changed = True
@@ -120,36 +154,16 @@ def _tighten(low: dict[Cell, int], high: dict[Cell, int], known: list[Relation])
         changed = False
         for relation in known:
             for sign in ((1, -1) if relation.equal else (1,)):
-                # sum(sign * a * x) <= 0; every coefficient is 1 or -1.
-                least, unbounded = 0, []
-                for cell, a in relation.terms:
-                    if sign * a > 0:
-                        least += low[cell]
-                    elif high[cell] >= _INFINITY:
-                        unbounded.append(cell)
-                    else:
-                        least -= high[cell]
-                if len(unbounded) > 1:
-                    continue
-                for cell, a in relation.terms:
-                    if unbounded and cell != unbounded[0]:
-                        continue
-                    if sign * a > 0:
-                        top = -(least - low[cell])
-                        if top < high[cell]:
-                            high[cell], changed = top, True
-                    else:
-                        rest = least if unbounded else least + high[cell]
-                        if rest > low[cell]:
-                            low[cell], changed = rest, True
-                    if low[cell] > high[cell]:
-                        return False
+                narrowed = _narrow(low, high, [(c, sign * a) for c, a in relation.terms])
+                if narrowed is None:
+                    return False
+                changed = changed or narrowed
     return True
 
 
-def pinned(values: Mapping[Cell, int], hidden: set[Cell], threshold: int,
-           known: list[Relation]) -> list[Cell]:
-    """The hidden cells a reader can narrow down to a single value."""
+def _ranges(values: Mapping[Cell, int], hidden: set[Cell], threshold: int
+            ) -> tuple[dict[Cell, int], dict[Cell, int]]:
+    """What the reader is told of each cell: the number, or the range of its mark."""
     low, high = {}, {}
     for cell, value in values.items():
         if cell not in hidden:
@@ -158,9 +172,92 @@ def pinned(values: Mapping[Cell, int], hidden: set[Cell], threshold: int,
             low[cell], high[cell] = 0, threshold - 1
         else:
             low[cell], high[cell] = threshold, _INFINITY
+    return low, high
+
+
+def _linked(cell: Cell, hidden: set[Cell], by_cell: Mapping[Cell, list[Relation]]
+            ) -> list[Relation]:
+    """The relations between ``cell`` and the hidden cells it is linked to."""
+    seen, todo, picked = {cell}, [cell], {}
+    while todo:
+        for relation in by_cell.get(todo.pop(), []):
+            if id(relation) in picked:
+                continue
+            picked[id(relation)] = relation
+            for other, _a in relation.terms:
+                if other in hidden and other not in seen:
+                    seen.add(other)
+                    todo.append(other)
+    return list(picked.values())
+
+
+class _Budget(Exception):
+    """The search for another possible value took too long: count the cell as pinned."""
+
+
+def _search(low: dict[Cell, int], high: dict[Cell, int], known: list[Relation],
+            cap: int, steps: list[int]) -> bool:
+    """True if whole numbers fit every range and relation (a depth-first search)."""
+    steps[0] -= 1
+    if steps[0] < 0:
+        raise _Budget
+    if not _tighten(low, high, known):
+        return False
+    free = [c for r in known for c, _a in r.terms if low[c] < high[c]]
+    if not free:
+        return True
+    cell = min(free, key=lambda c: (min(high[c], cap) - low[c], _order(c)))
+    for value in range(low[cell], min(high[cell], cap) + 1):
+        low2, high2 = dict(low), dict(high)
+        low2[cell] = high2[cell] = value
+        if _search(low2, high2, known, cap, steps):
+            return True
+    return False
+
+
+def pinned(values: Mapping[Cell, int], hidden: set[Cell], threshold: int,
+           known: list[Relation], budget: int = 400) -> list[Cell]:
+    """The hidden cells for which the reader can rule out every value but the true one.
+
+    A cell is safe when a second, different value is found that fits everything the reader
+    is told: a whole other set of figures that would be published the same. Narrowing the
+    ranges first finds most pinned cells at once; the search (bounded: a cell whose search
+    runs out of ``budget`` steps counts as pinned) finds the rest.
+    """
+    low, high = _ranges(values, hidden, threshold)
     if not _tighten(low, high, known):
         return sorted(hidden, key=_order)  # cannot happen with true figures; hide more
-    return sorted((c for c in hidden if low[c] >= high[c]), key=_order)
+    by_cell: dict[Cell, list[Relation]] = {}
+    for relation in known:
+        if any(c in hidden for c, _a in relation.terms):
+            for c, _a in relation.terms:
+                by_cell.setdefault(c, []).append(relation)
+    cap = max(values.values(), default=0) * 2 + threshold
+    stuck = []
+    for cell in sorted(hidden, key=_order):
+        truth = values[cell]
+        if low[cell] >= high[cell]:
+            stuck.append(cell)
+            continue
+        linked = _linked(cell, hidden, by_cell)
+        cells = {c for r in linked for c, _a in r.terms} | {cell}
+        steps = [budget]
+        found = False
+        try:
+            for other in (truth - 1, truth + 1, *range(low[cell], min(high[cell], cap) + 1)):
+                if other == truth or not low[cell] <= other <= high[cell]:
+                    continue
+                low2 = {c: low[c] for c in cells}
+                high2 = {c: high[c] for c in cells}
+                low2[cell] = high2[cell] = other
+                if _search(low2, high2, linked, cap, steps):
+                    found = True
+                    break
+        except _Budget:
+            found = False
+        if not found:
+            stuck.append(cell)
+    return stuck
 
 
 def _order(cell: Cell) -> tuple[int, int, str]:
@@ -169,12 +266,23 @@ def _order(cell: Cell) -> tuple[int, int, str]:
 
 
 def decide_week(rows: Mapping[int, Figures], threshold: int) -> dict[Cell, Mark]:
-    """Return the hidden cells of one week of a municipality (its districts' figures)."""
+    """Return the hidden cells of one week of a municipality (its districts' figures).
+
+    A pure function of the figures: the same week gets the same answer in every digest (and
+    the city's digest and its districts' share the work, through a small cache)."""
+    key = tuple((d, tuple(cell_value(f, c) for c in COLUMNS)) for d, f in sorted(rows.items()))
+    return dict(_decide(key, threshold))
+
+
+@lru_cache(maxsize=1024)
+def _decide(key: tuple[tuple[int, tuple[int, ...]], ...], threshold: int
+            ) -> tuple[tuple[Cell, Mark], ...]:
     values: dict[Cell, int] = {}
-    for column in COLUMNS:
-        for row, figures in sorted(rows.items()):
-            values[row, column] = cell_value(figures, column)
-        values[TOTAL, column] = sum(cell_value(f, column) for f in rows.values())
+    for index, column in enumerate(COLUMNS):
+        for row, counts in key:
+            values[row, column] = counts[index]
+        values[TOTAL, column] = sum(counts[index] for _row, counts in key)
+    rows = [row for row, _counts in key]
     hidden = {cell for cell, value in values.items() if 0 < value < threshold}
     known = relations(rows)
     coupled = {RAISED, *CATEGORY_COLUMNS}
@@ -183,17 +291,17 @@ def decide_week(rows: Mapping[int, Figures], threshold: int) -> dict[Cell, Mark]
         if not stuck:
             break
         more: set[Cell] = set()
-        for row, column in stuck:
+        for where, column in stuck:
             line = [c for c in values if c[1] == column and c not in hidden]
             if not line and column in coupled:
-                line = [(row, c) for c in coupled if (row, c) not in hidden]
+                line = [(where, c) for c in coupled if (where, c) not in hidden]
             if line:
                 more.add(min(line, key=lambda c: (values[c], _order(c))))
         if not more:
             break  # everything linked is hidden already (see the module's note on 2)
         hidden |= more
-    return {cell: Mark.BELOW if values[cell] < threshold else Mark.AT_LEAST
-            for cell in hidden}
+    return tuple((cell, Mark.BELOW if values[cell] < threshold else Mark.AT_LEAST)
+                 for cell in sorted(hidden, key=_order))
 
 
 @dataclass
