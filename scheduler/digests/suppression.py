@@ -240,6 +240,8 @@ def pinned(values: Mapping[Cell, int], hidden: set[Cell], threshold: int,
             stuck.append(cell)
             continue
         linked = _linked(cell, hidden, by_cell)
+        if len(linked) == 1 and linked[0].equal:
+            continue  # one total's equation: the narrowed range is exact, and wider than one
         cells = {c for r in linked for c, _a in r.terms} | {cell}
         steps = [budget]
         found = False
