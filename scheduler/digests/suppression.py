@@ -17,17 +17,36 @@ of its districts; a category's count is at most its row's new needs, and their s
 that (every need has a category). Hidden cells are shown as a range, never as a lie:
 "3件未満" (0 to threshold - 1; a hidden 0 reads the same, so the range holds) or "3件以上"
 (threshold or more). A hidden cell is safe when some other value fits everything the reader
-is told: a whole other set of figures, found by a search (ranges narrowed by the relations,
-then depth-first over the linked hidden cells), that would be published identically — so no
-reasoning, however clever, can tell the true one. While some hidden cell is not safe (or its
-search runs out of steps), the smallest shown
-cell of its line (its column across the districts and the total; ties: districts in order,
-then the total) is hidden as well, or, in a line with nothing left to hide, the smallest of
-its row's new needs and categories; then everything is computed again (a fixed point). A
-line hidden entirely says nothing beyond each cell's range, which for a threshold of 3 or
-more always holds at least two values: the search always ends with no cell pinned (with a
-threshold of 2, "2件未満" means 0 or 1 and a line of two such districts summing to "2件以上"
-gives both away: use 3 or more).
+is told: a whole other set of figures, found here and checked whole, that would be
+published identically — so no reasoning, however clever, can tell the true one. The search
+for it is made fast by the shape of the table: a row's cells are linked to other rows only
+through the columns' totals. So:
+
+- a column other than new needs and categories (taken, referred, resolved, open, alerts)
+  has one equation; a cell of it can take another value exactly when the other hidden
+  cells' ranges can make up the difference (exact, no search);
+- in the block of new needs and categories, first the cell's own row is searched alone
+  (about eleven cells): if no change of the row's hidden cells fits the row, the cell is
+  pinned whatever the other rows do;
+- else a change is sought as a chain through the table, changing one or two hidden cells
+  of a row by one at a time (say 買い物 +1 and 健康 -1 in one district, 健康 +1 and
+  新しい困りごと +1 in the next, 新しい困りごと -1 in a third), each row kept consistent
+  and every column's total kept (or the total row changed alike); a breadth-first search
+  over the columns left unbalanced, then the whole alternative checked;
+- or as one change of several columns of the cell's row matched by the opposite change
+  in one other row (or the same change in the total row), searched exhaustively.
+
+These only ever find real alternatives, so a cell they call safe is safe; a cell they miss
+counts as pinned, which can only hide more. While some hidden cell is not safe, the
+smallest shown cell of its line (its column across the districts and the total; ties:
+districts in order, then the total) is hidden as well, or, in a line with nothing left to
+hide, the smallest shown new needs or category of its row, then of the total's row, then of
+the rows hidden in its column; then everything is checked again (a fixed point; hiding more
+never makes a safe cell unsafe, so safe cells are not checked again). A line hidden
+entirely says nothing beyond each cell's range, which for a threshold of 3 or more always
+holds at least two values (with a threshold of 2, "2件未満" means 0 or 1 and a line of two
+such districts summing to "2件以上" gives both away: the setting refuses thresholds below
+3). For 60 districts a week is decided in well under a second (``tests/bench/suppression.py``).
 
 *Weeks and trends.* The decision for a week depends only on that week's figures, so it is
 the same whenever the week is shown: in its own digest, as a later digest's "last week",
@@ -51,7 +70,7 @@ council member who reads every digest for four weeks and searches for a hidden c
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -95,176 +114,338 @@ class Mark(enum.Enum):
     AT_LEAST = "at_least"  # threshold or more: 「3件以上」
 
 
-@dataclass(frozen=True)
-class Relation:
-    """sum(coefficient * cell) == 0 (equal) or <= 0."""
-
-    terms: tuple[tuple[Cell, int], ...]
-    equal: bool
+def _order(cell: Cell) -> tuple[int, int, str]:
+    row, column = cell
+    return (1, 0, column) if row is TOTAL else (0, row, column)
 
 
-def relations(rows: Iterable[Row]) -> list[Relation]:
-    """What a reader knows holds between the cells of one week."""
-    districts = [r for r in rows if r is not TOTAL]
-    known = [Relation((*(((d, c), 1) for d in districts), ((TOTAL, c), -1)), True)
-             for c in COLUMNS]
-    for row in [*districts, TOTAL]:
-        raised = (row, RAISED)
-        known += [Relation((((row, c), 1), (raised, -1)), False) for c in CATEGORY_COLUMNS]
-        known.append(Relation(((raised, 1), *(((row, c), -1) for c in CATEGORY_COLUMNS)),
-                              False))
-    return known
+# ---------------------------------------------------------------- the fast decision
+
+COUPLED = (RAISED, *CATEGORY_COLUMNS)  # linked within a row: categories against new needs
+_SLOT = {column: index for index, column in enumerate(COUPLED)}  # 0: new needs
 
 
-def _narrow(low: dict[Cell, int], high: dict[Cell, int],
-            terms: list[tuple[Cell, int]]) -> bool | None:
-    """Narrow the ranges by sum(a * cell) <= 0 (every a is 1 or -1): True if a range
-    changed, None if one became empty."""
-    least, unbounded = 0, []
-    for cell, a in terms:
-        if a > 0:
-            least += low[cell]
-        elif high[cell] >= _INFINITY:
-            unbounded.append(cell)
-        else:
-            least -= high[cell]
-    if len(unbounded) > 1:
-        return False
-    changed = False
-    for cell, a in terms:
-        if unbounded and cell != unbounded[0]:
+def _span(value: int, hidden: bool, threshold: int) -> tuple[int, int]:
+    """The range a reader is told for one cell."""
+    if not hidden:
+        return value, value
+    return (0, threshold - 1) if value < threshold else (threshold, _INFINITY)
+
+
+def _column_moves(cell: Cell, values: Mapping[Cell, int], hidden: set[Cell],
+                  rows: list[Row], threshold: int) -> bool:
+    """Whether a cell of a column linked by its total's equation alone can take another
+    value. Exact: with one equation (total = sum of the districts) and a range per cell,
+    the values a cell can take are the whole interval its neighbours' ranges allow."""
+    where, column = cell
+    target = 0  # sum(districts) - total = 0, the known cells moved to the right
+    least = most = 0  # what the other hidden cells can add up to (signed)
+    for row in rows:
+        sign = -1 if row is TOTAL else 1
+        other = (row, column)
+        if other == cell:
             continue
-        if a > 0:
-            top = -(least - low[cell])
-            if top < high[cell]:
-                high[cell], changed = top, True
+        if other not in hidden:
+            target -= sign * values[other]
+            continue
+        low, high = _span(values[other], True, threshold)
+        if sign > 0:
+            least, most = least + low, most + high
         else:
-            rest = least if unbounded else least + high[cell]
-            if rest > low[cell]:
-                low[cell], changed = rest, True
-        if low[cell] > high[cell]:
-            return None
-    return changed
-
-
-def _tighten(low: dict[Cell, int], high: dict[Cell, int], known: list[Relation]) -> bool:
-    """Narrow every range by the relations until nothing changes; False if one empties."""
-    changed = True
-    while changed:
-        changed = False
-        for relation in known:
-            for sign in ((1, -1) if relation.equal else (1,)):
-                narrowed = _narrow(low, high, [(c, sign * a) for c, a in relation.terms])
-                if narrowed is None:
-                    return False
-                changed = changed or narrowed
-    return True
-
-
-def _ranges(values: Mapping[Cell, int], hidden: set[Cell], threshold: int
-            ) -> tuple[dict[Cell, int], dict[Cell, int]]:
-    """What the reader is told of each cell: the number, or the range of its mark."""
-    low, high = {}, {}
-    for cell, value in values.items():
-        if cell not in hidden:
-            low[cell] = high[cell] = value
-        elif value < threshold:
-            low[cell], high[cell] = 0, threshold - 1
-        else:
-            low[cell], high[cell] = threshold, _INFINITY
-    return low, high
-
-
-def _linked(cell: Cell, hidden: set[Cell], by_cell: Mapping[Cell, list[Relation]]
-            ) -> list[Relation]:
-    """The relations between ``cell`` and the hidden cells it is linked to."""
-    seen, todo, picked = {cell}, [cell], {}
-    while todo:
-        for relation in by_cell.get(todo.pop(), []):
-            if id(relation) in picked:
-                continue
-            picked[id(relation)] = relation
-            for other, _a in relation.terms:
-                if other in hidden and other not in seen:
-                    seen.add(other)
-                    todo.append(other)
-    return list(picked.values())
-
-
-class _Budget(Exception):
-    """The search for another possible value took too long: count the cell as pinned."""
-
-
-def _search(low: dict[Cell, int], high: dict[Cell, int], known: list[Relation],
-            cap: int, steps: list[int]) -> bool:
-    """True if whole numbers fit every range and relation (a depth-first search)."""
-    steps[0] -= 1
-    if steps[0] < 0:
-        raise _Budget
-    if not _tighten(low, high, known):
-        return False
-    free = [c for r in known for c, _a in r.terms if low[c] < high[c]]
-    if not free:
-        return True
-    cell = min(free, key=lambda c: (min(high[c], cap) - low[c], _order(c)))
-    for value in range(low[cell], min(high[cell], cap) + 1):
-        low2, high2 = dict(low), dict(high)
-        low2[cell] = high2[cell] = value
-        if _search(low2, high2, known, cap, steps):
+            least, most = least - high, most - low
+    sign = -1 if where is TOTAL else 1
+    low, high = _span(values[cell], True, threshold)
+    for value in (values[cell] - 1, values[cell] + 1):
+        if low <= value <= high and least <= target - sign * value <= most:
             return True
     return False
 
 
-def pinned(values: Mapping[Cell, int], hidden: set[Cell], threshold: int,
-           known: list[Relation], budget: int = 400) -> list[Cell]:
-    """The hidden cells for which the reader can rule out every value but the true one.
+def _pair_moves(cell: Cell, partner: Row, values: Mapping[Cell, int],
+                hidden: set[Cell], threshold: int, *, alone: bool = False) -> bool:
+    """Whether another set of figures, differing from the truth in two rows only, fits
+    everything the reader is told and gives ``cell`` another value.
 
-    A cell is safe when a second, different value is found that fits everything the reader
-    is told: a whole other set of figures that would be published the same. Narrowing the
-    ranges first finds most pinned cells at once; the search (bounded: a cell whose search
-    runs out of ``budget`` steps counts as pinned) finds the rest.
-    """
-    low, high = _ranges(values, hidden, threshold)
-    if not _tighten(low, high, known):
-        return sorted(hidden, key=_order)  # cannot happen with true figures; hide more
-    by_cell: dict[Cell, list[Relation]] = {}
-    for relation in known:
-        if any(c in hidden for c, _a in relation.terms):
-            for c, _a in relation.terms:
-                by_cell.setdefault(c, []).append(relation)
-    cap = max(values.values(), default=0) * 2 + threshold
-    stuck = []
-    for cell in sorted(hidden, key=_order):
-        truth = values[cell]
-        if low[cell] >= high[cell]:
-            stuck.append(cell)
-            continue
-        linked = _linked(cell, hidden, by_cell)
-        if len(linked) == 1 and linked[0].equal:
-            continue  # one total's equation: the narrowed range is exact, and wider than one
-        cells = {c for r in linked for c, _a in r.terms} | {cell}
-        steps = [budget]
-        found = False
-        try:
-            for other in (truth - 1, truth + 1, *range(low[cell], min(high[cell], cap) + 1)):
-                if other == truth or not low[cell] <= other <= high[cell]:
-                    continue
-                low2 = {c: low[c] for c in cells}
-                high2 = {c: high[c] for c in cells}
-                low2[cell] = high2[cell] = other
-                if _search(low2, high2, linked, cap, steps):
-                    found = True
-                    break
-        except _Budget:
-            found = False
-        if not found:
-            stuck.append(cell)
-    return stuck
+    The rows are the cell's and ``partner``'s; a change ``d`` of a column in the one is
+    matched by ``-d`` in the other (two districts: their total stays) or by ``+d`` (a
+    district and the total: the other districts stay). Only columns hidden in both rows
+    change; both rows keep every category at most their new needs and the categories'
+    sum at least that; every changed cell stays within its shown range and within
+    ``threshold`` of the truth (so the attacker's bound on values is kept). A search over
+    at most eleven changes, made exhaustive by narrowing the ranges of the changes.
 
-
-def _order(cell: Cell) -> tuple[int, int, str]:
+    With ``alone``, the cell's row alone (``partner`` unused), its totals set aside: when
+    even that cannot change, no set of figures gives the cell another value."""
     row, column = cell
-    return (1, 0, column) if row is TOTAL else (0, row, column)
+    sign = 1 if TOTAL in (row, partner) else -1
+    free = [c for c in COUPLED if (row, c) in hidden and (alone or (partner, c) in hidden)]
+    slots = {c: i for i, c in enumerate(free)}
+    low, high = [], []
+    for c in free:
+        a, b = values[row, c], values[row if alone else partner, c]
+        ra, rb = _span(a, True, threshold), _span(b, True, threshold)
+        lo, hi = max(-threshold, ra[0] - a), min(threshold, ra[1] - a)
+        # the partner's cell is b + sign * d
+        if alone:
+            pass
+        elif sign > 0:
+            lo, hi = max(lo, rb[0] - b), min(hi, rb[1] - b)
+        else:
+            lo, hi = max(lo, b - rb[1]), min(hi, b - rb[0])
+        low.append(lo)
+        high.append(hi)
+    # sum(coefficient * d) <= bound, one per row relation, over the changing columns
+    constraints: list[tuple[list[tuple[int, int]], int]] = []
+    raised = slots.get(RAISED)
+    for where, factor in ((row, 1),) if alone else ((row, 1), (partner, sign)):
+        need = values[where, RAISED]
+        everything = [(raised, -factor)] if raised is not None else []
+        total = 0
+        for c in CATEGORY_COLUMNS:
+            count = values[where, c]
+            total += count
+            slot = slots.get(c)
+            if slot is not None:
+                everything.append((slot, factor))
+                terms = [(slot, factor)] + ([(raised, -factor)] if raised is not None else [])
+                constraints.append((terms, need - count))  # category <= new needs
+            elif raised is not None:
+                constraints.append(([(raised, -factor)], need - count))
+        # new needs <= sum of the categories: -(sum of the category changes) + d(needs)
+        constraints.append(([(s, -a) for s, a in everything], total - need))
+    target = slots[column]
+    steps = [0]
+    for value in sorted(range(low[target], high[target] + 1), key=lambda v: (abs(v), v)):
+        if value == 0:
+            continue
+        low2, high2 = list(low), list(high)
+        low2[target] = high2[target] = value
+        if _feasible(low2, high2, constraints, steps):
+            return True
+    return False
+
+
+def _feasible(low: list[int], high: list[int],
+              constraints: list[tuple[list[tuple[int, int]], int]], steps: list[int]) -> bool:
+    """True if whole numbers within the ranges fit every constraint (narrowing, then
+    depth-first; the ranges are small, so the search is exhaustive)."""
+    steps[0] += 1
+    changed = True
+    while changed:
+        changed = False
+        for terms, bound in constraints:
+            least = sum(low[s] if a > 0 else -high[s] for s, a in terms)
+            if least > bound:
+                return False
+            for s, a in terms:
+                room = bound - least
+                if a > 0:
+                    top = low[s] + room
+                    if top < high[s]:
+                        high[s], changed = top, True
+                else:
+                    bottom = high[s] - room
+                    if bottom > low[s]:
+                        low[s], changed = bottom, True
+                if low[s] > high[s]:
+                    return False
+    open_slots = [s for s in range(len(low)) if low[s] < high[s]]
+    if not open_slots:
+        return True
+    slot = min(open_slots, key=lambda s: (high[s] - low[s], s))
+    for value in range(low[slot], high[slot] + 1):
+        low2, high2 = list(low), list(high)
+        low2[slot] = high2[slot] = value
+        if _feasible(low2, high2, constraints, steps):
+            return True
+    return False
+
+
+Move = tuple[tuple[str, int], ...]  # (column, change) of one row: one or two cells, by 1
+
+
+def _row_valid(values: Mapping[Cell, int], hidden: set[Cell], row: Row,
+               change: Mapping[str, int], threshold: int) -> bool:
+    """Whether a row changed by ``change`` (hidden cells only) still fits what is shown of
+    it and the relations within it."""
+    for column, by in change.items():
+        if by and (row, column) not in hidden:
+            return False
+        low, high = _span(values[row, column], True, threshold)
+        if not low <= values[row, column] + by <= high:
+            return False
+    need = values[row, RAISED] + change.get(RAISED, 0)
+    counts = [values[row, c] + change.get(c, 0) for c in CATEGORY_COLUMNS]
+    return max(counts) <= need <= sum(counts)
+
+
+def _row_moves(values: Mapping[Cell, int], hidden: set[Cell], row: Row, threshold: int
+               ) -> list[Move]:
+    """A row's changes of one or two hidden cells by one that keep it consistent."""
+    cells = [c for c in COUPLED if (row, c) in hidden]
+    moves: list[Move] = []
+    for i, first in enumerate(cells):
+        for a in (1, -1):
+            if _row_valid(values, hidden, row, {first: a}, threshold):
+                moves.append(((first, a),))
+            for second in cells[i + 1:]:
+                for b in (1, -1):
+                    if _row_valid(values, hidden, row, {first: a, second: b}, threshold):
+                        moves.append(((first, a), (second, b)))
+    return moves
+
+
+class _Chains:
+    """Alternatives made of chains of row changes (a flow through the table).
+
+    A change of a row moves the sums of one or two columns by one; another row's change
+    takes the column's sum back and may move one other column's, and so on, until a
+    change moves one column only, or the chain comes back to the first row's second
+    column. Each chain found is checked whole (every row it changes, every range, every
+    total) before it counts, so a chain that uses a row twice in a way the row cannot
+    take is never believed."""
+
+    def __init__(self, values: Mapping[Cell, int], hidden: set[Cell], rows: list[Row],
+                 threshold: int, *, cache: dict[Row, tuple[int, list[Move]]],
+                 version: Mapping[Row, int]) -> None:
+        self.values, self.hidden, self.rows, self.threshold = values, hidden, rows, threshold
+        for row in rows:  # a row's changes stay the same until it gets a hidden cell
+            if row not in cache or cache[row][0] != version[row]:
+                cache[row] = (version[row], _row_moves(values, hidden, row, threshold))
+        self.moves = {row: cache[row][1] for row in rows}
+        # (column, effect on its sum) -> [(row, move)]; the total counts against its sum
+        self.by_effect: dict[tuple[str, int], list[tuple[Row, Move]]] = {}
+        for row in rows:
+            for move in self.moves[row]:
+                for column, by in move:
+                    effect = -by if row is TOTAL else by
+                    self.by_effect.setdefault((column, effect), []).append((row, move))
+
+    @staticmethod
+    def _effects(row: Row, move: Move) -> list[tuple[str, int]]:
+        return [(c, -by if row is TOTAL else by) for c, by in move]
+
+    def _chain(self, start: tuple[str, int], goal: tuple[str, int] | None,
+               avoid: set[Row]) -> tuple[list[tuple[Row, Move]], bool] | None:
+        """Row changes that cancel the effect ``start`` (or turn it into ``goal``'s
+        opposite; then the second value is True): a breadth-first search over the effects
+        left open."""
+        parent: dict[tuple[str, int], tuple[tuple[str, int], Row, Move] | None] = {start: None}
+        queue = [start]
+        for effect in queue:
+            column, by = effect
+            for row, move in self.by_effect.get((column, -by), []):
+                if row in avoid:
+                    continue
+                rest = [e for e in self._effects(row, move) if e != (column, -by)]
+                if rest and rest[0] != goal and rest[0] in parent:
+                    continue
+                path = [(row, move)]
+                at = effect
+                while parent[at] is not None:
+                    at, prow, pmove = parent[at]  # type: ignore[misc]
+                    path.append((prow, pmove))
+                if not rest or rest[0] == goal:
+                    return path, bool(rest)
+                parent[rest[0]] = (effect, row, move)
+                queue.append(rest[0])
+        return None
+
+    def movable(self, cell: Cell) -> bool:
+        row, column = cell
+        for move in self.moves[row]:
+            if column not in dict(move):
+                continue
+            effects = self._effects(row, move)
+            first = next(e for e in effects if e[0] == column)
+            second = next((e for e in effects if e[0] != column), None)
+            goal = (second[0], -second[1]) if second else None
+            # a chain from the first effect, closing alone or on the second's opposite
+            found = self._chain(first, goal, {row})
+            if found is None:
+                continue
+            path, closed = found
+            changes = [(row, move), *path]
+            if second and not closed:
+                more = self._chain(second, None, {row} | {r for r, _m in path})
+                if more is None:
+                    continue
+                changes += more[0]
+            if self._check(changes):
+                return True
+        return False
+
+    def _check(self, changes: list[tuple[Row, Move]]) -> bool:
+        """The whole alternative: every changed row consistent, every total kept."""
+        by_row: dict[Row, dict[str, int]] = {}
+        sums: dict[str, int] = {}
+        for row, move in changes:
+            for column, by in move:
+                change = by_row.setdefault(row, {})
+                change[column] = change.get(column, 0) + by
+                sums[column] = sums.get(column, 0) + (-by if row is TOTAL else by)
+        if any(sums.values()):
+            return False
+        return all(_row_valid(self.values, self.hidden, row, change, self.threshold)
+                   for row, change in by_row.items())
+
+
+def _decide_fast(values: Mapping[Cell, int], districts: list[int], threshold: int
+                 ) -> set[Cell]:
+    rows: list[Row] = [*districts, TOTAL]
+    hidden = {cell for cell, value in values.items() if 0 < value < threshold}
+    safe: set[Cell] = set()  # hiding more never makes a safe cell unsafe
+    version = dict.fromkeys(rows, 0)  # bumped when a row gets a hidden cell
+    failed: dict[tuple[Cell, Row], tuple[int, int]] = {}
+    lonely: dict[Cell, int] = {}
+    moves: dict[Row, tuple[int, list[Move]]] = {}
+
+    def movable(cell: Cell) -> bool:
+        row, column = cell
+        if column not in _SLOT:
+            return _column_moves(cell, values, hidden, rows, threshold)
+        if lonely.get(cell) == version[row]:
+            return False
+        if not _pair_moves(cell, row, values, hidden, threshold, alone=True):
+            lonely[cell] = version[row]  # pinned by its own row, whatever the others do
+            return False
+        if chains.movable(cell):
+            return True
+        for partner in rows:
+            if partner == row or (partner, column) not in hidden:
+                continue
+            stamp = (version[row], version[partner])
+            if failed.get((cell, partner)) == stamp:
+                continue
+            if _pair_moves(cell, partner, values, hidden, threshold):
+                return True
+            failed[cell, partner] = stamp
+        return False
+
+    while hidden:
+        stuck = []
+        chains = _Chains(values, hidden, rows, threshold, cache=moves, version=version)
+        for cell in sorted(hidden - safe, key=_order):
+            (safe.add(cell) if movable(cell) else stuck.append(cell))
+        if not stuck:
+            break
+        more: set[Cell] = set()
+        for where, column in stuck:
+            line = [(row, column) for row in rows if (row, column) not in hidden]
+            if not line and column in _SLOT:
+                partners = [where, TOTAL, *(r for r in rows if (r, column) in hidden)]
+                for row in dict.fromkeys(partners):
+                    line = [(row, c) for c in COUPLED if (row, c) not in hidden]
+                    if line:
+                        break
+            if line:
+                more.add(min(line, key=lambda c: (values[c], _order(c))))
+        if not more:
+            break
+        hidden |= more
+        for row, _column in more:
+            version[row] += 1
+    return hidden
 
 
 def decide_week(rows: Mapping[int, Figures], threshold: int) -> dict[Cell, Mark]:
@@ -284,24 +465,7 @@ def _decide(key: tuple[tuple[int, tuple[int, ...]], ...], threshold: int
         for row, counts in key:
             values[row, column] = counts[index]
         values[TOTAL, column] = sum(counts[index] for _row, counts in key)
-    rows = [row for row, _counts in key]
-    hidden = {cell for cell, value in values.items() if 0 < value < threshold}
-    known = relations(rows)
-    coupled = {RAISED, *CATEGORY_COLUMNS}
-    while hidden:
-        stuck = pinned(values, hidden, threshold, known)
-        if not stuck:
-            break
-        more: set[Cell] = set()
-        for where, column in stuck:
-            line = [c for c in values if c[1] == column and c not in hidden]
-            if not line and column in coupled:
-                line = [(where, c) for c in coupled if (where, c) not in hidden]
-            if line:
-                more.add(min(line, key=lambda c: (values[c], _order(c))))
-        if not more:
-            break  # everything linked is hidden already (see the module's note on 2)
-        hidden |= more
+    hidden = _decide_fast(values, [row for row, _counts in key], threshold)
     return tuple((cell, Mark.BELOW if values[cell] < threshold else Mark.AT_LEAST)
                  for cell in sorted(hidden, key=_order))
 
