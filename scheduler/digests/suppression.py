@@ -70,7 +70,7 @@ council member who reads every digest for four weeks and searches for a hidden c
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -306,20 +306,23 @@ class _Chains:
     take is never believed."""
 
     def __init__(self, values: Mapping[Cell, int], hidden: set[Cell], rows: list[Row],
-                 threshold: int, *, cache: dict[Row, tuple[int, list[Move]]],
-                 version: Mapping[Row, int]) -> None:
+                 threshold: int) -> None:
         self.values, self.hidden, self.rows, self.threshold = values, hidden, rows, threshold
-        for row in rows:  # a row's changes stay the same until it gets a hidden cell
-            if row not in cache or cache[row][0] != version[row]:
-                cache[row] = (version[row], _row_moves(values, hidden, row, threshold))
-        self.moves = {row: cache[row][1] for row in rows}
-        # (column, effect on its sum) -> [(row, move)]; the total counts against its sum
-        self.by_effect: dict[tuple[str, int], list[tuple[Row, Move]]] = {}
+        self.moves: dict[Row, list[Move]] = {}
+        # (column, effect on its sum) -> {row: its moves}; the total counts against its sum
+        self.by_effect: dict[tuple[str, int], dict[Row, list[Move]]] = {}
+        self.update(rows)
+
+    def update(self, rows: Iterable[Row]) -> None:
+        """Work out again the changes of rows that got a hidden cell (``hidden`` grew)."""
         for row in rows:
+            for move in self.moves.get(row, []):
+                for effect in self._effects(row, move):
+                    self.by_effect[effect].pop(row, None)
+            self.moves[row] = _row_moves(self.values, self.hidden, row, self.threshold)
             for move in self.moves[row]:
-                for column, by in move:
-                    effect = -by if row is TOTAL else by
-                    self.by_effect.setdefault((column, effect), []).append((row, move))
+                for effect in self._effects(row, move):
+                    self.by_effect.setdefault(effect, {}).setdefault(row, []).append(move)
 
     @staticmethod
     def _effects(row: Row, move: Move) -> list[tuple[str, int]]:
@@ -334,7 +337,8 @@ class _Chains:
         queue = [start]
         for effect in queue:
             column, by = effect
-            for row, move in self.by_effect.get((column, -by), []):
+            for row, move in [(r, m) for r, ms in self.by_effect.get((column, -by), {}).items()
+                              for m in ms]:
                 if row in avoid:
                     continue
                 rest = [e for e in self._effects(row, move) if e != (column, -by)]
@@ -398,7 +402,7 @@ def _decide_fast(values: Mapping[Cell, int], districts: list[int], threshold: in
     version = dict.fromkeys(rows, 0)  # bumped when a row gets a hidden cell
     failed: dict[tuple[Cell, Row], tuple[int, int]] = {}
     lonely: dict[Cell, int] = {}
-    moves: dict[Row, tuple[int, list[Move]]] = {}
+    chains = _Chains(values, hidden, rows, threshold)
 
     def movable(cell: Cell) -> bool:
         row, column = cell
@@ -424,7 +428,6 @@ def _decide_fast(values: Mapping[Cell, int], districts: list[int], threshold: in
 
     while hidden:
         stuck = []
-        chains = _Chains(values, hidden, rows, threshold, cache=moves, version=version)
         for cell in sorted(hidden - safe, key=_order):
             (safe.add(cell) if movable(cell) else stuck.append(cell))
         if not stuck:
@@ -445,6 +448,7 @@ def _decide_fast(values: Mapping[Cell, int], districts: list[int], threshold: in
         hidden |= more
         for row, _column in more:
             version[row] += 1
+        chains.update(row for row in rows if row in {r for r, _column in more})
     return hidden
 
 
