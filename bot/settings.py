@@ -19,6 +19,8 @@ from models.limits import FLOOD_SECONDS, FLOOD_UPDATES
 
 TELEGRAM_BOT_API_URL = "https://api.telegram.org/bot"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///otagai.db"
+# The digest's suppression of small counts needs every hidden range to hold 3 values or more.
+MIN_DIGEST_THRESHOLD = 3
 
 # Plain driver names people paste from other tools, mapped to the async drivers we ship.
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg",
@@ -73,8 +75,9 @@ class Settings(BaseSettings):
     # at this hour, in the configured zone.
     digest_weekday: int = Field(default=0, ge=0, le=6)
     digest_hour: int = Field(default=8, ge=0, le=23)
-    # Councils see counts of needs and watching alerts below this as "fewer than N".
-    digest_threshold: int = Field(default=3, ge=1, le=20)
+    # Councils see counts of needs and watching alerts below this as "fewer than N"; at
+    # least 3 (with 2, "fewer than 2" is 0 or 1 and some counts cannot be hidden).
+    digest_threshold: int = Field(default=3, le=20)
     # Webhook mode: the public address Telegram posts to is webhook_url + webhook_path.
     webhook_url: str | None = None
     webhook_path: str | None = None
@@ -154,6 +157,13 @@ class Settings(BaseSettings):
         if not (start.strip().isdigit() and end.strip().isdigit()
                 and int(start) < 24 and int(end) < 24):
             raise _invalid("settings.bad_hours", value)
+        return value
+
+    @field_validator("digest_threshold")
+    @classmethod
+    def _hiding_threshold(cls, value: int) -> int:
+        if value < MIN_DIGEST_THRESHOLD:
+            raise _invalid("settings.small_digest_threshold", value)
         return value
 
     @property

@@ -48,6 +48,7 @@ from models import (
 )
 from models.activities import SessionStatus
 from models.digests import episodes_of, week_start
+from scheduler.digests.suppression import Row, Suppression
 
 WEEKS = 8  # the chart's weeks; the trend uses the last five of them
 AVERAGE_WEEKS = 4
@@ -62,6 +63,9 @@ class Scope:
     council: Council
     area: Area
     districts: tuple[Area, ...]
+    # Every district of the municipality (for a district council, its district's siblings
+    # too): the suppression of small counts is decided over all of them (suppression.py).
+    municipality: tuple[Area, ...] = ()
 
     @property
     def municipal(self) -> bool:
@@ -72,6 +76,11 @@ class Scope:
     def district_ids(self) -> list[int]:
         """The ids of the districts covered."""
         return [d.id for d in self.districts]
+
+    @property
+    def municipality_ids(self) -> list[int]:
+        """The ids of every district of the municipality (the covered ones at least)."""
+        return sorted({d.id for d in (*self.municipality, *self.districts)})
 
 
 @dataclass
@@ -167,10 +176,15 @@ class Digest:
     by_district: dict[int, list[Figures]]
     episodes: list[tuple[int, str]]  # (area id, text) of the digest's week
     sections: list[Section] = field(default_factory=list)
+    # Every district of the municipality, week by week (for a district council, its
+    # siblings too); empty: the districts covered are all of it.
+    municipality: dict[int, list[Figures]] = field(default_factory=dict)
     # The totals once added up: the text, the chart and every workbook read them, a city's
     # adding up all its districts' figures for each of the weeks (the figures never change).
     _totals: dict[int, Figures] = field(default_factory=dict, init=False, repr=False,
                                         compare=False)
+    _suppressions: dict[int, Suppression] = field(default_factory=dict, init=False,
+                                                  repr=False, compare=False)
 
     @property
     def week(self) -> date:
@@ -188,6 +202,19 @@ class Digest:
                 total = total + weekly[index]
             self._totals[index] = total
         return self._totals[index]
+
+    @property
+    def row(self) -> Row:
+        """The row of the suppression's tables that is the whole scope: the municipal total,
+        or the district's own row."""
+        return None if self.scope.municipal else self.scope.districts[0].id
+
+    def suppression(self, threshold: int) -> Suppression:
+        """Which counts a council reading at ``threshold`` may not see exactly."""
+        if threshold not in self._suppressions:
+            self._suppressions[threshold] = Suppression(
+                self.municipality or self.by_district, threshold)
+        return self._suppressions[threshold]
 
     def district(self, district_id: int, index: int = -1) -> Figures:
         """Return one district's figures of one week."""
@@ -219,10 +246,12 @@ async def scope_of(session: AsyncSession, council: Council) -> Scope:
     area = await session.get(Area, council.area_id)
     assert area is not None  # a council's area cannot be deleted (RESTRICT)
     if area.level is AreaLevel.DISTRICT:
-        return Scope(council, area, (area,))
-    districts = await session.scalars(select(Area).where(Area.parent_id == area.id)
-                                      .order_by(Area.id))
-    return Scope(council, area, tuple(districts))
+        siblings = (area,) if area.parent_id is None else tuple(await session.scalars(
+            select(Area).where(Area.parent_id == area.parent_id).order_by(Area.id)))
+        return Scope(council, area, (area,), siblings)
+    districts = tuple(await session.scalars(select(Area).where(Area.parent_id == area.id)
+                                            .order_by(Area.id)))
+    return Scope(council, area, districts, districts)
 
 
 def week_bounds(week: date, zone: tzinfo, count: int = WEEKS) -> Weeks:
@@ -282,7 +311,7 @@ async def build_digests(session: AsyncSession, councils: list[Council], week: da
     weekly job builds every council this way.
     """
     scopes = [await scope_of(session, council) for council in councils]
-    ids = sorted({d for scope in scopes for d in scope.district_ids})
+    ids = sorted({d for scope in scopes for d in scope.municipality_ids})
     mondays, bounds = week_bounds(week, zone)
     figures: ByDistrict = {d: [Figures() for _ in mondays] for d in ids}
     if ids:
@@ -295,9 +324,9 @@ async def build_digests(session: AsyncSession, councils: list[Council], week: da
     for scope in scopes:
         episodes = await episodes_of(session, [scope.area.id, *scope.district_ids], week)
         sections = [await build(session, scope, mondays, bounds) for build in EXTRA_SECTIONS]
-        digests[scope.council.id] = Digest(scope, mondays,
-                                           {d: figures[d] for d in scope.district_ids},
-                                           episodes, sections)
+        digests[scope.council.id] = Digest(
+            scope, mondays, {d: figures[d] for d in scope.district_ids}, episodes, sections,
+            {d: figures[d] for d in scope.municipality_ids})
     return digests
 
 

@@ -1,7 +1,8 @@
 """The digest in words, in the current language: one Telegram message (HTML).
 
-Council members read small counts of needs and watching alerts as "3件未満" (small-cell
-suppression) and never a name or a need's text; coordinators read exact counts.
+Council members read the counts of needs and watching alerts that ``suppression.py`` hides as
+"3件未満" or "3件以上", trend figures made of a hidden count as such a range or "－", and
+never a name or a need's text; coordinators read exact counts.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from models.digests import iso_week_name
 from models.needs import Category
 from models.outbox import TEXT_LIMIT
 from scheduler.checkins import LEVEL_LABELS
-from scheduler.digests.aggregate import Digest, Figures, trend
+from scheduler.digests.aggregate import AVERAGE_WEEKS, Digest, Figures, average, trend
+from scheduler.digests.suppression import RAISED, Mark, Row, category_column, cell_value
 from scheduler.needs import CATEGORY_LABELS
 
 DEFAULT_THRESHOLD = 3
@@ -29,20 +31,60 @@ MAX_EPISODES = 8
 
 @dataclass(frozen=True)
 class Reader:
-    """Who reads a digest: a council (suppressed small counts) or a coordinator (exact)."""
+    """Who reads a digest: a council (small counts suppressed) or a coordinator (exact)."""
 
     exact: bool
     threshold: int = DEFAULT_THRESHOLD
 
-    def cases(self, count: float) -> str:
-        """A count of needs or alerts: suppressed between 0 and the threshold for councils."""
-        if not self.exact and 0 < count < self.threshold:
+    def shown(self, value: float, mark: Mark | None) -> str:
+        """A count of needs or alerts in words: exact, or the range of a hidden one."""
+        if mark is Mark.BELOW:
             return plain("digest.suppressed", threshold=self.threshold)
-        return plain("digest.cases", count=_number(count))
+        if mark is Mark.AT_LEAST:
+            return plain("digest.suppressed_high", threshold=self.threshold)
+        return plain("digest.cases", count=_number(value))
 
-    def hidden(self, count: float) -> bool:
-        """True when this count is not shown to this reader."""
-        return not self.exact and 0 < count < self.threshold
+
+@dataclass(frozen=True)
+class Counts:
+    """The sensitive counts of one row (a district, or the scope's total) of one week, as
+    one reader may see them."""
+
+    digest: Digest
+    reader: Reader
+    row: Row
+    index: int = -1
+
+    @property
+    def figures(self) -> Figures:
+        """The row's figures of the week."""
+        if self.row is None:
+            return self.digest.total(self.index)
+        return self.digest.district(self.row, self.index)
+
+    def value(self, column: str) -> int:
+        """The exact count (never for a council's eyes unless ``mark`` is None)."""
+        return cell_value(self.figures, column)
+
+    def mark(self, column: str) -> Mark | None:
+        """None when the reader sees the count exactly."""
+        if self.reader.exact:
+            return None
+        return self.digest.suppression(self.reader.threshold).mark(self.index, self.row, column)
+
+    def text(self, column: str) -> str:
+        """The count in words: 「4件」, 「3件未満」, 「3件以上」."""
+        return self.reader.shown(self.value(column), self.mark(column))
+
+    def cell(self, column: str) -> int | str:
+        """The count for a workbook: a number, or the range in words."""
+        mark = self.mark(column)
+        return self.value(column) if mark is None else self.reader.shown(0, mark)
+
+
+def own_counts(digest: Digest, reader: Reader, index: int = -1) -> Counts:
+    """The counts of the digest's whole scope (the city's total or the district's row)."""
+    return Counts(digest, reader, digest.row, index)
 
 
 COUNCIL = Reader(exact=False)
@@ -70,17 +112,45 @@ HEADLINE: tuple[tuple[str, str, bool], ...] = (
 )
 
 
+@dataclass(frozen=True)
+class Trend:
+    """A headline figure: this week, last week, the 4-week average (weeks -5 to -2), each
+    as shown to the reader, and the arrow (empty when it would tell a hidden count)."""
+
+    now: str
+    before: str
+    mean: str
+    arrow: str
+    numbers: tuple[float, float, float] | None  # when all three are shown exactly
+
+
+def sensitive_trend(digest: Digest, reader: Reader, name: str = RAISED) -> Trend:
+    """The trend of a count of needs: a figure made of a hidden count is not shown."""
+    weeks = [own_counts(digest, reader, i) for i in range(-1 - AVERAGE_WEEKS, 0)]
+    marks = [w.mark(name) for w in weeks]
+    values = [float(w.value(name)) for w in weeks]
+    now, before = weeks[-1], weeks[-2]
+    mean = average(values[:-1])
+    exact_mean = not any(marks[:-1])
+    both = marks[-1] is None and marks[-2] is None
+    return Trend(now.text(name), before.text(name),
+                 plain("digest.cases", count=_number(mean)) if exact_mean
+                 else plain("digest.trend_hidden"),
+                 _arrow(values[-1], values[-2]) if both else "",
+                 (values[-1], values[-2], mean) if both and exact_mean else None)
+
+
 def headline_rows(digest: Digest, reader: Reader) -> list[tuple[str, str, str, str, str]]:
     """Return (label, this week, arrow, last week, 4-week average) per headline figure."""
     rows = []
     for name, label, sensitive in HEADLINE:
-        now, before, mean = trend(digest, name)
-        if sensitive and any(reader.hidden(v) for v in (now, before, mean)):
-            values = [reader.cases(v) for v in (now, before, mean)]
-            rows.append((plain(label), values[0], "", values[1], values[2]))
+        if sensitive:
+            shown = sensitive_trend(digest, reader, name)
+            rows.append((plain(label), shown.now, shown.arrow, shown.before, shown.mean))
             continue
-        shown = reader.cases if sensitive else _number
-        rows.append((plain(label), shown(now), _arrow(now, before), shown(before), shown(mean)))
+        now, before, mean = trend(digest, name)
+        rows.append((plain(label), _number(now), _arrow(now, before), _number(before),
+                     _number(mean)))
     return rows
 
 
@@ -116,11 +186,23 @@ def kinds_text(figures: Figures) -> str:
     return plain("common.list_separator").join(listed) if listed else plain("digest.none")
 
 
-def section_lines(figures: Figures, reader: Reader) -> list[str]:
+def _categories(counts: Counts) -> str:
+    """Needs by category: every category with needs, or hidden (a hidden 0 is listed too)."""
+    listed = []
+    for key, label in CATEGORIES.items():
+        column = category_column(key)
+        if counts.value(column) or counts.mark(column):
+            listed.append(plain("digest.item", label=plain(label), count=counts.text(column)))
+    return plain("common.list_separator").join(listed) if listed else plain("digest.none")
+
+
+def section_lines(digest: Digest, reader: Reader) -> list[str]:
     """Return the sections of one scope's week: activities, people, check-ins, needs, watching."""
-    cases = reader.cases
+    figures = digest.total()
+    counts = own_counts(digest, reader)
+    cases = counts.text
     oldest = figures.oldest_open_days
-    show_oldest = oldest is not None and not reader.hidden(figures.needs_open)
+    show_oldest = oldest is not None and counts.mark("needs_open") is None
     return [
         _("digest.section.activities"),
         _("digest.activities.summary", held=figures.sessions_held,
@@ -143,16 +225,15 @@ def section_lines(figures: Figures, reader: Reader) -> list[str]:
           items=_items(figures.answers_by_level, LEVELS, str)),
         "",
         _("digest.section.needs"),
-        _("digest.needs.summary", raised=cases(figures.needs_raised),
-          taken=cases(figures.needs_taken), referred=cases(figures.needs_referred),
-          resolved=cases(figures.needs_resolved)),
-        _("digest.needs.by_category", items=_items(figures.needs_by_category, CATEGORIES, cases)),
-        _("digest.needs.open_oldest", open=cases(figures.needs_open), days=oldest)
-        if show_oldest else _("digest.needs.open", open=cases(figures.needs_open)),
+        _("digest.needs.summary", raised=cases(RAISED), taken=cases("needs_taken"),
+          referred=cases("needs_referred"), resolved=cases("needs_resolved")),
+        _("digest.needs.by_category", items=_categories(counts)),
+        _("digest.needs.open_oldest", open=cases("needs_open"), days=oldest)
+        if show_oldest else _("digest.needs.open", open=cases("needs_open")),
         "",
         _("digest.section.watching"),
-        _("digest.watching.summary", raised=cases(figures.alerts_raised),
-          resolved=cases(figures.alerts_resolved)),
+        _("digest.watching.summary", raised=cases("alerts_raised"),
+          resolved=cases("alerts_resolved")),
     ]
 
 
@@ -164,7 +245,7 @@ def digest_text(digest: Digest, reader: Reader) -> str:
         lines.append(_("digest.headline_line", label=label, value=now, arrow=arrow,
                        previous=before, average=mean))
     lines.append("")
-    lines += section_lines(digest.total(), reader)
+    lines += section_lines(digest, reader)
     for section in digest.sections:
         lines += ["", _(section.title), *(_(key, **_readable(params))
                                           for key, params in section.lines)]
@@ -202,7 +283,8 @@ def _district_lines(digest: Digest, reader: Reader, room: int) -> list[str]:
         one = digest.district(district.id)
         line = _("digest.district_line", district=district.name, held=one.sessions_held,
                  participants=one.participants, answered=one.checkins_answered,
-                 sent=one.checkins_sent, needs=reader.cases(one.needs_raised))
+                 sent=one.checkins_sent,
+                 needs=Counts(digest, reader, district.id).text(RAISED))
         if _length([*lines, line, more]) > room:
             return [*lines, more]
         lines.append(line)

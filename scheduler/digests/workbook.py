@@ -1,6 +1,8 @@
 """The digest as an XLSX workbook: one sheet per section, one row per district (and a total).
 
-Cells a council may not see exactly hold the same "3件未満" as the text. Written with
+Cells a council may not see exactly hold the same "3件未満" or "3件以上" as the text (decided
+by ``suppression.py`` for the districts and the total alike), and the summary's trend of new
+needs the same ranges and "－". Written with
 XlsxWriter, in memory: the weekly job writes one for each kind of reader and language in
 every council (about eighty for a city), and XlsxWriter writes one in about a quarter of
 the time openpyxl takes (which needs a temporary file per sheet). Text is always written as
@@ -27,10 +29,13 @@ from scheduler.digests.render import (
     KINDS,
     LEVELS,
     MEANINGS,
+    Counts,
     Reader,
+    sensitive_trend,
 )
+from scheduler.digests.suppression import RAISED, category_column
 
-Row = Callable[[Figures], list[Any]]
+Row = Callable[[Figures, Counts], list[Any]]
 
 
 def _rate(figures: Figures) -> Any:
@@ -38,64 +43,59 @@ def _rate(figures: Figures) -> Any:
     return "" if rate is None else round(rate * 100, 1)
 
 
-def _sheets(reader: Reader) -> list[tuple[str, list[str], Row]]:
-    cases = reader.cases
+def _sheets() -> list[tuple[str, list[str], Row]]:
     sessions, people = plain("digest.column.sessions_suffix"), plain("digest.column.people_suffix")
-
-    def count(value: float) -> Any:
-        return cases(value) if reader.hidden(value) else int(value)
-
     return [
         (N_("digest.sheet.activities"),
          [N_("digest.column.held"), N_("digest.column.cancelled"),
           N_("digest.column.participants"), N_("digest.column.unreported"),
           N_("digest.column.new_activities"), N_("digest.column.paused"),
           N_("digest.column.ended")],
-         lambda f: [f.sessions_held, f.sessions_cancelled, f.participants,
+         lambda f, _c: [f.sessions_held, f.sessions_cancelled, f.participants,
                     f.unreported_activities, f.new_activities, f.paused_activities,
                     f.ended_activities]),
         (N_("digest.sheet.kinds"),
          [plain(label) + sessions for label in KINDS.values()]
          + [plain(label) + people for label in KINDS.values()],
-         lambda f: [f.sessions_by_kind.get(k, 0) for k in KINDS]
+         lambda f, _c: [f.sessions_by_kind.get(k, 0) for k in KINDS]
          + [f.participants_by_kind.get(k, 0) for k in KINDS]),
         (N_("digest.sheet.meanings"), [plain(label) for label in MEANINGS.values()],
-         lambda f: [f.participants_by_meaning.get(m, 0) for m in MEANINGS]),
+         lambda f, _c: [f.participants_by_meaning.get(m, 0) for m in MEANINGS]),
         (N_("digest.sheet.people"),
          [N_("digest.column.new_residents"), N_("digest.column.new_supporters"),
           N_("digest.column.active_people")],
-         lambda f: [f.new_residents, f.new_supporters, f.active_people]),
+         lambda f, _c: [f.new_residents, f.new_supporters, f.active_people]),
         (N_("digest.sheet.checkins"),
          [N_("digest.column.sent"), N_("digest.column.answered"), N_("digest.column.rate"),
           *(plain(label) for label in LEVELS.values())],
-         lambda f: [f.checkins_sent, f.checkins_answered, _rate(f),
+         lambda f, _c: [f.checkins_sent, f.checkins_answered, _rate(f),
                     *(f.answers_by_level.get(level, 0) for level in LEVELS)]),
         (N_("digest.sheet.needs"),
          [N_("digest.column.raised"), *(plain(label) for label in CATEGORIES.values()),
           N_("digest.column.taken"), N_("digest.column.referred"),
           N_("digest.column.resolved"), N_("digest.column.open"),
           N_("digest.column.oldest_days")],
-         lambda f: [count(f.needs_raised),
-                    *(count(f.needs_by_category.get(c, 0)) for c in CATEGORIES),
-                    count(f.needs_taken), count(f.needs_referred), count(f.needs_resolved),
-                    count(f.needs_open),
-                    "" if f.oldest_open_days is None or reader.hidden(f.needs_open)
-                    else f.oldest_open_days]),
+         lambda f, c: [c.cell(RAISED), *(c.cell(category_column(k)) for k in CATEGORIES),
+                       c.cell("needs_taken"), c.cell("needs_referred"),
+                       c.cell("needs_resolved"), c.cell("needs_open"),
+                       "" if f.oldest_open_days is None or c.mark("needs_open")
+                       else f.oldest_open_days]),
         (N_("digest.sheet.watching"),
          [N_("digest.column.alerts_raised"), N_("digest.column.alerts_resolved")],
-         lambda f: [count(f.alerts_raised), count(f.alerts_resolved)]),
+         lambda f, c: [c.cell("alerts_raised"), c.cell("alerts_resolved")]),
     ]
 
 
 def _headline(digest: Digest, reader: Reader) -> list[list[Any]]:
     rows: list[list[Any]] = []
     for name, label, sensitive in HEADLINE:
-        values = trend(digest, name)
-        if sensitive and any(reader.hidden(v) for v in values):
-            rows.append([plain(label), *(reader.cases(v) for v in values[:2]), "",
-                         reader.cases(values[2])])
-            continue
-        now, before, mean = values
+        if sensitive:
+            shown = sensitive_trend(digest, reader, name)
+            if shown.numbers is None:  # some of it is hidden: the text's ranges and "－"
+                rows.append([plain(label), shown.now, shown.before, shown.arrow.strip(),
+                             shown.mean])
+                continue
+        now, before, mean = trend(digest, name)
         rows.append([plain(label), int(now), int(before),
                      "↑" if now > before else "↓" if now < before else "→", round(mean, 2)])
     return rows
@@ -131,12 +131,14 @@ def digest_workbook(digest: Digest, reader: Reader) -> bytes:
     for number, values in enumerate(_headline(digest, reader), start=first + 1):
         write_xlsxwriter_row(summary, number, values)
     districts = list(digest.scope.districts)
-    for title, columns, row in _sheets(reader):
+    for title, columns, row in _sheets():
         sheet = workbook.add_worksheet(plain(title))
         header = [plain("digest.column.district"), *(plain(c) for c in columns)]
-        rows = [[d.name, *row(digest.district(d.id))] for d in districts]
+        rows = [[d.name, *row(digest.district(d.id), Counts(digest, reader, d.id))]
+                for d in districts]
         if digest.scope.municipal:
-            rows.append([plain("digest.column.total"), *row(digest.total())])
+            rows.append([plain("digest.column.total"),
+                         *row(digest.total(), Counts(digest, reader, None))])
         _write(sheet, bold, header, rows)
     _write(workbook.add_worksheet(plain("digest.sheet.episodes")), bold,
            [plain("digest.column.district"), plain("digest.column.episode")],

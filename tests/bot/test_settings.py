@@ -56,6 +56,9 @@ def test_dotenv_file_is_read(tmp_path: object) -> None:
         ("GROUP_QUIET_HOURS", "21:00-8:00", "settings.bad_hours"),
         ("GROUP_QUIET_HOURS", "25-8", "settings.bad_hours"),
         ("JOBS_DELAY", "-1", "settings.invalid"),
+        ("DIGEST_THRESHOLD", "2", "settings.small_digest_threshold"),
+        ("DIGEST_THRESHOLD", "0", "settings.small_digest_threshold"),
+        ("DIGEST_THRESHOLD", "21", "settings.invalid"),
     ],
 )
 def test_a_wrong_setting_names_the_variable(
@@ -73,3 +76,13 @@ def test_missing_token_is_reported_only_when_needed() -> None:
     with pytest.raises(SettingsError) as caught:
         settings.require_token()
     assert caught.value.variable == "OTAGAI_TELEGRAM_TOKEN"
+
+
+def test_the_digest_threshold_starts_at_three(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OTAGAI_DIGEST_THRESHOLD", "3")
+    assert load_settings().digest_threshold == 3
+    monkeypatch.setenv("OTAGAI_DIGEST_THRESHOLD", "2")
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert (caught.value.variable, caught.value.key, caught.value.value) == (
+        "OTAGAI_DIGEST_THRESHOLD", "settings.small_digest_threshold", "2")

@@ -28,7 +28,7 @@ EAST_TEXT = """<b>東地区 協議体 週間レポート</b>
 ・参加した人（のべ人数）: 30 ↑（先週 16・4週平均 8）
 ・声かけに答えた・人数を報告した人: 5 ↑（先週 3・4週平均 1.2）
 ・声かけへの回答（件）: 5 ↑（先週 3・4週平均 0.8）
-・新しい困りごと: 3件未満（先週 3件未満・4週平均 3件未満）
+・新しい困りごと: 3件未満（先週 3件未満・4週平均 －）
 
 <b>活動</b>
 開催 3回・中止 1回・参加 のべ30人
@@ -46,7 +46,7 @@ EAST_TEXT = """<b>東地区 協議体 週間レポート</b>
 <b>困りごと</b>
 新しく 3件未満・対応開始 3件未満・つないだ 3件未満・解決 3件未満
 分野別: 買い物 3件未満、話し相手 3件未満
-週末の時点で対応中 3件（いちばん長いもので 18日）
+週末の時点で対応中 3件以上
 
 <b>見守り</b>
 見守りの知らせ 3件未満・対応済み 3件未満
@@ -60,7 +60,8 @@ EAST_TEXT = """<b>東地区 協議体 週間レポート</b>
 <b>エピソード</b>
 ・サロンで、久しぶりに来た方を皆で迎えました。
 
-※ 困りごと・見守りの数が少ないときは、どなたのことか分からないよう「3件未満」と表示しています。"""
+※ 困りごと・見守りの数が少ないときは、どなたのことか分からないよう「3件未満」と表示しています。\
+ほかの数から引き算で分からないよう、いくつかの数は「3件未満」「3件以上」、平均は「－」としています。"""
 
 
 async def _digest(engine: AsyncEngine, council_id: int) -> Digest:
@@ -101,7 +102,9 @@ async def test_two_needs_are_hidden_from_the_council_but_not_the_coordinator(
         exact = load_workbook(io.BytesIO(digest_workbook(digest, COORDINATOR)))
     assert "・西地区: 開催 1回・参加 5人・声かけ回答 1/3件・困りごと 3件未満" in council
     assert "・西地区: 開催 1回・参加 5人・声かけ回答 1/3件・困りごと 2件" in coordinator
-    assert "新しく 4件・対応開始 3件未満・つないだ 3件未満・解決 3件未満" in council
+    # Both districts' 2 are hidden, so the total of 4 is too (4 = 2 + 2 would tell them).
+    assert "新しく 3件以上・対応開始 3件未満・つないだ 3件未満・解決 3件未満" in council
+    assert "・新しい困りごと: 3件以上（先週 3件未満・4週平均 －）" in council
     assert "新しく 4件・対応開始 2件・つないだ 1件・解決 1件" in coordinator
     assert "・東地区: サロンで、久しぶりに来た方を皆で迎えました。" in council
     assert "開催 2回・申込 5名・参加 5名\n・ご近所ケア会議 1回\n・協議体 1回" in council
@@ -145,7 +148,7 @@ async def test_the_workbook_has_a_sheet_per_section_and_a_row_per_district(
     assert summary[1][:2] == ["週のはじめ", "令和8年11月16日"]
     assert summary[4] == ["項目", "今週", "先週", "先週とくらべて", "4週平均"]
     assert summary[6] == ["参加した人（のべ人数）", 35, 20, "↑", 9]
-    assert summary[9] == ["新しい困りごと", "4件", "3件未満", None, "3件未満"]
+    assert summary[9] == ["新しい困りごと", "3件以上", "3件未満", None, "－"]
     assert [list(r) for r in workbook["エピソード"].iter_rows(values_only=True)][1] == [
         "東地区", EPISODE]
 
@@ -228,7 +231,7 @@ def test_a_city_of_forty_districts_still_fits_one_message() -> None:
         text = digest_text(digest, COUNCIL)
     assert visible_length(text) <= 4096
     assert "（ほかの地区の数は、表計算ファイルの各シートにあります）" in text
-    assert text.endswith("と表示しています。")
+    assert text.endswith("としています。")
 
 
 async def test_a_meeting_by_invitation_is_counted_and_never_named(engine: AsyncEngine) -> None:
