@@ -81,6 +81,16 @@ class Counts:
         mark = self.mark(column)
         return self.value(column) if mark is None else self.reader.shown(0, mark)
 
+    @property
+    def categories_withheld(self) -> bool:
+        """True when the row's new needs are hidden: then what they were about is not shown
+        either (a district with one need must not say it was about health)."""
+        return self.mark(RAISED) is not None
+
+    def category_cell(self, column: str) -> int | str:
+        """A category's count for a workbook, or "－" where the row's categories are withheld."""
+        return plain("digest.trend_hidden") if self.categories_withheld else self.cell(column)
+
 
 def own_counts(digest: Digest, reader: Reader, index: int = -1) -> Counts:
     """The counts of the digest's whole scope (the city's total or the district's row)."""
@@ -187,7 +197,10 @@ def kinds_text(figures: Figures) -> str:
 
 
 def _categories(counts: Counts) -> str:
-    """Needs by category: every category with needs, or hidden (a hidden 0 is listed too)."""
+    """Needs by category: every category with needs, or hidden (a hidden 0 is listed too);
+    none of them where the row's new needs are hidden."""
+    if counts.categories_withheld:
+        return plain("digest.needs.categories_withheld")
     listed = []
     for key, label in CATEGORIES.items():
         column = category_column(key)

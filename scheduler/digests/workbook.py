@@ -75,7 +75,7 @@ def _sheets() -> list[tuple[str, list[str], Row]]:
           N_("digest.column.taken"), N_("digest.column.referred"),
           N_("digest.column.resolved"), N_("digest.column.open"),
           N_("digest.column.oldest_days")],
-         lambda f, c: [c.cell(RAISED), *(c.cell(category_column(k)) for k in CATEGORIES),
+         lambda f, c: [c.cell(RAISED), *(c.category_cell(category_column(k)) for k in CATEGORIES),
                        c.cell("needs_taken"), c.cell("needs_referred"),
                        c.cell("needs_resolved"), c.cell("needs_open"),
                        "" if f.oldest_open_days is None or c.mark("needs_open")
