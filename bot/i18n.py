@@ -162,7 +162,8 @@ def format_half_day(value: time, *, afternoon: bool) -> str:
         return plain(key, time=plain("when.hour", hour=hour12))
     if value.minute == 30:
         return plain(key, time=plain("when.hour_half", hour=hour12))
-    return plain(key, time=plain("when.hour_minute", hour=hour12, minute=f"{value.minute:02d}"))
+    minute = str(value.minute).zfill(2)
+    return plain(key, time=plain("when.hour_minute", hour=hour12, minute=minute))
 
 
 def format_datetime(value: datetime) -> str:

@@ -12,6 +12,7 @@ from models.areas import find_group
 from models.db import session_factory
 from models.people import find_person
 from tests.auxil.delivery import until_settled
+from tests.auxil.schedules import type_schedule
 from tests.auxil.town import EAST, Town, add_person, make_town, new_group, settle
 
 labels = SandboxClient.labels
@@ -61,7 +62,7 @@ async def _propose(sb: SandboxClient, user: int, name: str, place: str, schedule
     await sb.press(user, meanings, text="次へ")
     await sb.wait_for_edit(user, kinds["message_id"])
     await _say(sb, user, place)
-    capacity = await _say(sb, user, schedule)
+    capacity = await type_schedule(sb, user, schedule)
     assert capacity["text"].startswith("定員はありますか？"), capacity["text"]
     contact = await _say(sb, user, "20")
     assert contact["text"].startswith("参加したい人への連絡先を、のせますか？")
@@ -168,7 +169,7 @@ async def test_bad_input_is_asked_again_and_nothing_half_saved(
     for bad in ("ときどき", "毎週火曜 11時から10時", "2月31日 10時", "第6火曜 10時"):
         again = await _say(sb, HANAKO, bad)
         assert again["text"].startswith("日時を読み取れませんでした。"), bad
-    capacity = await _say(sb, HANAKO, "毎週 月曜 7時")
+    capacity = await type_schedule(sb, HANAKO, "毎週 月曜 7時から8時")
     assert capacity["text"].startswith("定員はありますか？")
     for bad in ("0", "たくさん", "-5", "100000"):
         again = await _say(sb, HANAKO, bad)
@@ -257,7 +258,7 @@ async def test_the_organiser_pauses_and_ends_and_an_ended_one_cannot_change(
 async def test_a_changed_time_is_announced_to_the_interested(
     sb: SandboxClient, engine: AsyncEngine, town: Town
 ) -> None:
-    summary = await _propose(sb, MIKA, "いきいき体操", "集会所", "毎週火曜 10時")
+    summary = await _propose(sb, MIKA, "いきいき体操", "集会所", "毎週火曜 10時から11時")
     await sb.press(MIKA, summary, text="この内容で登録する")
     await sb.wait_for_edit(MIKA, summary["message_id"])
     listing = await _say(sb, ICHIRO, "/activities")
