@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.sandbox import SandboxClient, SandboxServer
-from models import Activity, ActivityKind, ActivityStatus, Role
+from models import Activity, ActivityKind, ActivityStatus, Role, clock
 from models.areas import find_group
 from models.db import session_factory
 from models.people import find_person
@@ -433,3 +436,55 @@ async def test_an_ended_activity_cannot_be_edited(
     activity = await _activity(engine)
     assert (activity.name, activity.status, activity.awaiting, activity.editing_by_id) == (
         "いきいき体操", ActivityStatus.ENDED, None, None)
+
+
+async def test_schedules_as_organisers_write_them_are_read_back_with_the_next_dates(
+    sb: SandboxClient, engine: AsyncEngine, town: Town
+) -> None:
+    """Issue 16, items 4 and 5: a day of the month, times in words, the activity's name after
+    the time, 月2回 and an exception are read (or asked about precisely), the end is asked
+    for, and the schedule is read back with its next three dates before it is saved."""
+    clock.travel(datetime(2026, 11, 30, 10, 0, tzinfo=ZoneInfo("Asia/Tokyo")))
+    await _say(sb, HANAKO, "/newactivity")
+    kinds = await _say(sb, HANAKO, "いきいき体操")
+    await sb.press(HANAKO, kinds, text="体操・介護予防")
+    meanings = await sb.wait_for_edit(HANAKO, kinds["message_id"])
+    await sb.press(HANAKO, meanings, text="次へ")
+    await sb.wait_for_edit(HANAKO, kinds["message_id"])
+    await _say(sb, HANAKO, "集会所")
+    asked = await _say(sb, HANAKO, "毎週火曜 夕方")
+    assert asked["text"].startswith("何時から何時までですか？")
+    asked = await _say(sb, HANAKO, "月2回 10時から12時")
+    assert asked["text"].startswith("何曜日か、何日かを教えてください。")
+    asked = await _say(sb, HANAKO, "毎週火曜 10時から11時半 たまに")
+    assert asked["text"].startswith("「たまに」の部分が読み取れませんでした。")
+    check = await _say(sb, HANAKO, "毎週火曜 朝10時から11時半 いきいき体操")
+    assert check["text"].startswith("「毎週 火曜 10:00〜11:30」と読みました。")
+    await sb.press(HANAKO, check, text="日時を入れ直す")
+    await sb.wait_for_edit(HANAKO, check["message_id"])
+    end = await _say(sb, HANAKO, "毎月15日 10時")
+    assert end["text"] == "「毎月 15日 10:00〜」と読みました。何時に終わりますか？\n例: 12時"
+    check = await _say(sb, HANAKO, "12時")
+    assert check["text"] == (
+        "「毎月 15日 10:00〜12:00」と読みました。\n次の3回は、\n"
+        "・12月15日(火) 10:00〜12:00\n・2027年1月15日(金) 10:00〜12:00\n"
+        "・2027年2月15日(月) 10:00〜12:00\nです。これでよろしいですか？")
+    assert labels(check) == ["はい", "日時を入れ直す"]
+    await sb.press(HANAKO, check, text="日時を入れ直す")
+    await sb.wait_for_edit(HANAKO, check["message_id"])
+    check = await _say(sb, HANAKO, "毎月３日 10時から12時 年末年始を除く")
+    assert check["text"] == (
+        "「毎月 3日 10:00〜12:00（年末年始は休み）」と読みました。\n次の3回は、\n"
+        "・12月3日(木) 10:00〜12:00\n・2027年2月3日(水) 10:00〜12:00\n"
+        "・2027年3月3日(水) 10:00〜12:00\nです。これでよろしいですか？")
+    await sb.press(HANAKO, check, text="はい")
+    saved = await sb.wait_for_edit(HANAKO, check["message_id"])
+    assert saved["text"] == "日時: 毎月 3日 10:00〜12:00（年末年始は休み）"
+    capacity = await sb.wait_for_message(HANAKO, after=check["message_id"])
+    assert capacity["text"].startswith("定員はありますか？")
+    async with session_factory(engine)() as session:
+        draft = (await session.scalars(select(Activity).where(
+            Activity.name == "いきいき体操"))).one()
+        assert draft.schedule is not None
+        assert draft.schedule["monthdays"] == [3]
+        assert draft.schedule["skip_new_year"] is True
