@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import datetime, time
 
 from babel.dates import get_day_names
 
@@ -31,6 +31,12 @@ MEANING_LABELS = {
     Meaning.ROLE: N_("activity.meaning.role"),
 }
 
+MONTH_DAY = N_("schedule.month_day")
+# (祝日は休み, 年末年始は休み) → the words added after the schedule
+EXCEPTIONS = {(True, False): N_("schedule.except_holidays"),
+              (False, True): N_("schedule.except_new_year"),
+              (True, True): N_("schedule.except_both")}
+
 
 def _weekdays(days: tuple[int, ...]) -> str:
     names = get_day_names("abbreviated", locale=current_language())
@@ -48,17 +54,31 @@ def _hours(schedule: Schedule) -> str:
 
 
 def describe_schedule(schedule: Schedule) -> str:
-    """Return the schedule in words: 毎月 第2 水 12:00〜13:30."""
+    """Return the schedule in words: 毎月 第2 水 12:00〜13:30 (祝日は休み)."""
+    described = _describe(schedule)
+    skipped = EXCEPTIONS.get((schedule.skip_holidays, schedule.skip_new_year))
+    return plain("schedule.except", schedule=described, days=plain(skipped)) if skipped \
+        else described
+
+
+def _monthly(schedule: Schedule, hours: str) -> str:
+    separator = plain("common.list_separator")
+    if schedule.monthdays:
+        days = separator.join(plain(MONTH_DAY, day=d) for d in schedule.monthdays)
+        return plain("schedule.month_days", days=days, hours=hours)
+    nths = separator.join(plain("schedule.last") if n == -1 else plain("schedule.nth", n=n)
+                          for n in schedule.nth)
+    return plain("schedule.monthly", nth=nths, days=_weekdays(schedule.weekdays), hours=hours)
+
+
+def _describe(schedule: Schedule) -> str:
     hours = _hours(schedule)
     if schedule.frequency is Frequency.ONCE:
         assert schedule.on is not None
         return plain("schedule.once", date=format_date(schedule.on), hours=hours)
-    days = _weekdays(schedule.weekdays)
     if schedule.frequency is Frequency.MONTHLY:
-        nths = plain("common.list_separator").join(
-            plain("schedule.last") if n == -1 else plain("schedule.nth", n=n)
-            for n in schedule.nth)
-        return plain("schedule.monthly", nth=nths, days=days, hours=hours)
+        return _monthly(schedule, hours)
+    days = _weekdays(schedule.weekdays)
     if schedule.interval_weeks > 1:
         return plain("schedule.every_weeks", weeks=schedule.interval_weeks, days=days,
                      hours=hours)
@@ -67,6 +87,12 @@ def describe_schedule(schedule: Schedule) -> str:
     if set(schedule.weekdays) == set(range(5)):
         return plain("schedule.weekdays", hours=hours)
     return plain("schedule.weekly", days=days, hours=hours)
+
+
+def next_dates_label(schedule: Schedule, starts: list[datetime]) -> str:
+    """Return the next sessions, one a line: ・12月15日(火) 10:00〜12:00."""
+    return "\n".join(plain("schedule.next_line", date=format_date(start), hours=_hours(schedule))
+                     for start in starts)
 
 
 def kind_label(activity: Activity) -> str:

@@ -12,7 +12,7 @@ import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, time, tzinfo
 from functools import cache
 from pathlib import Path
 from typing import Literal
@@ -25,6 +25,8 @@ from babel.dates import match_skeleton
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
+
+from models.clock import utcnow
 
 Language = Literal["ja", "en"]
 LANGUAGES: tuple[Language, ...] = ("ja", "en")  # Japanese first: the default and the fallback
@@ -138,15 +140,30 @@ def _format_skeleton(skeleton: str, value: date | datetime) -> str:
 
 
 def format_date(value: date | datetime) -> str:
-    """Return a short date with the weekday: 11月25日(水) / Wed, Nov 25."""
+    """Return a short date with the weekday: 11月25日(水) / Wed, Nov 25; with the year when it is
+    not this year's: 2027年11月1日(月) / Mon, Nov 1, 2027."""
     if isinstance(value, datetime):
         value = value.astimezone(_zone.get())
-    return _format_skeleton("MMMdE", value)
+    this_year = utcnow().astimezone(_zone.get()).year
+    return _format_skeleton("MMMdE" if value.year == this_year else "yMMMdE", value)
 
 
 def format_time(value: datetime) -> str:
     """Return the time of day on a 24-hour clock: 14:00."""
     return _format_skeleton("Hm", value.astimezone(_zone.get()))
+
+
+def format_half_day(value: time, *, afternoon: bool) -> str:
+    """Return a time on a 12-hour clock, for asking which half of the day: 午後2時半 / 2:30 p.m."""
+    hour = value.hour % 12 + (12 if afternoon else 0)
+    hour12 = hour % 12 or 12
+    key = N_("when.afternoon") if afternoon else N_("when.morning")
+    if value.minute == 0:
+        return plain(key, time=plain("when.hour", hour=hour12))
+    if value.minute == 30:
+        return plain(key, time=plain("when.hour_half", hour=hour12))
+    minute = str(value.minute).zfill(2)
+    return plain(key, time=plain("when.hour_minute", hour=hour12, minute=minute))
 
 
 def format_datetime(value: datetime) -> str:

@@ -11,9 +11,11 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
+
+import holidays
 
 from models.when import normalize, parse_date, parse_time_range
 
@@ -40,6 +42,41 @@ _WEEKDAY_RANGE = re.compile(rf"{_WEEKDAY_WORD}(?:から|~|〜|-){_WEEKDAY_WORD}"
 _EVERY_WEEKDAY = re.compile(rf"毎(?=[{WEEKDAYS}]曜)")  # 毎日曜 is every Sunday
 _SEPARATORS = re.compile(r"[\s・との()]")
 _YEAR = re.compile(r"年|\d{4}[/-]")
+# 毎月15日, 毎月1日と15日, 毎月5・20日
+_MONTH_DAYS = re.compile(r"毎月の?(?P<days>\d{1,2}日?(?:[・と\s]+\d{1,2}日?)*)")
+# 月2回, 週2回 at the start: a count the days that follow must agree with
+_COUNT = re.compile(r"(?P<per>月|週)(?P<count>\d{1,2})回[のに]?")
+# 年末年始を除く, 祝日は休み, (祝日・年末年始はお休み)
+_HOLIDAY_WORD = r"(?:年末年始|祝祭日|祝日|祭日)"
+_EXCEPTION = re.compile(
+    rf"[(]?\s*(?P<what>{_HOLIDAY_WORD}(?:\s*[・と]\s*{_HOLIDAY_WORD})*)\s*"
+    r"(?:を除く|を除き|は除く|除く|はお休み|は休み|休み)\s*[)]?")
+# A starting date written after the days: 隔週木曜 12月3日から
+_STARTS_FROM = re.compile(
+    r"\s*(?P<date>(?:\d{4}年)?\d{1,2}月\d{1,2}日|(?:\d{4}/)?\d{1,2}/\d{1,2})(?:\([^()]{1,9}\))?"
+    r"\s*(?:から|より)(?:開始|スタート)?")
+# A part of the day with no hour: 夕方, 朝から
+_DAY_PART_ONLY = re.compile(r"(?:朝|昼|夕方|夜|午前|午後)(?![の\s]*\d)")
+# 年末年始: 29 December to 3 January, as offices close.
+NEW_YEAR_BREAK = ((12, 29), (12, 30), (12, 31), (1, 1), (1, 2), (1, 3))
+_JAPAN_HOLIDAYS = holidays.country_holidays("JP")
+
+
+class Why(enum.StrEnum):
+    """Why a schedule was not read, so the question asked can be a precise one."""
+
+    NOT_READ = "not_read"  # nothing to say but "please write it like the example"
+    WHICH_DAYS = "which_days"  # 月2回 10時: which ones? or 月2回 with three days
+    HOUR_IN_WORDS = "hour_in_words"  # 夕方: at what time?
+    EXTRA_TEXT = "extra_text"  # 毎週火曜 10時 たまに: what is たまに?
+
+
+@dataclass(frozen=True)
+class Unclear:
+    """A schedule not read, why, and the words in question (たまに)."""
+
+    why: Why
+    text: str = ""
 
 
 class Frequency(enum.StrEnum):
@@ -62,6 +99,9 @@ class Schedule:
     nth: tuple[int, ...] = ()  # 1..5, and -1 for the last one of the month
     on: date | None = None
     anchor: date | None = None  # the first session, for every-n-weeks; none before it
+    monthdays: tuple[int, ...] = ()  # 毎月15日: days of the month, 1..31 (months without: none)
+    skip_holidays: bool = False  # 祝日は休み: Japanese public holidays
+    skip_new_year: bool = False  # 年末年始を除く: 29 December to 3 January
 
     def to_json(self) -> dict[str, Any]:
         """Return a JSON-ready dict (for a JSON column)."""
@@ -71,6 +111,8 @@ class Schedule:
             "weekdays": list(self.weekdays), "interval_weeks": self.interval_weeks,
             "nth": list(self.nth), "on": self.on.isoformat() if self.on else None,
             "anchor": self.anchor.isoformat() if self.anchor else None,
+            "monthdays": list(self.monthdays), "skip_holidays": self.skip_holidays,
+            "skip_new_year": self.skip_new_year,
         }
 
     @classmethod
@@ -83,15 +125,81 @@ class Schedule:
             interval_weeks=int(data.get("interval_weeks", 1)), nth=tuple(data.get("nth", ())),
             on=date.fromisoformat(data["on"]) if data.get("on") else None,
             anchor=date.fromisoformat(data["anchor"]) if data.get("anchor") else None,
+            # schedules stored before these fields existed have none of them
+            monthdays=tuple(data.get("monthdays", ())),
+            skip_holidays=bool(data.get("skip_holidays", False)),
+            skip_new_year=bool(data.get("skip_new_year", False)),
         )
+
+    def skips(self, day: date) -> bool:
+        """Return whether the schedule's exceptions leave ``day`` out."""
+        return ((self.skip_new_year and (day.month, day.day) in NEW_YEAR_BREAK)
+                or (self.skip_holidays and day in _JAPAN_HOLIDAYS))
 
 
 # --- reading: the whole text ------------------------------------------------------------------
 
 def parse_schedule(text: str, today: date) -> Schedule | None:
     """Return the schedule ``text`` describes, or None when any part is unclear."""
+    found = read_schedule(text, today)
+    return found if isinstance(found, Schedule) else None
+
+
+def read_schedule(text: str, today: date, name: str | None = None) -> Schedule | Unclear:
+    """Return the schedule ``text`` describes, or what is unclear in it.
+
+    Beyond the day and time words: a leading count (月2回) checked against the days, the
+    exceptions (年末年始を除く, 祝日は休み), a starting date after the days (隔週木曜 12月3日から),
+    and the activity's ``name`` after the time (毎週火曜 10時 いきいき体操), which is dropped.
+    """
     text = normalize(text)
     if not text or len(text) > MAX_LENGTH:
+        return Unclear(Why.NOT_READ)
+    skipped = " ".join(match["what"] for match in _EXCEPTION.finditer(text))
+    text = _EXCEPTION.sub(" ", text).strip()
+    if name and (named := normalize(name)) and text.endswith(named) and text != named:
+        text = text.removesuffix(named).strip()
+    count = _COUNT.match(text)
+    if count is not None:
+        text = text[count.end():].strip()
+    if (starts := _STARTS_FROM.search(text)) is not None and starts.start() > 0:
+        text = f"{starts['date']}から" + (text[:starts.start()] + " " + text[starts.end():]
+                                            ).strip()
+    found = _read(text, today)
+    if isinstance(found, Schedule):
+        if count is not None and _per(found, count["per"]) != int(count["count"]):
+            return Unclear(Why.WHICH_DAYS)
+        return replace(found, skip_new_year="年末年始" in skipped,
+                       skip_holidays=bool(re.search("祝|祭", skipped)))
+    if count is not None:
+        return Unclear(Why.WHICH_DAYS)
+    if _DAY_PART_ONLY.search(text):
+        return Unclear(Why.HOUR_IN_WORDS)
+    return _extra_text(text, today)
+
+
+def _per(schedule: Schedule, per: str) -> int | None:
+    """Return the sessions a month (月) or a week (週) the schedule has, None when it varies."""
+    if per == "週":
+        return len(schedule.weekdays) if schedule.interval_weeks == 1 and \
+            schedule.frequency is Frequency.WEEKLY else None
+    if schedule.frequency is not Frequency.MONTHLY:
+        return None
+    return len(schedule.monthdays) or len(schedule.nth) * len(schedule.weekdays)
+
+
+def _extra_text(text: str, today: date) -> Unclear:
+    """Name the words after a readable schedule (毎週火曜 10時 たまに), or say none was read."""
+    words = text.split()
+    for cut in range(len(words) - 1, 0, -1):
+        if isinstance(_read(" ".join(words[:cut]), today), Schedule):
+            return Unclear(Why.EXTRA_TEXT, " ".join(words[cut:]))
+    return Unclear(Why.NOT_READ)
+
+
+def _read(text: str, today: date) -> Schedule | None:
+    """Return the schedule of normalised ``text``: day words, then the time."""
+    if not text:
         return None
     # The time comes last, but the day part may hold digits too (第2, 12月5日), so try each
     # place it could begin, longest time part first.
@@ -110,6 +218,11 @@ def _day_part(text: str, today: date) -> dict[str, Any] | None:
     """Return the Schedule fields (other than the times) for the day words, or None."""
     if text == "毎日":
         return {"frequency": Frequency.WEEKLY, "weekdays": EVERY_DAY}
+    if (month_days := _MONTH_DAYS.fullmatch(text)) is not None:
+        numbers = tuple(sorted({int(n) for n in re.findall(r"\d+", month_days["days"])}))
+        if not numbers or not all(1 <= n <= 31 for n in numbers):
+            return None
+        return {"frequency": Frequency.MONTHLY, "monthdays": numbers}
     if monthly := _monthly(text):
         nth, days = monthly
         return {"frequency": Frequency.MONTHLY, "weekdays": days, "nth": nth}
@@ -222,6 +335,9 @@ def _monthly_days(schedule: Schedule, year: int, month: int) -> list[date]:
     """Return the schedule's days in one month, in order."""
     first = date(year, month, 1)
     following = date(*_next_month(year, month), 1)
+    if schedule.monthdays:  # 毎月31日 has no session in a month without a 31st
+        return [first + timedelta(days=d - 1) for d in schedule.monthdays
+                if first + timedelta(days=d - 1) < following]
     found: set[date] = set()
     for weekday in schedule.weekdays:
         first_match = first + timedelta(days=(weekday - first.weekday()) % 7)
@@ -274,6 +390,8 @@ def occurrences(schedule: Schedule, after: datetime, until: datetime, zone: tzin
     first = after.astimezone(zone).date()
     last = until.astimezone(zone).date()
     for day in _days(schedule, first, last):
+        if schedule.skips(day):
+            continue
         # combine with the zone, not a fixed offset, so summer time shifts are followed.
         start = datetime.combine(day, schedule.start, tzinfo=zone)
         if after < start <= until:
@@ -293,3 +411,14 @@ def next_occurrence(schedule: Schedule, after: datetime, zone: tzinfo) -> dateti
         begins = max(after, datetime.combine(schedule.anchor, time(), tzinfo=zone))
     horizon = begins + LOOK_AHEAD + timedelta(weeks=schedule.interval_weeks)
     return next(occurrences(schedule, after, horizon, zone), None)
+
+
+def next_starts(schedule: Schedule, after: datetime, zone: tzinfo, count: int = 3
+                ) -> list[datetime]:
+    """Return the next ``count`` session starts after ``after`` (fewer for a one-off), to read
+    a schedule back before it is saved."""
+    found: list[datetime] = []
+    while len(found) < count and (start := next_occurrence(schedule, after, zone)) is not None:
+        found.append(start)
+        after = start
+    return found

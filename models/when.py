@@ -10,9 +10,10 @@ or a time range; whatever is left over makes the whole text unclear.
 
 from __future__ import annotations
 
+import enum
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 MAX_LENGTH = 100
@@ -46,9 +47,19 @@ _WEEKS_AHEAD = {"今週": 0, "来週": 1, "再来週": 2}
 _TIME = re.compile(
     r"(?P<noon>正午)"
     r"|(?P<ehour>\d{1,2})(?::(?P<eminute>\d{2}))?\s*(?P<suffix>am|pm)"  # 2pm, 2:30 pm
-    r"|(?P<ampm>午前|午後)?\s*(?P<hour>\d{1,2})"  # 14:00, 14時, 14時半, 14時30分, 午後2時
+    r"|(?:(?P<ampm>午前|午後)|(?P<word>朝|昼|夕方|夜)の?)?\s*(?P<hour>\d{1,2})"  # 14:00, 14時,
+    # 14時半, 14時30分, 午後2時, 朝9時, 夜7時
     r"(?::(?P<minute>\d{2})|時(?:(?P<jminute>\d{1,2})分|(?P<half>半))?)"
 )
+# The part of the day said in words, and the hours (on a 12-hour clock) it may precede:
+# 朝9時 is 9:00, 昼1時 13:00, 夕方5時 17:00, 夜7時 19:00; 朝2時 or 夜12時 is unclear.
+_DAY_PARTS = {"朝": (False, range(4, 12)), "昼": (True, range(1, 4)),
+              "夕方": (True, range(3, 8)), "夜": (True, range(6, 12))}
+# A bare hour from 1 to 6 (2時, 2:00) is as likely the afternoon as the night: it is asked.
+AMBIGUOUS_HOURS = range(1, 7)
+# A yearless date that passed this year, within this, is asked about (11月1日 typed on
+# 30 November); one that passed longer ago is plainly next year's (1月5日 in December).
+RECENTLY_PAST = timedelta(days=183)
 _RANGE_SEPARATOR = re.compile(r"\s*(?:から|~|〜|-|–|—|−|ー)\s*")
 
 
@@ -58,6 +69,15 @@ class TimeRange:
 
     start: time
     end: time | None
+    # The start was a bare hour from 1 to 6 (2時): the afternoon reading is as likely.
+    ambiguous: bool = field(default=False, compare=False)
+
+
+class Clarify(enum.StrEnum):
+    """What a reader could not decide alone, to ask the person."""
+
+    PAST_DATE_THIS_YEAR = "past_date_this_year"  # 11月1日 on 30 November: next year's?
+    AMBIGUOUS_HOUR = "ambiguous_hour"  # 2時: 午前 or 午後?
 
 
 @dataclass(frozen=True)
@@ -125,24 +145,38 @@ def _week_day(match: re.Match[str], today: date) -> date:
 
 def _split_date(text: str, today: date) -> tuple[date | None, str]:
     """Return the date at the start of normalised ``text`` and the rest, or (None, text)."""
+    found, rest, _ = _split_date_noting(text, today)
+    return found, rest
+
+
+def _split_date_noting(text: str, today: date) -> tuple[date | None, str, bool]:
+    """Return what _split_date does, and whether the date is a yearless one taken as next
+    year's because this year's passed lately (11月1日 typed on 30 November)."""
     found: date | None = None
+    rolled = False
     end = 0
     for form in _DATE_FORMS:
         if match := form.match(text):
             found, end = _absolute(match, today), match.end()
+            if found is not None and found.year > today.year and not match.groupdict().get(
+                    "year") and not match.groupdict().get("era"):
+                try:
+                    rolled = today - found.replace(year=today.year) <= RECENTLY_PAST
+                except ValueError:  # 2月29日
+                    rolled = False
             break
     else:
         if match := _RELATIVE_DAY.match(text):
             found, end = today + timedelta(days=_DAYS_AHEAD[match[0]]), match.end()
         elif match := _WEEK_DAY.match(text):
-            return _week_day(match, today), text[match.end():]
+            return _week_day(match, today), text[match.end():], False
     if found is None:
-        return None, text
+        return None, text, False
     if check := _WEEKDAY_CHECK.match(text, end):
         if _weekday_index(check["weekday"].strip()) != found.weekday():
-            return None, text  # 12月3日(金) when the 3rd is a Thursday: ask rather than guess
+            return None, text, False  # 12月3日(金) when the 3rd is a Thursday: ask, not guess
         end = check.end()
-    return found, text[end:]
+    return found, text[end:], rolled
 
 
 def parse_date(text: str, now: datetime) -> date | None:
@@ -171,6 +205,10 @@ def _time_of(match: re.Match[str], carried: bool | None) -> tuple[time, bool | N
         hour = int(match["hour"])
         minute = int(match["minute"] or match["jminute"] or (30 if match["half"] else 0))
         afternoon = match["ampm"] == "午後" if match["ampm"] else None
+        if match["word"]:
+            afternoon, hours = _DAY_PARTS[match["word"]]
+            if hour not in hours and not (match["word"] == "昼" and hour == 12):
+                return None
         # 午前12時 is midnight to some and noon to others; 午後12時 is noon.
         if afternoon is not None and (hour > 12 or (not afternoon and hour == 12)):
             return None
@@ -190,20 +228,33 @@ def _read_times(text: str) -> TimeRange | None:
     start = _time_of(first, None) if first else None
     if first is None or start is None:
         return None
+    ambiguous = (start[1] is None and first["hour"] is not None
+                 and int(first["hour"]) in AMBIGUOUS_HOURS and not first["hour"].startswith("0"))
     rest = text[first.end():]
     if not rest.strip():
-        return TimeRange(start[0], None)
+        return TimeRange(start[0], None, ambiguous)
     separator = _RANGE_SEPARATOR.match(rest)
     if separator is None:
         return None
     rest = rest[separator.end():].strip()
     if not rest:  # "14時から", "10時~": a start only
-        return TimeRange(start[0], None)
+        return TimeRange(start[0], None, ambiguous)
     second = _TIME.fullmatch(rest.removesuffix("まで").rstrip())
     end = _time_of(second, start[1]) if second else None
     if end is None or end[0] <= start[0]:
         return None
-    return TimeRange(start[0], end[0])
+    found = TimeRange(start[0], end[0])
+    # 2時から4時 may be the afternoon; 2時から14時 may not.
+    return TimeRange(found.start, found.end, ambiguous and _afternoon_range(found) is not None)
+
+
+def _afternoon_range(found: TimeRange) -> TimeRange | None:
+    """Return the afternoon reading of a morning range (2時から4時 → 14:00–16:00), or None."""
+    start = found.start.replace(hour=found.start.hour + 12)
+    if found.end is None:
+        return TimeRange(start, None)
+    end = found.end.replace(hour=found.end.hour + 12) if found.end.hour < 12 else found.end
+    return TimeRange(start, end) if end > start else None
 
 
 def parse_time_range(text: str) -> TimeRange | None:
@@ -219,14 +270,27 @@ def parse_time(text: str) -> time | None:
 
 # --- both ---------------------------------------------------------------------------------
 
-def parse_when(text: str, now: datetime) -> When | None:
-    """Return the date with its start and optional end time in ``text``, or None.
+@dataclass(frozen=True)
+class Reading:
+    """What a text says, as read, and what must be asked before it is taken.
 
-    Both a date and a time are needed; the results are in ``now``'s time zone.
+    ``when`` is the reading shown first: next year's date for a date past this year, the
+    morning for a bare 2時; ``afternoon(when)`` gives the other answer to the hour question.
+    """
+
+    when: When
+    asks: tuple[Clarify, ...] = ()
+
+
+def read_when(text: str, now: datetime) -> Reading | None:
+    """Return the date with its start and optional end time in ``text``, and what to ask.
+
+    Both a date and a time are needed; the results are in ``now``'s time zone. None when the
+    text is not understood.
     """
     if len(text) > MAX_LENGTH:
         return None
-    day, rest = _split_date(normalize(text), now.date())
+    day, rest, rolled = _split_date_noting(normalize(text), now.date())
     if day is None:
         return None
     times = _read_times(rest.strip().removeprefix("の"))  # あした の 10時半
@@ -234,7 +298,33 @@ def parse_when(text: str, now: datetime) -> When | None:
         return None
     start = datetime.combine(day, times.start, tzinfo=now.tzinfo)
     end = datetime.combine(day, times.end, tzinfo=now.tzinfo) if times.end else None
-    return When(start, end)
+    asks = ((Clarify.PAST_DATE_THIS_YEAR,) if rolled else ()) + (
+        (Clarify.AMBIGUOUS_HOUR,) if times.ambiguous else ())
+    return Reading(When(start, end), asks)
+
+
+def afternoon(when: When) -> When:
+    """Return the afternoon reading of a morning ``when`` (2時から4時 → 14:00〜16:00).
+
+    The caller only asks for it when the hour was a bare one from 1 to 6.
+    """
+    times = _afternoon_range(TimeRange(when.start.timetz().replace(tzinfo=None),
+                                       when.end.time() if when.end else None))
+    if times is None:
+        raise ValueError("no afternoon reading")
+    day, zone = when.start.date(), when.start.tzinfo
+    return When(datetime.combine(day, times.start, tzinfo=zone),
+                datetime.combine(day, times.end, tzinfo=zone) if times.end else None)
+
+
+def parse_when(text: str, now: datetime) -> When | None:
+    """Return the date with its start and optional end time in ``text``, or None.
+
+    Both a date and a time are needed; the results are in ``now``'s time zone. What would be
+    asked (see ``read_when``) is taken as first read.
+    """
+    found = read_when(text, now)
+    return found.when if found is not None else None
 
 
 def parse_datetime(text: str, now: datetime) -> datetime | None:

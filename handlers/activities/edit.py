@@ -8,6 +8,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from bot.activity_text import KIND_LABELS, MEANING_LABELS, schedule_label
 from bot.context import OtagaiContext
 from bot.i18n import N_, _, current_zone, normalize_language, plain, use_language
+from handlers.activities.propose import UNCLEAR_SCHEDULE
 from handlers.activities.shared import BROWSE
 from handlers.activity_views import may_manage
 from handlers.common import (
@@ -33,7 +34,7 @@ from models.activities import (
 )
 from models.clock import utcnow
 from models.outbox import enqueue
-from models.schedule import parse_schedule
+from models.schedule import Unclear, read_schedule
 
 
 async def take_change(message: Message, context: OtagaiContext, activity: Activity,
@@ -58,9 +59,10 @@ async def take_change(message: Message, context: OtagaiContext, activity: Activi
             return
         activity.place = text
     else:
-        schedule = parse_schedule(text, utcnow().astimezone(current_zone()).date())
-        if schedule is None:
-            await message.reply_text(_("activity.bad_schedule"))
+        schedule = read_schedule(text, utcnow().astimezone(current_zone()).date(),
+                                 activity.name)
+        if isinstance(schedule, Unclear):
+            await message.reply_text(_(UNCLEAR_SCHEDULE[schedule.why], text=schedule.text))
             return
         activity.schedule = schedule.to_json()
     stop_edit(activity)

@@ -3,9 +3,11 @@ lives in the database); a coordinator of the district is asked to review it."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
-from bot.activity_text import KIND_LABELS, MEANING_LABELS, describe_schedule
+from bot.activity_text import KIND_LABELS, MEANING_LABELS, describe_schedule, next_dates_label
 from bot.context import OtagaiContext
 from bot.i18n import N_, _, current_zone, normalize_language, plain, use_language
 from handlers.activities.shared import (
@@ -42,7 +44,8 @@ from models.numbers import parse_count
 from models.outbox import enqueue
 from models.permissions import coordinates_activity
 from models.roles import responsible_coordinators
-from models.schedule import Schedule, parse_schedule
+from models.schedule import Schedule, Unclear, Why, next_starts, read_schedule
+from models.when import parse_time
 
 
 async def begin(update: Update, context: OtagaiContext) -> None:
@@ -94,15 +97,52 @@ async def take_draft_answer(message: Message, context: OtagaiContext, draft: Act
         else:
             draft.place, draft.awaiting = text, "schedule"
             await message.reply_text(_("activity.ask_schedule"))
-    elif draft.awaiting == "schedule":
-        schedule = parse_schedule(text, utcnow().astimezone(current_zone()).date())
-        if schedule is None:
-            await message.reply_text(_("activity.bad_schedule"))
-        else:
-            draft.schedule = schedule.to_json()
-            await _ask_next(message, context, draft, "capacity")
+    elif draft.awaiting in ("schedule", "schedule_check"):  # typing again while asked: anew
+        found = read_schedule(text, utcnow().astimezone(current_zone()).date(), draft.name)
+        if isinstance(found, Unclear):
+            await message.reply_text(_(UNCLEAR_SCHEDULE[found.why], text=found.text))
+            return
+        draft.schedule = found.to_json()
+        await _after_schedule(message, draft, found)
+    elif draft.awaiting == "schedule_end" and draft.schedule:
+        schedule = Schedule.from_json(draft.schedule)
+        end = parse_time(text)
+        if end is None or end <= schedule.start:
+            await message.reply_text(_("activity.bad_schedule_end",
+                                       start=describe_schedule(schedule)))
+            return
+        schedule = replace(schedule, end=end)
+        draft.schedule = schedule.to_json()
+        await _after_schedule(message, draft, schedule)
     elif draft.awaiting in OPTIONAL_STEPS:
         await _take_optional(message, context, draft, text)
+
+
+UNCLEAR_SCHEDULE = {Why.NOT_READ: N_("activity.bad_schedule"),
+                    Why.WHICH_DAYS: N_("activity.schedule_which_days"),
+                    Why.HOUR_IN_WORDS: N_("activity.schedule_hour_in_words"),
+                    Why.EXTRA_TEXT: N_("activity.schedule_extra_text")}
+
+
+async def _after_schedule(message: Message, draft: Activity, schedule: Schedule) -> None:
+    """Ask for the end time when there is none, else read the schedule back with its next
+    three dates (saved only after はい)."""
+    if schedule.end is None:
+        draft.awaiting = "schedule_end"
+        await message.reply_text(_("activity.ask_schedule_end",
+                                   schedule=describe_schedule(schedule)))
+        return
+    starts = next_starts(schedule, utcnow(), current_zone())
+    if not starts:
+        draft.awaiting = "schedule"
+        await message.reply_text(_("activity.schedule_past", schedule=describe_schedule(schedule)))
+        return
+    draft.awaiting = "schedule_check"
+    keyboard = InlineKeyboardMarkup([
+        [button("activity.button.schedule_yes", callback_data(PREFIX, "sy", draft.id))],
+        [button("activity.button.retype_schedule", callback_data(PREFIX, "rs", draft.id))]])
+    await message.reply_text(_("activity.confirm_schedule", schedule=describe_schedule(schedule),
+                               dates=next_dates_label(schedule, starts)), reply_markup=keyboard)
 
 
 # The optional questions, in order, each with a "skip" button; then the summary.
@@ -195,6 +235,11 @@ async def on_register_button(update: Update, context: OtagaiContext) -> None:
     elif step == "rs":
         draft.awaiting = "schedule"
         await edit_or_keep(query, _("activity.ask_schedule"))
+    elif step == "sy" and draft.schedule and draft.awaiting == "schedule_check" \
+            and query.message:
+        await edit_or_keep(query, _("activity.schedule_set", schedule=describe_schedule(
+            Schedule.from_json(draft.schedule))))
+        await _ask_next(query.message, context, draft, "capacity")
     elif step == "skip" and draft.awaiting in OPTIONAL_STEPS and query.message is not None:
         await edit_or_keep(query, _("activity.skipped"))
         await _ask_next(query.message, context, draft, _following(draft.awaiting))

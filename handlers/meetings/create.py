@@ -8,7 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from bot.context import OtagaiContext
-from bot.i18n import N_, _, plain
+from bot.i18n import N_, _, format_half_day, plain
 from bot.meeting_text import KIND_LABELS, card, when_label
 from handlers.common import (
     button,
@@ -30,7 +30,7 @@ from handlers.meetings.shared import (
     meeting_card,
     now_local,
     organisable_areas,
-    read_when,
+    read_new_when,
 )
 from models import (
     Area,
@@ -51,7 +51,8 @@ from models.meetings import (
 )
 from models.outbox import enqueue
 from models.permissions import Action
-from models.when import parse_date, parse_when
+from models.when import Clarify, afternoon, parse_date, parse_when
+from models.when import When as Moment
 
 
 def _kind_keyboard(draft: Meeting) -> InlineKeyboardMarkup:
@@ -93,6 +94,38 @@ def _read_deadline(text: str, starts_at: datetime) -> datetime | None:
     return min(moment, starts_at) if now < moment <= starts_at + timedelta(days=1) else None
 
 
+def _set_when(draft: Meeting, when: Moment) -> None:
+    draft.starts_at = when.start.astimezone(UTC)
+    draft.ends_at = when.end.astimezone(UTC) if when.end else None
+
+
+def _when_question(draft: Meeting, asks: tuple[Clarify, ...]
+                   ) -> tuple[str, InlineKeyboardMarkup]:
+    """Ask what the typed date left open (next year? 午前 or 午後?), then read it back."""
+    assert draft.starts_at is not None
+    if Clarify.PAST_DATE_THIS_YEAR in asks:
+        draft.awaiting = "when_year"
+        local = draft.starts_at.astimezone(now_local().tzinfo)
+        hour = int(Clarify.AMBIGUOUS_HOUR in asks)
+        return _("meeting.ask_next_year", year=local.year, month=local.month, day=local.day), \
+            InlineKeyboardMarkup([
+                [button("meeting.button.yes", callback_data(DRAFT, "yy", draft.id, hour))],
+                [button("meeting.button.no_retype", callback_data(DRAFT, "wn", draft.id))]])
+    if Clarify.AMBIGUOUS_HOUR in asks:
+        draft.awaiting = "when_hour"
+        local = draft.starts_at.astimezone(now_local().tzinfo)
+        morning = format_half_day(local.time(), afternoon=False)
+        evening = format_half_day(local.time(), afternoon=True)
+        return _("meeting.ask_half_day", morning=morning, afternoon=evening), \
+            InlineKeyboardMarkup([[
+                InlineKeyboardButton(label, callback_data=callback_data(DRAFT, step, draft.id))
+                for label, step in ((morning, "ha"), (evening, "hp"))]])
+    draft.awaiting = None
+    return _("meeting.confirm_when", when=when_label(draft)), InlineKeyboardMarkup([
+        [button("meeting.button.yes", callback_data(DRAFT, "wy", draft.id))],
+        [button("meeting.button.retype", callback_data(DRAFT, "wn", draft.id))]])
+
+
 def _skip_keyboard(draft: Meeting, step: str, label: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[button(label, callback_data(DRAFT, step, draft.id))]])
 
@@ -106,18 +139,14 @@ async def take_draft_answer(message: Message, context: OtagaiContext, draft: Mee
             return
         draft.title, draft.awaiting = text, "when"
         await message.reply_text(_("meeting.ask_when"))
-    elif step == "when":
-        found = read_when(text)
+    elif step in ("when", "when_year", "when_hour"):  # typing again answers a question too
+        found = read_new_when(text)
         if isinstance(found, str):
             await message.reply_text(_(found, text=text))
             return
-        draft.starts_at, draft.ends_at = found
-        draft.awaiting = None
-        keyboard = InlineKeyboardMarkup([
-            [button("meeting.button.yes", callback_data(DRAFT, "wy", draft.id))],
-            [button("meeting.button.retype", callback_data(DRAFT, "wn", draft.id))]])
-        await message.reply_text(_("meeting.confirm_when", when=when_label(draft)),
-                                 reply_markup=keyboard)
+        _set_when(draft, found.when)
+        question, keyboard = _when_question(draft, found.asks)
+        await message.reply_text(question, reply_markup=keyboard)
     elif step == "place":
         if not 0 < len(text) <= PLACE_LENGTH:
             await message.reply_text(_("meeting.bad_place", limit=PLACE_LENGTH))
@@ -204,9 +233,8 @@ async def on_draft_button(update: Update, context: OtagaiContext) -> None:
         draft.awaiting = "place"
         await edit_or_keep(query, _("meeting.when_set", when=when_label(draft)))
         await query.message.reply_text(_("meeting.ask_place", limit=PLACE_LENGTH))
-    elif step == "wn":
-        draft.awaiting = "when"
-        await edit_or_keep(query, _("meeting.ask_when"))
+    elif step in ("yy", "ha", "hp", "wn"):
+        await _answer_when_question(update, context, draft, step, values[2:3] == ["1"])
     elif step == "sd" and draft.awaiting == "deadline" and query.message is not None:
         await edit_or_keep(query, _("meeting.no_deadline"))
         await _ask_description(query.message, draft)
@@ -222,6 +250,28 @@ async def on_draft_button(update: Update, context: OtagaiContext) -> None:
         await edit_or_keep(query, _("meeting.dropped"))
     elif step == "s" and draft.awaiting is None and _complete(draft):
         await _register(update, context, draft, announce=values[2:3] == ["1"] and draft.open)
+    else:
+        await stale_button(update, context)
+
+
+async def _answer_when_question(update: Update, context: OtagaiContext, draft: Meeting,
+                                step: str, hour_too: bool) -> None:
+    """はい to next year's date (then the hour, when it is open too), 午前/午後, or retype."""
+    query = update.callback_query
+    assert query is not None
+    if step == "wn":
+        draft.awaiting = "when"
+        await edit_or_keep(query, _("meeting.ask_when"))
+    elif step == "yy" and draft.awaiting == "when_year" and draft.starts_at is not None:
+        await edit_or_keep(query, *_when_question(
+            draft, (Clarify.AMBIGUOUS_HOUR,) if hour_too else ()))
+    elif draft.awaiting == "when_hour" and draft.starts_at is not None:
+        if step == "hp":
+            zone = now_local().tzinfo
+            _set_when(draft, afternoon(Moment(
+                draft.starts_at.astimezone(zone),
+                draft.ends_at.astimezone(zone) if draft.ends_at else None)))
+        await edit_or_keep(query, *_when_question(draft, ()))
     else:
         await stale_button(update, context)
 

@@ -34,7 +34,8 @@ from models.meetings import (
 )
 from models.outbox import enqueue, enqueue_once
 from models.permissions import Action
-from models.when import parse_when
+from models.when import Reading, parse_when
+from models.when import read_when as read_when_asking
 
 log = logging.getLogger(__name__)
 
@@ -200,3 +201,16 @@ def read_when(text: str) -> tuple[datetime, datetime | None] | str:
         return N_("meeting.past_when")
     return when.start.astimezone(UTC), when.end.astimezone(UTC) if when.end else None
 
+
+
+def read_new_when(text: str) -> Reading | str:
+    """Return the typed start and end with what to ask about them, or the catalog key of what
+    is wrong. A date or time that is only past in its first reading (11月1日 on 30 November,
+    taken as next year's) is asked about, not refused."""
+    now = now_local()
+    found = read_when_asking(text, now)
+    if found is None:
+        return N_("meeting.bad_when")
+    if found.when.start <= now:
+        return N_("meeting.past_when")
+    return found

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.sandbox import SandboxClient, SandboxServer
-from models import Activity, ActivityKind, ActivityStatus, Role
+from models import Activity, ActivityKind, ActivityStatus, Role, clock
 from models.areas import find_group
 from models.db import session_factory
 from models.people import find_person
 from tests.auxil.delivery import until_settled
+from tests.auxil.schedules import type_schedule
 from tests.auxil.town import EAST, Town, add_person, make_town, new_group, settle
 
 labels = SandboxClient.labels
@@ -61,7 +65,7 @@ async def _propose(sb: SandboxClient, user: int, name: str, place: str, schedule
     await sb.press(user, meanings, text="次へ")
     await sb.wait_for_edit(user, kinds["message_id"])
     await _say(sb, user, place)
-    capacity = await _say(sb, user, schedule)
+    capacity = await type_schedule(sb, user, schedule)
     assert capacity["text"].startswith("定員はありますか？"), capacity["text"]
     contact = await _say(sb, user, "20")
     assert contact["text"].startswith("参加したい人への連絡先を、のせますか？")
@@ -168,7 +172,7 @@ async def test_bad_input_is_asked_again_and_nothing_half_saved(
     for bad in ("ときどき", "毎週火曜 11時から10時", "2月31日 10時", "第6火曜 10時"):
         again = await _say(sb, HANAKO, bad)
         assert again["text"].startswith("日時を読み取れませんでした。"), bad
-    capacity = await _say(sb, HANAKO, "毎週 月曜 7時")
+    capacity = await type_schedule(sb, HANAKO, "毎週 月曜 7時から8時")
     assert capacity["text"].startswith("定員はありますか？")
     for bad in ("0", "たくさん", "-5", "100000"):
         again = await _say(sb, HANAKO, bad)
@@ -257,7 +261,7 @@ async def test_the_organiser_pauses_and_ends_and_an_ended_one_cannot_change(
 async def test_a_changed_time_is_announced_to_the_interested(
     sb: SandboxClient, engine: AsyncEngine, town: Town
 ) -> None:
-    summary = await _propose(sb, MIKA, "いきいき体操", "集会所", "毎週火曜 10時")
+    summary = await _propose(sb, MIKA, "いきいき体操", "集会所", "毎週火曜 10時から11時")
     await sb.press(MIKA, summary, text="この内容で登録する")
     await sb.wait_for_edit(MIKA, summary["message_id"])
     listing = await _say(sb, ICHIRO, "/activities")
@@ -432,3 +436,55 @@ async def test_an_ended_activity_cannot_be_edited(
     activity = await _activity(engine)
     assert (activity.name, activity.status, activity.awaiting, activity.editing_by_id) == (
         "いきいき体操", ActivityStatus.ENDED, None, None)
+
+
+async def test_schedules_as_organisers_write_them_are_read_back_with_the_next_dates(
+    sb: SandboxClient, engine: AsyncEngine, town: Town
+) -> None:
+    """Issue 16, items 4 and 5: a day of the month, times in words, the activity's name after
+    the time, 月2回 and an exception are read (or asked about precisely), the end is asked
+    for, and the schedule is read back with its next three dates before it is saved."""
+    clock.travel(datetime(2026, 11, 30, 10, 0, tzinfo=ZoneInfo("Asia/Tokyo")))
+    await _say(sb, HANAKO, "/newactivity")
+    kinds = await _say(sb, HANAKO, "いきいき体操")
+    await sb.press(HANAKO, kinds, text="体操・介護予防")
+    meanings = await sb.wait_for_edit(HANAKO, kinds["message_id"])
+    await sb.press(HANAKO, meanings, text="次へ")
+    await sb.wait_for_edit(HANAKO, kinds["message_id"])
+    await _say(sb, HANAKO, "集会所")
+    asked = await _say(sb, HANAKO, "毎週火曜 夕方")
+    assert asked["text"].startswith("何時から何時までですか？")
+    asked = await _say(sb, HANAKO, "月2回 10時から12時")
+    assert asked["text"].startswith("何曜日か、何日かを教えてください。")
+    asked = await _say(sb, HANAKO, "毎週火曜 10時から11時半 たまに")
+    assert asked["text"].startswith("「たまに」の部分が読み取れませんでした。")
+    check = await _say(sb, HANAKO, "毎週火曜 朝10時から11時半 いきいき体操")
+    assert check["text"].startswith("「毎週 火曜 10:00〜11:30」と読みました。")
+    await sb.press(HANAKO, check, text="日時を入れ直す")
+    await sb.wait_for_edit(HANAKO, check["message_id"])
+    end = await _say(sb, HANAKO, "毎月15日 10時")
+    assert end["text"] == "「毎月 15日 10:00〜」と読みました。何時に終わりますか？\n例: 12時"
+    check = await _say(sb, HANAKO, "12時")
+    assert check["text"] == (
+        "「毎月 15日 10:00〜12:00」と読みました。\n次の3回は、\n"
+        "・12月15日(火) 10:00〜12:00\n・2027年1月15日(金) 10:00〜12:00\n"
+        "・2027年2月15日(月) 10:00〜12:00\nです。これでよろしいですか？")
+    assert labels(check) == ["はい", "日時を入れ直す"]
+    await sb.press(HANAKO, check, text="日時を入れ直す")
+    await sb.wait_for_edit(HANAKO, check["message_id"])
+    check = await _say(sb, HANAKO, "毎月３日 10時から12時 年末年始を除く")
+    assert check["text"] == (
+        "「毎月 3日 10:00〜12:00（年末年始は休み）」と読みました。\n次の3回は、\n"
+        "・12月3日(木) 10:00〜12:00\n・2027年2月3日(水) 10:00〜12:00\n"
+        "・2027年3月3日(水) 10:00〜12:00\nです。これでよろしいですか？")
+    await sb.press(HANAKO, check, text="はい")
+    saved = await sb.wait_for_edit(HANAKO, check["message_id"])
+    assert saved["text"] == "日時: 毎月 3日 10:00〜12:00（年末年始は休み）"
+    capacity = await sb.wait_for_message(HANAKO, after=check["message_id"])
+    assert capacity["text"].startswith("定員はありますか？")
+    async with session_factory(engine)() as session:
+        draft = (await session.scalars(select(Activity).where(
+            Activity.name == "いきいき体操"))).one()
+        assert draft.schedule is not None
+        assert draft.schedule["monthdays"] == [3]
+        assert draft.schedule["skip_new_year"] is True

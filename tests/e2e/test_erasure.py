@@ -33,6 +33,7 @@ from models.clock import utcnow
 from models.db import session_factory
 from models.people import find_person
 from tests.auxil.delivery import until_settled
+from tests.auxil.schedules import type_schedule
 from tests.auxil.town import EAST, Town, add_person, make_town, settle, sign_up
 from tests.auxil.traces import rows_mentioning
 
@@ -128,7 +129,7 @@ async def _activity_with_her_phone(sb: SandboxClient, engine: AsyncEngine) -> No
     await sb.press(HANAKO, meanings, text="次へ")
     await sb.wait_for_edit(HANAKO, kinds["message_id"])
     await _say(sb, HANAKO, "公民館")
-    capacity = await _say(sb, HANAKO, "毎週火曜 10時から11時半")
+    capacity = await type_schedule(sb, HANAKO, "毎週火曜 10時から11時半")
     assert capacity["text"].startswith("定員はありますか？"), capacity["text"]
     contact = await _say(sb, HANAKO, "10")
     assert contact["text"].startswith("参加したい人への連絡先を、のせますか？")

@@ -26,6 +26,7 @@ from models.limits import (
 from models.people import find_person
 from scheduler.needs import resend_untaken
 from tests.auxil.delivery import until_settled
+from tests.auxil.schedules import type_schedule
 from tests.auxil.town import Town, add_person, make_town, settle
 
 pytestmark = pytest.mark.usefixtures("bot")
@@ -111,7 +112,7 @@ async def _propose(sb: SandboxClient, name: str) -> dict[str, Any]:
     meanings = await _press(sb, ICHIRO, kinds, "食事会")
     await _press(sb, ICHIRO, meanings, "次へ")
     await _say(sb, ICHIRO, "公民館")
-    question = await _say(sb, ICHIRO, "毎月第2水曜 12:00-13:30")
+    question = await type_schedule(sb, ICHIRO, "毎月第2水曜 12:00-13:30")
     for _ in range(3):  # capacity, contact, description: とばす
         await sb.press(ICHIRO, question, text="とばす")
         question = await sb.wait_for_message(ICHIRO, after=question["message_id"])

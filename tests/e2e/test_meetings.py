@@ -24,6 +24,7 @@ from models import (
     OutboxStatus,
     Role,
     SignupStatus,
+    clock,
 )
 from models.areas import find_group
 from models.clock import utcnow
@@ -53,7 +54,8 @@ def _next_wednesday() -> datetime:
 
 START = _next_wednesday()
 TYPED = f"{START.month}月{START.day}日(水) 14:00-15:30"
-SHOWN = f"{START.month}月{START.day}日(水) 14:00〜15:30"
+SHOWN = (f"{'' if START.year == utcnow().astimezone(TOKYO).year else f'{START.year}年'}"
+         f"{START.month}月{START.day}日(水) 14:00〜15:30")
 
 
 @pytest.fixture
@@ -776,3 +778,42 @@ async def test_forged_links_and_buttons_learn_nothing_of_a_meeting_by_invitation
     await _refused_everywhere(sb, ICHIRO, meeting_id)
     await _refused_everywhere(sb, WEST_PERSON, meeting_id)
     assert await _count(engine) == (0, 0)
+
+
+async def test_a_date_past_this_year_and_a_bare_hour_are_asked_about(sb: SandboxClient,
+                                                                     town: Town) -> None:
+    """Issue 16, item 4: 「11月1日 14時」 typed on 30 November is asked about, not taken as
+    2027 in silence; 「１２月３日 ２時」 is asked 午前 or 午後; the year shows when not this."""
+    clock.travel(datetime(2026, 11, 30, 10, 0, tzinfo=TOKYO))
+    kinds = await _say(sb, MIKA, "/newevent")
+    await sb.press(MIKA, kinds, text="勉強会・研修")
+    await sb.wait_for_edit(MIKA, kinds["message_id"])
+    await _say(sb, MIKA, "認知症サポーター養成講座")
+    asked = await _say(sb, MIKA, "11月1日 14時")
+    assert asked["text"] == ("11月1日は、今年はもう過ぎています。"
+                             "来年（2027年）の11月1日のことですか？")
+    assert labels(asked) == ["はい", "いいえ（入力しなおす）"]
+    await sb.press(MIKA, asked, text="はい")
+    confirm = await sb.wait_for_edit(MIKA, asked["message_id"])
+    assert confirm["text"] == "2027年11月1日(月) 14:00〜 でよろしいですか？"
+    await sb.press(MIKA, confirm, text="入力しなおす")
+    await sb.wait_for_edit(MIKA, confirm["message_id"])
+    asked = await _say(sb, MIKA, "１２月３日 ２時")
+    assert asked["text"] == "午前2時と午後2時の、どちらですか？"
+    assert labels(asked) == ["午前2時", "午後2時"]
+    await sb.press(MIKA, asked, text="午後2時")
+    confirm = await sb.wait_for_edit(MIKA, asked["message_id"])
+    assert confirm["text"] == "12月3日(木) 14:00〜 でよろしいですか？"
+    # both at once, the hour answered by typing again instead of pressing
+    await sb.press(MIKA, confirm, text="入力しなおす")
+    await sb.wait_for_edit(MIKA, confirm["message_id"])
+    asked = await _say(sb, MIKA, "11月1日 2時半")
+    assert asked["text"].startswith("11月1日は、今年はもう過ぎています。")
+    await sb.press(MIKA, asked, text="はい")
+    hour = await sb.wait_for_edit(MIKA, asked["message_id"])
+    assert hour["text"] == "午前2時半と午後2時半の、どちらですか？"
+    confirm = await _say(sb, MIKA, "12月3日 午前10時")
+    assert confirm["text"] == "12月3日(木) 10:00〜 でよろしいですか？"
+    await sb.press(MIKA, confirm, text="はい")
+    ask_place = await sb.wait_for_message(MIKA, after=confirm["message_id"])
+    assert ask_place["text"].startswith("場所を送ってください")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
@@ -10,7 +11,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models.schedule import Frequency, Schedule, next_occurrence, occurrences, parse_schedule
+from models.schedule import (
+    Frequency,
+    Schedule,
+    Unclear,
+    Why,
+    next_occurrence,
+    occurrences,
+    parse_schedule,
+    read_schedule,
+)
 
 TODAY = date(2026, 11, 22)  # a Sunday
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -468,3 +478,99 @@ def written(draw: st.DrawFn) -> tuple[str, Schedule]:
 def test_typed_schedules_read_back(case: tuple[str, Schedule]) -> None:
     text, expected = case
     assert parse_schedule(text, TODAY) == expected, text
+
+
+# --- schedules as organisers write them (issue 16, item 5) -----------------------------------
+
+
+def by_day(days: tuple[int, ...], start: time, end: time | None = None) -> Schedule:
+    return Schedule(frequency=M, monthdays=days, start=start, end=end)
+
+
+ORGANISERS_WRITE = [
+    # a day of the month
+    ("毎月15日 10時から12時", by_day((15,), t(10), t(12))),
+    ("毎月１５日 １０：００〜１２：００", by_day((15,), t(10), t(12))),
+    ("毎月1日と15日 10時", by_day((1, 15), t(10))),
+    ("毎月5・20日 13時半から15時", by_day((5, 20), t(13, 30), t(15))),
+    # times said in words
+    ("毎週火曜 朝9時から10時", weekly(TUE, t(9), t(10))),
+    ("毎週金曜 夜7時から9時", weekly(FRI, t(19), t(21))),
+    ("毎週土曜 正午から1時", weekly((5,), t(12), t(13))),
+    ("毎週水曜 夕方4時から5時半", weekly(WED, t(16), t(17, 30))),
+    # a leading frequency that agrees with the days
+    ("月2回 第1・第3水曜 10時から12時", monthly((1, 3), WED, t(10), t(12))),
+    ("月2回 1日と15日 10時", None),  # the days of the month need 毎月: asked below
+    ("月1回 第2木曜 13時", monthly((2,), THU, t(13))),
+    ("週2回 火・金 10時", weekly((1, 4), t(10))),
+    # exceptions
+    ("毎週火曜 10時から11時半 祝日は休み",
+     replace(weekly(TUE, t(10), t(11, 30)), skip_holidays=True)),
+    ("毎週火曜 10時から11時半(年末年始を除く)",
+     replace(weekly(TUE, t(10), t(11, 30)), skip_new_year=True)),
+    ("毎月15日 10時 祝日・年末年始はお休み",
+     replace(by_day((15,), t(10)), skip_holidays=True, skip_new_year=True)),
+    # alternate weeks with their starting date after the days
+    ("隔週木曜 12月3日から 14時", weekly(THU, t(14), every=2, anchor=date(2026, 12, 3))),
+    ("隔週木曜 14時から16時 12月3日から",
+     weekly(THU, t(14), t(16), every=2, anchor=date(2026, 12, 3))),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), [c for c in ORGANISERS_WRITE if c[1]])
+def test_schedules_as_organisers_write_them(text: str, expected: Schedule) -> None:
+    assert read_schedule(text, TODAY) == expected
+
+
+def test_the_activity_name_after_the_time_is_dropped() -> None:
+    found = read_schedule("毎週火曜 10時から11時半 いきいき体操", TODAY, name="いきいき体操")
+    assert found == weekly(TUE, t(10), t(11, 30))
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("毎週火曜 10時から11時半 いきいき体操", Unclear(Why.EXTRA_TEXT, "いきいき体操")),
+    ("毎週火曜 10時 たまに", Unclear(Why.EXTRA_TEXT, "たまに")),
+    ("月2回 10時から12時", Unclear(Why.WHICH_DAYS)),
+    ("月2回 第1・第3・第4水曜 10時", Unclear(Why.WHICH_DAYS)),
+    ("月2回 1日と15日 10時", Unclear(Why.WHICH_DAYS)),
+    ("毎週火曜 夕方", Unclear(Why.HOUR_IN_WORDS)),
+    ("毎週火曜 朝から", Unclear(Why.HOUR_IN_WORDS)),
+    ("ときどき", Unclear(Why.NOT_READ)),
+    ("毎月32日 10時", Unclear(Why.NOT_READ)),
+])
+def test_what_is_unclear_is_asked_precisely(text: str, expected: Unclear) -> None:
+    assert read_schedule(text, TODAY) == expected
+
+
+def test_a_day_of_the_month_skips_months_without_it() -> None:
+    schedule = by_day((31,), t(10))
+    found = list(occurrences(schedule, _at(date(2027, 1, 1), 0), _at(date(2027, 5, 31), 23),
+                             TOKYO))
+    assert [d.date() for d in found] == [date(2027, 1, 31), date(2027, 3, 31),
+                                         date(2027, 5, 31)]
+
+
+def test_holidays_and_the_new_year_break_are_skipped() -> None:
+    # Mondays: 28 Dec 2026, 4 Jan 2027, 11 Jan 2027 (成人の日), 18 Jan 2027
+    plain_schedule = weekly((0,), t(10))
+    window = (_at(date(2026, 12, 27), 0), _at(date(2027, 1, 19), 0), TOKYO)
+    every = [d.date() for d in occurrences(plain_schedule, *window)]
+    assert every == [date(2026, 12, 28), date(2027, 1, 4), date(2027, 1, 11),
+                     date(2027, 1, 18)]
+    holidays_off = replace(plain_schedule, skip_holidays=True)
+    assert [d.date() for d in occurrences(holidays_off, *window)] == [
+        date(2026, 12, 28), date(2027, 1, 4), date(2027, 1, 18)]
+    daily = replace(weekly(tuple(range(7)), t(10)), skip_new_year=True)
+    days = [d.date() for d in occurrences(daily, _at(date(2026, 12, 27), 0),
+                                          _at(date(2027, 1, 5), 0), TOKYO)]
+    assert days == [date(2026, 12, 27), date(2026, 12, 28), date(2027, 1, 4)]
+    assert next_occurrence(holidays_off, _at(date(2027, 1, 5), 0), TOKYO) == _at(
+        date(2027, 1, 18), 10)
+
+
+def test_schedules_stored_before_the_new_fields_are_still_read() -> None:
+    stored = {"frequency": "weekly", "start": "10:00:00", "end": "11:30:00", "weekdays": [1],
+              "interval_weeks": 1, "nth": [], "on": None, "anchor": None}
+    assert Schedule.from_json(stored) == weekly(TUE, t(10), t(11, 30))
+    new = replace(by_day((15,), t(10)), skip_holidays=True, skip_new_year=True)
+    assert Schedule.from_json(new.to_json()) == new

@@ -9,14 +9,17 @@ import pytest
 
 from models.when import (
     MAX_LENGTH,
+    Clarify,
     TimeRange,
     When,
+    afternoon,
     normalize,
     parse_date,
     parse_datetime,
     parse_time,
     parse_time_range,
     parse_when,
+    read_when,
 )
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -443,3 +446,81 @@ def test_the_length_limit_counts_the_text_as_typed() -> None:
 )
 def test_normalize(text: str, expected: str) -> None:
     assert normalize(text) == expected
+
+
+# --- what is asked rather than guessed (issue 16, item 4) ------------------------------------
+
+LATE_NOVEMBER = datetime(2026, 11, 30, 10, 0, tzinfo=TOKYO)
+
+
+def test_a_date_passed_lately_this_year_is_asked_about() -> None:
+    found = read_when("11月1日 14時", LATE_NOVEMBER)
+    assert found is not None
+    assert found.when.start == at(2027, 11, 1, 14)
+    assert found.asks == (Clarify.PAST_DATE_THIS_YEAR,)
+
+
+@pytest.mark.parametrize("text", ["1月5日 14時", "2026年11月1日 14時", "2027年11月1日 14時",
+                                  "令和9年11月1日 14時", "12月3日 14時", "明日 14時"])
+def test_plain_next_year_dates_and_dates_with_a_year_are_not_asked_about(text: str) -> None:
+    found = read_when(text, LATE_NOVEMBER)
+    assert found is not None
+    assert Clarify.PAST_DATE_THIS_YEAR not in found.asks
+
+
+@pytest.mark.parametrize(("text", "morning", "evening"), [
+    ("１２月３日 ２時", (at(2026, 12, 3, 2), None), (at(2026, 12, 3, 14), None)),
+    ("12月3日 2時半", (at(2026, 12, 3, 2, 30), None), (at(2026, 12, 3, 14, 30), None)),
+    ("12月3日 1:30", (at(2026, 12, 3, 1, 30), None), (at(2026, 12, 3, 13, 30), None)),
+    ("12月3日 2時から4時", (at(2026, 12, 3, 2), at(2026, 12, 3, 4)),
+     (at(2026, 12, 3, 14), at(2026, 12, 3, 16))),
+    ("12月3日 6時から7時", (at(2026, 12, 3, 6), at(2026, 12, 3, 7)),
+     (at(2026, 12, 3, 18), at(2026, 12, 3, 19))),
+])
+def test_a_bare_hour_from_1_to_6_is_asked_about(
+        text: str, morning: tuple[datetime, datetime | None],
+        evening: tuple[datetime, datetime | None]) -> None:
+    found = read_when(text, LATE_NOVEMBER)
+    assert found is not None
+    assert found.asks == (Clarify.AMBIGUOUS_HOUR,)
+    assert (found.when.start, found.when.end) == morning
+    later = afternoon(found.when)
+    assert (later.start, later.end) == evening
+
+
+@pytest.mark.parametrize("text", ["12月3日 午前2時", "12月3日 午後2時", "12月3日 14時",
+                                  "12月3日 7時", "12月3日 02:00", "12月3日 2pm",
+                                  "12月3日 2時から14時", "12月3日 朝6時", "12月3日 正午"])
+def test_hours_that_say_their_half_of_the_day_are_not_asked_about(text: str) -> None:
+    found = read_when(text, LATE_NOVEMBER)
+    assert found is not None
+    assert found.asks == ()
+
+
+def test_both_questions_at_once() -> None:
+    found = read_when("11月1日 2時", LATE_NOVEMBER)
+    assert found is not None
+    assert found.asks == (Clarify.PAST_DATE_THIS_YEAR, Clarify.AMBIGUOUS_HOUR)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("朝9時", TimeRange(time(9), None)),
+    ("朝の9時半", TimeRange(time(9, 30), None)),
+    ("昼12時", TimeRange(time(12), None)),
+    ("昼1時から3時", TimeRange(time(13), time(15))),
+    ("夕方5時", TimeRange(time(17), None)),
+    ("夕方4時から6時", TimeRange(time(16), time(18))),
+    ("夜7時から9時", TimeRange(time(19), time(21))),
+    ("朝9時から正午", TimeRange(time(9), time(12))),
+    ("正午から午後1時半", TimeRange(time(12), time(13, 30))),
+])
+def test_times_said_in_words(text: str, expected: TimeRange) -> None:
+    found = parse_time_range(text)
+    assert found == expected
+    assert not found.ambiguous
+
+
+@pytest.mark.parametrize("text", ["朝2時", "朝12時", "夜12時", "夜3時", "夕方9時", "夕方", "朝",
+                                  "昼5時"])
+def test_times_said_in_words_that_do_not_fit_are_refused(text: str) -> None:
+    assert parse_time_range(text) is None
