@@ -3,7 +3,7 @@ lives in the database); a coordinator of the district is asked to review it."""
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from bot.activity_text import KIND_LABELS, MEANING_LABELS, describe_schedule
 from bot.context import OtagaiContext
@@ -15,6 +15,7 @@ from handlers.activities.shared import (
 )
 from handlers.activity_views import card
 from handlers.common import (
+    Pressed,
     button,
     callback_data,
     callback_values,
@@ -24,6 +25,7 @@ from handlers.common import (
     private_only,
     refuse,
 )
+from handlers.conversation import asked
 from handlers.fallback import stale_button
 from models import Activity, ActivityKind, ActivityStatus, Area, Meaning
 from models.activities import (
@@ -57,8 +59,10 @@ async def begin(update: Update, context: OtagaiContext) -> None:
         await update.effective_message.reply_text(_("activity.too_many_waiting",
                                                     count=PROPOSALS_WAITING))
         return
-    await start_draft(context.session, person.id, person.district_id)
-    await update.effective_message.reply_text(_("activity.ask_name", limit=NAME_LENGTH))
+    draft = await start_draft(context.session, person.id, person.district_id)
+    question = _("activity.ask_name", limit=NAME_LENGTH)
+    sent = await update.effective_message.reply_text(question)
+    await asked(context, "activity.name", sent, question, target_id=draft.id, typed=True)
 
 
 def _kind_keyboard(draft: Activity) -> InlineKeyboardMarkup:
@@ -86,8 +90,9 @@ async def take_draft_answer(message: Message, context: OtagaiContext, draft: Act
             await message.reply_text(_("activity.bad_name", limit=NAME_LENGTH))
         else:
             draft.name, draft.awaiting = text, None
-            await message.reply_text(_("activity.ask_kind", name=text),
-                                     reply_markup=_kind_keyboard(draft))
+            question, markup = _("activity.ask_kind", name=text), _kind_keyboard(draft)
+            sent = await message.reply_text(question, reply_markup=markup)
+            await asked(context, "activity.kind", sent, question, markup, target_id=draft.id)
     elif draft.awaiting == "place":
         if not 0 < len(text) <= PLACE_LENGTH:
             await message.reply_text(_("activity.bad_place", limit=PLACE_LENGTH))
@@ -168,9 +173,10 @@ async def _summary(context: OtagaiContext, draft: Activity) -> tuple[str, Inline
     return text, keyboard
 
 
-async def on_register_button(update: Update, context: OtagaiContext) -> None:
-    """Kind, meanings, schedule again, submit or drop."""
-    query = update.callback_query
+async def on_register_button(update: Update, context: OtagaiContext,
+                             pressed: Pressed | None = None) -> None:
+    """Kind, meanings, schedule again, submit or drop (pressed, or typed: ``pressed``)."""
+    query = pressed or update.callback_query
     assert query is not None
     values = callback_values(query)
     step, draft_id = (values[0] if values else ""), int_value(values, 1)
@@ -202,14 +208,13 @@ async def on_register_button(update: Update, context: OtagaiContext) -> None:
         await context.session.delete(draft)
         await edit_or_keep(query, _("activity.dropped"))
     elif step == "s" and draft.name and draft.kind and draft.place and draft.schedule:
-        await _submit(update, context, draft)
+        await _submit(update, query, context, draft)
     else:
         await stale_button(update, context)
 
 
-async def _submit(update: Update, context: OtagaiContext, draft: Activity) -> None:
-    query = update.callback_query
-    assert query is not None
+async def _submit(update: Update, query: Pressed | CallbackQuery, context: OtagaiContext,
+                  draft: Activity) -> None:
     district = await context.session.get(Area, draft.district_id) if draft.district_id else None
     if district is None:
         await refuse(update, "activity.register_first")

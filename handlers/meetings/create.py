@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from bot.context import OtagaiContext
 from bot.i18n import N_, _, plain
 from bot.meeting_text import KIND_LABELS, card, when_label
 from handlers.common import (
+    Pressed,
     button,
     callback_data,
     callback_values,
@@ -20,6 +21,7 @@ from handlers.common import (
     private_only,
     refuse,
 )
+from handlers.conversation import asked
 from handlers.fallback import stale_button
 from handlers.meetings.shared import (
     DRAFT,
@@ -75,8 +77,9 @@ async def begin(update: Update, context: OtagaiContext) -> None:
         editing.awaiting = editing.editing_by_id = None
     draft = await start_draft(context.session, person.id, areas[0].id if len(areas) == 1
                               else None)
-    await update.effective_message.reply_text(_("meeting.ask_kind"),
-                                              reply_markup=_kind_keyboard(draft))
+    markup = _kind_keyboard(draft)
+    sent = await update.effective_message.reply_text(_("meeting.ask_kind"), reply_markup=markup)
+    await asked(context, "meeting.kind", sent, _("meeting.ask_kind"), markup, target_id=draft.id)
 
 
 def _read_deadline(text: str, starts_at: datetime) -> datetime | None:
@@ -116,8 +119,9 @@ async def take_draft_answer(message: Message, context: OtagaiContext, draft: Mee
         keyboard = InlineKeyboardMarkup([
             [button("meeting.button.yes", callback_data(DRAFT, "wy", draft.id))],
             [button("meeting.button.retype", callback_data(DRAFT, "wn", draft.id))]])
-        await message.reply_text(_("meeting.confirm_when", when=when_label(draft)),
-                                 reply_markup=keyboard)
+        question = _("meeting.confirm_when", when=when_label(draft))
+        sent = await message.reply_text(question, reply_markup=keyboard)
+        await asked(context, "meeting.when", sent, question, keyboard, target_id=draft.id)
     elif step == "place":
         if not 0 < len(text) <= PLACE_LENGTH:
             await message.reply_text(_("meeting.bad_place", limit=PLACE_LENGTH))
@@ -181,9 +185,11 @@ async def _summary(context: OtagaiContext, draft: Meeting) -> tuple[str, InlineK
     return text, InlineKeyboardMarkup(rows)
 
 
-async def on_draft_button(update: Update, context: OtagaiContext) -> None:
-    """Kind, time confirmed or retyped, skips, area, who may come, register or drop."""
-    query = update.callback_query
+async def on_draft_button(update: Update, context: OtagaiContext,
+                          pressed: Pressed | None = None) -> None:
+    """Kind, time confirmed or retyped, skips, area, who may come, register or drop (pressed,
+    or typed: ``pressed``)."""
+    query = pressed or update.callback_query
     assert query is not None
     values = callback_values(query)
     step, draft_id = (values[0] if values else ""), int_value(values, 1)
@@ -221,7 +227,8 @@ async def on_draft_button(update: Update, context: OtagaiContext) -> None:
         await context.session.delete(draft)
         await edit_or_keep(query, _("meeting.dropped"))
     elif step == "s" and draft.awaiting is None and _complete(draft):
-        await _register(update, context, draft, announce=values[2:3] == ["1"] and draft.open)
+        await _register(update, query, context, draft,
+                        announce=values[2:3] == ["1"] and draft.open)
     else:
         await stale_button(update, context)
 
@@ -241,10 +248,8 @@ def _complete(draft: Meeting) -> bool:
                 and draft.capacity and draft.area_id)
 
 
-async def _register(update: Update, context: OtagaiContext, draft: Meeting, *,
-                    announce: bool) -> None:
-    query = update.callback_query
-    assert query is not None
+async def _register(update: Update, query: Pressed | CallbackQuery, context: OtagaiContext,
+                    draft: Meeting, *, announce: bool) -> None:
     area = await context.session.get(Area, draft.area_id) if draft.area_id else None
     if area is None or not (await context.permissions()).may(Action.ORGANISE_MEETING, area):
         await refuse(update, "meeting.not_allowed")
