@@ -54,8 +54,11 @@ from models.conversation import (
 
 log = logging.getLogger(__name__)
 
-# Before typed answers (-1) and the commands (0).
+# Before typed answers (-1) and the commands (0); and after the commands and buttons.
 CONVERSATION_GROUP = -2
+AFTER_GROUP = 1
+# The topic of a typed step its flow did not record itself (noticed after the update).
+TYPED_STEP = "typed"
 # A question answered by buttons only stays open longer than one waiting for typed text.
 BUTTONS_LAPSE = timedelta(hours=24)
 
@@ -244,6 +247,20 @@ async def on_text(update: Update, context: OtagaiContext, *,
     raise ApplicationHandlerStop
 
 
+async def after_update(update: Update, context: OtagaiContext, *,
+                       inputs: Sequence[TypedInput]) -> None:
+    """After a command or a button: a step now waiting for typed words that its flow did not
+    record as a question is recorded here, so that it lapses like the others."""
+    person = context.person
+    if person is None or not _private(update):
+        return
+    if await open_question(context.session, person.id) is not None:
+        return
+    if any(await which_hold(context.session, [typed.waiting(person.id) for typed in inputs])):
+        await ask(context.session, person.id, TYPED_STEP,
+                  Asked(chat_id=None, message_id=None, text="", answers=[]), typed=True)
+
+
 async def _ask_again(message: Message, context: OtagaiContext, question: OpenQuestion, *,
                      press: bool = False) -> None:
     """Repeat the open question, with its buttons, below the person's words."""
@@ -267,3 +284,7 @@ def register(application: Application, inputs: Sequence[TypedInput]) -> None:
                            partial(on_text, inputs=inputs)),
             CallbackQueryHandler(partial(on_press, inputs=inputs))):
         application.add_handler(handler, group=CONVERSATION_GROUP)
+    after = partial(after_update, inputs=inputs)
+    for handler in (MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, after),
+                    CallbackQueryHandler(after)):
+        application.add_handler(handler, group=AFTER_GROUP)

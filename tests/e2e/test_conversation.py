@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.sandbox import SandboxClient, SandboxServer
-from models import Activity, Meeting, Need, NeedStatus, Role, clock
+from models import Activity, Broadcast, Meeting, Need, NeedStatus, Role, clock
 from models.conversation import OpenQuestion
 from models.db import session_factory
 from tests.auxil.town import Town, add_person, make_town, settle
@@ -173,3 +173,16 @@ async def test_a_typed_answer_after_the_question_lapsed_is_not_attached(
     needs = await _needs(engine, sb)
     assert [(n.note, n.status, n.awaiting_note) for n in needs] == [
         (None, NeedStatus.DRAFT, False)]
+
+
+async def test_every_typed_step_lapses_even_one_its_flow_did_not_record(
+        sb: SandboxClient, engine: AsyncEngine, town: Town) -> None:
+    """/broadcast waits for its text without recording a question: it lapses all the same."""
+    ask = await _say(sb, MIKA, "/broadcast")
+    await settle(sb)
+    clock.travel(clock.utcnow() + timedelta(minutes=31))
+    said = await _said_after(sb, MIKA, "明日は清掃の日です")
+    assert said[0].startswith("しばらく時間がたったので、さきほどの質問は終わりにしました。")
+    async with session_factory(engine)() as session:
+        assert list(await session.scalars(select(Broadcast.text))) in ([], [None])
+    assert ask["text"] != said[0]
