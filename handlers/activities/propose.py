@@ -189,18 +189,21 @@ async def on_register_button(update: Update, context: OtagaiContext,
     await query.answer()
     if step == "k" and len(values) > 2 and values[2] in set(ActivityKind):
         draft.kind = ActivityKind(values[2])
-        await edit_or_keep(query, _("activity.ask_meanings", name=draft.name or "-"),
-                           _meanings_keyboard(draft))
+        await _ask_meanings(context, query, draft)
     elif step == "m" and len(values) > 2 and values[2] in set(Meaning):
         toggle_meaning(draft, Meaning(values[2]))
-        await edit_or_keep(query, _("activity.ask_meanings", name=draft.name or "-"),
-                           _meanings_keyboard(draft))
+        await _ask_meanings(context, query, draft)
     elif step == "mn":
         draft.awaiting = "place"
-        await edit_or_keep(query, _("activity.ask_place", limit=PLACE_LENGTH))
+        question = _("activity.ask_place", limit=PLACE_LENGTH)
+        await edit_or_keep(query, question)
+        await asked(context, "activity.place", query.message, question, target_id=draft.id,
+                    typed=True)
     elif step == "rs":
         draft.awaiting = "schedule"
         await edit_or_keep(query, _("activity.ask_schedule"))
+        await asked(context, "activity.schedule", query.message, _("activity.ask_schedule"),
+                    target_id=draft.id, typed=True)
     elif step == "skip" and draft.awaiting in OPTIONAL_STEPS and query.message is not None:
         await edit_or_keep(query, _("activity.skipped"))
         await _ask_next(query.message, context, draft, _following(draft.awaiting))
@@ -211,6 +214,15 @@ async def on_register_button(update: Update, context: OtagaiContext,
         await _submit(update, query, context, draft)
     else:
         await stale_button(update, context)
+
+
+async def _ask_meanings(context: OtagaiContext, query: Pressed | CallbackQuery,
+                        draft: Activity) -> None:
+    question, markup = _("activity.ask_meanings", name=draft.name or "-"), \
+        _meanings_keyboard(draft)
+    await edit_or_keep(query, question, markup)
+    await asked(context, "activity.meanings", query.message, question, markup,
+                target_id=draft.id)
 
 
 async def _submit(update: Update, query: Pressed | CallbackQuery, context: OtagaiContext,

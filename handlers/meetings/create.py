@@ -204,8 +204,11 @@ async def on_draft_button(update: Update, context: OtagaiContext,
     await query.answer()
     if step == "k" and len(values) > 2 and values[2] in set(MeetingKind):
         draft.kind, draft.awaiting = MeetingKind(values[2]), "title"
-        await edit_or_keep(query, _("meeting.ask_title", kind=plain(KIND_LABELS[draft.kind]),
-                                    limit=TITLE_LENGTH))
+        question = _("meeting.ask_title", kind=plain(KIND_LABELS[draft.kind]),
+                     limit=TITLE_LENGTH)
+        await edit_or_keep(query, question)
+        await asked(context, "meeting.title", query.message, question, target_id=draft.id,
+                    typed=True)
     elif step == "wy" and draft.starts_at is not None and query.message is not None:
         draft.awaiting = "place"
         await edit_or_keep(query, _("meeting.when_set", when=when_label(draft)))
@@ -213,6 +216,8 @@ async def on_draft_button(update: Update, context: OtagaiContext,
     elif step == "wn":
         draft.awaiting = "when"
         await edit_or_keep(query, _("meeting.ask_when"))
+        await asked(context, "meeting.retype_when", query.message, _("meeting.ask_when"),
+                    target_id=draft.id, typed=True)
     elif step == "sd" and draft.awaiting == "deadline" and query.message is not None:
         await edit_or_keep(query, _("meeting.no_deadline"))
         await _ask_description(query.message, draft)

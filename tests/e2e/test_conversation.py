@@ -186,3 +186,20 @@ async def test_every_typed_step_lapses_even_one_its_flow_did_not_record(
     async with session_factory(engine)() as session:
         assert list(await session.scalars(select(Broadcast.text))) in ([], [None])
     assert ask["text"] != said[0]
+
+
+async def test_newactivity_walked_by_typing_the_buttons_words(
+        sb: SandboxClient, engine: AsyncEngine, town: Town) -> None:
+    await _say(sb, HANAKO, "/newactivity")
+    await _say(sb, HANAKO, "朝の散歩会")
+    meanings = await _say(sb, HANAKO, "趣味・学び")
+    assert "朝の散歩会" in meanings["text"]
+    chosen = await _say(sb, HANAKO, "孤立防止")
+    assert "✅ 孤立防止" in SandboxClient.labels(chosen)
+    place = await _say(sb, HANAKO, "次へ")
+    assert place["text"].startswith("場所")
+    await settle(sb)
+    async with session_factory(engine)() as session:
+        draft = (await session.scalars(select(Activity))).one()
+        assert (draft.kind, draft.meanings, draft.awaiting) == (
+            "hobby", ["isolation"], "place")
