@@ -37,6 +37,7 @@ class Command:
 COMMANDS: tuple[Command, ...] = (
     Command("start", N_("command.start"), private=True, group=True),
     Command("help", N_("command.help"), private=True, group=True),
+    Command("cancel", N_("command.cancel")),
     Command("activities", N_("command.activities"), private=True, group=True),
     Command("newactivity", N_("command.newactivity")),
     Command("myactivities", N_("command.myactivities")),

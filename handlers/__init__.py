@@ -9,6 +9,7 @@ from handlers import (
     areas,
     broadcast,
     checkins,
+    conversation,
     digests,
     errors,
     fallback,
@@ -55,8 +56,11 @@ def register(application: Application) -> None:
     links.register(application)
     # Typed answers go to the step waiting for them, before the commands and fallbacks; the
     # order settles a person with two steps open at once (rare: one of them is stale).
-    typed_input.register(application, [digests.TYPED, needs.TYPED, checkins.TYPED,
-                                       meetings.TYPED, participation.TYPED, broadcast.TYPED,
-                                       activities.TYPED])
+    typed = [digests.TYPED, needs.TYPED, checkins.TYPED, meetings.TYPED, participation.TYPED,
+             broadcast.TYPED, activities.TYPED]
+    typed_input.register(application, typed)
+    # Before both: leaving (「やめる」, /cancel, another command or flow), lapses, and the
+    # words of a button typed while its question is open (handlers.conversation).
+    conversation.register(application, typed)
     fallback.register(application)
     application.add_error_handler(errors.on_error)

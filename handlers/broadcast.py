@@ -50,6 +50,7 @@ from models.broadcasts import (
     draft_for,
     interest_audience,
     interest_kind,
+    leave_broadcast_draft,
     queue,
     recent,
     recipients,
@@ -355,4 +356,5 @@ def register(application: Application) -> None:
 
 
 # Typed text while this capability waits for it (see handlers.typed_input).
-TYPED = TypedInput(waiting_for_text, capture_text)
+TYPED = TypedInput(waiting_for_text, capture_text, leave_broadcast_draft,
+                   N_("conversation.what.broadcast"), (PREFIX,))

@@ -18,6 +18,7 @@ from telegram.ext import (
 from bot.context import OtagaiContext
 from bot.i18n import N_, _, current_zone, plain
 from handlers.common import (
+    Pressed,
     button,
     callback_data,
     callback_pattern,
@@ -27,6 +28,7 @@ from handlers.common import (
     private_only,
     refuse,
 )
+from handlers.conversation import answers_typed, asked
 from handlers.fallback import stale_button
 from handlers.needs import category_rows
 from handlers.typed_input import TypedInput
@@ -44,6 +46,7 @@ from models.needs import (
     Category,
     NeedStatus,
     draft_awaiting_note,
+    leave_need_draft,
     need_of_round,
     raise_need,
     set_note,
@@ -85,14 +88,17 @@ async def checkin_command(update: Update, context: OtagaiContext) -> None:
     if person is None:
         return
     record = await round_for_answer(context.session, person, utcnow())
-    await update.effective_message.reply_text(question_text(), reply_markup=(
-        InlineKeyboardMarkup([[InlineKeyboardButton(**b) for b in row]
-                              for row in answer_buttons(record.id)])))
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton(**b) for b in row]
+                                   for row in answer_buttons(record.id)])
+    sent = await update.effective_message.reply_text(question_text(), reply_markup=markup)
+    await asked(context, "checkin.answer", sent, question_text(), markup, target_id=record.id)
 
 
-async def on_answer(update: Update, context: OtagaiContext) -> None:
-    """Record a tapped answer for the round the question belonged to."""
-    query = update.callback_query
+async def on_answer(update: Update, context: OtagaiContext,
+                    pressed: Pressed | None = None) -> None:
+    """Record a tapped (or typed, ``pressed``) answer for the round the question belonged
+    to."""
+    query = pressed or update.callback_query
     assert query is not None
     values = callback_values(query)
     round_id = int_value(values, 0)
@@ -116,10 +122,18 @@ async def on_answer(update: Update, context: OtagaiContext) -> None:
         return
     if level is Level.WANT_TO_TALK:
         need = await start_need(context.session, person, record.id, Category.TALK)
-        await _ask_note(query, need)
+        await _ask_note(context, query, need)
         return
     need = await start_need(context.session, person, record.id)
-    await edit_or_keep(query, _("need.choose"), _category_keyboard(need))
+    await _ask_categories(context, query, need)
+
+
+async def _ask_categories(context: OtagaiContext, query: Pressed | CallbackQuery,
+                          need: Need) -> None:
+    markup = _category_keyboard(need)
+    await edit_or_keep(query, _("need.choose"), markup)
+    await asked(context, "need.category", query.message, _("need.choose"), markup,
+                target_id=need.id)
 
 
 def _category_keyboard(need: Need) -> InlineKeyboardMarkup:
@@ -129,16 +143,22 @@ def _category_keyboard(need: Need) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(rows)
 
 
-async def _ask_note(query: CallbackQuery, need: Need) -> None:
+async def _ask_note(context: OtagaiContext, query: Pressed | CallbackQuery, need: Need
+                    ) -> None:
     need.awaiting_note = True
-    await edit_or_keep(query, _("need.ask_note"), InlineKeyboardMarkup([
+    markup = InlineKeyboardMarkup([
         [button("need.button.send_without_note", callback_data(NEED_PREFIX, need.id, "send"))],
-        [button("need.button.cancel", callback_data(NEED_PREFIX, need.id, "cancel"))]]))
+        [button("need.button.cancel", callback_data(NEED_PREFIX, need.id, "cancel"))]])
+    await edit_or_keep(query, _("need.ask_note"), markup)
+    await asked(context, "need.note", query.message, _("need.ask_note"), markup,
+                target_id=need.id, typed=True)
 
 
-async def on_need_button(update: Update, context: OtagaiContext) -> None:
-    """Choose categories, go on to the note, send, or cancel a draft need."""
-    query = update.callback_query
+async def on_need_button(update: Update, context: OtagaiContext,
+                         pressed: Pressed | None = None) -> None:
+    """Choose categories, go on to the note, send, or cancel a draft need (pressed or typed,
+    ``pressed``)."""
+    query = pressed or update.callback_query
     assert query is not None
     values = callback_values(query)
     need_id = int_value(values, 0)
@@ -160,13 +180,13 @@ async def on_need_button(update: Update, context: OtagaiContext) -> None:
     if category is not None:
         await query.answer()
         toggle_category(need, category)
-        await edit_or_keep(query, _("need.choose"), _category_keyboard(need))
+        await _ask_categories(context, query, need)
     elif step == "next":
         if not need.categories:
             await query.answer(plain("need.choose_one"), show_alert=True)
             return
         await query.answer()
-        await _ask_note(query, need)
+        await _ask_note(context, query, need)
     elif step == "send":
         await query.answer()
         await _send(context, need)
@@ -283,7 +303,10 @@ def register(application: Application) -> None:
                                                  pattern=callback_pattern(NEED_PREFIX)))
     application.add_handler(CallbackQueryHandler(on_settings_button,
                                                  pattern=callback_pattern(SETTINGS_PREFIX)))
+    answers_typed(PREFIX, on_answer)  # 「元気です」 typed is the button
+    answers_typed(NEED_PREFIX, on_need_button)
 
 
 # Typed text while this capability waits for it (see handlers.typed_input).
-TYPED = TypedInput(waiting_for_note, capture_note)
+TYPED = TypedInput(waiting_for_note, capture_note, leave_need_draft, N_("conversation.what.need"),
+                   (PREFIX, NEED_PREFIX), left=N_("conversation.need_not_sent"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any, Protocol
 
 from telegram import (
     CallbackQuery,
@@ -38,7 +39,25 @@ def callback_pattern(prefix: str) -> str:
     return rf"^{prefix}(?:{SEPARATOR}|$)"
 
 
-def callback_values(query: CallbackQuery) -> list[str]:
+class Pressed(Protocol):
+    """What a button's handler uses of the press: a ``CallbackQuery``, or the same answer
+    typed as words (``handlers.conversation.TypedPress``)."""
+
+    @property
+    def data(self) -> str | None: ...
+
+    @property
+    def message(self) -> Any: ...
+
+    async def answer(self, text: str | None = None,
+                     show_alert: bool | None = None) -> bool: ...
+
+    async def edit_message_text(self, text: str, *,
+                                reply_markup: InlineKeyboardMarkup | None = None
+                                ) -> Message | bool: ...
+
+
+def callback_values(query: Pressed | CallbackQuery) -> list[str]:
     """Return the values after the prefix of a pressed button's data."""
     return (query.data or "").split(SEPARATOR)[1:]
 
@@ -75,7 +94,7 @@ def button(label_key: str, data: str, **params: object) -> InlineKeyboardButton:
 
 
 async def edit_or_keep(
-    query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None
+    query: Pressed | CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None
 ) -> Message | bool | None:
     """Edit the message under a pressed button; pressing the same choice twice is harmless."""
     try:

@@ -18,7 +18,7 @@ from telegram.ext import (
 )
 
 from bot.context import OtagaiContext
-from bot.i18n import _, format_date, format_long_date
+from bot.i18n import N_, _, format_date, format_long_date
 from handlers.common import (
     button,
     callback_data,
@@ -39,6 +39,7 @@ from models.digests import (
     episode_draft_of,
     finish_episode,
     last_full_week,
+    leave_episode,
     start_episode,
     waiting_for_episode,
     week_of,
@@ -179,4 +180,5 @@ def register(application: Application) -> None:
 
 
 # Typed text while this capability waits for it (see handlers.typed_input).
-TYPED = TypedInput(waiting_for_episode, capture_episode)
+TYPED = TypedInput(waiting_for_episode, capture_episode, leave_episode,
+                   N_("conversation.what.episode"), (PREFIX,))

@@ -44,6 +44,7 @@ from models.needs import (
     ask_supporter,
     candidates_for,
     finish,
+    leave_follow_up_note,
     matched_supporter,
     need_being_noted_by,
     needs_in,
@@ -473,4 +474,6 @@ def register(application: Application) -> None:
 
 
 # Typed text while this capability waits for it (see handlers.typed_input).
-TYPED = TypedInput(waiting_for_follow_up, capture_coordinator_note)
+TYPED = TypedInput(waiting_for_follow_up, capture_coordinator_note, leave_follow_up_note,
+                   N_("conversation.what.follow_up_note"),
+                   (PREFIX, REQUEST_PREFIX, OFFER_PREFIX))

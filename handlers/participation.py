@@ -13,7 +13,7 @@ from telegram.ext import (
 )
 
 from bot.context import OtagaiContext
-from bot.i18n import _, current_zone, format_datetime, plain
+from bot.i18n import N_, _, current_zone, format_datetime, plain
 from handlers.activity_views import coordinates, may_manage
 from handlers.common import (
     callback_data,
@@ -33,6 +33,7 @@ from models.activities import (
     SessionStatus,
     awaiting_count_of,
     ended_sessions,
+    leave_count,
     open_session,
     recent_sessions,
     record_count,
@@ -232,4 +233,5 @@ def register(application: Application) -> None:
 
 
 # Typed text while this capability waits for it (see handlers.typed_input).
-TYPED = TypedInput(waiting_for_count, capture_count)
+TYPED = TypedInput(waiting_for_count, capture_count, leave_count, N_("conversation.what.count"),
+                   (PREFIX, SESSIONS))

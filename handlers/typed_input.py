@@ -5,6 +5,10 @@ participants…) says, as one SQL condition, when a person has such a step open,
 function takes the text. One handler asks every condition in a single statement and gives
 the text to the capabilities waiting, in the order below, until one takes it (by raising
 ``ApplicationHandlerStop``). Text nobody waits for goes on to the commands and fallbacks.
+
+Each step also says how it is left (``leave``): when the person starts something else the
+step stops waiting (``drop=False``); 「やめる」 or /cancel drops the flow's draft as its own
+「やめる」 button does (``drop=True``). ``handlers.conversation`` decides when.
 """
 
 from __future__ import annotations
@@ -14,10 +18,12 @@ from dataclasses import dataclass
 from functools import partial
 
 from sqlalchemy import ColumnElement
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import Application, MessageHandler, filters
 
 from bot.context import OtagaiContext
+from bot.i18n import N_
 from models.base import which_hold
 
 # Before PTB's group 0, where the commands and the fallbacks are.
@@ -30,6 +36,16 @@ class TypedInput:
 
     waiting: Callable[[int], ColumnElement[bool]]  # the person's id -> "open" in SQL
     take: Callable[[Update, OtagaiContext], Awaitable[None]]  # stops the update if taken
+    # (session, person id, drop=) -> whether something was open; stops the step waiting,
+    # and with drop=True drops the flow's draft too.
+    leave: Callable[..., Awaitable[bool]]
+    what: str  # catalog key naming what is being typed, for 「〇〇の入力をやめました」
+    prefixes: tuple[str, ...] = ()  # the flow's own buttons: pressing them does not leave it
+    left: str = N_("conversation.typing_ended")  # the line said when left for something else
+
+    async def end(self, session: AsyncSession, person_id: int, *, drop: bool) -> bool:
+        """Leave the step (see ``leave``)."""
+        return await self.leave(session, person_id, drop=drop)
 
 
 async def give_to_waiting(update: Update, context: OtagaiContext, *,

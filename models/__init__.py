@@ -17,6 +17,7 @@ from models.audit import AuditAction, AuditEntry
 from models.base import Base
 from models.broadcasts import Audience, Broadcast, BroadcastStatus
 from models.checkins import CheckinPreference, CheckinRound, Level, WatchAlert
+from models.conversation import OpenQuestion
 from models.digests import DigestRun, Episode
 from models.meetings import (
     Meeting,
@@ -66,6 +67,7 @@ __all__ = [
     "Need",
     "NeedNote",
     "NeedStatus",
+    "OpenQuestion",
     "OutboxMessage",
     "OutboxStatus",
     "Person",

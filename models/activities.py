@@ -404,3 +404,36 @@ async def registry(session: AsyncSession) -> list[tuple[Activity, str, int]]:
         .where(Activity.status.in_(APPROVED))
         .order_by(Area.id, Activity.name, Activity.id))
     return [(activity, district, int(count)) for activity, district, count in rows]
+
+
+async def leave_activity_steps(session: AsyncSession, person_id: int, *, drop: bool) -> bool:
+    """The person leaves the activity they are writing or changing: ``drop`` deletes the
+    draft (as its own 「やめる」 does), otherwise its typed step stops waiting; a typed
+    change to a registered activity is forgotten. Return whether anything was open."""
+    found = False
+    for activity in await session.scalars(select(Activity).where(or_(
+            and_(Activity.organiser_id == person_id, Activity.status == ActivityStatus.DRAFT),
+            Activity.editing_by_id == person_id))):
+        if activity.status == ActivityStatus.DRAFT and activity.organiser_id == person_id:
+            if drop:
+                await session.delete(activity)
+                found = True
+                continue
+            found = found or activity.awaiting is not None
+            activity.awaiting = None
+        else:
+            found = found or activity.awaiting is not None
+            stop_edit(activity)
+    await session.flush()
+    return found
+
+
+async def leave_count(session: AsyncSession, person_id: int, *, drop: bool) -> bool:
+    """The person leaves the number of participants they were about to type."""
+    del drop  # the session stays unreported, as before the question
+    found = False
+    for record in await session.scalars(select(ActivitySession).where(
+            ActivitySession.awaiting_count.is_(True),
+            ActivitySession.reported_by_id == person_id)):
+        record.awaiting_count, found = False, True
+    return found

@@ -235,3 +235,19 @@ async def finished_unreported(session: AsyncSession) -> list[Broadcast]:
         select(Broadcast).where(Broadcast.status == BroadcastStatus.QUEUED,
                                 Broadcast.id.not_in(open_ids))
     ))
+
+
+async def leave_broadcast_draft(session: AsyncSession, person_id: int, *, drop: bool) -> bool:
+    """The person leaves the broadcast they are writing: ``drop`` deletes the draft,
+    otherwise its typed step stops waiting. Return whether anything was open."""
+    found = False
+    for draft in await session.scalars(select(Broadcast).where(
+            Broadcast.created_by_id == person_id, Broadcast.status == BroadcastStatus.DRAFT)):
+        if drop:
+            await session.delete(draft)
+            found = True
+        else:
+            found = found or draft.awaiting is not None
+            draft.awaiting = None
+    await session.flush()
+    return found

@@ -204,3 +204,15 @@ def episode_area(permissions: Permissions) -> int | None:
             if grant.role is role and grant.area_id is not None:
                 return grant.area_id
     return None
+
+
+async def leave_episode(session: AsyncSession, author_id: int, *, drop: bool) -> bool:
+    """The coordinator leaves the episode she was about to type: the empty draft goes."""
+    del drop  # an episode waiting for its text has nothing else worth keeping
+    found = False
+    for draft in await session.scalars(select(Episode).where(Episode.author_id == author_id,
+                                                             Episode.awaiting.is_(True))):
+        await session.delete(draft)
+        found = True
+    await session.flush()
+    return found

@@ -497,3 +497,25 @@ async def announcements(session: AsyncSession, meeting_id: int
         .outerjoin(OutboxMessage, OutboxMessage.id == MeetingAnnouncement.outbox_id)
         .where(MeetingAnnouncement.meeting_id == meeting_id))
     return [(post, post.message_id or sent) for post, sent in rows]
+
+
+async def leave_meeting_steps(session: AsyncSession, person_id: int, *, drop: bool) -> bool:
+    """The person leaves the meeting they are writing or changing: ``drop`` deletes the
+    draft (as its own 「やめる」 does), otherwise its typed step stops waiting; a typed change
+    to a scheduled meeting is forgotten. Return whether anything was open."""
+    found = False
+    for meeting in await session.scalars(select(Meeting).where(or_(
+            and_(Meeting.organiser_id == person_id, Meeting.status == MeetingStatus.DRAFT),
+            Meeting.editing_by_id == person_id))):
+        if meeting.status == MeetingStatus.DRAFT and meeting.organiser_id == person_id:
+            if drop:
+                await session.delete(meeting)
+                found = True
+                continue
+            found = found or meeting.awaiting is not None
+            meeting.awaiting = None
+        else:
+            found = found or meeting.awaiting is not None
+            meeting.awaiting = meeting.editing_by_id = None
+    await session.flush()
+    return found

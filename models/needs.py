@@ -413,3 +413,27 @@ async def matched_supporter(session: AsyncSession, need_id: int) -> Person | Non
         select(Person).join(SupportRequest, SupportRequest.supporter_id == Person.id)
         .where(SupportRequest.need_id == need_id,
                SupportRequest.status == RequestStatus.ACCEPTED))).first()
+
+
+async def leave_need_draft(session: AsyncSession, person_id: int, *, drop: bool) -> bool:
+    """The resident leaves the need being written: ``drop`` withdraws the draft (as its own
+    「取り消す」 does), otherwise only its note stops waiting (the draft's buttons still send
+    it). Return whether anything was open."""
+    found = False
+    for need in await session.scalars(select(Need).where(Need.person_id == person_id,
+                                                         Need.status == NeedStatus.DRAFT)):
+        if drop:
+            need.status, found = NeedStatus.WITHDRAWN, True
+        else:
+            found = found or need.awaiting_note
+        need.awaiting_note = False
+    return found
+
+
+async def leave_follow_up_note(session: AsyncSession, person_id: int, *, drop: bool) -> bool:
+    """A coordinator leaves the note she was about to type on a need; True if one waited."""
+    del drop  # nothing else to drop: the need itself stays as it is
+    found = False
+    for need in await session.scalars(select(Need).where(Need.noting_by_id == person_id)):
+        need.noting_by_id, found = None, True
+    return found

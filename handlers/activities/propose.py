@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from bot.activity_text import KIND_LABELS, MEANING_LABELS, describe_schedule, next_dates_label
 from bot.context import OtagaiContext
@@ -17,6 +17,7 @@ from handlers.activities.shared import (
 )
 from handlers.activity_views import card
 from handlers.common import (
+    Pressed,
     button,
     callback_data,
     callback_values,
@@ -26,6 +27,7 @@ from handlers.common import (
     private_only,
     refuse,
 )
+from handlers.conversation import asked
 from handlers.fallback import stale_button
 from models import Activity, ActivityKind, ActivityStatus, Area, Meaning
 from models.activities import (
@@ -60,8 +62,10 @@ async def begin(update: Update, context: OtagaiContext) -> None:
         await update.effective_message.reply_text(_("activity.too_many_waiting",
                                                     count=PROPOSALS_WAITING))
         return
-    await start_draft(context.session, person.id, person.district_id)
-    await update.effective_message.reply_text(_("activity.ask_name", limit=NAME_LENGTH))
+    draft = await start_draft(context.session, person.id, person.district_id)
+    question = _("activity.ask_name", limit=NAME_LENGTH)
+    sent = await update.effective_message.reply_text(question)
+    await asked(context, "activity.name", sent, question, target_id=draft.id, typed=True)
 
 
 def _kind_keyboard(draft: Activity) -> InlineKeyboardMarkup:
@@ -89,8 +93,9 @@ async def take_draft_answer(message: Message, context: OtagaiContext, draft: Act
             await message.reply_text(_("activity.bad_name", limit=NAME_LENGTH))
         else:
             draft.name, draft.awaiting = text, None
-            await message.reply_text(_("activity.ask_kind", name=text),
-                                     reply_markup=_kind_keyboard(draft))
+            question, markup = _("activity.ask_kind", name=text), _kind_keyboard(draft)
+            sent = await message.reply_text(question, reply_markup=markup)
+            await asked(context, "activity.kind", sent, question, markup, target_id=draft.id)
     elif draft.awaiting == "place":
         if not 0 < len(text) <= PLACE_LENGTH:
             await message.reply_text(_("activity.bad_place", limit=PLACE_LENGTH))
@@ -103,7 +108,7 @@ async def take_draft_answer(message: Message, context: OtagaiContext, draft: Act
             await message.reply_text(_(UNCLEAR_SCHEDULE[found.why], text=found.text))
             return
         draft.schedule = found.to_json()
-        await _after_schedule(message, draft, found)
+        await _after_schedule(message, context, draft, found)
     elif draft.awaiting == "schedule_end" and draft.schedule:
         schedule = Schedule.from_json(draft.schedule)
         end = parse_time(text)
@@ -113,7 +118,7 @@ async def take_draft_answer(message: Message, context: OtagaiContext, draft: Act
             return
         schedule = replace(schedule, end=end)
         draft.schedule = schedule.to_json()
-        await _after_schedule(message, draft, schedule)
+        await _after_schedule(message, context, draft, schedule)
     elif draft.awaiting in OPTIONAL_STEPS:
         await _take_optional(message, context, draft, text)
 
@@ -124,7 +129,8 @@ UNCLEAR_SCHEDULE = {Why.NOT_READ: N_("activity.bad_schedule"),
                     Why.EXTRA_TEXT: N_("activity.schedule_extra_text")}
 
 
-async def _after_schedule(message: Message, draft: Activity, schedule: Schedule) -> None:
+async def _after_schedule(message: Message, context: OtagaiContext, draft: Activity,
+                          schedule: Schedule) -> None:
     """Ask for the end time when there is none, else read the schedule back with its next
     three dates (saved only after はい)."""
     if schedule.end is None:
@@ -141,8 +147,12 @@ async def _after_schedule(message: Message, draft: Activity, schedule: Schedule)
     keyboard = InlineKeyboardMarkup([
         [button("activity.button.schedule_yes", callback_data(PREFIX, "sy", draft.id))],
         [button("activity.button.retype_schedule", callback_data(PREFIX, "rs", draft.id))]])
-    await message.reply_text(_("activity.confirm_schedule", schedule=describe_schedule(schedule),
-                               dates=next_dates_label(schedule, starts)), reply_markup=keyboard)
+    question = _("activity.confirm_schedule", schedule=describe_schedule(schedule),
+                 dates=next_dates_label(schedule, starts))
+    sent = await message.reply_text(question, reply_markup=keyboard)
+    # 「はい」 typed is the button; a schedule typed again is read anew.
+    await asked(context, "activity.schedule_check", sent, question, keyboard,
+                target_id=draft.id, typed=True)
 
 
 # The optional questions, in order, each with a "skip" button; then the summary.
@@ -208,9 +218,10 @@ async def _summary(context: OtagaiContext, draft: Activity) -> tuple[str, Inline
     return text, keyboard
 
 
-async def on_register_button(update: Update, context: OtagaiContext) -> None:
-    """Kind, meanings, schedule again, submit or drop."""
-    query = update.callback_query
+async def on_register_button(update: Update, context: OtagaiContext,
+                             pressed: Pressed | None = None) -> None:
+    """Kind, meanings, schedule again, submit or drop (pressed, or typed: ``pressed``)."""
+    query = pressed or update.callback_query
     assert query is not None
     values = callback_values(query)
     step, draft_id = (values[0] if values else ""), int_value(values, 1)
@@ -223,18 +234,21 @@ async def on_register_button(update: Update, context: OtagaiContext) -> None:
     await query.answer()
     if step == "k" and len(values) > 2 and values[2] in set(ActivityKind):
         draft.kind = ActivityKind(values[2])
-        await edit_or_keep(query, _("activity.ask_meanings", name=draft.name or "-"),
-                           _meanings_keyboard(draft))
+        await _ask_meanings(context, query, draft)
     elif step == "m" and len(values) > 2 and values[2] in set(Meaning):
         toggle_meaning(draft, Meaning(values[2]))
-        await edit_or_keep(query, _("activity.ask_meanings", name=draft.name or "-"),
-                           _meanings_keyboard(draft))
+        await _ask_meanings(context, query, draft)
     elif step == "mn":
         draft.awaiting = "place"
-        await edit_or_keep(query, _("activity.ask_place", limit=PLACE_LENGTH))
+        question = _("activity.ask_place", limit=PLACE_LENGTH)
+        await edit_or_keep(query, question)
+        await asked(context, "activity.place", query.message, question, target_id=draft.id,
+                    typed=True)
     elif step == "rs":
         draft.awaiting = "schedule"
         await edit_or_keep(query, _("activity.ask_schedule"))
+        await asked(context, "activity.schedule", query.message, _("activity.ask_schedule"),
+                    target_id=draft.id, typed=True)
     elif step == "sy" and draft.schedule and draft.awaiting == "schedule_check" \
             and query.message:
         await edit_or_keep(query, _("activity.schedule_set", schedule=describe_schedule(
@@ -247,14 +261,22 @@ async def on_register_button(update: Update, context: OtagaiContext) -> None:
         await context.session.delete(draft)
         await edit_or_keep(query, _("activity.dropped"))
     elif step == "s" and draft.name and draft.kind and draft.place and draft.schedule:
-        await _submit(update, context, draft)
+        await _submit(update, query, context, draft)
     else:
         await stale_button(update, context)
 
 
-async def _submit(update: Update, context: OtagaiContext, draft: Activity) -> None:
-    query = update.callback_query
-    assert query is not None
+async def _ask_meanings(context: OtagaiContext, query: Pressed | CallbackQuery,
+                        draft: Activity) -> None:
+    question, markup = _("activity.ask_meanings", name=draft.name or "-"), \
+        _meanings_keyboard(draft)
+    await edit_or_keep(query, question, markup)
+    await asked(context, "activity.meanings", query.message, question, markup,
+                target_id=draft.id)
+
+
+async def _submit(update: Update, query: Pressed | CallbackQuery, context: OtagaiContext,
+                  draft: Activity) -> None:
     district = await context.session.get(Area, draft.district_id) if draft.district_id else None
     if district is None:
         await refuse(update, "activity.register_first")

@@ -16,7 +16,9 @@ from telegram.ext import (
 )
 
 from bot.context import OtagaiContext
+from bot.i18n import N_
 from handlers.common import callback_pattern
+from handlers.conversation import answers_typed
 from handlers.meetings.create import begin, on_draft_button, take_draft_answer
 from handlers.meetings.organise import (
     my_meetings,
@@ -32,7 +34,12 @@ from handlers.meetings.signup import (
     open_invitation,
 )
 from handlers.typed_input import TypedInput
-from models.meetings import being_edited_by, draft_of, waiting_for_text
+from models.meetings import (
+    being_edited_by,
+    draft_of,
+    leave_meeting_steps,
+    waiting_for_text,
+)
 
 __all__ = ["TYPED", "open_link", "register"]
 
@@ -76,7 +83,9 @@ def register(application: Application) -> None:
                                                  pattern=callback_pattern(ORGANISE)))
     application.add_handler(CallbackQueryHandler(on_attendance_button,
                                                  pattern=callback_pattern(ATTEND)))
+    answers_typed(DRAFT, on_draft_button)  # 「はい」 typed at the read-back is the button
 
 
 # Typed text while this capability waits for it (see handlers.typed_input).
-TYPED = TypedInput(waiting_for_text, capture_text)
+TYPED = TypedInput(waiting_for_text, capture_text, leave_meeting_steps,
+                   N_("conversation.what.meeting"), (DRAFT, ORGANISE))

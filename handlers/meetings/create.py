@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from bot.context import OtagaiContext
 from bot.i18n import N_, _, format_half_day, plain
 from bot.meeting_text import KIND_LABELS, card, when_label
 from handlers.common import (
+    Pressed,
     button,
     callback_data,
     callback_values,
@@ -20,6 +21,7 @@ from handlers.common import (
     private_only,
     refuse,
 )
+from handlers.conversation import asked
 from handlers.fallback import stale_button
 from handlers.meetings.shared import (
     DRAFT,
@@ -76,8 +78,9 @@ async def begin(update: Update, context: OtagaiContext) -> None:
         editing.awaiting = editing.editing_by_id = None
     draft = await start_draft(context.session, person.id, areas[0].id if len(areas) == 1
                               else None)
-    await update.effective_message.reply_text(_("meeting.ask_kind"),
-                                              reply_markup=_kind_keyboard(draft))
+    markup = _kind_keyboard(draft)
+    sent = await update.effective_message.reply_text(_("meeting.ask_kind"), reply_markup=markup)
+    await asked(context, "meeting.kind", sent, _("meeting.ask_kind"), markup, target_id=draft.id)
 
 
 def _read_deadline(text: str, starts_at: datetime) -> datetime | None:
@@ -146,7 +149,9 @@ async def take_draft_answer(message: Message, context: OtagaiContext, draft: Mee
             return
         _set_when(draft, found.when)
         question, keyboard = _when_question(draft, found.asks)
-        await message.reply_text(question, reply_markup=keyboard)
+        sent = await message.reply_text(question, reply_markup=keyboard)
+        await asked(context, "meeting.when", sent, question, keyboard, target_id=draft.id,
+                    typed=draft.awaiting is not None)  # a date typed again replaces it
     elif step == "place":
         if not 0 < len(text) <= PLACE_LENGTH:
             await message.reply_text(_("meeting.bad_place", limit=PLACE_LENGTH))
@@ -210,9 +215,11 @@ async def _summary(context: OtagaiContext, draft: Meeting) -> tuple[str, InlineK
     return text, InlineKeyboardMarkup(rows)
 
 
-async def on_draft_button(update: Update, context: OtagaiContext) -> None:
-    """Kind, time confirmed or retyped, skips, area, who may come, register or drop."""
-    query = update.callback_query
+async def on_draft_button(update: Update, context: OtagaiContext,
+                          pressed: Pressed | None = None) -> None:
+    """Kind, time confirmed or retyped, skips, area, who may come, register or drop (pressed,
+    or typed: ``pressed``)."""
+    query = pressed or update.callback_query
     assert query is not None
     values = callback_values(query)
     step, draft_id = (values[0] if values else ""), int_value(values, 1)
@@ -227,14 +234,18 @@ async def on_draft_button(update: Update, context: OtagaiContext) -> None:
     await query.answer()
     if step == "k" and len(values) > 2 and values[2] in set(MeetingKind):
         draft.kind, draft.awaiting = MeetingKind(values[2]), "title"
-        await edit_or_keep(query, _("meeting.ask_title", kind=plain(KIND_LABELS[draft.kind]),
-                                    limit=TITLE_LENGTH))
+        question = _("meeting.ask_title", kind=plain(KIND_LABELS[draft.kind]),
+                     limit=TITLE_LENGTH)
+        await edit_or_keep(query, question)
+        await asked(context, "meeting.title", query.message, question, target_id=draft.id,
+                    typed=True)
     elif step == "wy" and draft.starts_at is not None and query.message is not None:
         draft.awaiting = "place"
         await edit_or_keep(query, _("meeting.when_set", when=when_label(draft)))
         await query.message.reply_text(_("meeting.ask_place", limit=PLACE_LENGTH))
     elif step in ("yy", "ha", "hp", "wn"):
-        await _answer_when_question(update, context, draft, step, values[2:3] == ["1"])
+        await _answer_when_question(update, query, context, draft, step,
+                                    hour_too=values[2:3] == ["1"])
     elif step == "sd" and draft.awaiting == "deadline" and query.message is not None:
         await edit_or_keep(query, _("meeting.no_deadline"))
         await _ask_description(query.message, draft)
@@ -249,31 +260,39 @@ async def on_draft_button(update: Update, context: OtagaiContext) -> None:
         await context.session.delete(draft)
         await edit_or_keep(query, _("meeting.dropped"))
     elif step == "s" and draft.awaiting is None and _complete(draft):
-        await _register(update, context, draft, announce=values[2:3] == ["1"] and draft.open)
+        await _register(update, query, context, draft,
+                        announce=values[2:3] == ["1"] and draft.open)
     else:
         await stale_button(update, context)
 
 
-async def _answer_when_question(update: Update, context: OtagaiContext, draft: Meeting,
-                                step: str, hour_too: bool) -> None:
-    """はい to next year's date (then the hour, when it is open too), 午前/午後, or retype."""
-    query = update.callback_query
-    assert query is not None
+async def _answer_when_question(update: Update, query: Pressed | CallbackQuery,
+                                context: OtagaiContext, draft: Meeting, step: str, *,
+                                hour_too: bool) -> None:
+    """はい to next year's date (then the hour, when it is open too), 午前/午後, or retype
+    (pressed, or typed: ``query``)."""
     if step == "wn":
         draft.awaiting = "when"
         await edit_or_keep(query, _("meeting.ask_when"))
-    elif step == "yy" and draft.awaiting == "when_year" and draft.starts_at is not None:
-        await edit_or_keep(query, *_when_question(
-            draft, (Clarify.AMBIGUOUS_HOUR,) if hour_too else ()))
+        await asked(context, "meeting.retype_when", query.message, _("meeting.ask_when"),
+                    target_id=draft.id, typed=True)
+        return
+    if step == "yy" and draft.awaiting == "when_year" and draft.starts_at is not None:
+        question, keyboard = _when_question(
+            draft, (Clarify.AMBIGUOUS_HOUR,) if hour_too else ())
     elif draft.awaiting == "when_hour" and draft.starts_at is not None:
         if step == "hp":
             zone = now_local().tzinfo
             _set_when(draft, afternoon(Moment(
                 draft.starts_at.astimezone(zone),
                 draft.ends_at.astimezone(zone) if draft.ends_at else None)))
-        await edit_or_keep(query, *_when_question(draft, ()))
+        question, keyboard = _when_question(draft, ())
     else:
         await stale_button(update, context)
+        return
+    await edit_or_keep(query, question, keyboard)
+    await asked(context, "meeting.when", query.message, question, keyboard, target_id=draft.id,
+                typed=draft.awaiting is not None)  # a date typed again replaces it
 
 
 async def _choose_area(update: Update, context: OtagaiContext, draft: Meeting,
@@ -291,10 +310,8 @@ def _complete(draft: Meeting) -> bool:
                 and draft.capacity and draft.area_id)
 
 
-async def _register(update: Update, context: OtagaiContext, draft: Meeting, *,
-                    announce: bool) -> None:
-    query = update.callback_query
-    assert query is not None
+async def _register(update: Update, query: Pressed | CallbackQuery, context: OtagaiContext,
+                    draft: Meeting, *, announce: bool) -> None:
     area = await context.session.get(Area, draft.area_id) if draft.area_id else None
     if area is None or not (await context.permissions()).may(Action.ORGANISE_MEETING, area):
         await refuse(update, "meeting.not_allowed")

@@ -477,10 +477,9 @@ async def test_schedules_as_organisers_write_them_are_read_back_with_the_next_da
         "「毎月 3日 10:00〜12:00（年末年始は休み）」と読みました。\n次の3回は、\n"
         "・12月3日(木) 10:00〜12:00\n・2027年2月3日(水) 10:00〜12:00\n"
         "・2027年3月3日(水) 10:00〜12:00\nです。これでよろしいですか？")
-    await sb.press(HANAKO, check, text="はい")
-    saved = await sb.wait_for_edit(HANAKO, check["message_id"])
+    sent = await sb.send_text(HANAKO, "はい")  # typed, as the words on the button
+    saved, capacity = await sb.wait_for_messages(HANAKO, after=sent["message_id"], count=2)
     assert saved["text"] == "日時: 毎月 3日 10:00〜12:00（年末年始は休み）"
-    capacity = await sb.wait_for_message(HANAKO, after=check["message_id"])
     assert capacity["text"].startswith("定員はありますか？")
     async with session_factory(engine)() as session:
         draft = (await session.scalars(select(Activity).where(

@@ -34,10 +34,11 @@ async def test_menus_for_private_chats_and_groups_in_each_language(
     private_ja = json.loads(private_ja) if isinstance(private_ja, str) else private_ja
     # Everyone's menu: what a resident may do; coordinators get their own menu per chat.
     assert [c["command"] for c in private_ja] == [
-        "start", "help", "activities", "newactivity", "myactivities", "events", "checkin",
-        "watch", "away", "mydata", "roles", "settings", "language", "forget"]
+        "start", "help", "cancel", "activities", "newactivity", "myactivities", "events",
+        "checkin", "watch", "away", "mydata", "roles", "settings", "language", "forget"]
     assert private_ja[1]["description"] == "使い方"
-    assert private_ja[2]["description"] == "地域の活動を見る"
+    assert private_ja[2]["description"] == "入力をやめる"
+    assert private_ja[3]["description"] == "地域の活動を見る"
     group_en = menus[("all_group_chats", "en")]["params"]["commands"]
     group_en = json.loads(group_en) if isinstance(group_en, str) else group_en
     assert [c["command"] for c in group_en] == ["start", "help", "activities", "events"]

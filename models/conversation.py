@@ -1,0 +1,131 @@
+"""The one question open for each person: what it is about, where it was asked, which
+answers it accepts, and when it lapses.
+
+A flow that asks something and waits (for a typed answer or a button) records it here with
+``ask``; any button, command or typed answer closes it first (``close``), and the flow records
+its next question. So the question open for a person is always the last one asked, and any
+process reads it from the database. No Telegram here: the answers are button labels and the
+button data they stand for.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, BigId
+from models.clock import utcnow
+
+# A question waiting for typed text lapses after this; a later text is not attached to it.
+LAPSE = timedelta(minutes=30)
+TOPIC_LENGTH = 40
+QUESTION_LENGTH = 4096
+
+# The words that leave any flow (compared after ``normalise``).
+LEAVE_WORDS = frozenset({"やめる", "やめます", "キャンセル", "中止", "止める", "cancel", "stop"})
+
+
+class OpenQuestion(Base):
+    """The question a person has open: at most one each."""
+
+    __tablename__ = "open_question"
+
+    person_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
+    topic: Mapped[str] = mapped_column(String(TOPIC_LENGTH))  # flow.step, e.g. "need.note"
+    target_id: Mapped[int | None] = mapped_column(BigInteger)  # the draft or row it is about
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)  # where the question was shown
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    text: Mapped[str] = mapped_column(Text, default="")  # the question, to ask it again
+    # Rows of [label, button data]: the buttons under the question.
+    answers: Mapped[list[list[list[str]]]] = mapped_column(JSON, default=list)
+    typed: Mapped[bool] = mapped_column(default=False)  # typed text answers it
+    asked_at: Mapped[datetime]
+    lapses_at: Mapped[datetime]
+
+    @property
+    def flow(self) -> str:
+        """The flow the question belongs to: the topic's first part."""
+        return self.topic.split(".", 1)[0]
+
+    def lapsed(self, now: datetime) -> bool:
+        """True once the question is too old to take an answer."""
+        return now >= self.lapses_at
+
+
+@dataclass(frozen=True)
+class Asked:
+    """Where a question was shown, and what it looks like (to ask it again)."""
+
+    chat_id: int | None
+    message_id: int | None
+    text: str
+    answers: list[list[list[str]]]
+
+
+async def ask(session: AsyncSession, person_id: int, topic: str, shown: Asked, *,
+              target_id: int | None = None, typed: bool = False,
+              lapse: timedelta = LAPSE) -> OpenQuestion:
+    """Record the person's open question (replacing the one before)."""
+    now = utcnow()
+    question = await session.get(OpenQuestion, person_id)
+    if question is None:
+        question = OpenQuestion(person_id=person_id)
+        session.add(question)
+    question.topic, question.target_id, question.typed = topic[:TOPIC_LENGTH], target_id, typed
+    question.chat_id, question.message_id = shown.chat_id, shown.message_id
+    question.text, question.answers = shown.text[:QUESTION_LENGTH], shown.answers
+    question.asked_at, question.lapses_at = now, now + lapse
+    await session.flush()
+    return question
+
+
+async def open_question(session: AsyncSession, person_id: int) -> OpenQuestion | None:
+    """Return the person's open question, lapsed or not."""
+    return await session.get(OpenQuestion, person_id)
+
+
+async def close(session: AsyncSession, person_id: int) -> OpenQuestion | None:
+    """Close the person's open question; return it (detached) if there was one."""
+    question = await session.get(OpenQuestion, person_id)
+    if question is not None:
+        await session.delete(question)
+        await session.flush()
+    return question
+
+
+_BRACKETS = re.compile(r"[「」『』\"'“”‘’\s。、.,!?！？・…]+")
+
+
+def normalise(text: str) -> str:
+    """Fold full-width letters, spaces, quotes and end punctuation, for comparing words."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return _BRACKETS.sub("", folded)
+
+
+def is_leave_word(text: str) -> bool:
+    """True for 「やめる」「キャンセル」「中止」 and the like, however typed."""
+    return normalise(text) in LEAVE_WORDS
+
+
+def matching_answer(question: OpenQuestion, text: str) -> str | None:
+    """Return the button data of the answer whose label the text repeats, if one does."""
+    wanted = normalise(text)
+    if not wanted:
+        return None
+    for row in question.answers or []:
+        for label, data in row:
+            if normalise(label) == wanted or normalise(_unmarked(label)) == wanted:
+                return data
+    return None
+
+
+def _unmarked(label: str) -> str:
+    """A label without a leading mark such as ✅ (a chosen choice) or an emoji."""
+    return label.lstrip("✅✓☑️ ").strip()

@@ -1,0 +1,108 @@
+"""The one open question per person: recorded, replaced, closed, matched and lapsed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import Need, NeedStatus, Person, clock
+from models.conversation import (
+    LAPSE,
+    Asked,
+    OpenQuestion,
+    ask,
+    close,
+    is_leave_word,
+    matching_answer,
+    normalise,
+    open_question,
+)
+from models.needs import leave_need_draft, start_need
+from models.people import ensure_person
+
+NOW = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
+BUTTONS = [[["元気です", "ci:1:fine"], ["少し困っている", "ci:1:so_so"]],
+           [["✅ 買い物", "nq:2:shopping"]]]
+
+
+async def _person(session: AsyncSession) -> Person:
+    person = await ensure_person(session, 5551)
+    await session.flush()
+    return person
+
+
+def _shown(answers: list[list[list[str]]] | None = None) -> Asked:
+    return Asked(chat_id=5551, message_id=10, text="今週はいかがですか？",
+                 answers=answers or [])
+
+
+async def test_one_question_per_person_the_last_one_asked(session: AsyncSession) -> None:
+    clock.travel(NOW)
+    person = await _person(session)
+    await ask(session, person.id, "checkin.answer", _shown(BUTTONS))
+    await ask(session, person.id, "need.note", _shown(), target_id=7, typed=True)
+    assert await session.scalar(select(func.count()).select_from(OpenQuestion)) == 1
+    question = await open_question(session, person.id)
+    assert question is not None
+    assert (question.topic, question.flow, question.target_id, question.typed) == (
+        "need.note", "need", 7, True)
+    closed = await close(session, person.id)
+    assert closed is not None
+    assert closed.topic == "need.note"
+    assert await open_question(session, person.id) is None
+    assert await close(session, person.id) is None
+    await ask(session, person.id, "need.note", _shown())  # asked again after closing
+    assert await open_question(session, person.id) is not None
+
+
+async def test_a_question_lapses_by_the_application_clock(session: AsyncSession) -> None:
+    clock.travel(NOW)
+    person = await _person(session)
+    question = await ask(session, person.id, "activity.name", _shown(), typed=True)
+    assert question.lapses_at == pytest.approx(NOW + LAPSE, abs=timedelta(seconds=5))
+    clock.travel(NOW + LAPSE - timedelta(minutes=1))
+    assert not question.lapsed(clock.utcnow())
+    clock.travel(NOW + LAPSE + timedelta(minutes=1))
+    assert question.lapsed(clock.utcnow())
+
+
+async def test_typed_words_match_a_button_however_written(session: AsyncSession) -> None:
+    person = await _person(session)
+    question = await ask(session, person.id, "checkin.answer", _shown(BUTTONS))
+    assert matching_answer(question, "元気です") == "ci:1:fine"
+    assert matching_answer(question, "「元気です」。") == "ci:1:fine"
+    assert matching_answer(question, " 少し 困っている ") == "ci:1:so_so"
+    assert matching_answer(question, "買い物") == "nq:2:shopping"  # the ✅ mark aside
+    assert matching_answer(question, "元気") is None
+    assert matching_answer(question, "。") is None
+
+
+@pytest.mark.parametrize("text", ["やめる", "やめる。", "「キャンセル」", "中止", "ｷｬﾝｾﾙ",
+                                  "/cancel".removeprefix("/"), "Cancel", " やめる "])
+def test_leave_words(text: str) -> None:
+    assert is_leave_word(text)
+
+
+@pytest.mark.parametrize("text", ["やめない", "買い物", "足が痛いのでやめる", ""])
+def test_not_leave_words(text: str) -> None:
+    assert not is_leave_word(text)
+
+
+def test_normalise_folds_full_width_and_spaces() -> None:
+    assert normalise("ＡＢＣ　１２３") == "abc123"
+
+
+async def test_leaving_a_need_keeps_or_drops_the_draft(session: AsyncSession) -> None:
+    person = await _person(session)
+    need = await start_need(session, person, None)
+    assert not await leave_need_draft(session, person.id, drop=False)  # nothing typed waits
+    need.awaiting_note = True
+    assert await leave_need_draft(session, person.id, drop=False)
+    assert (need.status, need.awaiting_note) == (NeedStatus.DRAFT, False)
+    assert await leave_need_draft(session, person.id, drop=True)
+    assert need.status is NeedStatus.WITHDRAWN
+    assert not await leave_need_draft(session, person.id, drop=True)
+    assert await session.get(Need, need.id) is need
