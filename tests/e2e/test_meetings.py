@@ -418,7 +418,9 @@ async def _change_time(sb: SandboxClient, engine: AsyncEngine, mine: dict, docum
     await settle(sb)
     await until_settled(engine)
     notice = [m["text"] for m in await sb.messages(HANAKO) if "変わりました" in m.get("text", "")]
-    shown = f"{later.month}月{later.day}日({'月火水木金土日'[later.weekday()]}) 10:00〜11:30"
+    year = "" if later.year == utcnow().astimezone(TOKYO).year else f"{later.year}年"
+    shown = (f"{year}{later.month}月{later.day}日({'月火水木金土日'[later.weekday()]}) "
+             "10:00〜11:30")
     assert notice == [f"「{TITLE}」の日時・場所が変わりました。\n日時: {shown}\n場所: 公民館"]
 
     return shown
