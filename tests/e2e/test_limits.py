@@ -96,9 +96,13 @@ async def test_twenty_five_needs_reach_the_coordinator_in_a_few_messages(
                                     timedelta(hours=24)) == 25
     clock.advance(COMBINED_NOTICE_DELAY + timedelta(minutes=1))
     await until_settled(engine)
-    city = _from_bot(await sb.messages(KEN))
-    assert len(city) == NEEDS_ONE_BY_ONE + 1, [m["text"] for m in city]
-    assert "25件" in city[-1]["text"]
+    city = [m["text"] for m in _from_bot(await sb.messages(KEN))]
+    # All are due at once here, so the dispatcher may deliver them in any order.
+    combined = [text for text in city if "25件" in text]
+    assert len(city) == NEEDS_ONE_BY_ONE + 1, city
+    assert len(combined) == 1, city
+    assert combined[0].startswith(
+        "⏰ 佐藤 花子さんの相談で、まだ担当が決まっていないものが続いています")
     assert len(_from_bot(await sb.messages(MIKA))) == 2 * (NEEDS_ONE_BY_ONE + 1) + 1  # + /needs
 
 
@@ -158,6 +162,7 @@ async def test_fifteen_presses_at_full_capacity_tell_the_organiser_once(
     for press in range(15):
         await sb.press(HANAKO, card, text="参加する" if press % 2 == 0 else "キャンセル")
         card = await sb.wait_for_edit(HANAKO, card["message_id"])
+    await settle(sb)
     await until_settled(engine)
     told = _from_bot(await sb.messages(MIKA))
     assert [m["text"] for m in told] == [
@@ -170,6 +175,7 @@ async def test_fifteen_presses_at_full_capacity_tell_the_organiser_once(
     other = await sb.wait_for_message(ICHIRO, after=heading["message_id"])
     await sb.press(ICHIRO, other, text="参加する")
     await sb.wait_for_edit(ICHIRO, other["message_id"])
+    await settle(sb)  # the card is edited before the update's transaction commits
     await until_settled(engine)
     assert len(_from_bot(await sb.messages(MIKA))) == 2
 
@@ -197,6 +203,7 @@ async def test_a_flood_of_checkins_is_stopped_early_and_others_are_still_answere
         await sb.send_text(HANAKO, "/checkin")
     help_answer = await _say(sb, ICHIRO, "/help")
     assert help_answer["text"].startswith("使い方")
+    await settle(sb)  # an update is recorded as handled when its transaction commits
     # By the time 一郎 is answered, 花子's flood is over: what was handled, and one note.
     answers = _from_bot(await sb.messages(HANAKO))
     questions = [m for m in answers if m["text"].startswith("今週の")]
@@ -204,7 +211,8 @@ async def test_a_flood_of_checkins_is_stopped_early_and_others_are_still_answere
     assert len(questions) == FLOOD_UPDATES, len(answers)
     assert len(notes) == 1
     assert notes[0]["text"].endswith("少し間をおいてから、もう一度お試しください。")
-    assert await _handled(engine) - before == FLOOD_UPDATES + 1  # the rest: no database work
+    # Hers that were let through, 一郎's /help and settle()'s marker; the rest: no database work.
+    assert await _handled(engine) - before == FLOOD_UPDATES + 2
 
     frozen += timedelta(seconds=FLOOD_SECONDS + 1)  # a little later she is answered again
     again = await _say(sb, HANAKO, "/checkin")
