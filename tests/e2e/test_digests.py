@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.sandbox import SandboxClient, SandboxServer
 from bot.sandbox.town import PERSONAS, seed_database, seed_sandbox
-from models import Episode, Person, Role, RoleGrant
+from models import Episode, Person, Role, RoleGrant, clock
 from models.db import session_factory
 from scheduler.digests.delivery import send_weekly_digests
 from tests.auxil.delivery import until_settled
@@ -41,6 +41,7 @@ def _bot_messages(messages: list[dict]) -> list[dict]:
 async def test_the_council_member_receives_every_number_on_monday_morning(
     sb: SandboxClient, sandbox: SandboxServer, engine: AsyncEngine
 ) -> None:
+    clock.travel(MONDAY_EIGHT)  # the digest is made and read on that Monday
     history = await seed_history(engine)
     sandbox.ensure_user(MEMBER, "和子", "伊藤", started=True)
     async with session_factory(engine)() as session, session.begin():

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
+import pytest
 from fontTools.ttLib import TTFont
 from openpyxl import load_workbook
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.i18n import format_long_date, use_language
-from models import Area, AreaLevel, Council, Meeting, MeetingKind, MeetingStatus
+from models import Area, AreaLevel, Council, Meeting, MeetingKind, MeetingStatus, clock
 from models.db import session_factory
 from models.outbox import visible_length
 from scheduler.digests import chart
@@ -19,6 +20,13 @@ from scheduler.digests.chart import chart_texts, font_path, participants_chart
 from scheduler.digests.render import COORDINATOR, COUNCIL, digest_text
 from scheduler.digests.workbook import digest_workbook
 from tests.auxil.digest import EPISODE, TOKYO, WEEK, jst, seed_history
+
+
+@pytest.fixture(autouse=True)
+def _on_the_digest_s_monday() -> None:
+    """The digests here are read on the Monday after their week, in 2026 (dates of this
+    year carry no year)."""
+    clock.travel(datetime.combine(WEEK + timedelta(days=7), time(8), tzinfo=TOKYO))
 
 EAST_TEXT = """<b>東地区 協議体 週間レポート</b>
 令和8年11月16日〜令和8年11月22日（2026-W47）
