@@ -30,6 +30,7 @@ from models.meetings import (
 )
 from models.needs import Category, Need, NeedNote, NeedStatus, SupportOffer, SupportRequest
 from models.outbox import OutboxMessage, OutboxStatus
+from models.participants import MonthlyParticipants
 from models.people import Person
 from models.roles import Invite, Role, RoleGrant
 from models.updates import ProcessedUpdate
@@ -64,6 +65,7 @@ __all__ = [
     "MeetingKind",
     "MeetingSignup",
     "MeetingStatus",
+    "MonthlyParticipants",
     "Need",
     "NeedNote",
     "NeedStatus",
