@@ -326,7 +326,8 @@ async def _request_help(update: Update, context: OtagaiContext, need: Need, help
         await query.answer(plain("need.already_asked", name=helper.display_name or "-"),
                            show_alert=True)
         return DONE
-    await notices.ask_supporter(context.session, need, request, helper, current_zone())
+    await notices.queue_support_request(context.session, need, request, helper,
+                                        current_zone())
     await query.answer(plain("need.asked", name=helper.display_name or "-"))
     text, markup = await _card(context, need)
     await edit_or_keep(query, text, markup)
