@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.activity_text import KIND_LABELS
@@ -22,13 +24,12 @@ from handlers.activity_views import list_line as activity_line
 from handlers.common import (
     button,
     callback_data,
-    callback_values,
     edit_or_keep,
-    int_value,
     is_private,
 )
 from handlers.fallback import stale_button
 from handlers.participation import SESSIONS
+from handlers.router import ID, Choice, Int, Press, Router, Text
 from models import Activity, ActivityKind, ActivityStatus, Area
 from models.activities import (
     EDITABLE_FIELDS,
@@ -106,17 +107,30 @@ async def browse(update: Update, context: OtagaiContext) -> None:
     await message.reply_text(text, reply_markup=keyboard)
 
 
-async def on_browse_button(update: Update, context: OtagaiContext) -> None:
+OFFSET = Int(digits=6)  # a place in the list
+MASK = Int(digits=6)  # the meanings chosen, one bit each
+STATUS_LENGTH = 10
+
+
+def browse_buttons(router: Router) -> None:
+    """Paging and cards, and the organiser's changes (``handlers.activities.edit``)."""
+    route = partial(router.route, BROWSE, on_browse_button, ID)
+    route(Int(digits=6, optional=True), Choice(*ActivityKind, optional=True), steps="p")
+    route(steps=("kinds", "v", "i", "em"))
+    route(Choice(*EDITABLE_FIELDS), steps="e")
+    route(Choice(*ActivityKind, optional=True), steps="ek")
+    route(MASK, steps=("et", "es"))
+    route(Text(STATUS_LENGTH), steps="s")
+
+
+async def on_browse_button(press: Press) -> None:
     """Page through the list, open a card, or mark 行ってみたい."""
-    query = update.callback_query
-    assert query is not None
-    values = callback_values(query)
-    step = values[0] if values else ""
+    update, context, query, values = press.update, press.context, press.query, press.raw
+    step = press.step
     if step in ("p", "kinds"):
-        district_id, offset = int_value(values, 1), int_value(values, 2) or 0
-        kind_code = values[3] if len(values) > 3 else ""
-        district = await context.session.get(Area, district_id) if district_id else None
-        if district is None or offset < 0 or (kind_code and kind_code not in set(ActivityKind)):
+        offset, kind_code = press.value(1) or 0, press.value(2) or ""
+        district = await context.session.get(Area, press.values[0])
+        if district is None:
             await stale_button(update, context)
             return
         await query.answer()
@@ -126,19 +140,18 @@ async def on_browse_button(update: Update, context: OtagaiContext) -> None:
             await edit_or_keep(query, *await _page(
                 context, district, offset, ActivityKind(kind_code) if kind_code else None))
         return
-    activity_id = int_value(values, 1)
-    activity = await context.session.get(Activity, activity_id) if activity_id else None
+    activity = await context.session.get(Activity, press.values[0])
     if activity is None or activity.status not in (ActivityStatus.ACTIVE, ActivityStatus.PAUSED):
         await query.answer(plain("activity.cannot_change"), show_alert=True)
         return
     if step == "i":
         await _interested(update, context, activity)
-    elif step == "e" and len(values) > 2 and values[2] in EDITABLE_FIELDS:
-        await start_change(update, context, activity, values[2])
+    elif step == "e":
+        await start_change(update, context, activity, press.values[1])
     elif step in ("ek", "em", "et", "es"):
         await edit_by_button(update, context, activity, step, values[2:])
     elif step == "s":
-        await set_status(update, context, activity, values[2] if len(values) > 2 else "")
+        await set_status(update, context, activity, press.values[1])
     elif step == "v":
         await _show_card(update, context, activity)
     else:

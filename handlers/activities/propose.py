@@ -4,6 +4,7 @@ lives in the database); a coordinator of the district is asked to review it."""
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
@@ -20,15 +21,14 @@ from handlers.common import (
     Pressed,
     button,
     callback_data,
-    callback_values,
     chosen,
     edit_or_keep,
-    int_value,
     private_only,
     refuse,
 )
 from handlers.conversation import asked
 from handlers.fallback import stale_button
+from handlers.router import ID, Choice, Press, Router
 from models import Activity, ActivityKind, ActivityStatus, Area, Meaning
 from models.activities import (
     CONTACT_LENGTH,
@@ -218,25 +218,34 @@ async def _summary(context: OtagaiContext, draft: Activity) -> tuple[str, Inline
     return text, keyboard
 
 
-async def on_register_button(update: Update, context: OtagaiContext,
-                             pressed: Pressed | None = None) -> None:
-    """Kind, meanings, schedule again, submit or drop (pressed, or typed: ``pressed``)."""
-    query = pressed or update.callback_query
-    assert query is not None
-    values = callback_values(query)
-    step, draft_id = (values[0] if values else ""), int_value(values, 1)
-    draft = await context.session.get(Activity, draft_id) if draft_id else None
-    person = context.person
+async def own_draft(press: Press) -> Activity | None:
+    """The draft a button is about, if it is still a draft and the person's own."""
+    draft = await press.context.session.get(Activity, press.values[0])
+    person = press.context.person
     if (draft is None or person is None or draft.organiser_id != person.id
             or draft.status != ActivityStatus.DRAFT):
-        await stale_button(update, context)
-        return
+        return None
+    return draft
+
+
+def register_buttons(router: Router) -> None:
+    """The draft's buttons (pressed, or their words typed: ``handlers.router``)."""
+    route = partial(router.route, PREFIX, on_register_button, ID, load=own_draft)
+    route(Choice(*ActivityKind), steps="k")
+    route(Choice(*Meaning), steps="m")
+    route(steps=("mn", "rs", "sy", "skip", "x", "s"))
+
+
+async def on_register_button(press: Press) -> None:
+    """Kind, meanings, schedule again, submit or drop (pressed, or typed)."""
+    update, context, query = press.update, press.context, press.query
+    step, draft = press.step, press.target
     await query.answer()
-    if step == "k" and len(values) > 2 and values[2] in set(ActivityKind):
-        draft.kind = ActivityKind(values[2])
+    if step == "k":
+        draft.kind = ActivityKind(press.values[1])
         await _ask_meanings(context, query, draft)
-    elif step == "m" and len(values) > 2 and values[2] in set(Meaning):
-        toggle_meaning(draft, Meaning(values[2]))
+    elif step == "m":
+        toggle_meaning(draft, Meaning(press.values[1]))
         await _ask_meanings(context, query, draft)
     elif step == "mn":
         draft.awaiting = "place"
