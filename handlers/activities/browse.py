@@ -114,32 +114,36 @@ STATUS_LENGTH = 10
 
 def browse_buttons(router: Router) -> None:
     """Paging and cards, and the organiser's changes (``handlers.activities.edit``)."""
-    route = partial(router.route, BROWSE, on_browse_button, ID)
-    route(Int(digits=6, optional=True), Choice(*ActivityKind, optional=True), steps="p")
-    route(steps=("kinds", "v", "i", "em"))
+    router.route(BROWSE, on_list_button, ID, Int(digits=6, optional=True),
+                 Choice(*ActivityKind, optional=True), steps="p")
+    router.route(BROWSE, on_list_button, ID, steps="kinds")
+    route = partial(router.route, BROWSE, on_card_button, ID)
+    route(steps=("v", "i", "em"))
     route(Choice(*EDITABLE_FIELDS), steps="e")
     route(Choice(*ActivityKind, optional=True), steps="ek")
     route(MASK, steps=("et", "es"))
     route(Text(STATUS_LENGTH), steps="s")
 
 
-async def on_browse_button(press: Press) -> None:
-    """Page through the list, open a card, or mark 行ってみたい."""
-    update, context, query, values = press.update, press.context, press.query, press.raw
-    step = press.step
-    if step in ("p", "kinds"):
-        offset, kind_code = press.value(1) or 0, press.value(2) or ""
-        district = await context.session.get(Area, press.values[0])
-        if district is None:
-            await stale_button(update, context)
-            return
-        await query.answer()
-        if step == "kinds":
-            await edit_or_keep(query, _("activity.choose_kind"), _kind_filter(district))
-        else:
-            await edit_or_keep(query, *await _page(
-                context, district, offset, ActivityKind(kind_code) if kind_code else None))
+async def on_list_button(press: Press) -> None:
+    """Page through the district's list (of one kind), or choose the kind."""
+    update, context, query = press.update, press.context, press.query
+    offset, kind_code = press.value(1) or 0, press.value(2)
+    district = await context.session.get(Area, press.values[0])
+    if district is None:
+        await stale_button(update, context)
         return
+    await query.answer()
+    if press.step == "kinds":
+        await edit_or_keep(query, _("activity.choose_kind"), _kind_filter(district))
+    else:
+        await edit_or_keep(query, *await _page(
+            context, district, offset, ActivityKind(kind_code) if kind_code else None))
+
+
+async def on_card_button(press: Press) -> None:
+    """Open a card, mark 行ってみたい, or change the activity (organiser or coordinator)."""
+    update, context, query, step = press.update, press.context, press.query, press.step
     activity = await context.session.get(Activity, press.values[0])
     if activity is None or activity.status not in (ActivityStatus.ACTIVE, ActivityStatus.PAUSED):
         await query.answer(plain("activity.cannot_change"), show_alert=True)
@@ -149,13 +153,11 @@ async def on_browse_button(press: Press) -> None:
     elif step == "e":
         await start_change(update, context, activity, press.values[1])
     elif step in ("ek", "em", "et", "es"):
-        await edit_by_button(update, context, activity, step, values[2:])
+        await edit_by_button(update, context, activity, step, press.raw[2:])
     elif step == "s":
         await set_status(update, context, activity, press.values[1])
-    elif step == "v":
-        await _show_card(update, context, activity)
     else:
-        await stale_button(update, context)
+        await _show_card(update, context, activity)
 
 
 async def _show_card(update: Update, context: OtagaiContext, activity: Activity) -> None:

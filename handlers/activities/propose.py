@@ -4,7 +4,6 @@ lives in the database); a coordinator of the district is asked to review it."""
 from __future__ import annotations
 
 from dataclasses import replace
-from functools import partial
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
@@ -28,7 +27,7 @@ from handlers.common import (
 )
 from handlers.conversation import asked
 from handlers.fallback import stale_button
-from handlers.router import ID, Choice, Press, Router
+from handlers.router import ID, Choice, Handler, Press, Router, Value
 from models import Activity, ActivityKind, ActivityStatus, Area, Meaning
 from models.activities import (
     CONTACT_LENGTH,
@@ -229,50 +228,86 @@ async def own_draft(press: Press) -> Activity | None:
 
 
 def register_buttons(router: Router) -> None:
-    """The draft's buttons (pressed, or their words typed: ``handlers.router``)."""
-    route = partial(router.route, PREFIX, on_register_button, ID, load=own_draft)
-    route(Choice(*ActivityKind), steps="k")
-    route(Choice(*Meaning), steps="m")
-    route(steps=("mn", "rs", "sy", "skip", "x", "s"))
+    """The draft's buttons, one function per step (pressed, or their words typed:
+    ``handlers.router``)."""
+    def route(step: str, handler: Handler, *shape: Value) -> None:
+        router.route(PREFIX, handler, ID, *shape, steps=step, load=own_draft)
+
+    route("k", on_kind, Choice(*ActivityKind))
+    route("m", on_meaning, Choice(*Meaning))
+    route("mn", on_meanings_done)
+    route("rs", on_retype_schedule)
+    route("sy", on_schedule_confirmed)
+    route("skip", on_skip)
+    route("x", on_drop)
+    route("s", on_submit)
 
 
-async def on_register_button(press: Press) -> None:
-    """Kind, meanings, schedule again, submit or drop (pressed, or typed)."""
-    update, context, query = press.update, press.context, press.query
-    step, draft = press.step, press.target
+async def on_kind(press: Press) -> None:
+    await press.query.answer()
+    press.target.kind = ActivityKind(press.values[1])
+    await _ask_meanings(press.context, press.query, press.target)
+
+
+async def on_meaning(press: Press) -> None:
+    await press.query.answer()
+    toggle_meaning(press.target, Meaning(press.values[1]))
+    await _ask_meanings(press.context, press.query, press.target)
+
+
+async def on_meanings_done(press: Press) -> None:
+    query, draft = press.query, press.target
     await query.answer()
-    if step == "k":
-        draft.kind = ActivityKind(press.values[1])
-        await _ask_meanings(context, query, draft)
-    elif step == "m":
-        toggle_meaning(draft, Meaning(press.values[1]))
-        await _ask_meanings(context, query, draft)
-    elif step == "mn":
-        draft.awaiting = "place"
-        question = _("activity.ask_place", limit=PLACE_LENGTH)
-        await edit_or_keep(query, question)
-        await asked(context, "activity.place", query.message, question, target_id=draft.id,
-                    typed=True)
-    elif step == "rs":
-        draft.awaiting = "schedule"
-        await edit_or_keep(query, _("activity.ask_schedule"))
-        await asked(context, "activity.schedule", query.message, _("activity.ask_schedule"),
-                    target_id=draft.id, typed=True)
-    elif step == "sy" and draft.schedule and draft.awaiting == "schedule_check" \
-            and query.message:
-        await edit_or_keep(query, _("activity.schedule_set", schedule=describe_schedule(
-            Schedule.from_json(draft.schedule))))
-        await _ask_next(query.message, context, draft, "capacity")
-    elif step == "skip" and draft.awaiting in OPTIONAL_STEPS and query.message is not None:
-        await edit_or_keep(query, _("activity.skipped"))
-        await _ask_next(query.message, context, draft, _following(draft.awaiting))
-    elif step == "x":
-        await context.session.delete(draft)
-        await edit_or_keep(query, _("activity.dropped"))
-    elif step == "s" and draft.name and draft.kind and draft.place and draft.schedule:
-        await _submit(update, query, context, draft)
-    else:
-        await stale_button(update, context)
+    draft.awaiting = "place"
+    question = _("activity.ask_place", limit=PLACE_LENGTH)
+    await edit_or_keep(query, question)
+    await asked(press.context, "activity.place", query.message, question, target_id=draft.id,
+                typed=True)
+
+
+async def on_retype_schedule(press: Press) -> None:
+    query, draft = press.query, press.target
+    await query.answer()
+    draft.awaiting = "schedule"
+    await edit_or_keep(query, _("activity.ask_schedule"))
+    await asked(press.context, "activity.schedule", query.message, _("activity.ask_schedule"),
+                target_id=draft.id, typed=True)
+
+
+async def on_schedule_confirmed(press: Press) -> None:
+    query, draft = press.query, press.target
+    await query.answer()
+    if not draft.schedule or draft.awaiting != "schedule_check" or not query.message:
+        await stale_button(press.update, press.context)
+        return
+    await edit_or_keep(query, _("activity.schedule_set", schedule=describe_schedule(
+        Schedule.from_json(draft.schedule))))
+    await _ask_next(query.message, press.context, draft, "capacity")
+
+
+async def on_skip(press: Press) -> None:
+    query, draft = press.query, press.target
+    await query.answer()
+    if draft.awaiting not in OPTIONAL_STEPS or query.message is None:
+        await stale_button(press.update, press.context)
+        return
+    await edit_or_keep(query, _("activity.skipped"))
+    await _ask_next(query.message, press.context, draft, _following(draft.awaiting))
+
+
+async def on_drop(press: Press) -> None:
+    await press.query.answer()
+    await press.context.session.delete(press.target)
+    await edit_or_keep(press.query, _("activity.dropped"))
+
+
+async def on_submit(press: Press) -> None:
+    query, draft = press.query, press.target
+    await query.answer()
+    if not (draft.name and draft.kind and draft.place and draft.schedule):
+        await stale_button(press.update, press.context)
+        return
+    await _submit(press.update, query, press.context, draft)
 
 
 async def _ask_meanings(context: OtagaiContext, query: Pressed | CallbackQuery,
