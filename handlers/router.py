@@ -189,8 +189,8 @@ class Router:
         """Register ``handler`` for ``prefix`` (for each of ``steps``: ``prefix:step:…``),
         its values of ``shape``; refuse a duplicate and data that could exceed 64 bytes."""
         _check_word(prefix, "prefix")
-        seen = [optional for optional in shape if optional.optional]
-        if seen and not all(value.optional for value in shape[shape.index(seen[0]):]):
+        first = next((i for i, value in enumerate(shape) if value.optional), len(shape))
+        if not all(value.optional for value in shape[first:]):
             raise ValueError(f"button {prefix}: optional values must come last")
         names: list[str | None] = [steps] if isinstance(steps, str) else (
             [None] if steps is None else list(steps))
