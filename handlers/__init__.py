@@ -32,7 +32,9 @@ from handlers import (
 
 def register(application: Application) -> None:
     """Attach every handler in PTB's group 0, where only the first match runs, and the
-    typed-answer handler before it (``handlers.typed_input``).
+    typed-answer handler before it (``handlers.typed_input``). Buttons register their routes
+    with the one router (``handlers.router``), which refuses duplicates and data that could
+    exceed 64 bytes here, when the application is built.
 
     The fallbacks are registered last so they answer only what no capability claimed.
     """

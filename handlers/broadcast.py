@@ -12,7 +12,6 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
-    CallbackQueryHandler,
     CommandHandler,
 )
 
@@ -31,8 +30,6 @@ from bot.i18n import (
 from handlers.common import (
     button,
     callback_data,
-    callback_pattern,
-    callback_values,
     edit_or_keep,
     group_quiet_note,
     int_value,
@@ -41,6 +38,7 @@ from handlers.common import (
 )
 from handlers.fallback import stale_button
 from handlers.invites import role_label
+from handlers.router import ID, Choice, Press, router_of
 from handlers.typed_input import TypedInput
 from models import Area, Audience, Broadcast, BroadcastStatus
 from models.areas import all_areas
@@ -203,14 +201,11 @@ async def _heading(context: OtagaiContext, area: Area) -> Callable[[str | None],
     return heading
 
 
-async def on_button(update: Update, context: OtagaiContext) -> None:
+async def on_button(press: Press) -> None:
     """Area, audience, send now, send later, drop, or cancel a scheduled broadcast."""
-    query = update.callback_query
-    assert query is not None
-    values = callback_values(query)
-    step, draft_id = (values[0] if values else ""), int_value(values, 1)
+    update, context, values, step = press.update, press.context, press.raw, press.step or ""
     person = context.person
-    broadcast = await context.session.get(Broadcast, draft_id) if draft_id else None
+    broadcast = await context.session.get(Broadcast, press.values[0])
     if broadcast is None or person is None or broadcast.created_by_id != person.id:
         await stale_button(update, context)
     elif step == CANCEL:
@@ -352,7 +347,10 @@ def register(application: Application) -> None:
     """Attach /broadcast, /broadcasts and their buttons (typed text: ``TYPED``)."""
     application.add_handler(CommandHandler("broadcast", begin))
     application.add_handler(CommandHandler("broadcasts", list_broadcasts))
-    application.add_handler(CallbackQueryHandler(on_button, pattern=callback_pattern(PREFIX)))
+    router = router_of(application)
+    router.route(PREFIX, on_button, ID, steps=(DROP, NOW, LATER, CANCEL, INTEREST_KINDS))
+    router.route(PREFIX, on_button, ID, ID, steps=AREA)
+    router.route(PREFIX, on_button, ID, Choice(*Audience), steps=AUDIENCE)
 
 
 # Typed text while this capability waits for it (see handlers.typed_input).

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application, CommandHandler
 
 from bot.context import OtagaiContext
 from bot.i18n import N_, _, plain
 from handlers.common import (
     button,
     callback_data,
-    callback_pattern,
-    callback_values,
     edit_or_keep,
-    int_value,
     private_only,
     reply,
 )
 from handlers.fallback import stale_button
+from handlers.router import Int, Press, router_of
 from models import Person
 from models.people import set_quiet_hours
 
@@ -57,12 +55,10 @@ async def show_settings(update: Update, context: OtagaiContext) -> None:
     await reply(update, _summary(person) + "\n\n" + _("settings.explain"), _keyboard())
 
 
-async def on_button(update: Update, context: OtagaiContext) -> None:
+async def on_button(press: Press) -> None:
     """Change the start or end of the quiet hours, or turn them off."""
-    query = update.callback_query
-    assert query is not None
-    values = callback_values(query)
-    step, hour = (values[0] if values else ""), int_value(values, 1)
+    update, context, query = press.update, press.context, press.query
+    step, hour = press.step, press.value(0)
     person = await context.ensure_person()
     if step == OFF:
         await set_quiet_hours(context.session, person, 0, 0)
@@ -82,4 +78,6 @@ async def on_button(update: Update, context: OtagaiContext) -> None:
 def register(application: Application) -> None:
     """Attach /settings and its buttons."""
     application.add_handler(CommandHandler("settings", show_settings))
-    application.add_handler(CallbackQueryHandler(on_button, pattern=callback_pattern(PREFIX)))
+    router = router_of(application)
+    router.route(PREFIX, on_button, steps=OFF)
+    router.route(PREFIX, on_button, Int(digits=2), steps=(FROM, UNTIL))  # an hour

@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.areas import Area
-from models.base import Base, BigId, TimestampMixin, enum_values
+from models.base import Base, BigId, TimestampMixin, enum_values, leave_steps
 from models.clock import utcnow
 from models.schedule import Schedule, occurrences
 
@@ -410,22 +410,7 @@ async def leave_activity_steps(session: AsyncSession, person_id: int, *, drop: b
     """The person leaves the activity they are writing or changing: ``drop`` deletes the
     draft (as its own 「やめる」 does), otherwise its typed step stops waiting; a typed
     change to a registered activity is forgotten. Return whether anything was open."""
-    found = False
-    for activity in await session.scalars(select(Activity).where(or_(
-            and_(Activity.organiser_id == person_id, Activity.status == ActivityStatus.DRAFT),
-            Activity.editing_by_id == person_id))):
-        if activity.status == ActivityStatus.DRAFT and activity.organiser_id == person_id:
-            if drop:
-                await session.delete(activity)
-                found = True
-                continue
-            found = found or activity.awaiting is not None
-            activity.awaiting = None
-        else:
-            found = found or activity.awaiting is not None
-            stop_edit(activity)
-    await session.flush()
-    return found
+    return await leave_steps(session, Activity, ActivityStatus.DRAFT, person_id, drop=drop)
 
 
 async def leave_count(session: AsyncSession, person_id: int, *, drop: bool) -> bool:

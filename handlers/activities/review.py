@@ -3,18 +3,15 @@ the proposer is told either way."""
 
 from __future__ import annotations
 
-from telegram import Update
-
 from bot.context import OtagaiContext
 from bot.i18n import _, current_zone, normalize_language, plain, use_language
-from handlers.activities.shared import REJECT_REASONS
+from handlers.activities.shared import REJECT_REASONS, REVIEW
 from handlers.common import (
-    callback_values,
     edit_or_keep,
-    int_value,
     refuse,
 )
 from handlers.fallback import stale_button
+from handlers.router import ID, Choice, Press, Router
 from models import Activity, ActivityStatus, Area, Person
 from models.activities import (
     review,
@@ -23,16 +20,19 @@ from models.outbox import enqueue
 from models.permissions import coordinates_activity
 
 
-async def on_review_button(update: Update, context: OtagaiContext) -> None:
+def register_buttons(router: Router) -> None:
+    router.route(REVIEW, on_review_button, ID, steps="a")
+    router.route(REVIEW, on_review_button, ID, Choice(*REJECT_REASONS), steps="r")
+
+
+async def on_review_button(press: Press) -> None:
     """A coordinator approves or rejects a proposal; the proposer is told either way."""
-    query = update.callback_query
-    assert query is not None
-    values = callback_values(query)
-    step, activity_id = (values[0] if values else ""), int_value(values, 1)
-    activity = await context.session.get(Activity, activity_id) if activity_id else None
+    update, context, query, values = press.update, press.context, press.query, press.raw
+    step = press.step
+    activity = await context.session.get(Activity, press.values[0])
     district = (await context.session.get(Area, activity.district_id)
                 if activity and activity.district_id else None)
-    if activity is None or district is None or step not in ("a", "r"):
+    if activity is None or district is None:
         await stale_button(update, context)
         return
     if not coordinates_activity(await context.permissions(), activity, district):
