@@ -1,12 +1,12 @@
 """The national survey of 通いの場 (介護予防・日常生活支援総合事業等の実施状況に関する調査): its
 categories, and what the registry can tell of each place without asking anyone.
 
-The survey asks, for each place (活動会場毎) held at least once a month, its main activity
-(主な活動内容), who runs it (運営主体), where it meets (開催場所), how often (開催頻度) and how many
-different people came in one month of the fiscal year (参加者実人数). The categories follow the
-published results for 令和4年度 (2022); those the results did not name are marked below and
-in the README. No Telegram here, and no database: pure functions the survey writer and the
-handlers share.
+The survey asks, for each place (活動会場毎) held at least once a month, its main
+activity (主な活動内容), who runs it (運営主体), where it meets (開催場所), how often (開催頻度)
+and how many different people came in one month of the fiscal year (参加者実人数). The
+categories follow the published results for 令和4年度 (2022); what could not be checked
+against the form is said in the README. No Telegram here, and no database: pure
+functions the survey writer and the handlers share.
 """
 
 from __future__ import annotations

@@ -8,9 +8,9 @@ import pytest
 
 from models.activities import Activity, ActivityKind, choose_kind
 from models.kayoinoba import (
-    activity_kinds,
     Band,
     SurveyCategory,
+    activity_kinds,
     asks_category,
     band,
     counts_as_place,
@@ -102,7 +102,8 @@ def test_choosing_a_clear_kind_sets_the_category_and_an_unclear_one_keeps_the_ch
 
 def test_fiscal_year_months() -> None:
     months = fiscal_year_months(2026)
-    assert months[0] == date(2026, 4, 1) and months[-1] == date(2027, 3, 1)
+    assert months[0] == date(2026, 4, 1)
+    assert months[-1] == date(2027, 3, 1)
     assert len(months) == 12
     assert fiscal_year_of(date(2027, 3, 31)) == 2026
     assert fiscal_year_of(date(2027, 4, 1)) == 2027
