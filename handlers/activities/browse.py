@@ -16,6 +16,7 @@ from handlers.activities.edit import (
 from handlers.activities.shared import (
     BROWSE,
     PAGE,
+    SURVEY,
 )
 from handlers.activity_views import card, district_of, may_manage
 from handlers.activity_views import list_line as activity_line
@@ -163,6 +164,7 @@ async def _show_card(update: Update, context: OtagaiContext, activity: Activity)
                          callback_data(BROWSE, "e", activity.id, "place")),
                   button("activity.button.change_schedule",
                          callback_data(BROWSE, "e", activity.id, "schedule"))]]
+        rows += [[button("survey.button.open", callback_data(SURVEY, "m", activity.id))]]
         rows += [[button(STATUS_BUTTONS[new], callback_data(BROWSE, "s", activity.id, new))]
                  for new in TRANSITIONS.get(activity.status, ())]
     keyboard = InlineKeyboardMarkup(rows)

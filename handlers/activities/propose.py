@@ -15,6 +15,7 @@ from handlers.activities.shared import (
     REJECT_REASONS,
     REVIEW,
 )
+from handlers.activities.survey import UNKNOWN, choice_rows
 from handlers.activity_views import card
 from handlers.common import (
     Pressed,
@@ -36,11 +37,13 @@ from models.activities import (
     MAX_CAPACITY,
     NAME_LENGTH,
     PLACE_LENGTH,
+    choose_kind,
     start_draft,
     submit,
     toggle_meaning,
 )
 from models.clock import utcnow
+from models.kayoinoba import SurveyCategory, asks_category
 from models.limits import PROPOSALS_WAITING, may_propose
 from models.numbers import parse_count
 from models.outbox import enqueue
@@ -232,9 +235,8 @@ async def on_register_button(update: Update, context: OtagaiContext,
         await stale_button(update, context)
         return
     await query.answer()
-    if step == "k" and len(values) > 2 and values[2] in set(ActivityKind):
-        draft.kind = ActivityKind(values[2])
-        await _ask_meanings(context, query, draft)
+    if step in ("k", "kc") and len(values) > 2 and _take_kind(draft, step, values[2]):
+        await _after_kind(context, query, draft, ask=step == "k")
     elif step == "m" and len(values) > 2 and values[2] in set(Meaning):
         toggle_meaning(draft, Meaning(values[2]))
         await _ask_meanings(context, query, draft)
@@ -264,6 +266,38 @@ async def on_register_button(update: Update, context: OtagaiContext,
         await _submit(update, query, context, draft)
     else:
         await stale_button(update, context)
+
+
+def _take_kind(draft: Activity, step: str, value: str) -> bool:
+    """Keep the kind chosen (``k``) or the survey category (``kc``); False if forged."""
+    if step == "k" and value in set(ActivityKind):
+        choose_kind(draft, ActivityKind(value))
+        return True
+    if step == "kc" and (value == UNKNOWN or value in set(SurveyCategory)):
+        draft.survey_category = None if value == UNKNOWN else SurveyCategory(value)
+        return True
+    return False
+
+
+async def _after_kind(context: OtagaiContext, query: Pressed | CallbackQuery, draft: Activity,
+                      *, ask: bool) -> None:
+    """After the kind: the survey's category where the kind does not say it, then the
+    meanings."""
+    if ask and asks_category(draft.kind) and draft.survey_category is None:
+        await _ask_category(context, query, draft)
+    else:
+        await _ask_meanings(context, query, draft)
+
+
+async def _ask_category(context: OtagaiContext, query: Pressed | CallbackQuery,
+                        draft: Activity) -> None:
+    """Ask what the gathering mainly does, in the national survey's words (skippable)."""
+    markup = InlineKeyboardMarkup(choice_rows(
+        SurveyCategory, None, lambda value: callback_data(PREFIX, "kc", draft.id, value)))
+    question = _("activity.ask_category", name=draft.name or "-")
+    await edit_or_keep(query, question, markup)
+    await asked(context, "activity.category", query.message, question, markup,
+                target_id=draft.id)
 
 
 async def _ask_meanings(context: OtagaiContext, query: Pressed | CallbackQuery,

@@ -3,12 +3,14 @@ the proposer is told either way."""
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 
 from bot.context import OtagaiContext
 from bot.i18n import _, current_zone, normalize_language, plain, use_language
-from handlers.activities.shared import REJECT_REASONS
+from handlers.activities.shared import REJECT_REASONS, SURVEY
 from handlers.common import (
+    button,
+    callback_data,
     callback_values,
     edit_or_keep,
     int_value,
@@ -48,8 +50,10 @@ async def on_review_button(update: Update, context: OtagaiContext) -> None:
     reviewer = await context.ensure_person()
     review(activity, reviewer.id, approve=step == "a", reason=values[2] if reason_key else None)
     await query.answer()
-    if reason_key is None:
-        await edit_or_keep(query, _("activity.approved_by_you", name=activity.name or "-"))
+    if reason_key is None:  # offered the survey's fields, to fill in now or later
+        await edit_or_keep(query, _("activity.approved_by_you", name=activity.name or "-"),
+                           InlineKeyboardMarkup([[button("survey.button.open", callback_data(
+                               SURVEY, "m", activity.id))]]))
     else:
         await edit_or_keep(query, _("activity.rejected_by_you", name=activity.name or "-",
                                     reason=plain(reason_key)))
