@@ -18,6 +18,7 @@ from handlers import (
     language,
     links,
     meetings,
+    monthly_count,
     mydata,
     needs,
     onboarding,
@@ -44,6 +45,7 @@ def register(application: Application) -> None:
     mydata.register(application)
     activities.register(application)
     participation.register(application)
+    monthly_count.register(application)
     checkins.register(application)
     needs.register(application)
     watching.register(application)
@@ -57,7 +59,7 @@ def register(application: Application) -> None:
     # Typed answers go to the step waiting for them, before the commands and fallbacks; the
     # order settles a person with two steps open at once (rare: one of them is stale).
     typed = [digests.TYPED, needs.TYPED, checkins.TYPED, meetings.TYPED, participation.TYPED,
-             broadcast.TYPED, activities.TYPED]
+             monthly_count.TYPED, broadcast.TYPED, activities.TYPED]
     typed_input.register(application, typed)
     # Before both: leaving (「やめる」, /cancel, another command or flow), lapses, and the
     # words of a button typed while its question is open (handlers.conversation).

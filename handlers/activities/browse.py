@@ -29,6 +29,7 @@ from handlers.common import (
     is_private,
 )
 from handlers.fallback import stale_button
+from handlers.monthly_count import card_button as monthly_button
 from handlers.participation import SESSIONS
 from models import Activity, ActivityKind, ActivityStatus, Area
 from models.activities import (
@@ -154,7 +155,8 @@ async def _show_card(update: Update, context: OtagaiContext, activity: Activity)
     count = await interest_count(context.session, activity.id) if sees_count else None
     rows = [[button("activity.button.interested", callback_data(BROWSE, "i", activity.id))]]
     if sees_count and is_private(update):  # the organiser or a coordinator: managing
-        rows += [[button("activity.button.record_count", callback_data(SESSIONS, activity.id))]]
+        rows += [[button("activity.button.record_count", callback_data(SESSIONS, activity.id))],
+                 [monthly_button(activity)]]
         rows += [[button("activity.button.change_name",
                          callback_data(BROWSE, "e", activity.id, "name")),
                   button("activity.button.change_kind", callback_data(BROWSE, "ek", activity.id))],

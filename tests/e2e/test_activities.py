@@ -19,8 +19,9 @@ from tests.auxil.schedules import type_schedule
 from tests.auxil.town import EAST, Town, add_person, make_town, new_group, settle
 
 labels = SandboxClient.labels
-MANAGING = ["行ってみたい", "参加人数を記録", "名前を変える", "種類を変える", "意味づけを変える",
-            "場所を変える", "日時を変える", "通いの場の調査の項目"]
+MANAGING = ["行ってみたい", "参加人数を記録", "先月の参加者数（実人数）", "名前を変える",
+            "種類を変える", "意味づけを変える", "場所を変える", "日時を変える",
+            "通いの場の調査の項目"]
 
 
 def data_of(message: dict, label: str) -> str:
