@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.cli import main
+from bot.sandbox.town import seed_database
+from models import Person, clock
+from models.db import session_factory
 from tests.auxil.survey import seed_registry
 from tests.scheduler.test_survey import read_places
 
@@ -69,3 +74,39 @@ async def test_errors_are_one_line(engine: AsyncEngine, tmp_path: Path,
 async def _main(argv: list[str]) -> int:
     """Run the command in a thread: it starts its own event loop."""
     return await asyncio.to_thread(main, argv)
+
+
+@pytest.mark.usefixtures("_database")
+async def test_the_demo_town_s_survey(engine: AsyncEngine, database_url: str, tmp_path: Path,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """The sandbox's demo history gives a sensible file: its gatherings (not the shopping
+    run, nor the walks without a schedule), last month's counts, what is left to fill in."""
+    now = datetime(2026, 11, 30, 3, tzinfo=UTC)  # 12:00 in Tokyo
+    clock.travel(now)
+    await seed_database(database_url, now=now)
+    assert await _main(["survey", "kayoinoba", "--fiscal-year", "2026", "--out",
+                        str(tmp_path)]) == 0
+    assert "参加者実人数は2026年10月" in capsys.readouterr().out
+    info, rows, missing = read_places((tmp_path / "通いの場調査_2026年度.xlsx").read_bytes())
+    assert info[4][1] == "2026年10月 （3月の人数がまだないため、人数のある最後の月）"
+    header, places = rows[0], rows[1:-1]
+    column = {title: header.index(title) for title in header if title}
+    assert [p[column["通いの場の名称"]] for p in places] == [
+        "いきいき百歳体操", "ふれあい食事会", "みどりサロン", "ひかり茶話会", "かわせ体操クラブ"]
+    by_name = {p[1]: p for p in places}
+    salon = by_name["みどりサロン"]
+    assert (salon[column["主な活動内容"]], salon[column["運営主体"]],
+            salon[column["開催頻度"]], salon[column["参加者実人数"]],
+            salon[column["うち65歳以上"]]) == ("茶話会", "住民団体", "週1回以上", 20, 17)
+    assert by_name["かわせ体操クラブ"][column["参加者実人数"]] is None  # not answered yet
+    assert rows[-1][column["参加者実人数"]] == 24 + 26 + 20 + 15  # 体操, 食事会, サロン, 茶話会
+    assert [m[1] for m in missing[1:]] == ["ひかり茶話会", "かわせ体操クラブ"]
+    assert missing[2][3] == "2026年10月の参加者実人数、運営主体"
+    names = {p.display_name for p in await _people(engine)}
+    every = " ".join(str(v) for r in info + rows + missing for v in r if v is not None)
+    assert not [name for name in names if name and name in every]
+
+
+async def _people(engine: AsyncEngine) -> list[Person]:
+    async with session_factory(engine)() as session:
+        return list(await session.scalars(select(Person)))
