@@ -129,7 +129,7 @@ async def build_survey(session: AsyncSession, fiscal_year: int, zone: tzinfo, *,
     begins, ends = _fiscal_bounds(fiscal_year, zone)
     activities = list(await session.scalars(
         select(Activity).where(
-            Activity.status.in_(APPROVED), Activity.district_id.in_(districts),
+            Activity.status.in_(APPROVED), Activity.district_id.in_(list(districts)),
             Activity.created_at < ends,
             or_(Activity.status != ActivityStatus.ENDED, Activity.status_changed_at.is_(None),
                 Activity.status_changed_at >= begins))
