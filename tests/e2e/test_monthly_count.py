@@ -3,6 +3,7 @@ answer is what the 通いの場 survey shows for the place."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
@@ -14,7 +15,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.i18n import use_language
 from bot.sandbox import SandboxClient, SandboxServer
-from models import Activity, ActivityKind, ActivityStatus, MonthlyParticipants, Role, clock
+from models import (
+    Activity,
+    ActivityKind,
+    ActivityStatus,
+    MonthlyParticipants,
+    OutboxMessage,
+    OutboxStatus,
+    Role,
+    clock,
+)
 from models.clock import utcnow
 from models.db import session_factory
 from models.people import find_person
@@ -181,3 +191,25 @@ async def test_a_coordinator_enters_it_from_the_card_and_is_asked_without_an_org
     questions = [m for m in await sb.messages(MIKA) if m["from"]["is_bot"]
                  and m["text"].startswith("先月（2026年12月）")]
     assert len(questions) == 1
+
+
+async def test_the_question_waits_for_the_end_of_the_night(
+    sb: SandboxClient, engine: AsyncEngine, town: Town
+) -> None:
+    """Asked at 06:30 on the 1st, it is held until her quiet hours end at 08:00."""
+    async with session_factory(engine)() as session, session.begin():
+        hanako = await find_person(session, HANAKO)
+        assert hanako is not None
+        hanako.quiet_from, hanako.quiet_until = 21, 8
+    assert await _ask(engine, datetime(2026, 12, 1, 6, 30, tzinfo=TOKYO)) == 1
+    async with asyncio.timeout(30):
+        while True:
+            async with session_factory(engine)() as session:
+                row = (await session.scalars(select(OutboxMessage).where(
+                    OutboxMessage.idempotency_key.like("monthly-count:%")))).one()
+            if row.due_at > utcnow():
+                break
+            await asyncio.sleep(0.2)
+    assert row.status is OutboxStatus.PENDING
+    assert row.due_at == datetime(2026, 12, 1, 8, 0, tzinfo=TOKYO)
+    assert not [m for m in await sb.messages(HANAKO) if m["from"]["is_bot"]]
