@@ -21,6 +21,7 @@ from models import Activity, ActivityStatus, Area, Person
 from models.activities import (
     review,
 )
+from models.kayoinoba import asks_category
 from models.outbox import enqueue
 from models.permissions import coordinates_activity
 
@@ -51,9 +52,14 @@ async def on_review_button(update: Update, context: OtagaiContext) -> None:
     review(activity, reviewer.id, approve=step == "a", reason=values[2] if reason_key else None)
     await query.answer()
     if reason_key is None:  # offered the survey's fields, to fill in now or later
-        await edit_or_keep(query, _("activity.approved_by_you", name=activity.name or "-"),
-                           InlineKeyboardMarkup([[button("survey.button.open", callback_data(
-                               SURVEY, "m", activity.id))]]))
+        text = _("activity.approved_by_you", name=activity.name or "-")
+        rows = [[button("survey.button.open", callback_data(SURVEY, "m", activity.id))]]
+        if activity.survey_category is None and asks_category(activity.kind):
+            # the proposer did not know what it mainly does: the coordinator is asked
+            text += "\n\n" + _("survey.ask_category_on_review")
+            rows.insert(0, [button("survey.button.choose_category",
+                                   callback_data(SURVEY, "c", activity.id))])
+        await edit_or_keep(query, text, InlineKeyboardMarkup(rows))
     else:
         await edit_or_keep(query, _("activity.rejected_by_you", name=activity.name or "-",
                                     reason=plain(reason_key)))

@@ -15,6 +15,7 @@ from models.db import session_factory
 from models.kayoinoba import Operator, SurveyCategory, Venue
 from models.people import find_person
 from models.schedule import Frequency, Schedule
+from tests.auxil.schedules import type_schedule
 from tests.auxil.town import Town, add_person, make_town, settle
 
 pytestmark = pytest.mark.usefixtures("bot")
@@ -162,3 +163,42 @@ async def test_the_fields_are_set_from_the_card_by_the_organiser_or_a_coordinato
     assert "通いの場として数える：数えない（いまは「無」）" in menu["text"]
     await settle(sb)
     assert (await _activity(engine)).kayoinoba is False
+
+
+async def test_the_coordinator_is_asked_the_category_the_proposer_did_not_know(
+    sb: SandboxClient, engine: AsyncEngine, town: Town
+) -> None:
+    await _say(sb, HANAKO, "/newactivity")
+    kinds = await _say(sb, HANAKO, "みんなの居場所")
+    await sb.press(HANAKO, kinds, text="通いの場")
+    category = await sb.wait_for_edit(HANAKO, kinds["message_id"])
+    await sb.press(HANAKO, category, text="わからない")
+    meanings = await sb.wait_for_edit(HANAKO, kinds["message_id"])
+    await sb.press(HANAKO, meanings, text="次へ")
+    await sb.wait_for_edit(HANAKO, kinds["message_id"])
+    await _say(sb, HANAKO, "集会所")
+    capacity = await type_schedule(sb, HANAKO, "毎週火曜 10時から11時")
+    await sb.press(HANAKO, capacity, text="とばす")
+    contact = await sb.wait_for_message(HANAKO, after=capacity["message_id"])
+    await sb.press(HANAKO, contact, text="とばす")
+    description = await sb.wait_for_message(HANAKO, after=contact["message_id"])
+    await sb.press(HANAKO, description, text="とばす")
+    summary = await sb.wait_for_message(HANAKO, after=description["message_id"])
+    await sb.press(HANAKO, summary, text="この内容で登録する")
+    await sb.wait_for_edit(HANAKO, summary["message_id"])
+    request = await sb.wait_for_message(MIKA, after=0, timeout=20)
+    await sb.press(MIKA, request, text="承認する")
+    approved = await sb.wait_for_edit(MIKA, request["message_id"])
+    assert approved["text"] == (
+        "「みんなの居場所」を承認しました。\n\nこの活動で主にすることが、まだ決まっていません。"
+        "国の「通いの場」の調査のため、よろしければえらんでください。")
+    assert labels(approved) == ["主な活動内容をえらぶ", "通いの場の調査の項目"]
+    await sb.press(MIKA, approved, text="主な活動内容をえらぶ")
+    choices = await sb.wait_for_edit(MIKA, request["message_id"])
+    await sb.press(MIKA, choices, text="趣味活動")
+    menu = await sb.wait_for_edit(MIKA, request["message_id"])
+    assert "主な活動内容：趣味活動" in menu["text"]
+    await settle(sb)
+    activity = await _activity(engine)
+    assert (activity.status, activity.survey_category) == (ActivityStatus.ACTIVE,
+                                                           SurveyCategory.HOBBY)
