@@ -9,6 +9,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from bot import tasks
 from bot.i18n import normalize_language, plain, use_language
@@ -93,6 +94,23 @@ def _digest(settings: Settings, args: argparse.Namespace) -> None:
                                      out=args.out, exact=args.exact, say=_say))
 
 
+def _survey(settings: Settings, args: argparse.Namespace) -> None:
+    asyncio.run(tasks.kayoinoba_survey(settings, args.fiscal_year, args.out, month=args.month,
+                                       area_id=args.area, say=_say))
+
+
+def _add_survey(commands: Any) -> None:
+    survey = commands.add_parser("survey", help=plain("cli.help.survey"))
+    survey_commands = survey.add_subparsers(dest="survey_command", required=True)
+    kayoinoba = survey_commands.add_parser("kayoinoba", help=plain("cli.help.survey_kayoinoba"))
+    kayoinoba.add_argument("--fiscal-year", type=int, required=True,
+                           help=plain("cli.help.fiscal_year"))
+    kayoinoba.add_argument("--out", type=Path, required=True, help=plain("cli.help.survey_out"))
+    kayoinoba.add_argument("--month", default=None, help=plain("cli.help.survey_month"))
+    kayoinoba.add_argument("--area", type=int, default=None, help=plain("cli.help.survey_area"))
+    kayoinoba.set_defaults(func=_survey)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser, with help in the operator's language."""
     parser = argparse.ArgumentParser(prog="otagai", description=plain("cli.description"))
@@ -152,6 +170,8 @@ def build_parser() -> argparse.ArgumentParser:
     digest.add_argument("--out", type=Path, default=None, help=plain("cli.help.digest_out"))
     digest.add_argument("--exact", action="store_true", help=plain("cli.help.digest_exact"))
     digest.set_defaults(func=_digest)
+
+    _add_survey(commands)
 
     admin = commands.add_parser("admin", help=plain("cli.help.admin"))
     admin_commands = admin.add_subparsers(dest="admin_command", required=True)

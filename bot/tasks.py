@@ -17,6 +17,7 @@ from bot.settings import Settings
 from models import Council, OutboxStatus, Role
 from models.activities import registry
 from models.areas import all_areas, find_area, import_areas
+from models.clock import utcnow
 from models.db import create_engine, session_factory
 from models.digests import iso_week_name, parse_iso_week
 from models.outbox import counts_by_status, oldest_waiting
@@ -193,3 +194,44 @@ async def council_digest(settings: Settings, council_id: int, week_name: str, *,
         raise StartupError("export.unwritable", path=path, reason=exc.strerror) from None
     say(plain("digest.cli.written", path=path))
     return path
+
+
+async def kayoinoba_survey(settings: Settings, fiscal_year: int, out: Path, *,
+                           month: str | None = None, area_id: int | None = None,
+                           say: Say) -> Path:
+    """Write the 通いの場 survey of a fiscal year as XLSX into the folder ``out``; return the
+    file. Raise StartupError for a fiscal year without places, a bad month or folder."""
+    from scheduler.digests.survey_workbook import survey_workbook  # noqa: PLC0415
+    from scheduler.survey import SurveyError, build_survey, parse_month  # noqa: PLC0415
+
+    _check_folder(out)
+    say(plain("survey.cli.reading", year=fiscal_year))
+    try:
+        chosen = parse_month(month) if month else None
+        async with database(settings) as session:
+            survey = await build_survey(session, fiscal_year, settings.zone, month=chosen,
+                                        area_id=area_id)
+    except SurveyError as exc:
+        raise StartupError(exc.key, **exc.params) from None
+    say(plain("survey.cli.writing", count=len(survey.places)))
+    with use_language(current_language(), settings.zone):
+        data = survey_workbook(survey, utcnow().astimezone(settings.zone).date())
+        path = out / plain("survey.file", year=fiscal_year)
+    _write_into(out, path, data)
+    missing = sum(1 for place in survey.places if place.missing())
+    say(plain("survey.cli.done", path=path, count=len(survey.places), missing=missing,
+              year=survey.month.year, month=survey.month.month))
+    return path
+
+
+def _check_folder(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise StartupError("survey.cli.bad_out", path=out)
+
+
+def _write_into(out: Path, path: Path, data: bytes) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    except OSError as exc:
+        raise StartupError("survey.cli.unwritable", path=path, reason=exc.strerror) from None

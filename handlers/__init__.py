@@ -18,6 +18,7 @@ from handlers import (
     language,
     links,
     meetings,
+    monthly_count,
     mydata,
     needs,
     onboarding,
@@ -28,6 +29,11 @@ from handlers import (
     typed_input,
     watching,
 )
+
+# Typed answers go to the step waiting for them, before the commands and fallbacks; the
+# order settles a person with two steps open at once (rare: one of them is stale).
+TYPED_STEPS = (digests.TYPED, needs.TYPED, checkins.TYPED, meetings.TYPED, participation.TYPED,
+               monthly_count.TYPED, broadcast.TYPED, activities.TYPED)
 
 
 def register(application: Application) -> None:
@@ -46,6 +52,7 @@ def register(application: Application) -> None:
     mydata.register(application)
     activities.register(application)
     participation.register(application)
+    monthly_count.register(application)
     checkins.register(application)
     needs.register(application)
     watching.register(application)
@@ -56,13 +63,9 @@ def register(application: Application) -> None:
     settings.register(application)
     language.register(application)
     links.register(application)
-    # Typed answers go to the step waiting for them, before the commands and fallbacks; the
-    # order settles a person with two steps open at once (rare: one of them is stale).
-    typed = [digests.TYPED, needs.TYPED, checkins.TYPED, meetings.TYPED, participation.TYPED,
-             broadcast.TYPED, activities.TYPED]
-    typed_input.register(application, typed)
+    typed_input.register(application, TYPED_STEPS)
     # Before both: leaving (「やめる」, /cancel, another command or flow), lapses, and the
     # words of a button typed while its question is open (handlers.conversation).
-    conversation.register(application, typed)
+    conversation.register(application, TYPED_STEPS)
     fallback.register(application)
     application.add_error_handler(errors.on_error)

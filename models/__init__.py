@@ -30,7 +30,7 @@ from models.meetings import (
 )
 from models.needs import Category, Need, NeedNote, NeedStatus, SupportOffer, SupportRequest
 from models.outbox import OutboxMessage, OutboxStatus
-from models.participants import MonthlyParticipants
+from models.participants import MonthlyCountWait, MonthlyParticipants
 from models.people import Person
 from models.roles import Invite, Role, RoleGrant
 from models.updates import ProcessedUpdate
@@ -65,6 +65,7 @@ __all__ = [
     "MeetingKind",
     "MeetingSignup",
     "MeetingStatus",
+    "MonthlyCountWait",
     "MonthlyParticipants",
     "Need",
     "NeedNote",

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, UniqueConstraint, select
+from sqlalchemy import ColumnElement, ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -97,3 +97,70 @@ async def between(session: AsyncSession, first: date, last: date, *,
             Activity.district_id.in_(district_ids))
     query = query.order_by(MonthlyParticipants.month, MonthlyParticipants.activity_id)
     return list(await session.scalars(query))
+
+
+class MonthlyCountWait(Base):
+    """A number of people this person chose to type (all of them, or those aged 65+), for
+    one activity and month: at most one each."""
+
+    __tablename__ = "monthly_count_wait"
+
+    person_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activity.id", ondelete="CASCADE"))
+    month: Mapped[date]
+    step: Mapped[str] = mapped_column(String(10))  # "people" or "aged"
+    asked_at: Mapped[datetime]
+
+
+STEPS = ("people", "aged")
+
+
+async def wait_for_number(session: AsyncSession, person_id: int, activity_id: int, month: date,
+                          step: str) -> None:
+    """Wait for this person's typed number (replacing any number they were to type)."""
+    if step not in STEPS:
+        raise ValueError(f"not a step: {step}")
+    row = await session.get(MonthlyCountWait, person_id)
+    if row is None:
+        row = MonthlyCountWait(person_id=person_id)
+        session.add(row)
+    row.activity_id, row.month, row.step = activity_id, first_of_month(month), step
+    row.asked_at = utcnow()
+    await session.flush()
+
+
+async def waiting_number(session: AsyncSession, person_id: int) -> MonthlyCountWait | None:
+    """Return the number this person is about to type, if any."""
+    return await session.get(MonthlyCountWait, person_id)
+
+
+def waiting_for_number(person_id: int) -> ColumnElement[bool]:
+    """True (in SQL) while a monthly count waits for a number this person chose to type."""
+    return select(MonthlyCountWait.person_id).where(
+        MonthlyCountWait.person_id == person_id).exists()
+
+
+async def stop_waiting(session: AsyncSession, person_id: int, *, drop: bool = False) -> bool:
+    """Forget the number the person was to type; return whether one was awaited."""
+    del drop  # nothing was written yet: the count stays as it was
+    row = await session.get(MonthlyCountWait, person_id)
+    if row is None:
+        return False
+    await session.delete(row)
+    await session.flush()
+    return True
+
+
+async def count_of(session: AsyncSession, activity_id: int, month: date
+                   ) -> MonthlyParticipants | None:
+    """Return the count kept for an activity and month, if any."""
+    return (await session.scalars(select(MonthlyParticipants).where(
+        MonthlyParticipants.activity_id == activity_id,
+        MonthlyParticipants.month == first_of_month(month)))).one_or_none()
+
+
+def previous_month(day: date) -> date:
+    """Return the first day of the month before ``day``'s."""
+    first = first_of_month(day)
+    return date(first.year - (first.month == 1), (first.month - 2) % 12 + 1, 1)

@@ -18,6 +18,7 @@ from handlers.activities.edit import (
 from handlers.activities.shared import (
     BROWSE,
     PAGE,
+    SURVEY,
 )
 from handlers.activity_views import card, district_of, may_manage
 from handlers.activity_views import list_line as activity_line
@@ -28,6 +29,7 @@ from handlers.common import (
     is_private,
 )
 from handlers.fallback import stale_button
+from handlers.monthly_count import card_button as monthly_button
 from handlers.participation import SESSIONS
 from handlers.router import ID, Choice, Int, Press, Router, Text
 from models import Activity, ActivityKind, ActivityStatus, Area
@@ -168,7 +170,8 @@ async def _show_card(update: Update, context: OtagaiContext, activity: Activity)
     count = await interest_count(context.session, activity.id) if sees_count else None
     rows = [[button("activity.button.interested", callback_data(BROWSE, "i", activity.id))]]
     if sees_count and is_private(update):  # the organiser or a coordinator: managing
-        rows += [[button("activity.button.record_count", callback_data(SESSIONS, activity.id))]]
+        rows += [[button("activity.button.record_count", callback_data(SESSIONS, activity.id))],
+                 [monthly_button(activity)]]
         rows += [[button("activity.button.change_name",
                          callback_data(BROWSE, "e", activity.id, "name")),
                   button("activity.button.change_kind", callback_data(BROWSE, "ek", activity.id))],
@@ -178,6 +181,7 @@ async def _show_card(update: Update, context: OtagaiContext, activity: Activity)
                          callback_data(BROWSE, "e", activity.id, "place")),
                   button("activity.button.change_schedule",
                          callback_data(BROWSE, "e", activity.id, "schedule"))]]
+        rows += [[button("survey.button.open", callback_data(SURVEY, "m", activity.id))]]
         rows += [[button(STATUS_BUTTONS[new], callback_data(BROWSE, "s", activity.id, new))]
                  for new in TRANSITIONS.get(activity.status, ())]
     keyboard = InlineKeyboardMarkup(rows)

@@ -15,6 +15,7 @@ from handlers.activities.shared import (
     REJECT_REASONS,
     REVIEW,
 )
+from handlers.activities.survey import UNKNOWN, choice_rows
 from handlers.activity_views import card
 from handlers.common import (
     Pressed,
@@ -35,11 +36,13 @@ from models.activities import (
     MAX_CAPACITY,
     NAME_LENGTH,
     PLACE_LENGTH,
+    choose_kind,
     start_draft,
     submit,
     toggle_meaning,
 )
 from models.clock import utcnow
+from models.kayoinoba import SurveyCategory, asks_category
 from models.limits import PROPOSALS_WAITING, may_propose
 from models.numbers import parse_count
 from models.outbox import enqueue
@@ -234,6 +237,7 @@ def register_buttons(router: Router) -> None:
         router.route(PREFIX, handler, ID, *shape, steps=step, load=own_draft)
 
     route("k", on_kind, Choice(*ActivityKind))
+    route("kc", on_category, Choice(UNKNOWN, *SurveyCategory))
     route("m", on_meaning, Choice(*Meaning))
     route("mn", on_meanings_done)
     route("rs", on_retype_schedule)
@@ -245,8 +249,16 @@ def register_buttons(router: Router) -> None:
 
 async def on_kind(press: Press) -> None:
     await press.query.answer()
-    press.target.kind = ActivityKind(press.values[1])
-    await _ask_meanings(press.context, press.query, press.target)
+    choose_kind(press.target, ActivityKind(press.values[1]))
+    await _after_kind(press.context, press.query, press.target, ask=True)
+
+
+async def on_category(press: Press) -> None:
+    """The survey's category chosen (or 「わからない」), then the meanings."""
+    await press.query.answer()
+    value = press.values[1]
+    press.target.survey_category = None if value == UNKNOWN else SurveyCategory(value)
+    await _after_kind(press.context, press.query, press.target, ask=False)
 
 
 async def on_meaning(press: Press) -> None:
@@ -308,6 +320,27 @@ async def on_submit(press: Press) -> None:
         await stale_button(press.update, press.context)
         return
     await _submit(press.update, query, press.context, draft)
+
+
+async def _after_kind(context: OtagaiContext, query: Pressed | CallbackQuery, draft: Activity,
+                      *, ask: bool) -> None:
+    """After the kind: the survey's category where the kind does not say it, then the
+    meanings."""
+    if ask and asks_category(draft.kind) and draft.survey_category is None:
+        await _ask_category(context, query, draft)
+    else:
+        await _ask_meanings(context, query, draft)
+
+
+async def _ask_category(context: OtagaiContext, query: Pressed | CallbackQuery,
+                        draft: Activity) -> None:
+    """Ask what the gathering mainly does, in the national survey's words (skippable)."""
+    markup = InlineKeyboardMarkup(choice_rows(
+        SurveyCategory, None, lambda value: callback_data(PREFIX, "kc", draft.id, value)))
+    question = _("activity.ask_category", name=draft.name or "-")
+    await edit_or_keep(query, question, markup)
+    await asked(context, "activity.category", query.message, question, markup,
+                target_id=draft.id)
 
 
 async def _ask_meanings(context: OtagaiContext, query: Pressed | CallbackQuery,

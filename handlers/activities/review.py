@@ -3,10 +3,14 @@ the proposer is told either way."""
 
 from __future__ import annotations
 
+from telegram import InlineKeyboardMarkup
+
 from bot.context import OtagaiContext
 from bot.i18n import _, current_zone, normalize_language, plain, use_language
-from handlers.activities.shared import REJECT_REASONS, REVIEW
+from handlers.activities.shared import REJECT_REASONS, REVIEW, SURVEY
 from handlers.common import (
+    button,
+    callback_data,
     edit_or_keep,
     refuse,
 )
@@ -16,6 +20,7 @@ from models import Activity, ActivityStatus, Area, Person
 from models.activities import (
     review,
 )
+from models.kayoinoba import asks_category
 from models.outbox import enqueue
 from models.permissions import coordinates_activity
 
@@ -48,8 +53,15 @@ async def on_review_button(press: Press) -> None:
     reviewer = await context.ensure_person()
     review(activity, reviewer.id, approve=step == "a", reason=values[2] if reason_key else None)
     await query.answer()
-    if reason_key is None:
-        await edit_or_keep(query, _("activity.approved_by_you", name=activity.name or "-"))
+    if reason_key is None:  # offered the survey's fields, to fill in now or later
+        text = _("activity.approved_by_you", name=activity.name or "-")
+        rows = [[button("survey.button.open", callback_data(SURVEY, "m", activity.id))]]
+        if activity.survey_category is None and asks_category(activity.kind):
+            # the proposer did not know what it mainly does: the coordinator is asked
+            text += "\n\n" + _("survey.ask_category_on_review")
+            rows.insert(0, [button("survey.button.choose_category",
+                                   callback_data(SURVEY, "c", activity.id))])
+        await edit_or_keep(query, text, InlineKeyboardMarkup(rows))
     else:
         await edit_or_keep(query, _("activity.rejected_by_you", name=activity.name or "-",
                                     reason=plain(reason_key)))
