@@ -133,7 +133,8 @@ def _span(value: int, hidden: bool, threshold: int) -> tuple[int, int]:
 
 
 def _column_moves(cell: Cell, values: Mapping[Cell, int], hidden: set[Cell],
-                  rows: list[Row], threshold: int) -> bool:
+                  rows: list[Row], threshold: int, *, steps: tuple[int, ...] = (-1, 1)
+                  ) -> bool:
     """Whether a cell of a column linked by its total's equation alone can take another
     value. Exact: with one equation (total = sum of the districts) and a range per cell,
     the values a cell can take are the whole interval its neighbours' ranges allow."""
@@ -155,7 +156,7 @@ def _column_moves(cell: Cell, values: Mapping[Cell, int], hidden: set[Cell],
             least, most = least - high, most - low
     sign = -1 if where is TOTAL else 1
     low, high = _span(values[cell], True, threshold)
-    for value in (values[cell] - 1, values[cell] + 1):
+    for value in (values[cell] + step for step in steps):
         if low <= value <= high and least <= target - sign * value <= most:
             return True
     return False
@@ -394,10 +395,10 @@ class _Chains:
                    for row, change in by_row.items())
 
 
-def _decide_fast(values: Mapping[Cell, int], districts: list[int], threshold: int
-                 ) -> set[Cell]:
+def _decide_fast(values: Mapping[Cell, int], districts: list[int], threshold: int,
+                 forced: Iterable[Cell] = ()) -> set[Cell]:
     rows: list[Row] = [*districts, TOTAL]
-    hidden = {cell for cell, value in values.items() if 0 < value < threshold}
+    hidden = {cell for cell, value in values.items() if 0 < value < threshold} | set(forced)
     safe: set[Cell] = set()  # hiding more never makes a safe cell unsafe
     version = dict.fromkeys(rows, 0)  # bumped when a row gets a hidden cell
     failed: dict[tuple[Cell, Row], tuple[int, int]] = {}
@@ -472,6 +473,61 @@ def _decide(key: tuple[tuple[int, tuple[int, ...]], ...], threshold: int
     hidden = _decide_fast(values, [row for row, _counts in key], threshold)
     return tuple((cell, Mark.BELOW if values[cell] < threshold else Mark.AT_LEAST)
                  for cell in sorted(hidden, key=_order))
+
+
+def decide_table(values: Mapping[Cell, int], districts: list[int], threshold: int,
+                 pairs: Iterable[tuple[str, str]] = ()) -> dict[Cell, Mark]:
+    """Return the hidden cells of a table of districts (and their total, computed here) by
+    columns that are each a sum over the districts, like the quarterly indicators.
+
+    ``values`` holds every district's cells; no column may be one of the digest's coupled
+    columns (new needs, categories). A pair (``main``, ``sub``) is a count and a part of it
+    (needs raised, and of them those followed up within two days): the reader knows
+    ``sub <= main`` in every row, so the two are hidden together, and a hidden pair must keep
+    another value that respects it (``main`` up or ``sub`` down always does; the other way
+    only while ``sub < main``); where it cannot, the smallest shown cell of its column is
+    hidden as well, and everything is decided again."""
+    table = dict(values)
+    columns = sorted({column for _row, column in values})
+    assert not set(columns) & set(COUPLED), columns
+    for column in columns:
+        table[TOTAL, column] = sum(table[d, column] for d in districts)
+    rows: list[Row] = [*districts, TOTAL]
+    pairs = list(pairs)
+    forced: set[Cell] = set()
+    for _round in range(len(rows) * max(len(columns), 1) + 1):
+        hidden = _decide_fast(table, districts, threshold, forced)
+        more: set[Cell] = set()
+        for main, sub in pairs:
+            for row in rows:
+                cells = {(row, main), (row, sub)}
+                if cells & hidden and not cells <= hidden:
+                    more |= cells - hidden
+                elif cells <= hidden:
+                    more |= _pair_stuck(table, hidden, rows, threshold, row=row,
+                                        main=main, sub=sub)
+        if not more:
+            break
+        forced |= hidden | more
+    return {cell: Mark.BELOW if table[cell] < threshold else Mark.AT_LEAST
+            for cell in sorted(hidden, key=_order)}
+
+
+def _pair_stuck(values: Mapping[Cell, int], hidden: set[Cell], rows: list[Row],
+                threshold: int, *, row: Row, main: str, sub: str) -> set[Cell]:
+    """The cell to hide next when a hidden pair's cell has no other value that keeps
+    ``sub <= main`` (nothing when both have one, or when nothing is left to hide)."""
+    room = values[row, sub] < values[row, main]
+    more: set[Cell] = set()
+    for column, safe, other in ((main, 1, -1), (sub, -1, 1)):
+        cell = (row, column)
+        if _column_moves(cell, values, hidden, rows, threshold, steps=(safe,)) or (
+                room and _column_moves(cell, values, hidden, rows, threshold, steps=(other,))):
+            continue
+        line = [(r, column) for r in rows if (r, column) not in hidden]
+        if line:
+            more.add(min(line, key=lambda c: (values[c], _order(c))))
+    return more
 
 
 @dataclass
