@@ -133,6 +133,9 @@ SENSITIVE = tuple(i.key for i in INDICATORS if i.sensitive)
 PAIRS = (("needs_raised", "needs_followed_up"), ("alerts_raised", "alerts_in_time"),
          ("help_given", "active_supporters"))
 POPULATION = ("aged_65_plus", "certified")
+PREFIX = "indicator:"
+# Unknown (not 0) in a period without any monthly count of participants.
+MONTHLY_KEYS = frozenset({"participants", "kayoinoba_participants"})
 
 
 def counts_as_kayoinoba() -> ColumnElement[bool]:
@@ -349,7 +352,7 @@ async def _people(span: _Span) -> None:
     helped = await session.execute(
         select(Need.district_id, func.count(), func.count(func.distinct(
             SupportRequest.supporter_id)))
-        .join(Need, Need.id == SupportRequest.need_id)
+        .select_from(SupportRequest).join(Need, Need.id == SupportRequest.need_id)
         .where(Need.district_id.in_(ids), SupportRequest.status == RequestStatus.ACCEPTED,
                SupportRequest.activity_id.is_(None),
                _within(SupportRequest.answered_at, start, end))
@@ -359,7 +362,7 @@ async def _people(span: _Span) -> None:
         figures[district].counts["active_supporters"] += supporters
     accepted = await session.execute(
         select(Need.district_id, func.count())
-        .join(Need, Need.id == SupportRequest.need_id)
+        .select_from(SupportRequest).join(Need, Need.id == SupportRequest.need_id)
         .where(Need.district_id.in_(ids), SupportRequest.status == RequestStatus.ACCEPTED,
                SupportRequest.activity_id.is_not(None),
                _within(SupportRequest.answered_at, start, end))
@@ -368,7 +371,7 @@ async def _people(span: _Span) -> None:
         figures[district].counts["referrals_accepted"] += count
     asked = await session.execute(
         select(Need.district_id, func.count())
-        .join(Need, Need.id == SupportRequest.need_id)
+        .select_from(SupportRequest).join(Need, Need.id == SupportRequest.need_id)
         .where(Need.district_id.in_(ids), SupportRequest.activity_id.is_not(None),
                _within(SupportRequest.created_at, start, end))
         .group_by(Need.district_id))
@@ -452,11 +455,11 @@ async def _meetings(span: _Span, city_id: int, city: Figures) -> None:
                Meeting.kind.in_((MeetingKind.CARE_MEETING, MeetingKind.WORKSHOP)),
                _within(Meeting.starts_at, start, end)))
     meetings = list(held)
-    attended = dict((await session.execute(
+    attended: dict[int, int] = {meeting_id: count for meeting_id, count in (await session.execute(
         select(MeetingSignup.meeting_id, func.count())
         .where(MeetingSignup.meeting_id.in_([m[0] for m in meetings]),
                MeetingSignup.attended.is_(True))
-        .group_by(MeetingSignup.meeting_id))).tuples().all()) if meetings else {}
+        .group_by(MeetingSignup.meeting_id)))} if meetings else {}
     for meeting_id, area_id, kind, walk_ins in meetings:
         counts = (city if area_id == city_id else figures[area_id]).counts
         if kind is MeetingKind.WORKSHOP:
@@ -511,10 +514,15 @@ class Report:
             return {}
         key = id(which)
         if key not in self._hidden:
-            values: dict[tuple[Row, str], int] = {(d, column): which.by_district[d].counts[column]
-                      for d in which.by_district for column in SENSITIVE}
-            self._hidden[key] = decide_table(values, list(which.by_district), self.threshold,
-                                             PAIRS) if values else {}
+            # Named apart from the digest's columns (its new needs are coupled to categories).
+            values: dict[tuple[Row, str], int] = {
+                (d, PREFIX + column): which.by_district[d].counts[column]
+                for d in which.by_district for column in SENSITIVE}
+            pairs = [(PREFIX + main, PREFIX + sub) for main, sub in PAIRS]
+            decided = decide_table(values, list(which.by_district), self.threshold,
+                                   pairs) if values else {}
+            self._hidden[key] = {(row, column[len(PREFIX):]): mark
+                                 for (row, column), mark in decided.items()}
         return self._hidden[key]
 
     def value(self, key: str, row: Row, *, previous: bool = False) -> Value:
@@ -523,6 +531,8 @@ class Report:
         which = self.previous if previous else self.current
         figures = self._figures(which, row)
         hidden = self.hidden(which)
+        if which.month is None and MONTHLY_KEYS & {key, indicator.numerator}:
+            return None
         if indicator.form is Form.COUNT:
             if key in POPULATION and not figures.population:
                 return None
