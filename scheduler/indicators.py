@@ -455,11 +455,14 @@ async def _meetings(span: _Span, city_id: int, city: Figures) -> None:
                Meeting.kind.in_((MeetingKind.CARE_MEETING, MeetingKind.WORKSHOP)),
                _within(Meeting.starts_at, start, end)))
     meetings = list(held)
-    attended: dict[int, int] = {meeting_id: count for meeting_id, count in (await session.execute(
-        select(MeetingSignup.meeting_id, func.count())
-        .where(MeetingSignup.meeting_id.in_([m[0] for m in meetings]),
-               MeetingSignup.attended.is_(True))
-        .group_by(MeetingSignup.meeting_id)))} if meetings else {}
+    attended: dict[int, int] = {}
+    if meetings:
+        counted = await session.execute(
+            select(MeetingSignup.meeting_id, func.count())
+            .where(MeetingSignup.meeting_id.in_([m[0] for m in meetings]),
+                   MeetingSignup.attended.is_(True))
+            .group_by(MeetingSignup.meeting_id))
+        attended.update((meeting_id, count) for meeting_id, count in counted)
     for meeting_id, area_id, kind, walk_ins in meetings:
         counts = (city if area_id == city_id else figures[area_id]).counts
         if kind is MeetingKind.WORKSHOP:

@@ -178,7 +178,7 @@ async def seed_indicators(  # noqa: PLR0915 - one long, flat list of facts
         needs["draft"].raised_at = None  # a draft was never raised
 
         def request(need_name: str, supporter: str, status: RequestStatus, asked: datetime,
-                    answered: datetime | None, activity_id: int | None = None) -> None:
+                    answered: datetime | None, *, activity_id: int | None = None) -> None:
             session.add(SupportRequest(need_id=needs[need_name].id,
                                        supporter_id=people[supporter],
                                        status=status, created_at=asked, answered_at=answered,
@@ -187,7 +187,8 @@ async def seed_indicators(  # noqa: PLR0915 - one long, flat list of facts
         request("n1", "S1", RequestStatus.ACCEPTED, jst(10, 7), jst(10, 7, 12))
         request("n3", "S1", RequestStatus.ACCEPTED, jst(11, 2), jst(11, 2, 15))
         request("n4", "S2", RequestStatus.DECLINED, jst(11, 11), jst(11, 11, 12))
-        request("n4", "E1", RequestStatus.ACCEPTED, jst(11, 11), jst(11, 12), salon.id)
+        request("n4", "E1", RequestStatus.ACCEPTED, jst(11, 11), jst(11, 12),
+                activity_id=salon.id)
         request("w1", "S2", RequestStatus.ACCEPTED, jst(10, 9), jst(10, 9, 12))
 
         session.add_all([
