@@ -9,6 +9,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from bot import tasks
 from bot.i18n import normalize_language, plain, use_language
@@ -62,6 +63,17 @@ def _areas_import(settings: Settings, args: argparse.Namespace) -> int:
     return 0 if asyncio.run(tasks.import_areas_file(settings, data, _say)) else 1
 
 
+def _areas_population(settings: Settings, args: argparse.Namespace) -> int:
+    data = tasks.read_file(args.file)
+    return 0 if asyncio.run(tasks.import_population_file(settings, data, _say)) else 1
+
+
+def _report(settings: Settings, args: argparse.Namespace) -> None:
+    asyncio.run(tasks.outcome_report(settings, args.fiscal_year, args.quarter,
+                                     area_id=args.area, form=args.format, out=args.out,
+                                     exact=args.exact, say=_say))
+
+
 def _areas_list(settings: Settings, _args: argparse.Namespace) -> None:
     asyncio.run(tasks.list_areas(settings, _say))
 
@@ -91,6 +103,20 @@ def _activities_export(settings: Settings, args: argparse.Namespace) -> None:
 def _digest(settings: Settings, args: argparse.Namespace) -> None:
     asyncio.run(tasks.council_digest(settings, args.council, args.week, form=args.format,
                                      out=args.out, exact=args.exact, say=_say))
+
+
+def _add_report(commands: Any) -> None:
+    """``otagai report``: the outcome indicators of a quarter or fiscal year."""
+    report = commands.add_parser("report", help=plain("cli.help.report"))
+    report.add_argument("--fiscal-year", type=int, required=True,
+                        help=plain("cli.help.fiscal_year"))
+    report.add_argument("--quarter", type=int, default=None, help=plain("cli.help.quarter"))
+    report.add_argument("--area", type=int, default=None, help=plain("cli.help.report_area"))
+    report.add_argument("--format", choices=tasks.REPORT_FORMATS, default="text",
+                        help=plain("cli.help.report_format"))
+    report.add_argument("--out", type=Path, default=None, help=plain("cli.help.report_out"))
+    report.add_argument("--exact", action="store_true", help=plain("cli.help.report_exact"))
+    report.set_defaults(func=_report)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -127,6 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
     importer = area_commands.add_parser("import", help=plain("cli.help.areas_import"))
     importer.add_argument("file", type=Path, help=plain("cli.help.areas_file"))
     importer.set_defaults(func=_areas_import)
+    population = area_commands.add_parser("population", help=plain("cli.help.areas_population"))
+    population.add_argument("file", type=Path, help=plain("cli.help.population_file"))
+    population.set_defaults(func=_areas_population)
     thresholds = area_commands.add_parser("thresholds", help=plain("cli.help.areas_thresholds"))
     thresholds.add_argument("municipality", help=plain("cli.help.municipality"))
     for field in tasks.THRESHOLD_FIELDS:
@@ -152,6 +181,8 @@ def build_parser() -> argparse.ArgumentParser:
     digest.add_argument("--out", type=Path, default=None, help=plain("cli.help.digest_out"))
     digest.add_argument("--exact", action="store_true", help=plain("cli.help.digest_exact"))
     digest.set_defaults(func=_digest)
+
+    _add_report(commands)
 
     admin = commands.add_parser("admin", help=plain("cli.help.admin"))
     admin_commands = admin.add_subparsers(dest="admin_command", required=True)

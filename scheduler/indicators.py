@@ -102,6 +102,7 @@ INDICATORS: tuple[Indicator, ...] = (
     # older people and those certified for care
     Indicator("kayoinoba_participants", OLD),
     Indicator("aged_65_plus", OLD),
+    Indicator("aged_75_plus", OLD),
     Indicator("kayoinoba_rate", OLD, Form.PERCENT, "kayoinoba_participants", "aged_65_plus"),
     Indicator("certified", OLD),
     Indicator("checkins_sent", OLD),
@@ -132,7 +133,7 @@ SENSITIVE = tuple(i.key for i in INDICATORS if i.sensitive)
 # A count and a part of it, counted over the same needs, alerts or requests: hidden together.
 PAIRS = (("needs_raised", "needs_followed_up"), ("alerts_raised", "alerts_in_time"),
          ("help_given", "active_supporters"))
-POPULATION = ("aged_65_plus", "certified")
+POPULATION = ("aged_65_plus", "aged_75_plus", "certified")
 PREFIX = "indicator:"
 # Unknown (not 0) in a period without any monthly count of participants.
 MONTHLY_KEYS = frozenset({"participants", "kayoinoba_participants"})
@@ -297,6 +298,7 @@ async def compute(session: AsyncSession, municipality: Area, period: Period, zon
 def _population(figures: Figures, row: DistrictPopulation) -> None:
     figures.population = True
     figures.counts["aged_65_plus"] = row.aged_65_plus
+    figures.counts["aged_75_plus"] = row.aged_75_plus
     figures.counts["certified"] = row.certified
 
 

@@ -60,6 +60,7 @@ async def test_every_indicator_of_each_district_and_the_city(engine: AsyncEngine
         "help_given": (2, 1, 3),
         "kayoinoba_participants": (40, 12, 52),
         "aged_65_plus": (500, 400, 900),
+        "aged_75_plus": (250, 180, 430),
         "kayoinoba_rate": (8.0, 3.0, 5.8),
         "certified": (80, 60, 140),
         "checkins_sent": (5, 3, 8),
