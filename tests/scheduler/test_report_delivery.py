@@ -55,4 +55,5 @@ async def test_each_council_gets_its_report_once_after_the_quarter(
     assert "・困りごとの相談: 3件以上" in district.text  # 5, hidden with 西地区's 2
     workbook = rows[f"report:{city}:2026-Q3:{people['S1']}:xlsx"]
     assert workbook.attachment_name == f"report-{town.city.id}-2026-Q3.xlsx"
-    assert workbook.attachment is not None and workbook.attachment.startswith(b"PK")
+    assert workbook.attachment is not None
+    assert workbook.attachment.startswith(b"PK")
