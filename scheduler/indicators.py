@@ -20,6 +20,7 @@ from __future__ import annotations
 import enum
 import statistics
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
@@ -519,15 +520,9 @@ class Report:
             return {}
         key = id(which)
         if key not in self._hidden:
-            # Named apart from the digest's columns (its new needs are coupled to categories).
-            values: dict[tuple[Row, str], int] = {
-                (d, PREFIX + column): which.by_district[d].counts[column]
-                for d in which.by_district for column in SENSITIVE}
-            pairs = [(PREFIX + main, PREFIX + sub) for main, sub in PAIRS]
-            decided = decide_table(values, list(which.by_district), self.threshold,
-                                   pairs) if values else {}
-            self._hidden[key] = {(row, column[len(PREFIX):]): mark
-                                 for (row, column), mark in decided.items()}
+            self._hidden[key] = decide(
+                {d: figures.counts for d, figures in which.by_district.items()},
+                self.threshold)
         return self._hidden[key]
 
     def value(self, key: str, row: Row, *, previous: bool = False) -> Value:
@@ -555,6 +550,21 @@ class Report:
                 or isinstance(now, bool):
             return ""
         return "↑" if now > before else "↓" if now < before else "→"
+
+
+def decide(counts: Mapping[int, Mapping[str, int]], threshold: int
+           ) -> dict[tuple[Row, str], Mark]:
+    """The hidden cells of one period: every district's sensitive counts (and the total),
+    decided together (``suppression.decide_table``), with each part hidden with its whole."""
+    # Named apart from the digest's columns (its new needs are coupled to categories).
+    values: dict[tuple[Row, str], int] = {
+        (d, PREFIX + column): row.get(column, 0)
+        for d, row in counts.items() for column in SENSITIVE}
+    if not values:
+        return {}
+    pairs = [(PREFIX + main, PREFIX + sub) for main, sub in PAIRS]
+    decided = decide_table(values, list(counts), threshold, pairs)
+    return {(row, column[len(PREFIX):]): mark for (row, column), mark in decided.items()}
 
 
 def _ratio(indicator: Indicator, figures: Figures) -> Value:
