@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.sandbox import SandboxClient, SandboxServer
+from bot.sandbox.town import PERSONAS, seed_database, seed_sandbox
 from models import Role, clock
 from models.areas import get_or_create_area
 from models.db import session_factory
@@ -22,6 +23,7 @@ pytestmark = pytest.mark.usefixtures("bot")
 
 DURING_Q3 = datetime(2026, 12, 20, 10, tzinfo=TOKYO)  # Q3 so far: all of the fixture
 COORDINATOR, RESIDENT, MEMBER, DISTRICT, OTHER = 83_001, 83_002, 83_003, 83_004, 83_005
+MIKA, KEN = PERSONAS[2].telegram_id, PERSONAS[3].telegram_id
 REFUSED = "成果指標は、市町村の生活支援コーディネーター（第1層）が見られます。"
 
 
@@ -67,3 +69,21 @@ async def test_a_municipal_coordinator_gets_the_quarter_and_others_are_refused(
     assert text.startswith("成果指標 別市 2026年度 第3四半期")
     assert "テスト市" not in text
     assert "東地区" not in text
+
+
+async def test_the_demo_towns_municipal_coordinator_reads_the_quarter(
+        sb: SandboxClient, sandbox: SandboxServer, engine: AsyncEngine,
+        database_url: str) -> None:
+    moment = datetime(2026, 11, 23, 8, tzinfo=TOKYO)
+    clock.travel(moment)
+    await seed_database(database_url, moment)
+    seed_sandbox(sandbox)
+    sent = await sb.send_text(KEN, "/report")
+    replies = await sb.wait_for_messages(KEN, after=sent["message_id"], count=2)
+    [text] = [m["text"] for m in replies if "text" in m]
+    assert text.startswith("成果指標 こもれび市 2026年度 第3四半期（10月〜12月）\n")
+    assert "人口: 令和8年4月1日現在" in text
+    assert "・65歳以上の人口: 7,100 →（7,100）" in text
+    assert "佐藤" not in text
+    sent = await sb.send_text(MIKA, "/report")  # the district coordinator
+    assert (await sb.wait_for_message(MIKA, after=sent["message_id"]))["text"] == REFUSED
