@@ -12,11 +12,12 @@ from dataclasses import dataclass
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from xlsxwriter import Workbook
 
 from bot.cells import XLSXWRITER_OPTIONS, write_xlsxwriter_row
 from bot.i18n import N_, _, format_long_date, plain
-from scheduler.digests.chart import _font
+from scheduler.digests.chart import font_path
 from scheduler.digests.suppression import TOTAL, Mark, Row
 from scheduler.indicators import INDICATORS, Form, Group, Indicator, Period, Report, Value
 
@@ -212,7 +213,7 @@ def report_chart(report: Report) -> bytes:
     figure = Figure(figsize=(8, 4.5), dpi=100)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
-    font = _font()
+    font = FontProperties(fname=font_path())
     rows = report.rows
     labels = [_row_label(report, row) for row in rows]
     for offset, previous, colour in ((-0.2, True, "#bab0ac"), (0.2, False, "#4e79a7")):
