@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
@@ -76,7 +77,7 @@ def decode(data: bytes) -> str | None:
 
 
 def _count(text: str) -> int | None:
-    cleaned = text.replace(",", "").strip()
+    cleaned = unicodedata.normalize("NFKC", text).replace(",", "").strip()  # １，２００ too
     if not cleaned.isascii() or not cleaned.lstrip("-").isdigit():
         return None
     return int(cleaned)
