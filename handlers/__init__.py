@@ -23,6 +23,7 @@ from handlers import (
     needs,
     onboarding,
     participation,
+    report,
     roles,
     settings,
     start,
@@ -60,6 +61,7 @@ def register(application: Application) -> None:
     areas.register(application)
     broadcast.register(application)
     digests.register(application)
+    report.register(application)
     settings.register(application)
     language.register(application)
     links.register(application)

@@ -32,6 +32,8 @@ from models.needs import Category, Need, NeedNote, NeedStatus, SupportOffer, Sup
 from models.outbox import OutboxMessage, OutboxStatus
 from models.participants import MonthlyCountWait, MonthlyParticipants
 from models.people import Person
+from models.population import DistrictPopulation
+from models.report_runs import ReportRun
 from models.roles import Invite, Role, RoleGrant
 from models.updates import ProcessedUpdate
 
@@ -54,6 +56,7 @@ __all__ = [
     "CheckinRound",
     "Council",
     "DigestRun",
+    "DistrictPopulation",
     "Episode",
     "GroupChat",
     "Invite",
@@ -75,6 +78,7 @@ __all__ = [
     "OutboxStatus",
     "Person",
     "ProcessedUpdate",
+    "ReportRun",
     "Role",
     "RoleGrant",
     "SignupStatus",

@@ -1,7 +1,7 @@
 """Time-driven work, run by PTB's JobQueue (APScheduler): each job asks the database what is due.
 
-Housekeeping, participation questions, check-ins and watching, needs, and the weekly
-digests; the dispatcher runs
+Housekeeping, participation questions, check-ins and watching, needs, the weekly
+digests and the quarterly outcome indicators; the dispatcher runs
 as its own task (``scheduler.dispatch``).
 """
 
@@ -16,6 +16,7 @@ from scheduler.digests.delivery import digest_job
 from scheduler.housekeeping import forget_handled_updates
 from scheduler.meetings import meeting_jobs
 from scheduler.needs import needs_job
+from scheduler.outcome_delivery import report_job
 from scheduler.participation import ask_for_counts
 
 HOUSEKEEPING_EVERY = timedelta(hours=1)
@@ -24,6 +25,7 @@ CHECKIN_EVERY = timedelta(minutes=5)
 NEEDS_EVERY = timedelta(minutes=15)
 MEETINGS_EVERY = timedelta(minutes=5)
 DIGEST_EVERY = timedelta(minutes=10)
+REPORT_EVERY = timedelta(minutes=30)
 
 
 def schedule(application: Application,
@@ -53,4 +55,7 @@ def schedule(application: Application,
     )
     application.job_queue.run_repeating(
         digest_job, interval=DIGEST_EVERY, first=first(60), name="digests",
+    )
+    application.job_queue.run_repeating(
+        report_job, interval=REPORT_EVERY, first=first(70), name="quarterly_reports",
     )
