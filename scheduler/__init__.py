@@ -7,7 +7,9 @@ as its own task (``scheduler.dispatch``).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import Any
 
 from telegram.ext import Application
 
@@ -28,34 +30,25 @@ DIGEST_EVERY = timedelta(minutes=10)
 REPORT_EVERY = timedelta(minutes=30)
 
 
+# Every periodic job: what runs, how often, and when it first runs after a start (seconds;
+# spread so that they do not all start at once).
+JOBS: tuple[tuple[Callable[..., Awaitable[Any]], timedelta, int, str], ...] = (
+    (forget_handled_updates, HOUSEKEEPING_EVERY, 60, "forget_handled_updates"),
+    (ask_for_counts, PARTICIPATION_EVERY, 30, "ask_for_counts"),
+    (checkin_job, CHECKIN_EVERY, 40, "checkins"),
+    (needs_job, NEEDS_EVERY, 50, "needs"),
+    (meeting_jobs, MEETINGS_EVERY, 45, "meeting_jobs"),
+    (digest_job, DIGEST_EVERY, 60, "digests"),
+    (report_job, REPORT_EVERY, 70, "quarterly_reports"),
+)
+
+
 def schedule(application: Application,
              delay: int | None = None) -> None:
     """Register every periodic job on the application's job queue; each first runs
-    ``delay`` seconds after start, or (None) at its own time between 30 and 60 s."""
+    ``delay`` seconds after start, or (None) at its own time between 30 and 70 s."""
     assert application.job_queue is not None  # the job-queue extra is a dependency
-
-    def first(seconds: int) -> timedelta:
-        return timedelta(seconds=seconds if delay is None else delay)
-
-    application.job_queue.run_repeating(
-        forget_handled_updates, interval=HOUSEKEEPING_EVERY, first=first(60),
-        name="forget_handled_updates",
-    )
-    application.job_queue.run_repeating(
-        ask_for_counts, interval=PARTICIPATION_EVERY, first=first(30), name="ask_for_counts",
-    )
-    application.job_queue.run_repeating(
-        checkin_job, interval=CHECKIN_EVERY, first=first(40), name="checkins",
-    )
-    application.job_queue.run_repeating(
-        needs_job, interval=NEEDS_EVERY, first=first(50), name="needs",
-    )
-    application.job_queue.run_repeating(
-        meeting_jobs, interval=MEETINGS_EVERY, first=first(45), name="meeting_jobs",
-    )
-    application.job_queue.run_repeating(
-        digest_job, interval=DIGEST_EVERY, first=first(60), name="digests",
-    )
-    application.job_queue.run_repeating(
-        report_job, interval=REPORT_EVERY, first=first(70), name="quarterly_reports",
-    )
+    for callback, interval, first, name in JOBS:
+        application.job_queue.run_repeating(
+            callback, interval=interval, first=timedelta(seconds=first if delay is None
+                                                         else delay), name=name)
