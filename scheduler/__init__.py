@@ -7,7 +7,7 @@ as its own task (``scheduler.dispatch``).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
@@ -32,7 +32,7 @@ REPORT_EVERY = timedelta(minutes=30)
 
 # Every periodic job: what runs, how often, and when it first runs after a start (seconds;
 # spread so that they do not all start at once).
-JOBS: tuple[tuple[Callable[..., Awaitable[Any]], timedelta, int, str], ...] = (
+JOBS: tuple[tuple[Callable[[Any], Coroutine[Any, Any, Any]], timedelta, int, str], ...] = (
     (forget_handled_updates, HOUSEKEEPING_EVERY, 60, "forget_handled_updates"),
     (ask_for_counts, PARTICIPATION_EVERY, 30, "ask_for_counts"),
     (checkin_job, CHECKIN_EVERY, 40, "checkins"),
