@@ -10,19 +10,21 @@ from __future__ import annotations
 
 from datetime import date
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import Application, ApplicationHandlerStop
 
 from bot.context import OtagaiContext
 from bot.i18n import N_, _, current_zone
 from handlers.activity_views import may_manage
 from handlers.common import (
+    Pressed,
     button,
     callback_data,
     edit_or_keep,
     int_value,
     refuse,
 )
+from handlers.conversation import asked
 from handlers.fallback import stale_button
 from handlers.router import ID, Choice, Int, OneOf, Press, router_of
 from handlers.typed_input import TypedInput
@@ -124,12 +126,8 @@ async def on_monthly_button(press: Press) -> None:
         await stale_button(update, context)
         return
     await query.answer()
-    if choice == "ask" and query.message is not None:  # from the card: a new message
-        await query.message.reply_text(question(activity, month),
-                                       reply_markup=question_keyboard(activity.id, month))
-    elif choice == "fix":  # 直す under the record: the question again, in its place
-        await edit_or_keep(query, question(activity, month),
-                           question_keyboard(activity.id, month))
+    if choice in ("ask", "fix"):  # from the card (a new message) or 直す (in its place)
+        await _ask(context, query, activity, month, person.id, below=choice == "ask")
     elif choice == "t":
         await wait_for_number(context.session, person.id, activity.id, month, "people")
         await edit_or_keep(query, _("monthly.type_number", limit=MAX_PEOPLE))
@@ -142,12 +140,30 @@ async def on_monthly_button(press: Press) -> None:
             await stale_button(update, context)
             return
         await record(context.session, activity.id, month, people, reporter_id=person.id)
-        await edit_or_keep(query, *_aged_question(activity, month, people))
+        await stop_waiting(context.session, person.id, drop=False)
+        text, markup = _aged_question(activity, month, people)
+        await edit_or_keep(query, text, markup)
+        await asked(context, "monthly.aged", query.message, text, markup,
+                    target_id=activity.id)
     elif row is not None:
         aged = row.people if choice == "all" else None
         row = await record(context.session, activity.id, month, row.people,
                            reporter_id=person.id, aged_65_plus=aged)
         await edit_or_keep(query, *_done(activity, month, row))
+
+
+async def _ask(context: OtagaiContext, query: Pressed | CallbackQuery, activity: Activity,
+               month: date, person_id: int, *, below: bool) -> None:
+    """Ask the month's question with its numbers; a number typed answers it too."""
+    text, markup = question(activity, month), question_keyboard(activity.id, month)
+    if below and query.message is not None:
+        shown = await query.message.reply_text(text, reply_markup=markup)
+    else:
+        await edit_or_keep(query, text, markup)
+        shown = query.message
+    await wait_for_number(context.session, person_id, activity.id, month, "people")
+    await asked(context, "monthly.people", shown, text, markup, target_id=activity.id,
+                typed=True)
 
 
 async def capture_number(update: Update, context: OtagaiContext) -> None:
@@ -173,7 +189,8 @@ async def capture_number(update: Update, context: OtagaiContext) -> None:
         await stop_waiting(context.session, person.id)
         await record(context.session, activity.id, month, number, reporter_id=person.id)
         text, markup = _aged_question(activity, month, number)
-        await message.reply_text(text, reply_markup=markup)
+        sent = await message.reply_text(text, reply_markup=markup)
+        await asked(context, "monthly.aged", sent, text, markup, target_id=activity.id)
     raise ApplicationHandlerStop  # the number was the answer
 
 

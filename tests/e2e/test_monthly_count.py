@@ -193,6 +193,28 @@ async def test_a_coordinator_enters_it_from_the_card_and_is_asked_without_an_org
     assert len(questions) == 1
 
 
+async def test_a_number_typed_at_the_question_is_the_count(
+    sb: SandboxClient, engine: AsyncEngine, town: Town
+) -> None:
+    # Walking the sandbox, 「１８」 typed under the question got 「ボタンか「/」から…」.
+    clock.travel(FIRST_DAYS)
+    sent = await sb.send_text(MIKA, "/activities")
+    listing = await sb.wait_for_message(MIKA, after=sent["message_id"])
+    await sb.press(MIKA, listing, text="火曜サロン")
+    card = await sb.wait_for_message(MIKA, after=listing["message_id"])
+    await sb.press(MIKA, card, text="先月の参加者数（実人数）")
+    asked = await sb.wait_for_message(MIKA, after=card["message_id"])
+    typed = await sb.send_text(MIKA, "１８人")
+    aged = await sb.wait_for_message(MIKA, after=typed["message_id"])
+    assert "18人" in aged["text"], aged["text"]
+    typed = await sb.send_text(MIKA, "わからない")  # the 65+ button's words
+    done = await sb.wait_for_message(MIKA, after=typed["message_id"])
+    assert "人数を直す" in [b["text"] for row in SandboxClient.buttons(done) for b in row]
+    await settle(sb)
+    assert await _count(engine) == (18, None)
+    assert asked["text"] == QUESTION
+
+
 async def test_the_question_waits_for_the_end_of_the_night(
     sb: SandboxClient, engine: AsyncEngine, town: Town
 ) -> None:
