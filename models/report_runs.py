@@ -3,6 +3,8 @@ quarter, inserted with ``ON CONFLICT DO NOTHING`` so several processes queue it 
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -38,10 +40,14 @@ async def claim_report(session: AsyncSession, council_id: int, period: str) -> R
     return await session.get(ReportRun, new_id) if new_id is not None else None
 
 
-async def unreported_councils(session: AsyncSession, period: str) -> list[Council]:
-    """Return the councils (of an existing area) whose report of ``period`` nobody claimed."""
+async def unreported_councils(session: AsyncSession, period: str, ended: datetime
+                              ) -> list[Council]:
+    """Return the councils (of an existing area) whose report of ``period`` nobody claimed,
+    among those that already existed when the period ``ended`` (a council set up later, or a
+    new deployment, does not get a report of a quarter from before its time)."""
     return list(await session.scalars(
         select(Council).join(Area, Area.id == Council.area_id)
-        .where(~select(ReportRun.id).where(ReportRun.council_id == Council.id,
+        .where(Council.created_at < ended,
+               ~select(ReportRun.id).where(ReportRun.council_id == Council.id,
                                            ReportRun.period == period).exists())
         .order_by(Council.id)))

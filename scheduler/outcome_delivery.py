@@ -56,7 +56,7 @@ async def prepare_quarterly_reports(session: AsyncSession, now: datetime, zone: 
     if now < due_moment(period, zone, hour):
         return []
     ready = []
-    for council in await unreported_councils(session, period.name):
+    for council in await unreported_councils(session, period.name, period.bounds(zone)[1]):
         area = await session.get(Area, council.area_id)
         assert area is not None  # RESTRICT
         people = await digest_recipients(session, council, area)

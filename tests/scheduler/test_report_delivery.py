@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from models import OutboxMessage, Person, ReportRun, Role, RoleGrant
+from models import Council, OutboxMessage, Person, ReportRun, Role, RoleGrant
 from models.clock import travel
 from models.db import session_factory
 from scheduler.outcome_delivery import send_quarterly_reports
@@ -57,3 +57,18 @@ async def test_each_council_gets_its_report_once_after_the_quarter(
     assert workbook.attachment_name == f"report-{town.city.id}-2026-Q3.xlsx"
     assert workbook.attachment is not None
     assert workbook.attachment.startswith(b"PK")
+
+
+async def test_a_council_set_up_after_the_quarter_gets_no_report_of_it(
+        engine: AsyncEngine) -> None:
+    # A new deployment (or a council added later) does not get a report of a quarter that was
+    # over before it existed (walking the sandbox, its councils got last quarter's at start).
+    seeded = await seed_indicators(engine)
+    async with session_factory(engine)() as session, session.begin():
+        for council in await session.scalars(select(Council)):
+            council.created_at = datetime(2027, 1, 5, 9, tzinfo=TOKYO)  # after 31 December
+        session.add(RoleGrant(person_id=seeded.people["E1"], role=Role.COUNCIL_MEMBER,
+                              area_id=seeded.town.east.id))
+    assert await _send(engine, NOW) == 0
+    async with session_factory(engine)() as session:
+        assert list(await session.scalars(select(OutboxMessage))) == []
