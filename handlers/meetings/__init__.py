@@ -23,10 +23,19 @@ from handlers.meetings.create import begin, on_draft_button, take_draft_answer
 from handlers.meetings.organise import (
     my_meetings,
     on_attendance_button,
+    on_change_when_button,
     on_organise_button,
     take_change,
 )
-from handlers.meetings.shared import ATTEND, DRAFT, INVITE_PAYLOAD, JOIN, ORGANISE, PAYLOAD
+from handlers.meetings.shared import (
+    ATTEND,
+    CHANGE_WHEN,
+    DRAFT,
+    INVITE_PAYLOAD,
+    JOIN,
+    ORGANISE,
+    PAYLOAD,
+)
 from handlers.meetings.signup import (
     list_upcoming,
     on_join_button,
@@ -83,9 +92,12 @@ def register(application: Application) -> None:
                                                  pattern=callback_pattern(ORGANISE)))
     application.add_handler(CallbackQueryHandler(on_attendance_button,
                                                  pattern=callback_pattern(ATTEND)))
+    application.add_handler(CallbackQueryHandler(on_change_when_button,
+                                                 pattern=callback_pattern(CHANGE_WHEN)))
     answers_typed(DRAFT, on_draft_button)  # 「はい」 typed at the read-back is the button
+    answers_typed(CHANGE_WHEN, on_change_when_button)
 
 
 # Typed text while this capability waits for it (see handlers.typed_input).
 TYPED = TypedInput(waiting_for_text, capture_text, leave_meeting_steps,
-                   N_("conversation.what.meeting"), (DRAFT, ORGANISE))
+                   N_("conversation.what.meeting"), (DRAFT, ORGANISE, CHANGE_WHEN))
