@@ -257,6 +257,14 @@ def _afternoon_range(found: TimeRange) -> TimeRange | None:
     return TimeRange(start, end) if end > start else None
 
 
+def afternoon_range(found: TimeRange) -> TimeRange | None:
+    """Return the afternoon reading of a morning time or range (2時から4時 → 14:00–16:00), or
+    None when there is none (10時から14時)."""
+    if found.start.hour >= 12:
+        return None
+    return _afternoon_range(found)
+
+
 def parse_time_range(text: str) -> TimeRange | None:
     """Return the start and optional end time that make up ``text``, or None."""
     return _read_times(normalize(text)) if len(text) <= MAX_LENGTH else None

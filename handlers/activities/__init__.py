@@ -18,10 +18,10 @@ from telegram.ext import (
 from bot.context import OtagaiContext
 from bot.i18n import N_
 from handlers.activities.browse import browse, on_browse_button
-from handlers.activities.edit import take_change
+from handlers.activities.edit import on_change_schedule_button, take_change
 from handlers.activities.propose import begin, on_register_button, take_draft_answer
 from handlers.activities.review import on_review_button
-from handlers.activities.shared import BROWSE, PREFIX, REVIEW
+from handlers.activities.shared import BROWSE, CHANGE_SCHEDULE, PREFIX, REVIEW
 from handlers.common import callback_pattern
 from handlers.conversation import answers_typed
 from handlers.typed_input import TypedInput
@@ -62,9 +62,12 @@ def register(application: Application) -> None:
                                                  pattern=callback_pattern(REVIEW)))
     application.add_handler(CallbackQueryHandler(on_browse_button,
                                                  pattern=callback_pattern(BROWSE)))
+    application.add_handler(CallbackQueryHandler(on_change_schedule_button,
+                                                 pattern=callback_pattern(CHANGE_SCHEDULE)))
     answers_typed(PREFIX, on_register_button)  # a kind typed as on its button
+    answers_typed(CHANGE_SCHEDULE, on_change_schedule_button)
 
 
 # Typed text while this capability waits for it (see handlers.typed_input).
 TYPED = TypedInput(waiting_for_text, capture_text, leave_activity_steps,
-                   N_("conversation.what.activity"), (PREFIX, REVIEW, BROWSE))
+                   N_("conversation.what.activity"), (PREFIX, REVIEW, BROWSE, CHANGE_SCHEDULE))

@@ -845,7 +845,8 @@ async def test_a_changed_time_is_asked_about_and_read_back_before_it_is_saved(
     assert confirm["text"] == "2027年11月1日(月) 14:00〜 でよろしいですか？"
     async with session_factory(engine)() as session:
         meeting = await session.scalar(select(Meeting))
-        assert meeting is not None and meeting.starts_at is not None
+        assert meeting is not None
+        assert meeting.starts_at is not None
         assert meeting.starts_at.astimezone(TOKYO).date() == START.date()  # not yet
     again = await _say(sb, MIKA, "それで")  # not an answer: the question again
     assert again["text"].startswith("「それで」を日時として読み取れませんでした。")
@@ -854,7 +855,8 @@ async def test_a_changed_time_is_asked_about_and_read_back_before_it_is_saved(
     await settle(sb)
     async with session_factory(engine)() as session:
         meeting = await session.scalar(select(Meeting))
-        assert meeting is not None and meeting.starts_at is not None
+        assert meeting is not None
+        assert meeting.starts_at is not None
         assert meeting.starts_at.astimezone(TOKYO) == datetime(2027, 11, 1, 14, 0,
                                                                 tzinfo=TOKYO)
         assert meeting.awaiting is None
