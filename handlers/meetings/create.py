@@ -22,6 +22,7 @@ from handlers.common import (
     refuse,
 )
 from handlers.conversation import asked
+from handlers.dates import when_question
 from handlers.fallback import stale_button
 from handlers.meetings.shared import (
     DRAFT,
@@ -33,7 +34,6 @@ from handlers.meetings.shared import (
     now_local,
     organisable_areas,
     read_new_when,
-    when_question,
 )
 from models import (
     Area,

@@ -26,22 +26,20 @@ from handlers.common import (
     refuse,
 )
 from handlers.conversation import asked
+from handlers.dates import WHEN_STEPS, hour_too, moment_of, when_question
 from handlers.fallback import stale_button
 from handlers.meetings.invite import INVITE_STEPS, on_invite_button, take_invite_search
 from handlers.meetings.shared import (
     ATTEND,
     CHANGE_WHEN,
     ORGANISE,
-    WHEN_STEPS,
     for_person,
     may_manage,
     meeting_card,
-    moment_of,
     read_new_when,
     refresh_posts,
     tell,
     visible,
-    when_question,
 )
 from models import (
     Meeting,
@@ -302,7 +300,7 @@ async def on_change_when_button(update: Update, context: OtagaiContext,
                          when.end.astimezone(UTC) if when.end else None)
         await _changed(context, meeting, None, query)
         return
-    asks = (Clarify.AMBIGUOUS_HOUR,) if step == "yy" and values[4:5] == ["1"] else ()
+    asks = (Clarify.AMBIGUOUS_HOUR,) if step == "yy" and hour_too(values) else ()
     question, keyboard, _step = when_question(
         CHANGE_WHEN, meeting.id, afternoon(when) if step == "hp" else when, asks, carry=True)
     await edit_or_keep(query, question, keyboard)

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import logging
 from contextlib import AbstractContextManager
-from datetime import UTC, datetime
+from datetime import datetime
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup
 from telegram.error import BadRequest, TelegramError
 
 from bot.context import OtagaiContext
-from bot.i18n import N_, _, current_zone, format_half_day, normalize_language, plain, use_language
-from bot.meeting_text import card, span_label, when_label
+from bot.i18n import N_, _, current_zone, normalize_language, plain, use_language
+from bot.meeting_text import card, when_label
 from handlers.common import (
     button,
     callback_data,
@@ -34,8 +34,7 @@ from models.meetings import (
 )
 from models.outbox import enqueue, enqueue_once
 from models.permissions import Action
-from models.when import Clarify, Reading
-from models.when import When as Moment
+from models.when import Reading
 from models.when import read_when as read_when_asking
 
 log = logging.getLogger(__name__)
@@ -204,58 +203,3 @@ def read_new_when(text: str) -> Reading | str:
     if found.when.start <= now:
         return N_("meeting.past_when")
     return found
-
-
-# --- a typed date's questions: next year's? 午前 or 午後? then the read-back ----------------
-# Steps of the buttons: はい to next year (yy), 午前/午後 (ha/hp), はい at the read-back (wy),
-# type again (wn). /newevent keeps the date on its draft; a change of a meeting's time carries
-# it in the buttons (``carry``) until はい, as minutes since the epoch.
-WHEN_STEPS = ("yy", "ha", "hp", "wy", "wn")
-
-
-def moment_values(when: Moment) -> tuple[int, int]:
-    """Return the start and end (0: none) of ``when`` as minutes, for button data."""
-    return (int(when.start.timestamp()) // 60,
-            int(when.end.timestamp()) // 60 if when.end else 0)
-
-
-def moment_of(values: list[str], index: int) -> Moment | None:
-    """Return the moment carried at ``values[index:index + 2]`` (local time), or None."""
-    try:
-        start, end = int(values[index]), int(values[index + 1])
-    except (IndexError, ValueError):
-        return None
-    zone = now_local().tzinfo
-    return Moment(datetime.fromtimestamp(start * 60, UTC).astimezone(zone),
-                  datetime.fromtimestamp(end * 60, UTC).astimezone(zone) if end else None)
-
-
-def when_question(prefix: str, target_id: int, when: Moment, asks: tuple[Clarify, ...], *,
-                  carry: bool = False) -> tuple[str, InlineKeyboardMarkup, str | None]:
-    """Ask what a typed date left open (next year? 午前 or 午後?), else read it back.
-
-    Returns the question, its buttons and the step now open: ``when_year``, ``when_hour``,
-    or None at the read-back.
-    """
-    carried = moment_values(when) if carry else ()
-    local = when.start.astimezone(now_local().tzinfo)
-    if Clarify.PAST_DATE_THIS_YEAR in asks:
-        hour = int(Clarify.AMBIGUOUS_HOUR in asks)
-        return _("meeting.ask_next_year", year=local.year, month=local.month, day=local.day), \
-            InlineKeyboardMarkup([
-                [button("meeting.button.yes",
-                        callback_data(prefix, "yy", target_id, *carried, hour))],
-                [button("meeting.button.no_retype", callback_data(prefix, "wn", target_id))]]), \
-            "when_year"
-    if Clarify.AMBIGUOUS_HOUR in asks:
-        morning = format_half_day(local.time(), afternoon=False)
-        evening = format_half_day(local.time(), afternoon=True)
-        return _("meeting.ask_half_day", morning=morning, afternoon=evening), \
-            InlineKeyboardMarkup([[
-                InlineKeyboardButton(label, callback_data=callback_data(prefix, step, target_id,
-                                                                        *carried))
-                for label, step in ((morning, "ha"), (evening, "hp"))]]), "when_hour"
-    return _("meeting.confirm_when", when=span_label(when.start, when.end)), \
-        InlineKeyboardMarkup([
-            [button("meeting.button.yes", callback_data(prefix, "wy", target_id, *carried))],
-            [button("meeting.button.retype", callback_data(prefix, "wn", target_id))]]), None
