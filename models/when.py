@@ -179,6 +179,15 @@ def _split_date_noting(text: str, today: date) -> tuple[date | None, str, bool]:
     return found, text[end:], rolled
 
 
+def read_date(text: str, now: datetime) -> tuple[date, bool] | None:
+    """Return the date ``text`` names, relative to ``now``, and whether it is a yearless date
+    taken as next year's because this year's passed lately (to ask about); or None."""
+    if len(text) > MAX_LENGTH:
+        return None
+    found, rest, rolled = _split_date_noting(normalize(text), now.date())
+    return (found, rolled) if found is not None and not rest.strip() else None
+
+
 def parse_date(text: str, now: datetime) -> date | None:
     """Return the date ``text`` names, relative to ``now``, or None."""
     if len(text) > MAX_LENGTH:

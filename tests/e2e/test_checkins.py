@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,7 +29,7 @@ from models import (
     clock,
 )
 from models.areas import find_group
-from models.checkins import Thresholds, WatchContact
+from models.checkins import CheckinPreference, Thresholds, WatchContact
 from models.db import session_factory
 from models.people import find_person
 from models.roles import revoke_grant
@@ -769,3 +769,43 @@ async def test_a_district_without_a_coordinator_sends_worries_and_alerts_to_the_
     assert alert["text"].startswith("⚠️ 見守り: お返事がありません\n佐藤 花子さん（東地区）")
     for chat in (MIKA, WEST_COORD, KAZUKO):
         assert not any("佐藤 花子" in m["text"] for m in _bot_messages(await sb.messages(chat)))
+
+
+async def test_away_and_watch_by_typing_and_a_date_past_this_year_is_asked_about(
+    sb: SandboxClient, engine: AsyncEngine, town: Town
+) -> None:
+    """Issue 16, items 3 and 4: on 30 November, 「/away １１月１日」 is not taken as next year
+    in silence; 「/away ５月３１日」 asks whether next year's is meant (「はい」 typed); the
+    buttons of /away and /watch answer to their words typed."""
+    clock.travel(MONDAY)
+    passed = await _say(sb, HANAKO, "/away １１月１日")
+    assert passed["text"].startswith("11月1日は、今年はもう過ぎています。戻る日を、")
+    asked = await _say(sb, HANAKO, "/away ５月３１日")
+    assert asked["text"] == ("5月31日は、今年はもう過ぎています。"
+                             "来年（2027年）の5月31日のことですか？")
+    saved = await _say(sb, HANAKO, "はい")
+    assert saved["text"] == ("2027年5月31日(月)まで、お元気確認と見守りをお休みします。"
+                             "お気をつけて。")
+    menu = await _say(sb, HANAKO, "/away")
+    assert "2027年5月31日(月)まで、お休み中です。" in menu["text"]
+    back = await _say(sb, HANAKO, "もう戻りました")
+    assert back["text"].startswith("おかえりなさい。")
+    await _say(sb, HANAKO, "/away")
+    week = await _say(sb, HANAKO, "７日")
+    assert week["text"].startswith("12月7日(月)まで、")
+    explain = await _say(sb, HANAKO, "/watch")
+    sent = await sb.send_text(HANAKO, "４８時間で始める")
+    saved, started = await sb.wait_for_messages(HANAKO, after=sent["message_id"], count=2)
+    assert saved["text"] == "変更しました"
+    assert started["text"].startswith(explain["text"].split("\n\n")[0])
+    assert "いまは見守り中です（お返事を待つ時間: 48時間）。" in started["text"]
+    await settle(sb)
+    async with session_factory(engine)() as session:
+        hanako = await find_person(session, HANAKO)
+        assert hanako is not None
+        preference = await session.scalar(select(CheckinPreference).where(
+            CheckinPreference.person_id == hanako.id))
+        assert preference is not None
+        assert preference.watching
+        assert preference.watch_hours == 48
+        assert preference.away_until == date(2026, 12, 7)
