@@ -809,3 +809,31 @@ async def test_away_and_watch_by_typing_and_a_date_past_this_year_is_asked_about
         assert preference.watching
         assert preference.watch_hours == 48
         assert preference.away_until == date(2026, 12, 7)
+
+
+async def test_offer_and_a_need_card_answer_to_their_buttons_words_typed(
+    sb: SandboxClient, engine: AsyncEngine, town: Town
+) -> None:
+    """Issue 16, item 3: 「買い物」 typed at /offer chooses it; at a need's card, 「対応します」
+    and 「解決した」 typed are those buttons; other words repeat the card's question."""
+    offer = await _say(sb, ICHIRO, "/offer")
+    assert offer["text"].startswith("手伝えること")
+    sent = await sb.send_text(ICHIRO, "買い物")
+    saved, chosen = await sb.wait_for_messages(ICHIRO, after=sent["message_id"], count=2)
+    assert saved["text"] == "変更しました"
+    assert "選んだもの: 買い物" in chosen["text"]
+    assert "✅ 買い物" in SandboxClient.labels(chosen)
+    await _raise_shopping_need(sb, engine)
+    listing = await _say(sb, MIKA, "/needs")
+    need = await _need(engine)
+    card = await _say(sb, MIKA, f"＃{need.id} 買い物")
+    assert card["text"].startswith(f"相談 #{need.id}（")
+    assert "対応します" in SandboxClient.labels(card)
+    again = await _say(sb, MIKA, "わかりました")
+    assert again["text"].startswith("さきほどの質問が、まだ終わっていません。")
+    taken = await _say(sb, MIKA, "対応します")
+    assert "担当: 田中 美香" in taken["text"]
+    resolved = await _say(sb, MIKA, "解決した")
+    assert "（解決）" in resolved["text"]
+    assert listing["message_id"] < resolved["message_id"]
+    assert (await _need(engine)).status is NeedStatus.RESOLVED
