@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -16,6 +16,7 @@ from bot.context import OtagaiContext
 from bot.i18n import N_, _, current_zone, format_datetime, plain
 from handlers.activity_views import coordinates, may_manage
 from handlers.common import (
+    Pressed,
     callback_data,
     callback_pattern,
     callback_values,
@@ -24,6 +25,7 @@ from handlers.common import (
     private_only,
     refuse,
 )
+from handlers.conversation import answers_typed, asked
 from handlers.fallback import stale_button
 from handlers.typed_input import TypedInput
 from models import Activity, ActivitySession, ActivityStatus
@@ -79,9 +81,11 @@ def _answer(activity: Activity, record: ActivitySession) -> str:
              when=format_datetime(record.starts_at))
 
 
-async def on_count_button(update: Update, context: OtagaiContext) -> None:
-    """Record the tapped number, "cancelled", or wait for a typed number."""
-    query = update.callback_query
+async def on_count_button(update: Update, context: OtagaiContext,
+                          pressed: Pressed | None = None) -> None:
+    """Record the tapped number, "cancelled", or wait for a typed number (pressed, or typed:
+    ``pressed``)."""
+    query = pressed or update.callback_query
     assert query is not None
     values = callback_values(query)
     record_id = int_value(values, 0)
@@ -98,7 +102,10 @@ async def on_count_button(update: Update, context: OtagaiContext) -> None:
     await query.answer()
     if choice == "t":
         record.awaiting_count, record.reported_by_id = True, person.id
-        await edit_or_keep(query, _("participation.type_number", limit=MAX_PARTICIPANTS))
+        ask = _("participation.type_number", limit=MAX_PARTICIPANTS)
+        await edit_or_keep(query, ask)
+        await asked(context, "count.number", query.message, ask, target_id=record.id,
+                    typed=True)
         return
     record_count(record, person.id, None if choice == "x" else int(choice))
     await edit_or_keep(query, _answer(activity, record))
@@ -140,13 +147,37 @@ async def my_activities(update: Update, context: OtagaiContext) -> None:
             plain("participation.button.correct", name=activity.name or "-",
                   when=format_datetime(record.starts_at)),
             callback_data=f"{PREFIX}:{record.id}:ask")])
-    await update.effective_message.reply_text("\n".join(lines),
-                                              reply_markup=InlineKeyboardMarkup(keyboard))
+    text, markup = "\n".join(lines), InlineKeyboardMarkup(keyboard)
+    sent = await update.effective_message.reply_text(text, reply_markup=markup)
+    await asked(context, "count.sessions", sent, text, markup)
 
 
-async def on_correct_button(update: Update, context: OtagaiContext) -> None:
-    """Show the count question again for one session."""
-    query = update.callback_query
+async def answer_count(update: Update, context: OtagaiContext, pressed: Pressed) -> None:
+    """The words of a count button typed: 「5人」「中止でした」, or a session to correct."""
+    if callback_values(pressed)[1:2] == ["ask"]:
+        await on_correct_button(update, context, pressed)
+    else:
+        await on_count_button(update, context, pressed)
+
+
+async def _ask_count(context: OtagaiContext, query: Pressed | CallbackQuery, text: str,
+                     record: ActivitySession, *, edit: bool) -> None:
+    """Show the count question (in place of the last, or below it) as the open question."""
+    markup = _keyboard(record.id)
+    if edit:
+        await edit_or_keep(query, text, markup)
+        shown = query.message
+    elif query.message is not None:
+        shown = await query.message.reply_text(text, reply_markup=markup)
+    else:
+        return
+    await asked(context, "count.ask", shown, text, markup, target_id=record.id)
+
+
+async def on_correct_button(update: Update, context: OtagaiContext,
+                            pressed: Pressed | None = None) -> None:
+    """Show the count question again for one session (pressed, or typed: ``pressed``)."""
+    query = pressed or update.callback_query
     assert query is not None
     record_id = int_value(callback_values(query), 0)
     record = await context.session.get(ActivitySession, record_id) if record_id else None
@@ -158,15 +189,15 @@ async def on_correct_button(update: Update, context: OtagaiContext) -> None:
         await refuse(update, "participation.not_yours")
         return
     await query.answer()
-    if query.message is not None:
-        await query.message.reply_text(question(activity, record),
-                                       reply_markup=_keyboard(record.id))
+    await _ask_count(context, query, question(activity, record), record, edit=False)
 
 
-async def on_sessions_button(update: Update, context: OtagaiContext) -> None:
+async def on_sessions_button(update: Update, context: OtagaiContext,
+                             pressed: Pressed | None = None) -> None:
     """From the activity card, the organiser or a coordinator of the district records a count:
-    first the sessions of the last 14 days (from the schedule), then the count buttons."""
-    query = update.callback_query
+    first the sessions of the last 14 days (from the schedule), then the count buttons
+    (pressed, or typed: ``pressed``)."""
+    query = pressed or update.callback_query
     assert query is not None
     values = callback_values(query)
     activity_id = int_value(values, 0)
@@ -181,7 +212,7 @@ async def on_sessions_button(update: Update, context: OtagaiContext) -> None:
     since = now - timedelta(days=CORRECTION_DAYS)
     starts = ended_sessions(activity, since, now, current_zone())
     if len(values) < 2:
-        await _list_sessions(update, context, activity, starts, since)
+        await _list_sessions(query, context, activity, starts, since)
         return
     stamp = int_value(values, 1)
     start = next((s for s in starts if int(s.timestamp()) == stamp), None)
@@ -194,15 +225,13 @@ async def on_sessions_button(update: Update, context: OtagaiContext) -> None:
         await stale_button(update, context)
         return
     await query.answer()
-    await edit_or_keep(query, _("participation.ask", name=activity.name or "-",
-                                when=format_datetime(record.starts_at)),
-                       _keyboard(record.id))
+    await _ask_count(context, query, _("participation.ask", name=activity.name or "-",
+                                       when=format_datetime(record.starts_at)), record,
+                     edit=True)
 
 
-async def _list_sessions(update: Update, context: OtagaiContext, activity: Activity,
-                         starts: list[datetime], since: datetime) -> None:
-    query = update.callback_query
-    assert query is not None
+async def _list_sessions(query: Pressed | CallbackQuery, context: OtagaiContext,
+                         activity: Activity, starts: list[datetime], since: datetime) -> None:
     await query.answer()
     if query.message is None:
         return
@@ -216,9 +245,10 @@ async def _list_sessions(update: Update, context: OtagaiContext, activity: Activ
               state=_state(known.get(start))),
         callback_data=callback_data(SESSIONS, activity.id, int(start.timestamp())))]
         for start in reversed(starts)]
-    await query.message.reply_text(
-        _("participation.choose_session", name=activity.name or "-", days=CORRECTION_DAYS),
-        reply_markup=InlineKeyboardMarkup(keyboard))
+    text = _("participation.choose_session", name=activity.name or "-", days=CORRECTION_DAYS)
+    markup = InlineKeyboardMarkup(keyboard)
+    sent = await query.message.reply_text(text, reply_markup=markup)
+    await asked(context, "count.sessions", sent, text, markup)
 
 
 def register(application: Application) -> None:
@@ -230,6 +260,8 @@ def register(application: Application) -> None:
                                                  pattern=callback_pattern(PREFIX)))
     application.add_handler(CallbackQueryHandler(on_sessions_button,
                                                  pattern=callback_pattern(SESSIONS)))
+    answers_typed(PREFIX, answer_count)  # 「5人」 typed is the button
+    answers_typed(SESSIONS, on_sessions_button)
 
 
 # Typed text while this capability waits for it (see handlers.typed_input).
