@@ -253,28 +253,30 @@ def _settings_keyboard(preference: CheckinPreference) -> InlineKeyboardMarkup:
     ])
 
 
-async def show_checkin_settings(update: Update, context: OtagaiContext) -> None:
+async def show_checkin_settings(update: Update, context: OtagaiContext,
+                                query: Pressed | CallbackQuery) -> None:
     """The /settings button: show when the weekly question comes, with buttons."""
-    query = update.callback_query
-    assert query is not None
     person = await _consenting(update, context)
     if person is None:
         return
     preference = await preference_of(context.session, person.id)
     await query.answer()
     if query.message is not None:
-        await query.message.reply_text(_settings_text(preference),
-                                       reply_markup=_settings_keyboard(preference))
+        text, markup = _settings_text(preference), _settings_keyboard(preference)
+        sent = await query.message.reply_text(text, reply_markup=markup)
+        await asked(context, "checkin.settings", sent, text, markup)  # 「月曜」 typed
 
 
-async def on_settings_button(update: Update, context: OtagaiContext) -> None:
-    """Change the day or hour, pause or resume, skip holidays or not."""
-    query = update.callback_query
+async def on_settings_button(update: Update, context: OtagaiContext,
+                             pressed: Pressed | None = None) -> None:
+    """Change the day or hour, pause or resume, skip holidays or not (pressed, or typed:
+    ``pressed``)."""
+    query = pressed or update.callback_query
     assert query is not None
     values = callback_values(query)
     step, number = (values[0] if values else ""), int_value(values, 1)
     if step == "show":
-        await show_checkin_settings(update, context)
+        await show_checkin_settings(update, context, query)
         return
     person = await _consenting(update, context)
     if person is None:
@@ -292,7 +294,9 @@ async def on_settings_button(update: Update, context: OtagaiContext) -> None:
         await stale_button(update, context)
         return
     await query.answer(plain("checkin.settings.saved"))
-    await edit_or_keep(query, _settings_text(preference), _settings_keyboard(preference))
+    text, markup = _settings_text(preference), _settings_keyboard(preference)
+    await edit_or_keep(query, text, markup)
+    await asked(context, "checkin.settings", query.message, text, markup)
 
 
 def register(application: Application) -> None:
@@ -305,6 +309,7 @@ def register(application: Application) -> None:
                                                  pattern=callback_pattern(SETTINGS_PREFIX)))
     answers_typed(PREFIX, on_answer)  # 「元気です」 typed is the button
     answers_typed(NEED_PREFIX, on_need_button)
+    answers_typed(SETTINGS_PREFIX, on_settings_button)  # 「月曜」「10時」 typed
 
 
 # Typed text while this capability waits for it (see handlers.typed_input).

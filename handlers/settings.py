@@ -8,6 +8,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot.context import OtagaiContext
 from bot.i18n import N_, _, plain
 from handlers.common import (
+    Pressed,
     button,
     callback_data,
     callback_pattern,
@@ -15,8 +16,8 @@ from handlers.common import (
     edit_or_keep,
     int_value,
     private_only,
-    reply,
 )
+from handlers.conversation import answers_typed, asked
 from handlers.fallback import stale_button
 from models import Person
 from models.people import set_quiet_hours
@@ -54,12 +55,19 @@ async def show_settings(update: Update, context: OtagaiContext) -> None:
     if not await private_only(update, context):
         return
     person = await context.ensure_person()
-    await reply(update, _summary(person) + "\n\n" + _("settings.explain"), _keyboard())
+    message = update.effective_message
+    text, markup = _summary(person) + "\n\n" + _("settings.explain"), _keyboard()
+    if message is None:
+        return
+    sent = await message.reply_text(text, reply_markup=markup)
+    await asked(context, "settings.quiet", sent, text, markup)  # 「22時から」 typed
 
 
-async def on_button(update: Update, context: OtagaiContext) -> None:
-    """Change the start or end of the quiet hours, or turn them off."""
-    query = update.callback_query
+async def on_button(update: Update, context: OtagaiContext,
+                    pressed: Pressed | None = None) -> None:
+    """Change the start or end of the quiet hours, or turn them off (pressed, or typed:
+    ``pressed``)."""
+    query = pressed or update.callback_query
     assert query is not None
     values = callback_values(query)
     step, hour = (values[0] if values else ""), int_value(values, 1)
@@ -76,10 +84,13 @@ async def on_button(update: Update, context: OtagaiContext) -> None:
         await stale_button(update, context)
         return
     await query.answer()
-    await edit_or_keep(query, _summary(person) + "\n\n" + _("settings.explain"), _keyboard())
+    text, markup = _summary(person) + "\n\n" + _("settings.explain"), _keyboard()
+    await edit_or_keep(query, text, markup)
+    await asked(context, "settings.quiet", query.message, text, markup)
 
 
 def register(application: Application) -> None:
     """Attach /settings and its buttons."""
     application.add_handler(CommandHandler("settings", show_settings))
     application.add_handler(CallbackQueryHandler(on_button, pattern=callback_pattern(PREFIX)))
+    answers_typed(PREFIX, on_button)  # 「22時から」 typed is the button

@@ -837,3 +837,21 @@ async def test_offer_and_a_need_card_answer_to_their_buttons_words_typed(
     assert "（解決）" in resolved["text"]
     assert listing["message_id"] < resolved["message_id"]
     assert (await _need(engine)).status is NeedStatus.RESOLVED
+
+
+async def test_the_day_and_hour_are_chosen_by_typing_the_words_on_the_buttons(
+    sb: SandboxClient, engine: AsyncEngine, town: Town
+) -> None:
+    """Issue 16, item 3: at /settings, 「お元気確認の曜日と時間」 typed opens the check-in
+    settings; 「木」 and 「１４時」 typed choose the day and hour."""
+    await _say(sb, HANAKO, "/settings")
+    menu = await _say(sb, HANAKO, "お元気確認の曜日と時間")
+    assert "毎週 月曜日 10時ごろ にお聞きします。" in menu["text"]
+    sent = await sb.send_text(HANAKO, "木")
+    _saved, menu = await sb.wait_for_messages(HANAKO, after=sent["message_id"], count=2)
+    assert "毎週 木曜日 10時ごろ にお聞きします。" in menu["text"]
+    sent = await sb.send_text(HANAKO, "１４時")
+    _saved, menu = await sb.wait_for_messages(HANAKO, after=sent["message_id"], count=2)
+    assert "毎週 木曜日 14時ごろ にお聞きします。" in menu["text"]
+    await settle(sb)
+    assert await _hanako_asked(engine, datetime(2026, 12, 3, 14, 0, tzinfo=TOKYO))
