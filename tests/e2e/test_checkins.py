@@ -855,3 +855,18 @@ async def test_the_day_and_hour_are_chosen_by_typing_the_words_on_the_buttons(
     assert "毎週 木曜日 14時ごろ にお聞きします。" in menu["text"]
     await settle(sb)
     assert await _hanako_asked(engine, datetime(2026, 12, 3, 14, 0, tzinfo=TOKYO))
+
+
+async def test_the_weekly_question_sent_by_the_scheduler_answers_to_its_words_typed(
+    sb: SandboxClient, engine: AsyncEngine, town: Town
+) -> None:
+    """Issue 16, item 3: the weekly question comes through the outbox; once delivered it is
+    the open question, so 「元気です」 typed answers it (and other words repeat it)."""
+    question = await _question(sb, engine)
+    assert question["text"].startswith("今週の調子はいかがですか？")
+    again = await _say(sb, HANAKO, "こんにちは")
+    assert again["text"].startswith("さきほどの質問が、まだ終わっていません。")
+    thanks = await _say(sb, HANAKO, "元気です")
+    assert "お元気でなによりです" in thanks["text"]
+    after = await _say(sb, HANAKO, "ありがとう")  # answered: nothing is open any more
+    assert after["text"].startswith("メッセージありがとうございます")

@@ -288,3 +288,19 @@ async def test_the_count_question_answers_to_its_buttons_words_typed(
     sent = await sb.send_text(HANAKO, "１７")
     reply = await sb.wait_for_message(HANAKO, after=sent["message_id"])
     assert "17人 で記録しました" in reply["text"]
+
+
+async def test_the_count_question_sent_by_the_scheduler_answers_to_its_words_typed(
+    sb: SandboxClient, engine: AsyncEngine, town: Town
+) -> None:
+    """Issue 16, item 3: the count question comes through the outbox; once delivered it is
+    the open question, so 「１２人」 typed is the 12人 button."""
+    await _ask(engine)
+    await until_settled(engine)
+    sent = await sb.send_text(HANAKO, "１２人")
+    done = await sb.wait_for_message(HANAKO, after=sent["message_id"])
+    assert done["text"] == (
+        "ありがとうございます。「火曜サロン」（11月24日(火) 10:00）は 12人 で記録しました。")
+    await settle(sb)
+    record = await _record(engine)
+    assert (record.status, record.participants) == (SessionStatus.HELD, 12)
