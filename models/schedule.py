@@ -17,7 +17,14 @@ from typing import Any
 
 import holidays
 
-from models.when import TimeRange, afternoon_range, normalize, parse_date, parse_time_range
+from models.when import (
+    TimeRange,
+    afternoon_range,
+    normalize,
+    parse_date,
+    parse_time_range,
+    read_date,
+)
 
 MAX_LENGTH = 100
 WEEKDAYS = "月火水木金土日"
@@ -104,6 +111,9 @@ class Schedule:
     skip_new_year: bool = False  # 年末年始を除く: 29 December to 3 January
     # Read from a bare hour from 1 to 6 (毎週火曜 2時): 午前 or 午後 is asked (never stored).
     ambiguous_hour: bool = field(default=False, compare=False)
+    # A one-off date without a year that passed this year lately (11月1日 on 30 November),
+    # read as next year's: asked about (never stored).
+    past_date: bool = field(default=False, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         """Return a JSON-ready dict (for a JSON column)."""
@@ -288,8 +298,8 @@ def _day_part(text: str, today: date) -> dict[str, Any] | None:
     if weekly := _weekly(text, today):
         return weekly
     # 火曜 alone was taken as every Tuesday above; only an actual date is a one-off.
-    once = parse_date(text, datetime.combine(today, time()))
-    return {"frequency": Frequency.ONCE, "on": once} if once else None
+    once = read_date(text, datetime.combine(today, time()))
+    return {"frequency": Frequency.ONCE, "on": once[0], "past_date": once[1]} if once else None
 
 
 # --- reading: the parts -----------------------------------------------------------------------

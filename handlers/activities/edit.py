@@ -3,6 +3,8 @@ buttons, and pausing, resuming or ending it."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from bot.activity_text import KIND_LABELS, MEANING_LABELS, schedule_label
@@ -104,7 +106,7 @@ async def on_change_schedule_button(update: Update, context: OtagaiContext,
     schedule = Schedule.from_code(values[2]) if len(values) > 2 else None
     person = context.person
     if (activity is None or person is None or activity.awaiting != "schedule"
-            or activity.editing_by_id != person.id or step not in ("ha", "hp", "sy", "rs")
+            or activity.editing_by_id != person.id or step not in ("yy", "ha", "hp", "sy", "rs")
             or (step != "rs" and schedule is None)):
         await stale_button(update, context)
         return
@@ -123,6 +125,8 @@ async def on_change_schedule_button(update: Update, context: OtagaiContext,
         await _changed(context, activity)
         await edit_or_keep(query, _("activity.changed", name=activity.name or "-"))
         return
+    if step == "yy":  # next year's date; then the hour, if open too
+        schedule = replace(schedule, ambiguous_hour=values[-1:] == ["1"])
     question, keyboard, _step = schedule_question(
         CHANGE_SCHEDULE, activity.id, afternoon(schedule) if step == "hp" else schedule,
         carry=True)

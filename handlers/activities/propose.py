@@ -111,7 +111,8 @@ async def take_draft_answer(message: Message, context: OtagaiContext, draft: Act
         else:
             draft.place, draft.awaiting = text, "schedule"
             await message.reply_text(_("activity.ask_schedule"))
-    elif draft.awaiting in ("schedule", "schedule_check", "schedule_hour"):  # typed: anew
+    elif draft.awaiting in ("schedule", "schedule_check", "schedule_hour", "schedule_year"):
+        # a schedule typed again, while asked about the last one, is read anew
         found = read_schedule(text, utcnow().astimezone(current_zone()).date(), draft.name)
         if isinstance(found, Unclear):
             await message.reply_text(_(UNCLEAR_SCHEDULE[found.why], text=found.text))
@@ -145,11 +146,20 @@ def schedule_question(prefix: str, target_id: int, schedule: Schedule, *, carry:
     """Ask 午前 or 午後 for a bare hour, then the end time when there is none (not for a
     carried one: a change), else read the schedule back with its next three dates.
 
-    Returns the question, its buttons and the step now open (``schedule_hour``,
+    A one-off date that passed this year is asked about first (next year's?). Returns the
+    question, its buttons and the step now open (``schedule_year``, ``schedule_hour``,
     ``schedule_end``, ``schedule`` when it is past, ``schedule_check``). A ``carry`` schedule
     travels in the buttons (``Schedule.to_code``) until はい saves it.
     """
     carried = (schedule.to_code(),) if carry else ()
+    if schedule.past_date and schedule.on is not None:  # 11月1日 on 30 November
+        on, hour = schedule.on, int(schedule.ambiguous_hour)
+        return _("meeting.ask_next_year", year=on.year, month=on.month, day=on.day), \
+            InlineKeyboardMarkup([
+                [button("meeting.button.yes",
+                        callback_data(prefix, "yy", target_id, *carried, hour))],
+                [button("meeting.button.no_retype", callback_data(prefix, "rs", target_id))]]), \
+            "schedule_year"
     if schedule.ambiguous_hour:
         morning = format_half_day(schedule.start, afternoon=False)
         evening = format_half_day(schedule.start, afternoon=True)
@@ -284,6 +294,11 @@ async def on_register_button(update: Update, context: OtagaiContext,
         await edit_or_keep(query, _("activity.ask_schedule"))
         await asked(context, "activity.schedule", query.message, _("activity.ask_schedule"),
                     target_id=draft.id, typed=True)
+    elif step == "yy" and draft.schedule and draft.awaiting == "schedule_year" \
+            and query.message is not None:  # next year's date; then the hour, if open too
+        schedule = replace(Schedule.from_json(draft.schedule),
+                           ambiguous_hour=values[-1:] == ["1"])
+        await _after_schedule(query.message, context, draft, schedule, query)
     elif step in ("ha", "hp") and draft.schedule and draft.awaiting == "schedule_hour" \
             and query.message is not None:
         schedule = Schedule.from_json(draft.schedule)

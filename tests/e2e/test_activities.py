@@ -552,3 +552,34 @@ async def test_a_bare_hour_in_a_schedule_is_asked_about_when_proposed_and_change
         assert (saved.schedule["weekdays"], saved.schedule["start"], saved.schedule["end"]) \
             == ([3], "14:00:00", "15:00:00")
         assert saved.awaiting is None
+
+
+async def test_a_one_off_date_past_this_year_is_asked_about(
+    sb: SandboxClient, engine: AsyncEngine, town: Town
+) -> None:
+    """Issue 16, item 4: 「１１月１日 ２時から４時」 on 30 November is not taken as 2027 in
+    silence: next year? (「はい」 typed), then 午前 or 午後? (「午後２時」 typed), then the
+    read-back with the year."""
+    clock.travel(datetime(2026, 11, 30, 10, 0, tzinfo=ZoneInfo("Asia/Tokyo")))
+    await _say(sb, HANAKO, "/newactivity")
+    kinds = await _say(sb, HANAKO, "年末の大掃除")
+    await sb.press(HANAKO, kinds, text="生活支援")
+    meanings = await sb.wait_for_edit(HANAKO, kinds["message_id"])
+    await sb.press(HANAKO, meanings, text="次へ")
+    await sb.wait_for_edit(HANAKO, kinds["message_id"])
+    await _say(sb, HANAKO, "集会所")
+    year = await _say(sb, HANAKO, "１１月１日 ２時から４時")
+    assert year["text"] == ("11月1日は、今年はもう過ぎています。"
+                            "来年（2027年）の11月1日のことですか？")
+    assert labels(year) == ["はい", "いいえ（入力しなおす）"]
+    hour = await _say(sb, HANAKO, "はい")
+    assert hour["text"].endswith("午前2時と午後2時の、どちらですか？")
+    check = await _say(sb, HANAKO, "午後２時")
+    assert check["text"] == ("「2027年11月1日(月) 14:00〜16:00」と読みました。\n次の3回は、\n"
+                             "・2027年11月1日(月) 14:00〜16:00\nです。これでよろしいですか？")
+    await sb.press(HANAKO, check, text="日時を入れ直す")
+    await sb.wait_for_edit(HANAKO, check["message_id"])
+    no = await _say(sb, HANAKO, "11月1日 10時から12時")
+    await sb.press(HANAKO, no, text="いいえ（入力しなおす）")
+    retype = await sb.wait_for_edit(HANAKO, no["message_id"])
+    assert retype["text"].startswith("いつ開いていますか？")

@@ -605,3 +605,13 @@ def test_a_bare_hour_from_1_to_6_is_marked_to_ask_and_has_an_afternoon_reading()
         plain = read_schedule(text, date(2026, 11, 30))
         assert isinstance(plain, Schedule), text
         assert not plain.ambiguous_hour, text
+
+
+def test_a_one_off_date_past_this_year_is_marked_to_ask() -> None:
+    found = read_schedule("11月1日 10時から12時", date(2026, 11, 30))
+    assert isinstance(found, Schedule)
+    assert found.on == date(2027, 11, 1)
+    assert found.past_date
+    later = read_schedule("12月5日 10時から12時", date(2026, 11, 30))
+    assert isinstance(later, Schedule)
+    assert not later.past_date
