@@ -9,6 +9,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from bot import tasks
 from bot.i18n import normalize_language, plain, use_language
@@ -62,6 +63,17 @@ def _areas_import(settings: Settings, args: argparse.Namespace) -> int:
     return 0 if asyncio.run(tasks.import_areas_file(settings, data, _say)) else 1
 
 
+def _areas_population(settings: Settings, args: argparse.Namespace) -> int:
+    data = tasks.read_file(args.file)
+    return 0 if asyncio.run(tasks.import_population_file(settings, data, _say)) else 1
+
+
+def _report(settings: Settings, args: argparse.Namespace) -> None:
+    asyncio.run(tasks.outcome_report(settings, args.fiscal_year, args.quarter,
+                                     area_id=args.area, form=args.format, out=args.out,
+                                     exact=args.exact, say=_say))
+
+
 def _areas_list(settings: Settings, _args: argparse.Namespace) -> None:
     asyncio.run(tasks.list_areas(settings, _say))
 
@@ -93,6 +105,58 @@ def _digest(settings: Settings, args: argparse.Namespace) -> None:
                                      out=args.out, exact=args.exact, say=_say))
 
 
+def _survey(settings: Settings, args: argparse.Namespace) -> None:
+    asyncio.run(tasks.kayoinoba_survey(settings, args.fiscal_year, args.out, month=args.month,
+                                       area_id=args.area, say=_say))
+
+
+def _add_survey(commands: Any) -> None:
+    survey = commands.add_parser("survey", help=plain("cli.help.survey"))
+    survey_commands = survey.add_subparsers(dest="survey_command", required=True)
+    kayoinoba = survey_commands.add_parser("kayoinoba", help=plain("cli.help.survey_kayoinoba"))
+    kayoinoba.add_argument("--fiscal-year", type=int, required=True,
+                           help=plain("cli.help.fiscal_year"))
+    kayoinoba.add_argument("--out", type=Path, required=True, help=plain("cli.help.survey_out"))
+    kayoinoba.add_argument("--month", default=None, help=plain("cli.help.survey_month"))
+    kayoinoba.add_argument("--area", type=int, default=None, help=plain("cli.help.survey_area"))
+    kayoinoba.set_defaults(func=_survey)
+
+
+def _add_report(commands: Any) -> None:
+    """``otagai report``: the outcome indicators of a quarter or fiscal year."""
+    report = commands.add_parser("report", help=plain("cli.help.report"))
+    report.add_argument("--fiscal-year", type=int, required=True,
+                        help=plain("cli.help.fiscal_year"))
+    report.add_argument("--quarter", type=int, default=None, help=plain("cli.help.quarter"))
+    report.add_argument("--area", type=int, default=None, help=plain("cli.help.report_area"))
+    report.add_argument("--format", choices=tasks.REPORT_FORMATS, default="text",
+                        help=plain("cli.help.report_format"))
+    report.add_argument("--out", type=Path, default=None, help=plain("cli.help.report_out"))
+    report.add_argument("--exact", action="store_true", help=plain("cli.help.report_exact"))
+    report.set_defaults(func=_report)
+
+
+def _add_areas(commands: Any) -> None:
+    """``otagai areas``: districts, their population and their alert thresholds."""
+    areas = commands.add_parser("areas", help=plain("cli.help.areas"))
+    area_commands = areas.add_subparsers(dest="areas_command", required=True)
+    importer = area_commands.add_parser("import", help=plain("cli.help.areas_import"))
+    importer.add_argument("file", type=Path, help=plain("cli.help.areas_file"))
+    importer.set_defaults(func=_areas_import)
+    population = area_commands.add_parser("population", help=plain("cli.help.areas_population"))
+    population.add_argument("file", type=Path, help=plain("cli.help.population_file"))
+    population.set_defaults(func=_areas_population)
+    thresholds = area_commands.add_parser("thresholds", help=plain("cli.help.areas_thresholds"))
+    thresholds.add_argument("municipality", help=plain("cli.help.municipality"))
+    for field in tasks.THRESHOLD_FIELDS:
+        thresholds.add_argument(f"--{field.replace('_', '-')}", dest=field, type=int,
+                                help=plain("cli.help.hours"))
+    thresholds.set_defaults(func=_areas_thresholds)
+    area_commands.add_parser("list", help=plain("cli.help.areas_list")).set_defaults(
+        func=_areas_list
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser, with help in the operator's language."""
     parser = argparse.ArgumentParser(prog="otagai", description=plain("cli.description"))
@@ -122,20 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
         func=_db_upgrade
     )
 
-    areas = commands.add_parser("areas", help=plain("cli.help.areas"))
-    area_commands = areas.add_subparsers(dest="areas_command", required=True)
-    importer = area_commands.add_parser("import", help=plain("cli.help.areas_import"))
-    importer.add_argument("file", type=Path, help=plain("cli.help.areas_file"))
-    importer.set_defaults(func=_areas_import)
-    thresholds = area_commands.add_parser("thresholds", help=plain("cli.help.areas_thresholds"))
-    thresholds.add_argument("municipality", help=plain("cli.help.municipality"))
-    for field in tasks.THRESHOLD_FIELDS:
-        thresholds.add_argument(f"--{field.replace('_', '-')}", dest=field, type=int,
-                                help=plain("cli.help.hours"))
-    thresholds.set_defaults(func=_areas_thresholds)
-    area_commands.add_parser("list", help=plain("cli.help.areas_list")).set_defaults(
-        func=_areas_list
-    )
+    _add_areas(commands)
 
     activities = commands.add_parser("activities", help=plain("cli.help.activities"))
     activity_commands = activities.add_subparsers(dest="activities_command", required=True)
@@ -152,6 +203,9 @@ def build_parser() -> argparse.ArgumentParser:
     digest.add_argument("--out", type=Path, default=None, help=plain("cli.help.digest_out"))
     digest.add_argument("--exact", action="store_true", help=plain("cli.help.digest_exact"))
     digest.set_defaults(func=_digest)
+
+    _add_survey(commands)
+    _add_report(commands)
 
     admin = commands.add_parser("admin", help=plain("cli.help.admin"))
     admin_commands = admin.add_subparsers(dest="admin_command", required=True)

@@ -51,6 +51,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("needs", N_("command.needs"), action=Action.FOLLOW_NEEDS),
     Command("digest", N_("command.digest"), action=Action.SEE_DIGEST),
     Command("episode", N_("command.episode"), action=Action.FOLLOW_NEEDS),
+    Command("report", N_("command.report"), action=Action.SEE_REPORT),
     Command("mydata", N_("command.mydata")),
     Command("roles", N_("command.roles")),
     Command("broadcast", N_("command.broadcast"), action=Action.BROADCAST),

@@ -14,9 +14,10 @@ from bot import exports
 from bot.i18n import N_, current_language, format_datetime, plain, use_language
 from bot.runner import StartupError, prepare_database
 from bot.settings import Settings
-from models import Council, OutboxStatus, Role
+from models import Area, Council, OutboxStatus, Role
 from models.activities import registry
 from models.areas import all_areas, find_area, import_areas
+from models.clock import utcnow
 from models.db import create_engine, session_factory
 from models.digests import iso_week_name, parse_iso_week
 from models.outbox import counts_by_status, oldest_waiting
@@ -192,4 +193,134 @@ async def council_digest(settings: Settings, council_id: int, week_name: str, *,
     except OSError as exc:
         raise StartupError("export.unwritable", path=path, reason=exc.strerror) from None
     say(plain("digest.cli.written", path=path))
+    return path
+
+
+async def kayoinoba_survey(settings: Settings, fiscal_year: int, out: Path, *,
+                           month: str | None = None, area_id: int | None = None,
+                           say: Say) -> Path:
+    """Write the 通いの場 survey of a fiscal year as XLSX into the folder ``out``; return the
+    file. Raise StartupError for a fiscal year without places, a bad month or folder."""
+    from scheduler.digests.survey_workbook import survey_workbook  # noqa: PLC0415
+    from scheduler.survey import SurveyError, build_survey, parse_month  # noqa: PLC0415
+
+    _check_folder(out)
+    say(plain("survey.cli.reading", year=fiscal_year))
+    try:
+        chosen = parse_month(month) if month else None
+        async with database(settings) as session:
+            survey = await build_survey(session, fiscal_year, settings.zone, month=chosen,
+                                        area_id=area_id)
+    except SurveyError as exc:
+        raise StartupError(exc.key, **exc.params) from None
+    say(plain("survey.cli.writing", count=len(survey.places)))
+    with use_language(current_language(), settings.zone):
+        data = survey_workbook(survey, utcnow().astimezone(settings.zone).date())
+        path = out / plain("survey.file", year=fiscal_year)
+    _write_into(out, path, data)
+    missing = sum(1 for place in survey.places if place.missing())
+    say(plain("survey.cli.done", path=path, count=len(survey.places), missing=missing,
+              year=survey.month.year, month=survey.month.month))
+    return path
+
+
+def _check_folder(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise StartupError("survey.cli.bad_out", path=out)
+
+
+def _write_into(out: Path, path: Path, data: bytes) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    except OSError as exc:
+        raise StartupError("survey.cli.unwritable", path=path, reason=exc.strerror) from None
+
+
+# -- population and outcome indicators ---------------------------------------------------
+
+POPULATION_PROBLEMS = (  # the keys models.population names its problems with
+    N_("population.import.not_text"), N_("population.import.bad_csv"),
+    N_("population.import.bad_header"), N_("population.import.empty"),
+    N_("population.import.unknown_district"), N_("population.import.ambiguous"),
+    N_("population.import.not_number"), N_("population.import.negative"),
+    N_("population.import.too_big"), N_("population.import.older_than_65"),
+    N_("population.import.bad_date"), N_("population.import.twice"))
+
+
+async def import_population_file(settings: Settings, data: bytes, say: Say) -> bool:
+    """Store districts' population from CSV bytes; return False (having said why every bad
+    line is bad) if anything was wrong, and then nothing is changed."""
+    from models.population import import_population  # noqa: PLC0415
+
+    async with database(settings) as session:
+        today = utcnow().astimezone(settings.zone).date()
+        result = await import_population(session, data, today)
+        if result.problems:
+            await session.rollback()
+        else:
+            await session.commit()
+    for problem in result.problems:
+        if problem.column:
+            say(plain("population.import.problem", line=problem.line, column=problem.column,
+                      problem=plain(problem.key)))
+        else:
+            say(plain("population.import.line_problem", line=problem.line,
+                      problem=plain(problem.key)))
+    if result.problems:
+        say(plain("population.import.nothing_changed"))
+        return False
+    say(plain("population.import.done", count=result.stored))
+    return True
+
+
+REPORT_FORMATS = ("text", "png", "xlsx")
+
+
+async def outcome_report(settings: Settings, fiscal_year: int, quarter: int | None, *,
+                         area_id: int | None, form: str, out: Path | None, exact: bool,
+                         say: Say) -> Path | None:
+    """Print the outcome indicators of a period, or write them (text, PNG or XLSX) to ``out``
+    (a file, or a folder for the usual name). Counts are suppressed unless ``exact``."""
+    from scheduler.indicators import Period, build_report  # noqa: PLC0415
+    from scheduler.outcomes import report_chart, report_text, report_workbook  # noqa: PLC0415
+
+    if quarter is not None and not 1 <= quarter <= 4:
+        raise StartupError("report.cli.bad_quarter", quarter=quarter)
+    period = Period(fiscal_year, quarter)
+    async with database(settings) as session:
+        if area_id is None:
+            cities = [a for a in await all_areas(session) if a.parent_id is None]
+            if len(cities) != 1:
+                raise StartupError("report.cli.choose_area")
+            area = cities[0]
+        else:
+            found = await session.get(Area, area_id)
+            if found is None:
+                raise StartupError("report.cli.no_area", area=area_id)
+            area = found
+        report = await build_report(session, area, period, settings.zone, now=utcnow(),
+                                    threshold=settings.digest_threshold, exact=exact)
+    with use_language(current_language(), settings.zone):
+        if form == "png":
+            data = report_chart(report)
+        elif form == "xlsx":
+            data = report_workbook(report)
+        else:
+            text = html_to_text(report_text(report))
+            if out is None:
+                say(text)
+                return None
+            data = text.encode("utf-8")
+    suffix = {"text": "txt", "png": "png", "xlsx": "xlsx"}[form]
+    name = f"report-{area.id}-{period.name}.{suffix}"
+    path = out or Path.cwd() / name
+    if path.is_dir():
+        path = path / name
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    except OSError as exc:
+        raise StartupError("export.unwritable", path=path, reason=exc.strerror) from None
+    say(plain("report.cli.written", path=path))
     return path

@@ -18,10 +18,12 @@ from handlers import (
     language,
     links,
     meetings,
+    monthly_count,
     mydata,
     needs,
     onboarding,
     participation,
+    report,
     roles,
     settings,
     start,
@@ -29,10 +31,17 @@ from handlers import (
     watching,
 )
 
+# Typed answers go to the step waiting for them, before the commands and fallbacks; the
+# order settles a person with two steps open at once (rare: one of them is stale).
+TYPED_STEPS = (digests.TYPED, needs.TYPED, checkins.TYPED, meetings.TYPED, participation.TYPED,
+               monthly_count.TYPED, broadcast.TYPED, activities.TYPED)
+
 
 def register(application: Application) -> None:
     """Attach every handler in PTB's group 0, where only the first match runs, and the
-    typed-answer handler before it (``handlers.typed_input``).
+    typed-answer handler before it (``handlers.typed_input``). Buttons register their routes
+    with the one router (``handlers.router``), which refuses duplicates and data that could
+    exceed 64 bytes here, when the application is built.
 
     The fallbacks are registered last so they answer only what no capability claimed.
     """
@@ -44,6 +53,7 @@ def register(application: Application) -> None:
     mydata.register(application)
     activities.register(application)
     participation.register(application)
+    monthly_count.register(application)
     checkins.register(application)
     needs.register(application)
     watching.register(application)
@@ -51,16 +61,13 @@ def register(application: Application) -> None:
     areas.register(application)
     broadcast.register(application)
     digests.register(application)
+    report.register(application)
     settings.register(application)
     language.register(application)
     links.register(application)
-    # Typed answers go to the step waiting for them, before the commands and fallbacks; the
-    # order settles a person with two steps open at once (rare: one of them is stale).
-    typed = [digests.TYPED, needs.TYPED, checkins.TYPED, meetings.TYPED, participation.TYPED,
-             broadcast.TYPED, activities.TYPED]
-    typed_input.register(application, typed)
+    typed_input.register(application, TYPED_STEPS)
     # Before both: leaving (「やめる」, /cancel, another command or flow), lapses, and the
     # words of a button typed while its question is open (handlers.conversation).
-    conversation.register(application, typed)
+    conversation.register(application, TYPED_STEPS)
     fallback.register(application)
     application.add_error_handler(errors.on_error)

@@ -12,7 +12,6 @@ from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, 
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
-    CallbackQueryHandler,
     CommandHandler,
 )
 
@@ -32,18 +31,17 @@ from handlers.common import (
     Pressed,
     button,
     callback_data,
-    callback_pattern,
-    callback_values,
     edit_or_keep,
     group_quiet_note,
     int_value,
     private_only,
     refuse,
 )
-from handlers.conversation import answers_typed, asked
-from handlers.dates import WHEN_STEPS, hour_too, moment_of, now_local, when_question
+from handlers.conversation import asked
+from handlers.dates import CARRIED, WHEN_STEPS, hour_too, moment_of, now_local, when_question
 from handlers.fallback import stale_button
 from handlers.invites import role_label
+from handlers.router import ID, Choice, Press, router_of
 from handlers.typed_input import TypedInput
 from models import Area, Audience, Broadcast, BroadcastStatus
 from models.areas import all_areas
@@ -260,16 +258,11 @@ async def _heading(context: OtagaiContext, area: Area) -> Callable[[str | None],
     return heading
 
 
-async def on_button(update: Update, context: OtagaiContext,
-                    pressed: Pressed | None = None) -> None:
-    """Area, audience, send now, send later and when, drop, or cancel a scheduled broadcast
-    (pressed, or typed: ``pressed``)."""
-    query = pressed or update.callback_query
-    assert query is not None
-    values = callback_values(query)
-    step, draft_id = (values[0] if values else ""), int_value(values, 1)
-    person = context.person
-    broadcast = await context.session.get(Broadcast, draft_id) if draft_id else None
+async def on_button(press: Press) -> None:
+    """Area, audience, send now, send later, drop, or cancel a scheduled broadcast."""
+    update, context, values, step = press.update, press.context, press.raw, press.step or ""
+    query, person = press.query, context.person
+    broadcast = await context.session.get(Broadcast, press.values[0])
     if broadcast is None or person is None or broadcast.created_by_id != person.id:
         await stale_button(update, context)
     elif step == CANCEL:
@@ -411,8 +404,11 @@ def register(application: Application) -> None:
     """Attach /broadcast, /broadcasts and their buttons (typed text: ``TYPED``)."""
     application.add_handler(CommandHandler("broadcast", begin))
     application.add_handler(CommandHandler("broadcasts", list_broadcasts))
-    application.add_handler(CallbackQueryHandler(on_button, pattern=callback_pattern(PREFIX)))
-    answers_typed(PREFIX, on_button)  # 「住民のみなさん」「はい」 typed are the buttons
+    router = router_of(application)
+    router.route(PREFIX, on_button, ID, steps=(DROP, NOW, LATER, CANCEL, INTEREST_KINDS))
+    router.route(PREFIX, on_button, ID, ID, steps=AREA)
+    router.route(PREFIX, on_button, ID, Choice(*Audience), steps=AUDIENCE)
+    router.route(PREFIX, on_button, ID, *CARRIED, steps=WHEN_STEPS)  # the time's questions
 
 
 # Typed text while this capability waits for it (see handlers.typed_input).

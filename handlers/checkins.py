@@ -7,11 +7,12 @@ the round, so an answer to an old question counts for that week. "少し困っ�
 
 from __future__ import annotations
 
+from functools import partial
+
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
-    CallbackQueryHandler,
     CommandHandler,
 )
 
@@ -21,16 +22,14 @@ from handlers.common import (
     Pressed,
     button,
     callback_data,
-    callback_pattern,
-    callback_values,
     edit_or_keep,
-    int_value,
     private_only,
     refuse,
 )
-from handlers.conversation import answers_typed, asked
+from handlers.conversation import asked
 from handlers.fallback import stale_button
 from handlers.needs import category_rows
+from handlers.router import ID, Choice, Int, Press, router_of
 from handlers.typed_input import TypedInput
 from models import CheckinRound, Need, Person
 from models.checkins import (
@@ -94,20 +93,27 @@ async def checkin_command(update: Update, context: OtagaiContext) -> None:
     await asked(context, "checkin.answer", sent, question_text(), markup, target_id=record.id)
 
 
-async def on_answer(update: Update, context: OtagaiContext,
-                    pressed: Pressed | None = None) -> None:
-    """Record a tapped (or typed, ``pressed``) answer for the round the question belonged
-    to."""
-    query = pressed or update.callback_query
-    assert query is not None
-    values = callback_values(query)
-    round_id = int_value(values, 0)
-    record = await context.session.get(CheckinRound, round_id) if round_id else None
-    level = next((lv for lv in Level if len(values) > 1 and lv.value == values[1]), None)
-    person = context.person
-    if record is None or level is None or person is None or record.person_id != person.id:
-        await stale_button(update, context)
-        return
+async def own_round(press: Press) -> CheckinRound | None:
+    """The check-in round a button answers, if it is the person's own."""
+    record = await press.context.session.get(CheckinRound, press.values[0])
+    person = press.context.person
+    return record if record is not None and person is not None \
+        and record.person_id == person.id else None
+
+
+async def own_need(press: Press) -> Need | None:
+    """The need a resident's button is about, if it is the person's own."""
+    need = await press.context.session.get(Need, press.values[0])
+    person = press.context.person
+    return need if need is not None and person is not None \
+        and need.person_id == person.id else None
+
+
+async def on_answer(press: Press) -> None:
+    """Record a tapped (or typed) answer for the round the question belonged to."""
+    update, context, query = press.update, press.context, press.query
+    record, level, person = press.target, Level(press.values[1]), context.person
+    assert person is not None
     if not person.has_consented:
         await refuse(update, "checkin.not_registered")
         return
@@ -154,20 +160,12 @@ async def _ask_note(context: OtagaiContext, query: Pressed | CallbackQuery, need
                 target_id=need.id, typed=True)
 
 
-async def on_need_button(update: Update, context: OtagaiContext,
-                         pressed: Pressed | None = None) -> None:
-    """Choose categories, go on to the note, send, or cancel a draft need (pressed or typed,
-    ``pressed``)."""
-    query = pressed or update.callback_query
-    assert query is not None
-    values = callback_values(query)
-    need_id = int_value(values, 0)
-    need = await context.session.get(Need, need_id) if need_id else None
-    person = context.person
-    step = values[1] if len(values) > 1 else ""
-    if need is None or person is None or need.person_id != person.id:
-        await stale_button(update, context)
-        return
+async def on_need_button(press: Press) -> None:
+    """Choose categories, go on to the note, send, or cancel a draft need (pressed or
+    typed)."""
+    update, context, query = press.update, press.context, press.query
+    need, person, step = press.target, context.person, press.values[1]
+    assert person is not None
     if need.status is not NeedStatus.DRAFT:
         await query.answer()
         await edit_or_keep(query, _("need.already_sent") if need.status is not
@@ -267,14 +265,10 @@ async def show_checkin_settings(update: Update, context: OtagaiContext,
         await asked(context, "checkin.settings", sent, text, markup)  # 「月曜」 typed
 
 
-async def on_settings_button(update: Update, context: OtagaiContext,
-                             pressed: Pressed | None = None) -> None:
-    """Change the day or hour, pause or resume, skip holidays or not (pressed, or typed:
-    ``pressed``)."""
-    query = pressed or update.callback_query
-    assert query is not None
-    values = callback_values(query)
-    step, number = (values[0] if values else ""), int_value(values, 1)
+async def on_settings_button(press: Press) -> None:
+    """Change the day or hour, pause or resume, skip holidays or not."""
+    update, context, query = press.update, press.context, press.query
+    step, number = press.step, press.value(0)
     if step == "show":
         await show_checkin_settings(update, context, query)
         return
@@ -302,14 +296,14 @@ async def on_settings_button(update: Update, context: OtagaiContext,
 def register(application: Application) -> None:
     """Attach /checkin, the answer and need buttons, typed notes and the check-in settings."""
     application.add_handler(CommandHandler("checkin", checkin_command))
-    application.add_handler(CallbackQueryHandler(on_answer, pattern=callback_pattern(PREFIX)))
-    application.add_handler(CallbackQueryHandler(on_need_button,
-                                                 pattern=callback_pattern(NEED_PREFIX)))
-    application.add_handler(CallbackQueryHandler(on_settings_button,
-                                                 pattern=callback_pattern(SETTINGS_PREFIX)))
-    answers_typed(PREFIX, on_answer)  # 「元気です」 typed is the button
-    answers_typed(NEED_PREFIX, on_need_button)
-    answers_typed(SETTINGS_PREFIX, on_settings_button)  # 「月曜」「10時」 typed
+    router = router_of(application)  # 「元気です」 typed is the button too
+    router.route(PREFIX, on_answer, ID, Choice(*Level), load=own_round)
+    router.route(NEED_PREFIX, on_need_button, ID,
+                 Choice(*Category, "next", "send", "cancel"), load=own_need)
+    settings = partial(router.route, SETTINGS_PREFIX, on_settings_button)
+    settings(steps=("show", "p", "o"))
+    settings(Int(digits=1), steps="d")
+    settings(Int(digits=2), steps="h")
 
 
 # Typed text while this capability waits for it (see handlers.typed_input).

@@ -27,16 +27,13 @@ SEPARATOR = ":"
 
 
 def callback_data(prefix: str, *values: object) -> str:
-    """Return button data ``prefix:value:…``; Telegram allows 64 bytes."""
+    """Return button data ``prefix:value:…`` (``prefix:step:value:…``); Telegram allows 64
+    bytes. Each prefix's data is parsed by the shape its route declares (``handlers.router``),
+    which is checked against the 64 bytes when the application is built."""
     data = SEPARATOR.join([prefix, *(str(v) for v in values)])
     if len(data.encode()) > 64:
         raise ValueError(f"callback data too long: {data!r}")
     return data
-
-
-def callback_pattern(prefix: str) -> str:
-    """Return the regex matching button data made by ``callback_data(prefix, …)``."""
-    return rf"^{prefix}(?:{SEPARATOR}|$)"
 
 
 class Pressed(Protocol):

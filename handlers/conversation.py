@@ -7,7 +7,7 @@ Every update in a private chat passes here first (before typed answers and comma
 - Another command, or a button of another flow, ends a step that waits for typed text first,
   with one line saying so; then the open question is closed (the flow asks its next one).
 - Typed text while a question is open: the words on one of its buttons act as that button
-  (through the flows' answer functions registered with ``answers_typed``); a typed step takes
+  (every button goes through ``handlers.router``, typed or pressed); a typed step takes
   any other text; after the question lapsed, nothing is attached to it and the person is told;
   otherwise the question is asked again, with its buttons.
 
@@ -17,7 +17,7 @@ The question itself lives in the database (``models.conversation``): any process
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from contextlib import suppress
 from datetime import timedelta
 from functools import partial
@@ -38,6 +38,7 @@ from telegram.ext import (
 from bot.context import OtagaiContext
 from bot.i18n import N_, _, plain
 from handlers.common import SEPARATOR
+from handlers.router import Router, router_of
 from handlers.typed_input import TypedInput
 from models.base import which_hold
 from models.clock import utcnow
@@ -70,14 +71,6 @@ FLOW_NAMES = {
     "meeting": N_("conversation.what.meeting"),
 }
 
-Answer = Callable[[Update, OtagaiContext, Any], Awaitable[None]]
-_ANSWERS: dict[str, Answer] = {}
-
-
-def answers_typed(prefix: str, handler: Answer) -> None:
-    """Let typed words stand for this prefix's buttons: ``handler(update, context, pressed)``
-    is the button's own handler, given a ``TypedPress`` in place of the callback query."""
-    _ANSWERS[prefix] = handler
 
 
 class TypedPress:
@@ -207,7 +200,7 @@ async def on_press(update: Update, context: OtagaiContext, *,
 
 
 async def on_text(update: Update, context: OtagaiContext, *,
-                  inputs: Sequence[TypedInput]) -> None:
+                  inputs: Sequence[TypedInput], router: Router) -> None:
     """Typed text in private: leave words, a button's words, a lapse, or the question again."""
     message, person = update.effective_message, context.person
     if message is None or not message.text or person is None:
@@ -230,12 +223,11 @@ async def on_text(update: Update, context: OtagaiContext, *,
         raise ApplicationHandlerStop
     data = matching_answer(question, message.text)
     if data is not None:
-        handler = _ANSWERS.get(data.split(SEPARATOR, 1)[0])
-        if handler is None:
+        if not router.knows(data):
             await _ask_again(message, context, question, press=True)
         else:
             await close(context.session, person.id)
-            await handler(update, context, TypedPress(message, question, data))
+            await router.dispatch(update, context, TypedPress(message, question, data))
         raise ApplicationHandlerStop
     if question.typed:
         if waiting:
@@ -281,7 +273,7 @@ def register(application: Application, inputs: Sequence[TypedInput]) -> None:
             MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE,
                            partial(on_command, inputs=inputs)),
             MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE,
-                           partial(on_text, inputs=inputs)),
+                           partial(on_text, inputs=inputs, router=router_of(application))),
             CallbackQueryHandler(partial(on_press, inputs=inputs))):
         application.add_handler(handler, group=CONVERSATION_GROUP)
     after = partial(after_update, inputs=inputs)

@@ -16,11 +16,16 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.i18n import _, current_zone, format_datetime, format_half_day
 from bot.meeting_text import span_label
 from handlers.common import button, callback_data
+from handlers.router import Choice, Int
 from models.clock import utcnow
 from models.when import Clarify
 from models.when import When as Moment
 
 WHEN_STEPS = ("yy", "ha", "hp", "wy", "wn")
+# What the buttons of ``when_question(..., carry=True)`` carry after the target's id: the
+# moment (start and end in minutes, ``moment_values``), then whether the hour is open too.
+MINUTES = Int(digits=10, optional=True)
+CARRIED = (MINUTES, MINUTES, Choice("0", "1", optional=True))
 
 
 def moment_values(when: Moment) -> tuple[int, int]:

@@ -13,7 +13,6 @@ from telegram import InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
-    CallbackQueryHandler,
     CommandHandler,
 )
 
@@ -22,13 +21,11 @@ from bot.i18n import N_, _, format_date, format_long_date
 from handlers.common import (
     button,
     callback_data,
-    callback_pattern,
-    callback_values,
-    int_value,
     private_only,
     refuse,
 )
 from handlers.fallback import stale_button
+from handlers.router import ID, Int, Press, router_of
 from handlers.typed_input import TypedInput
 from models import Area, Council, Episode
 from models.clock import utcnow
@@ -79,15 +76,10 @@ async def digest_command(update: Update, context: OtagaiContext) -> None:
                                               reply_markup=InlineKeyboardMarkup(rows))
 
 
-async def on_digest_button(update: Update, context: OtagaiContext) -> None:
+async def on_digest_button(press: Press) -> None:
     """A council or an earlier week was chosen."""
-    query = update.callback_query
-    assert query is not None
-    values = callback_values(query)
-    council_id, ordinal = int_value(values, 0), int_value(values, 1)
-    if council_id is None or ordinal is None:
-        await stale_button(update, context)
-        return
+    update, context, query = press.update, press.context, press.query
+    council_id, ordinal = press.values
     chosen = [(c, exact) for c, exact in await _readable(context) if c.id == council_id]
     if not chosen:
         await refuse(update, "digest.not_allowed")
@@ -175,8 +167,7 @@ def register(application: Application) -> None:
     """Attach /digest, /episode, the digest's buttons and typed episodes."""
     application.add_handler(CommandHandler("digest", digest_command))
     application.add_handler(CommandHandler("episode", episode_command))
-    application.add_handler(CallbackQueryHandler(on_digest_button,
-                                                 pattern=callback_pattern(PREFIX)))
+    router_of(application).route(PREFIX, on_digest_button, ID, Int(digits=7))  # a week's day
 
 
 # Typed text while this capability waits for it (see handlers.typed_input).

@@ -45,7 +45,8 @@ async def plain_text(update: Update, _context: OtagaiContext) -> None:
 
 
 async def stale_button(update: Update, _context: OtagaiContext) -> None:
-    """Answer a button the bot no longer knows: old, from a removed feature, or forged."""
+    """Answer a button the bot no longer knows: old, from a removed feature, or forged (an
+    unknown prefix here; a garbled value or a refused target in ``handlers.router``)."""
     query = update.callback_query
     if query is None:
         return

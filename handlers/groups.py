@@ -8,7 +8,6 @@ from telegram import ChatMember, InlineKeyboardButton, InlineKeyboardMarkup, Upd
 from telegram.error import TelegramError
 from telegram.ext import (
     Application,
-    CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
 )
@@ -17,15 +16,13 @@ from bot.context import OtagaiContext
 from bot.i18n import _, plain
 from handlers.common import (
     callback_data,
-    callback_pattern,
-    callback_values,
     deep_link,
     edit_or_keep,
-    int_value,
     is_private,
     refuse,
 )
 from handlers.fallback import stale_button
+from handlers.router import ID, Press, router_of
 from models import Area, GroupChat
 from models.areas import districts, find_group, link_group, track_group
 from models.permissions import Action
@@ -118,14 +115,13 @@ async def link(update: Update, context: OtagaiContext) -> None:
                                               reply_markup=InlineKeyboardMarkup(keyboard))
 
 
-async def on_link_button(update: Update, context: OtagaiContext) -> None:
+async def on_link_button(press: Press) -> None:
     """A district was chosen; anyone may press a group's button, so check them again."""
-    query = update.callback_query
-    assert query is not None
+    update, context, query = press.update, press.context, press.query
     choices = await _may_link(update, context)
     if choices is None:
         return
-    district_id = int_value(callback_values(query), 0)
+    district_id = press.values[0]
     district = next((d for d in choices if d.id == district_id), None)
     if district is None:
         await stale_button(update, context)
@@ -163,4 +159,4 @@ def register(application: Application) -> None:
     application.add_handler(ChatMemberHandler(on_membership, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_handler(CommandHandler("link", link))
     application.add_handler(CommandHandler("unlink", unlink))
-    application.add_handler(CallbackQueryHandler(on_link_button, pattern=callback_pattern(PREFIX)))
+    router_of(application).route(PREFIX, on_link_button, ID)

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application, CommandHandler
 
 from bot.context import OtagaiContext
 from bot.i18n import N_, _, current_zone, format_datetime, normalize_language, plain, use_language
 from handlers.common import (
     callback_data,
-    callback_pattern,
-    callback_values,
     deep_link,
     edit_or_keep,
     int_value,
@@ -20,6 +18,7 @@ from handlers.common import (
     refuse,
 )
 from handlers.fallback import stale_button
+from handlers.router import ID, Choice, Press, router_of
 from models import Area, Invite, Person, Role
 from models.areas import all_areas
 from models.invites import InviteProblem, check_invite, redeem_invite
@@ -67,17 +66,11 @@ async def start_invite(update: Update, context: OtagaiContext) -> None:
                                               reply_markup=InlineKeyboardMarkup(keyboard))
 
 
-async def on_button(update: Update, context: OtagaiContext) -> None:
+async def on_button(press: Press) -> None:
     """Role chosen → choose the area; area chosen → make the link."""
-    query = update.callback_query
-    assert query is not None
-    values = callback_values(query)
+    update, context, query, values = press.update, press.context, press.query, press.raw
     permissions = await context.permissions()
-    try:
-        role = Role(values[1])
-    except (IndexError, ValueError):
-        await stale_button(update, context)
-        return
+    role = Role(press.values[0])
     areas = [a for a in await all_areas(context.session) if permissions.may_grant(role, a)]
     if not areas:
         await refuse(update, "invite.not_allowed")
@@ -165,4 +158,6 @@ async def _tell_the_author(context: OtagaiContext, token: str, role: Role, area:
 def register(application: Application) -> None:
     """Attach /invite and its buttons."""
     application.add_handler(CommandHandler("invite", start_invite))
-    application.add_handler(CallbackQueryHandler(on_button, pattern=callback_pattern(PREFIX)))
+    router = router_of(application)
+    router.route(PREFIX, on_button, Choice(*Role), steps=ROLE)
+    router.route(PREFIX, on_button, Choice(*Role), ID, steps=AREA)

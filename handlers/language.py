@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application, CommandHandler
 
 from bot import i18n
 from bot.commands import publish_chat_commands
 from bot.context import OtagaiContext
 from bot.i18n import LANGUAGES, _, plain
-from handlers.common import callback_data, callback_pattern, callback_values, edit_or_keep
+from handlers.common import callback_data, edit_or_keep
 from handlers.fallback import stale_button
+from handlers.router import Choice, Press, router_of
 from models.people import set_language
 
 PREFIX = "lang"
@@ -35,15 +36,13 @@ async def ask_language(update: Update, _context: OtagaiContext) -> None:
         )
 
 
-async def choose_language(update: Update, context: OtagaiContext) -> None:
+async def choose_language(press: Press) -> None:
     """Store the chosen language and confirm in it."""
-    query = update.callback_query
-    values = callback_values(query) if query else []
-    if not values:  # the bare "lang" button from /start asks first
+    update, context, query, code = press.update, press.context, press.query, press.value(0)
+    if code is None:  # the bare "lang" button from /start asks first
         await ask_language(update, context)
         return
-    code = values[0]
-    if query is None or update.effective_user is None or code not in LANGUAGES:
+    if update.effective_user is None:
         await stale_button(update, context)
         return
     await set_language(context.session, update.effective_user.id, code)
@@ -57,6 +56,4 @@ async def choose_language(update: Update, context: OtagaiContext) -> None:
 def register(application: Application) -> None:
     """Attach /language and its buttons."""
     application.add_handler(CommandHandler("language", ask_language))
-    application.add_handler(
-        CallbackQueryHandler(choose_language, pattern=callback_pattern(PREFIX))
-    )
+    router_of(application).route(PREFIX, choose_language, Choice(*LANGUAGES, optional=True))

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, InputFile, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application, CommandHandler
 
 from bot.commands import forget_chat_commands
 from bot.context import OtagaiContext
@@ -14,8 +14,6 @@ from bot.i18n import _, format_datetime, plain
 from handlers.common import (
     button,
     callback_data,
-    callback_pattern,
-    callback_values,
     edit_or_keep,
     private_only,
     refresh_menu,
@@ -24,6 +22,7 @@ from handlers.common import (
 from handlers.fallback import stale_button
 from handlers.invites import role_label
 from handlers.meetings.shared import refresh_posts, tell_promoted
+from handlers.router import Press, router_of
 from models.disclosure import disclosure
 from models.erasure import FreedPlace, forget_person, withdraw_consent
 from models.roles import Role
@@ -76,11 +75,9 @@ async def ask_forget(update: Update, context: OtagaiContext) -> None:
     await reply(update, _("mydata.forget_confirm"), keyboard)
 
 
-async def on_button(update: Update, context: OtagaiContext) -> None:
+async def on_button(press: Press) -> None:
     """Withdraw consent or forget the person, each after a confirmation tap."""
-    query = update.callback_query
-    assert query is not None
-    step = (callback_values(query) or [""])[0]
+    update, context, query, step = press.update, press.context, press.query, press.step
     person = context.person
     if step == FORGET_ASK:
         await ask_forget(update, context)
@@ -152,4 +149,5 @@ def register(application: Application) -> None:
     """Attach /mydata, /forget and their buttons."""
     application.add_handler(CommandHandler("mydata", show_my_data))
     application.add_handler(CommandHandler("forget", ask_forget))
-    application.add_handler(CallbackQueryHandler(on_button, pattern=callback_pattern(PREFIX)))
+    router_of(application).route(PREFIX, on_button,
+                                 steps=(WITHDRAW_ASK, WITHDRAW, FORGET_ASK, FORGET, CANCEL))

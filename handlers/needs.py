@@ -10,7 +10,6 @@ from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, 
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
-    CallbackQueryHandler,
     CommandHandler,
 )
 
@@ -20,16 +19,15 @@ from handlers.common import (
     Pressed,
     button,
     callback_data,
-    callback_pattern,
-    callback_values,
     edit_or_keep,
     int_value,
     private_only,
     refuse,
 )
 from handlers.common import chosen as mark
-from handlers.conversation import answers_typed, asked
+from handlers.conversation import asked
 from handlers.fallback import stale_button
+from handlers.router import ID, Choice, OneOf, Press, router_of
 from handlers.typed_input import TypedInput
 from models import Area, Need, Person, SupportOffer, SupportRequest
 from models.areas import districts
@@ -165,16 +163,11 @@ DONE = "done"  # a step that answered the button itself
 Outcome = NeedProblem | str | None
 
 
-async def on_need_button(update: Update, context: OtagaiContext,
-                         pressed: Pressed | None = None) -> None:
-    """Everything a coordinator does to one need: one function per step below (pressed, or
-    typed: ``pressed``)."""
-    query = pressed or update.callback_query
-    assert query is not None
-    values = callback_values(query)
-    need_id = int_value(values, 0)
-    need = await context.session.get(Need, need_id) if need_id else None
-    step = STEPS.get(values[1] if len(values) > 1 else "")
+async def on_need_button(press: Press) -> None:
+    """Everything a coordinator does to one need: one function per step below."""
+    update, context, query, values = press.update, press.context, press.query, press.raw
+    need = await context.session.get(Need, press.values[0])
+    step = STEPS.get(press.values[1])
     if need is None or need.status is NeedStatus.DRAFT or step is None:
         await stale_button(update, context)
         return
@@ -332,7 +325,8 @@ async def _request_help(update: Update, context: OtagaiContext, need: Need, help
         await query.answer(plain("need.already_asked", name=helper.display_name or "-"),
                            show_alert=True)
         return DONE
-    await notices.ask_supporter(context.session, need, request, helper, current_zone())
+    await notices.queue_support_request(context.session, need, request, helper,
+                                        current_zone())
     await query.answer(plain("need.asked", name=helper.display_name or "-"))
     await _show(context, query, need, *await _card(context, need))
     return DONE
@@ -367,15 +361,12 @@ async def capture_coordinator_note(update: Update, context: OtagaiContext) -> No
 
 # -- supporters ------------------------------------------------------------------------------
 
-async def on_request_button(update: Update, context: OtagaiContext) -> None:
+async def on_request_button(press: Press) -> None:
     """A supporter accepts or declines a request sent to them."""
-    query = update.callback_query
-    assert query is not None
-    values = callback_values(query)
-    request_id = int_value(values, 0)
-    request = await context.session.get(SupportRequest, request_id) if request_id else None
+    update, context, query = press.update, press.context, press.query
+    request = await context.session.get(SupportRequest, press.values[0])
     need = await context.session.get(Need, request.need_id) if request else None
-    choice = values[1] if len(values) > 1 else ""
+    choice = press.values[1]
     person = context.person
     if request is None or need is None or choice not in ("yes", "no"):
         await stale_button(update, context)
@@ -446,13 +437,10 @@ async def offer_command(update: Update, context: OtagaiContext) -> None:
     await asked(context, "offer.categories", sent, question, markup)  # 「買い物」 typed
 
 
-async def on_offer_button(update: Update, context: OtagaiContext,
-                          pressed: Pressed | None = None) -> None:
-    """Toggle a kind of help, or pause and resume (pressed, or typed: ``pressed``)."""
-    query = pressed or update.callback_query
-    assert query is not None
-    values = callback_values(query)
-    step = values[0] if values else ""
+async def on_offer_button(press: Press) -> None:
+    """Toggle a kind of help, or pause and resume."""
+    update, context, query = press.update, press.context, press.query
+    step = press.values[0]
     person = context.person
     if person is None or not person.has_consented or not (
             await context.permissions()).may(Action.OFFER_HELP):
@@ -478,13 +466,11 @@ def register(application: Application) -> None:
     """Attach /needs, /offer, their buttons, and coordinators' typed notes."""
     application.add_handler(CommandHandler("needs", needs_command))
     application.add_handler(CommandHandler("offer", offer_command))
-    application.add_handler(CallbackQueryHandler(on_need_button, pattern=callback_pattern(PREFIX)))
-    application.add_handler(CallbackQueryHandler(on_request_button,
-                                                 pattern=callback_pattern(REQUEST_PREFIX)))
-    application.add_handler(CallbackQueryHandler(on_offer_button,
-                                                 pattern=callback_pattern(OFFER_PREFIX)))
-    answers_typed(PREFIX, on_need_button)  # 「引き受ける」 typed is the button
-    answers_typed(OFFER_PREFIX, on_offer_button)  # 「買い物」 typed is the button
+    router = router_of(application)
+    router.route(PREFIX, on_need_button, ID, Choice(*STEPS),
+                 OneOf(Choice(*Referral), ID, optional=True))  # where to, or whom
+    router.route(REQUEST_PREFIX, on_request_button, ID, Choice("yes", "no"))
+    router.route(OFFER_PREFIX, on_offer_button, Choice(*Category, "pause"))
 
 
 # Typed text while this capability waits for it (see handlers.typed_input).

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler
+from telegram.ext import Application
 
 from bot.context import OtagaiContext
 from bot.i18n import N_, _, plain
@@ -11,14 +11,13 @@ from handlers import invites
 from handlers.common import (
     button,
     callback_data,
-    callback_pattern,
-    callback_values,
     edit_or_keep,
     int_value,
     person_name,
     refresh_menu,
 )
 from handlers.fallback import stale_button
+from handlers.router import ID, Press, Text, router_of
 from models import Area, AreaLevel, GroupChat, Role
 from models.areas import districts
 from models.people import decline_consent, give_consent
@@ -26,6 +25,7 @@ from models.roles import grant_role
 
 PREFIX = "ob"
 DISTRICT, AGREE, DECLINE = "d", "y", "n"
+TOKEN_LENGTH = 32  # an invite link's token (models.roles.Invite.token)
 
 
 async def ask_district(
@@ -58,13 +58,10 @@ async def _district(context: OtagaiContext, values: list[str]) -> Area | None:
     return area if area is not None and area.level == AreaLevel.DISTRICT else None
 
 
-async def on_button(update: Update, context: OtagaiContext) -> None:
+async def on_button(press: Press) -> None:
     """Move through district → consent → agree or decline."""
-    query = update.callback_query
-    assert query is not None  # registered for callback queries only
-    values = callback_values(query)
-    step = values[0] if values else ""
-    token = values[2] if len(values) > 2 else ""
+    update, context, query, values = press.update, press.context, press.query, press.raw
+    step, token = press.step, press.value(1) or ""
     if context.person is not None and context.person.has_consented:
         # An old onboarding message: pressing it must not undo or change a registration.
         await query.answer(plain("onboarding.already_registered"), show_alert=True)
@@ -101,4 +98,7 @@ async def on_button(update: Update, context: OtagaiContext) -> None:
 
 def register(application: Application) -> None:
     """Attach the onboarding buttons."""
-    application.add_handler(CallbackQueryHandler(on_button, pattern=callback_pattern(PREFIX)))
+    router = router_of(application)
+    router.route(PREFIX, on_button, steps=DECLINE)
+    router.route(PREFIX, on_button, ID, Text(TOKEN_LENGTH, optional=True),  # an invite's
+                 steps=(DISTRICT, AGREE))

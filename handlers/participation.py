@@ -8,7 +8,6 @@ from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, 
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
-    CallbackQueryHandler,
     CommandHandler,
 )
 
@@ -18,15 +17,14 @@ from handlers.activity_views import coordinates, may_manage
 from handlers.common import (
     Pressed,
     callback_data,
-    callback_pattern,
-    callback_values,
     edit_or_keep,
     int_value,
     private_only,
     refuse,
 )
-from handlers.conversation import answers_typed, asked
+from handlers.conversation import asked
 from handlers.fallback import stale_button
+from handlers.router import ID, Choice, Int, OneOf, Press, router_of
 from handlers.typed_input import TypedInput
 from models import Activity, ActivitySession, ActivityStatus
 from models.activities import (
@@ -81,17 +79,12 @@ def _answer(activity: Activity, record: ActivitySession) -> str:
              when=format_datetime(record.starts_at))
 
 
-async def on_count_button(update: Update, context: OtagaiContext,
-                          pressed: Pressed | None = None) -> None:
-    """Record the tapped number, "cancelled", or wait for a typed number (pressed, or typed:
-    ``pressed``)."""
-    query = pressed or update.callback_query
-    assert query is not None
-    values = callback_values(query)
-    record_id = int_value(values, 0)
-    record = await context.session.get(ActivitySession, record_id) if record_id else None
+async def on_count_button(press: Press) -> None:
+    """Record the tapped number, "cancelled", or wait for a typed number."""
+    update, context, query = press.update, press.context, press.query
+    record = await context.session.get(ActivitySession, press.values[0])
     activity = await context.session.get(Activity, record.activity_id) if record else None
-    choice = values[1] if len(values) > 1 else ""
+    choice = press.raw[1]
     if record is None or activity is None or not (choice in ("t", "x") or choice.isdigit()):
         await stale_button(update, context)
         return
@@ -152,14 +145,6 @@ async def my_activities(update: Update, context: OtagaiContext) -> None:
     await asked(context, "count.sessions", sent, text, markup)
 
 
-async def answer_count(update: Update, context: OtagaiContext, pressed: Pressed) -> None:
-    """The words of a count button typed: 「5人」「中止でした」, or a session to correct."""
-    if callback_values(pressed)[1:2] == ["ask"]:
-        await on_correct_button(update, context, pressed)
-    else:
-        await on_count_button(update, context, pressed)
-
-
 async def _ask_count(context: OtagaiContext, query: Pressed | CallbackQuery, text: str,
                      record: ActivitySession, *, edit: bool) -> None:
     """Show the count question (in place of the last, or below it) as the open question."""
@@ -174,13 +159,10 @@ async def _ask_count(context: OtagaiContext, query: Pressed | CallbackQuery, tex
     await asked(context, "count.ask", shown, text, markup, target_id=record.id)
 
 
-async def on_correct_button(update: Update, context: OtagaiContext,
-                            pressed: Pressed | None = None) -> None:
-    """Show the count question again for one session (pressed, or typed: ``pressed``)."""
-    query = pressed or update.callback_query
-    assert query is not None
-    record_id = int_value(callback_values(query), 0)
-    record = await context.session.get(ActivitySession, record_id) if record_id else None
+async def on_correct_button(press: Press) -> None:
+    """Show the count question again for one session."""
+    update, context, query = press.update, press.context, press.query
+    record = await context.session.get(ActivitySession, press.values[0])
     activity = await context.session.get(Activity, record.activity_id) if record else None
     if record is None or activity is None:
         await stale_button(update, context)
@@ -192,16 +174,11 @@ async def on_correct_button(update: Update, context: OtagaiContext,
     await _ask_count(context, query, question(activity, record), record, edit=False)
 
 
-async def on_sessions_button(update: Update, context: OtagaiContext,
-                             pressed: Pressed | None = None) -> None:
+async def on_sessions_button(press: Press) -> None:
     """From the activity card, the organiser or a coordinator of the district records a count:
-    first the sessions of the last 14 days (from the schedule), then the count buttons
-    (pressed, or typed: ``pressed``)."""
-    query = pressed or update.callback_query
-    assert query is not None
-    values = callback_values(query)
-    activity_id = int_value(values, 0)
-    activity = await context.session.get(Activity, activity_id) if activity_id else None
+    first the sessions of the last 14 days (from the schedule), then the count buttons."""
+    update, context, query, values = press.update, press.context, press.query, press.raw
+    activity = await context.session.get(Activity, press.values[0])
     if activity is None or activity.status not in RECORDABLE:
         await stale_button(update, context)
         return
@@ -254,14 +231,17 @@ async def _list_sessions(query: Pressed | CallbackQuery, context: OtagaiContext,
 def register(application: Application) -> None:
     """Attach /myactivities, the count buttons and typed counts."""
     application.add_handler(CommandHandler("myactivities", my_activities))
-    application.add_handler(CallbackQueryHandler(on_correct_button,
-                                                 pattern=rf"^{PREFIX}:\d+:ask$"))
-    application.add_handler(CallbackQueryHandler(on_count_button,
-                                                 pattern=callback_pattern(PREFIX)))
-    application.add_handler(CallbackQueryHandler(on_sessions_button,
-                                                 pattern=callback_pattern(SESSIONS)))
-    answers_typed(PREFIX, answer_count)  # 「5人」 typed is the button
-    answers_typed(SESSIONS, on_sessions_button)
+    router = router_of(application)
+    router.route(PREFIX, _on_session_button, ID, OneOf(Choice("ask", "t", "x"), COUNT))
+    router.route(SESSIONS, on_sessions_button, ID, Int(digits=12, optional=True))  # a start
+
+
+COUNT = Int(digits=4)  # a count on a button
+
+
+async def _on_session_button(press: Press) -> None:
+    """「訂正する」 asks again; a number, 「中止」 or 「数字で入力」 answers."""
+    await (on_correct_button if press.values[1] == "ask" else on_count_button)(press)
 
 
 # Typed text while this capability waits for it (see handlers.typed_input).

@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application, CommandHandler
 
 from bot.commands import publish_chat_commands
 from bot.context import OtagaiContext
 from bot.i18n import _, current_zone, normalize_language, plain, use_language
 from handlers.common import (
     callback_data,
-    callback_pattern,
-    callback_values,
     edit_or_keep,
-    int_value,
     private_only,
     refuse,
 )
 from handlers.fallback import stale_button
 from handlers.invites import role_label
+from handlers.router import ID, Press, router_of
 from models import Area, Person, Role, RoleGrant
 from models.areas import all_areas
 from models.outbox import enqueue
@@ -78,15 +76,12 @@ async def _revocable(
     return found[:LIST_LIMIT]
 
 
-async def on_button(update: Update, context: OtagaiContext) -> None:
+async def on_button(press: Press) -> None:
     """Ask to confirm a revocation, then revoke and refresh the person's menu."""
-    query = update.callback_query
-    assert query is not None
-    values = callback_values(query)
-    grant_id = int_value(values, 1)
-    grant = await context.session.get(RoleGrant, grant_id) if grant_id else None
+    update, context, query, values = press.update, press.context, press.query, press.raw
+    grant = await context.session.get(RoleGrant, press.values[0])
     area = await context.session.get(Area, grant.area_id) if grant and grant.area_id else None
-    if grant is None or area is None or values[0] not in (ASK, CONFIRM):
+    if grant is None or area is None:
         await stale_button(update, context)
         return
     permissions = await context.permissions()
@@ -127,4 +122,4 @@ async def on_button(update: Update, context: OtagaiContext) -> None:
 def register(application: Application) -> None:
     """Attach /roles and the revoke buttons."""
     application.add_handler(CommandHandler("roles", show_roles))
-    application.add_handler(CallbackQueryHandler(on_button, pattern=callback_pattern(PREFIX)))
+    router_of(application).route(PREFIX, on_button, ID, steps=(ASK, CONFIRM))

@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application, CommandHandler
 
 from bot.context import OtagaiContext
 from bot.i18n import N_, _, plain
 from handlers.common import (
-    Pressed,
     button,
     callback_data,
-    callback_pattern,
-    callback_values,
     edit_or_keep,
-    int_value,
     private_only,
 )
-from handlers.conversation import answers_typed, asked
+from handlers.conversation import asked
 from handlers.fallback import stale_button
+from handlers.router import Int, Press, router_of
 from models import Person
 from models.people import set_quiet_hours
 
@@ -63,14 +60,10 @@ async def show_settings(update: Update, context: OtagaiContext) -> None:
     await asked(context, "settings.quiet", sent, text, markup)  # 「22時から」 typed
 
 
-async def on_button(update: Update, context: OtagaiContext,
-                    pressed: Pressed | None = None) -> None:
-    """Change the start or end of the quiet hours, or turn them off (pressed, or typed:
-    ``pressed``)."""
-    query = pressed or update.callback_query
-    assert query is not None
-    values = callback_values(query)
-    step, hour = (values[0] if values else ""), int_value(values, 1)
+async def on_button(press: Press) -> None:
+    """Change the start or end of the quiet hours, or turn them off."""
+    update, context, query = press.update, press.context, press.query
+    step, hour = press.step, press.value(0)
     person = await context.ensure_person()
     if step == OFF:
         await set_quiet_hours(context.session, person, 0, 0)
@@ -92,5 +85,6 @@ async def on_button(update: Update, context: OtagaiContext,
 def register(application: Application) -> None:
     """Attach /settings and its buttons."""
     application.add_handler(CommandHandler("settings", show_settings))
-    application.add_handler(CallbackQueryHandler(on_button, pattern=callback_pattern(PREFIX)))
-    answers_typed(PREFIX, on_button)  # 「22時から」 typed is the button
+    router = router_of(application)
+    router.route(PREFIX, on_button, steps=OFF)
+    router.route(PREFIX, on_button, Int(digits=2), steps=(FROM, UNTIL))  # an hour

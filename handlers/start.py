@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application, CommandHandler
 
 from bot.commands import commands_for
 from bot.context import OtagaiContext
@@ -12,11 +12,11 @@ from handlers import groups, invites, meetings, onboarding, watching
 from handlers.common import (
     button,
     callback_data,
-    callback_pattern,
     is_private,
     refresh_menu,
     reply,
 )
+from handlers.router import Press, router_of
 from models import Area, AreaLevel, GroupChat, Role
 
 HELP = "help"
@@ -83,4 +83,8 @@ def register(application: Application) -> None:
     """Attach /start, /help and the help button."""
     application.add_handler(CommandHandler("start", start))
     application.add_handler(CommandHandler("help", show_help))
-    application.add_handler(CallbackQueryHandler(show_help, pattern=callback_pattern(HELP)))
+    router_of(application).route(HELP, _help_button)
+
+
+async def _help_button(press: Press) -> None:
+    await show_help(press.update, press.context)

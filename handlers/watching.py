@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application, CommandHandler
 
 from bot.context import OtagaiContext
 from bot.i18n import N_, _, current_zone, format_date, format_datetime, plain
@@ -17,17 +17,15 @@ from handlers.common import (
     Pressed,
     button,
     callback_data,
-    callback_pattern,
-    callback_values,
     deep_link,
     edit_or_keep,
-    int_value,
     person_name,
     private_only,
     refuse,
 )
-from handlers.conversation import answers_typed, asked
+from handlers.conversation import asked
 from handlers.fallback import stale_button
+from handlers.router import ID, Choice, Int, OneOf, Press, Text, router_of
 from models import Area, Person, WatchAlert
 from models.checkins import (
     CONTACT_LINK_LIFETIME,
@@ -117,13 +115,10 @@ async def watch_command(update: Update, context: OtagaiContext) -> None:
     await asked(context, "watch.menu", sent, question, markup)  # 「48時間で始める」 typed
 
 
-async def on_watch_button(update: Update, context: OtagaiContext,
-                          pressed: Pressed | None = None) -> None:
-    """Start watching with the chosen window, or stop (pressed, or typed: ``pressed``)."""
-    query = pressed or update.callback_query
-    assert query is not None
-    values = callback_values(query)
-    step, hours = (values[0] if values else ""), int_value(values, 1)
+async def on_watch_button(press: Press) -> None:
+    """Start watching with the chosen window, or stop."""
+    update, context, query = press.update, press.context, press.query
+    step, hours = press.step, press.value(0)
     person = await _registered(update, context)
     if person is None:
         return
@@ -183,21 +178,15 @@ async def open_contact_invitation(update: Update, context: OtagaiContext, token:
                    callback_data(CONTACT_PREFIX, found.token, "no"))]]))
 
 
-async def on_contact_button(update: Update, context: OtagaiContext) -> None:
+async def on_contact_button(press: Press) -> None:
     """The invited contact accepts (once) or declines.
 
     The button carries the link's token. Without the right one (a forged or guessed button)
     the presser is refused without a word about the person, and nothing is stored, not even
     a row for the presser.
     """
-    query = update.callback_query
-    assert query is not None
-    values = callback_values(query)
-    token = values[0] if values else ""
-    choice = values[1] if len(values) > 1 else ""
-    if not token or choice not in ("yes", "no"):
-        await stale_button(update, context)
-        return
+    update, context, query = press.update, press.context, press.query
+    token, choice = press.values
     found = await open_contact_link(context.session, token, context.person, utcnow())
     if found is ContactProblem.UNKNOWN:
         await query.answer(plain("watch.contact_problem.button"), show_alert=True)
@@ -277,14 +266,10 @@ async def _ask_next_year(message: Message, context: OtagaiContext, until: date,
     await asked(context, "away.next_year", sent, question, markup)
 
 
-async def on_away_button(update: Update, context: OtagaiContext,
-                         pressed: Pressed | None = None) -> None:
-    """Go away for some days (or until next year's date, confirmed), or say one is back
-    (pressed, or typed: ``pressed``)."""
-    query = pressed or update.callback_query
-    assert query is not None
-    values = callback_values(query)
-    days = int_value(values, 0)
+async def on_away_button(press: Press) -> None:
+    """Go away for some days (or until next year's date, confirmed), or say one is back."""
+    update, context, query, values = press.update, press.context, press.query, press.raw
+    days = press.values[0] if isinstance(press.values[0], int) else None
     person = await _registered(update, context)
     if person is None:
         return
@@ -317,12 +302,10 @@ def _date_of(values: list[str]) -> date | None:
         return None
 
 
-async def on_alert_button(update: Update, context: OtagaiContext) -> None:
+async def on_alert_button(press: Press) -> None:
     """A coordinator contacted the person: the alert is resolved (once)."""
-    query = update.callback_query
-    assert query is not None
-    alert_id = int_value(callback_values(query), 0)
-    alert = await context.session.get(WatchAlert, alert_id) if alert_id else None
+    update, context, query = press.update, press.context, press.query
+    alert = await context.session.get(WatchAlert, press.values[0])
     if alert is None:
         await stale_button(update, context)
         return
@@ -351,13 +334,11 @@ def register(application: Application) -> None:
     """Attach /watch, /away and the alert button."""
     application.add_handler(CommandHandler("watch", watch_command))
     application.add_handler(CommandHandler("away", away_command))
-    application.add_handler(CallbackQueryHandler(on_watch_button,
-                                                 pattern=callback_pattern(PREFIX)))
-    application.add_handler(CallbackQueryHandler(on_away_button,
-                                                 pattern=callback_pattern(AWAY_PREFIX)))
-    application.add_handler(CallbackQueryHandler(on_contact_button,
-                                                 pattern=callback_pattern(CONTACT_PREFIX)))
-    application.add_handler(CallbackQueryHandler(on_alert_button,
-                                                 pattern=callback_pattern(ALERT_PREFIX)))
-    answers_typed(PREFIX, on_watch_button)  # 「48時間で始める」 typed is the button
-    answers_typed(AWAY_PREFIX, on_away_button)  # 「7日」「はい」 typed are the buttons
+    router = router_of(application)
+    router.route(PREFIX, on_watch_button, steps=("add", "off"))
+    router.route(PREFIX, on_watch_button, Int(digits=3), steps="on")  # hours
+    router.route(PREFIX, on_watch_button, ID, steps="rm")  # a contact
+    router.route(AWAY_PREFIX, on_away_button,  # days, or next year's date (its ordinal)
+                 OneOf(Choice("back", "on", "no"), Int(digits=3)), Int(digits=7, optional=True))
+    router.route(CONTACT_PREFIX, on_contact_button, Text(32), Choice("yes", "no"))  # a token
+    router.route(ALERT_PREFIX, on_alert_button, ID, Choice("ok", optional=True))

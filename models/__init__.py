@@ -30,7 +30,10 @@ from models.meetings import (
 )
 from models.needs import Category, Need, NeedNote, NeedStatus, SupportOffer, SupportRequest
 from models.outbox import OutboxMessage, OutboxStatus
+from models.participants import MonthlyCountWait, MonthlyParticipants
 from models.people import Person
+from models.population import DistrictPopulation
+from models.report_runs import ReportRun
 from models.roles import Invite, Role, RoleGrant
 from models.updates import ProcessedUpdate
 
@@ -53,6 +56,7 @@ __all__ = [
     "CheckinRound",
     "Council",
     "DigestRun",
+    "DistrictPopulation",
     "Episode",
     "GroupChat",
     "Invite",
@@ -64,6 +68,8 @@ __all__ = [
     "MeetingKind",
     "MeetingSignup",
     "MeetingStatus",
+    "MonthlyCountWait",
+    "MonthlyParticipants",
     "Need",
     "NeedNote",
     "NeedStatus",
@@ -72,6 +78,7 @@ __all__ = [
     "OutboxStatus",
     "Person",
     "ProcessedUpdate",
+    "ReportRun",
     "Role",
     "RoleGrant",
     "SignupStatus",

@@ -29,8 +29,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.areas import Area
-from models.base import Base, BigId, TimestampMixin, enum_values
+from models.base import Base, BigId, TimestampMixin, enum_values, leave_steps
 from models.clock import utcnow
+from models.kayoinoba import Operator, SurveyCategory, Venue, default_category
 from models.schedule import Schedule, occurrences
 
 NAME_LENGTH = 100
@@ -113,6 +114,16 @@ class Activity(TimestampMixin, Base):
     review_reason: Mapped[str | None] = mapped_column(String(300))
     reviewed_at: Mapped[datetime | None]
     status_changed_at: Mapped[datetime | None]  # when it was last paused, resumed or ended
+    # For the national survey of 通いの場 (models.kayoinoba); None: not chosen yet.
+    survey_category: Mapped[SurveyCategory | None] = mapped_column(
+        Enum(SurveyCategory, native_enum=False, length=20, values_callable=enum_values))
+    operator: Mapped[Operator | None] = mapped_column(
+        Enum(Operator, native_enum=False, length=20, values_callable=enum_values))
+    venue: Mapped[Venue | None] = mapped_column(
+        Enum(Venue, native_enum=False, length=20, values_callable=enum_values))
+    has_fee: Mapped[bool | None]  # 参加費 (有・無)
+    professionals: Mapped[bool | None]  # 専門職の関与 (有・無)
+    kayoinoba: Mapped[bool | None]  # counted as a 通いの場; None: by its kind and schedule
 
 
 class ActivityInterest(TimestampMixin, Base):
@@ -204,6 +215,15 @@ async def start_draft(session: AsyncSession, person_id: int, district_id: int | 
     session.add(draft)
     await session.flush()
     return draft
+
+
+def choose_kind(activity: Activity, kind: ActivityKind) -> None:
+    """Set the kind, and the survey category it stands for when there is one (a category
+    chosen by hand for an unclear kind is kept)."""
+    activity.kind = kind
+    category = default_category(kind.value)
+    if category is not None:
+        activity.survey_category = category
 
 
 def toggle_meaning(activity: Activity, meaning: Meaning) -> None:
@@ -410,22 +430,7 @@ async def leave_activity_steps(session: AsyncSession, person_id: int, *, drop: b
     """The person leaves the activity they are writing or changing: ``drop`` deletes the
     draft (as its own 「やめる」 does), otherwise its typed step stops waiting; a typed
     change to a registered activity is forgotten. Return whether anything was open."""
-    found = False
-    for activity in await session.scalars(select(Activity).where(or_(
-            and_(Activity.organiser_id == person_id, Activity.status == ActivityStatus.DRAFT),
-            Activity.editing_by_id == person_id))):
-        if activity.status == ActivityStatus.DRAFT and activity.organiser_id == person_id:
-            if drop:
-                await session.delete(activity)
-                found = True
-                continue
-            found = found or activity.awaiting is not None
-            activity.awaiting = None
-        else:
-            found = found or activity.awaiting is not None
-            stop_edit(activity)
-    await session.flush()
-    return found
+    return await leave_steps(session, Activity, ActivityStatus.DRAFT, person_id, drop=drop)
 
 
 async def leave_count(session: AsyncSession, person_id: int, *, drop: bool) -> bool:

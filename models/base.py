@@ -13,6 +13,8 @@ from sqlalchemy import (
     Integer,
     MetaData,
     TypeDecorator,
+    and_,
+    or_,
     select,
 )
 from sqlalchemy.engine import Dialect
@@ -75,3 +77,29 @@ async def which_hold(session: AsyncSession, conditions: list[ColumnElement[bool]
     """Return, in one statement, whether each SQL condition holds."""
     row = (await session.execute(select(*conditions))).one()
     return [bool(value) for value in row]
+
+
+async def leave_steps(session: AsyncSession, model: Any, draft: enum.Enum, person_id: int, *,
+                      drop: bool) -> bool:
+    """The person leaves the ``model`` row (an activity, a meeting) they are writing or
+    changing: ``drop`` deletes their draft (as its own 「やめる」 does), otherwise its typed
+    step stops waiting; a typed change to a registered row is forgotten. Return whether
+    anything was open. ``model`` has ``organiser_id``, ``status`` (``draft`` while written),
+    ``awaiting`` and ``editing_by_id``."""
+    found = False
+    rows: Any = await session.scalars(select(model).where(or_(
+        and_(model.organiser_id == person_id, model.status == draft),
+        model.editing_by_id == person_id)))
+    for row in rows:
+        if row.status == draft and row.organiser_id == person_id:
+            if drop:
+                await session.delete(row)
+                found = True
+                continue
+            found = found or row.awaiting is not None
+            row.awaiting = None
+        else:
+            found = found or row.awaiting is not None
+            row.awaiting = row.editing_by_id = None
+    await session.flush()
+    return found

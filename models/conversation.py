@@ -143,15 +143,31 @@ def is_leave_word(text: str) -> bool:
 
 
 def matching_answer(question: OpenQuestion, text: str) -> str | None:
-    """Return the button data of the answer whose label the text repeats, if one does."""
+    """Return the button data of the answer whose label the text repeats, if one does.
+
+    The label may be repeated without its mark (✅) or its note in brackets (「いいえ」 for
+    「いいえ（入力しなおす）」), or by its beginning when that is at least half of it and
+    begins no other label (「午後」 for 「午後2時」 beside 「午前2時」; 「元気」 for 「元気です」).
+    """
     wanted = normalise(text)
     if not wanted:
         return None
-    for row in question.answers or []:
-        for label, data in row:
-            if normalise(label) == wanted or normalise(_unmarked(label)) == wanted:
-                return data
-    return None
+    labels = [(_forms(label), data) for row in question.answers or [] for label, data in row]
+    for forms, data in labels:
+        if wanted in forms:
+            return data
+    starting = {data for forms, data in labels for form in forms
+                if form.startswith(wanted) and 2 * len(wanted) >= len(form) >= 2}
+    return starting.pop() if len(starting) == 1 else None
+
+
+_NOTE = re.compile(r"[（(][^）)]*[）)]")
+
+
+def _forms(label: str) -> set[str]:
+    """The ways a label may be typed: as it is, without its mark, without its note."""
+    unmarked = _unmarked(label)
+    return {normalise(label), normalise(unmarked), normalise(_NOTE.sub("", unmarked))} - {""}
 
 
 def _unmarked(label: str) -> str:

@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.areas import Area, AreaLevel, GroupChat
-from models.base import Base, BigId, TimestampMixin, enum_values
+from models.base import Base, BigId, TimestampMixin, enum_values, leave_steps
 from models.clock import utcnow
 from models.outbox import CONTENT_GONE, OutboxMessage, OutboxStatus
 from models.people import Person
@@ -503,19 +503,4 @@ async def leave_meeting_steps(session: AsyncSession, person_id: int, *, drop: bo
     """The person leaves the meeting they are writing or changing: ``drop`` deletes the
     draft (as its own 「やめる」 does), otherwise its typed step stops waiting; a typed change
     to a scheduled meeting is forgotten. Return whether anything was open."""
-    found = False
-    for meeting in await session.scalars(select(Meeting).where(or_(
-            and_(Meeting.organiser_id == person_id, Meeting.status == MeetingStatus.DRAFT),
-            Meeting.editing_by_id == person_id))):
-        if meeting.status == MeetingStatus.DRAFT and meeting.organiser_id == person_id:
-            if drop:
-                await session.delete(meeting)
-                found = True
-                continue
-            found = found or meeting.awaiting is not None
-            meeting.awaiting = None
-        else:
-            found = found or meeting.awaiting is not None
-            meeting.awaiting = meeting.editing_by_id = None
-    await session.flush()
-    return found
+    return await leave_steps(session, Meeting, MeetingStatus.DRAFT, person_id, drop=drop)

@@ -30,6 +30,7 @@ class Action(enum.StrEnum):
     COORDINATE_ACTIVITIES = "coordinate_activities"
     ORGANISE_MEETING = "organise_meeting"
     SEE_DIGEST = "see_digest"
+    SEE_REPORT = "see_report"  # the outcome indicators of a municipality
 
 
 COORDINATING = (Role.DISTRICT_COORDINATOR, Role.MUNICIPAL_COORDINATOR, Role.ADMIN)
@@ -49,6 +50,7 @@ NEEDS: dict[Action, tuple[Role, ...]] = {
     Action.COORDINATE_ACTIVITIES: COORDINATING,
     Action.ORGANISE_MEETING: COORDINATING,
     Action.SEE_DIGEST: (Role.COUNCIL_MEMBER, *COORDINATING),
+    Action.SEE_REPORT: (Role.MUNICIPAL_COORDINATOR, Role.ADMIN),
 }
 
 # Which kind of area each role may be held in.

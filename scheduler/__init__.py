@@ -1,13 +1,15 @@
 """Time-driven work, run by PTB's JobQueue (APScheduler): each job asks the database what is due.
 
-Housekeeping, participation questions, check-ins and watching, needs, and the weekly
-digests; the dispatcher runs
+Housekeeping, participation questions, check-ins and watching, needs, the weekly
+digests and the quarterly outcome indicators; the dispatcher runs
 as its own task (``scheduler.dispatch``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from datetime import timedelta
+from typing import Any
 
 from telegram.ext import Application
 
@@ -16,6 +18,7 @@ from scheduler.digests.delivery import digest_job
 from scheduler.housekeeping import forget_handled_updates
 from scheduler.meetings import meeting_jobs
 from scheduler.needs import needs_job
+from scheduler.outcome_delivery import report_job
 from scheduler.participation import ask_for_counts
 
 HOUSEKEEPING_EVERY = timedelta(hours=1)
@@ -24,33 +27,28 @@ CHECKIN_EVERY = timedelta(minutes=5)
 NEEDS_EVERY = timedelta(minutes=15)
 MEETINGS_EVERY = timedelta(minutes=5)
 DIGEST_EVERY = timedelta(minutes=10)
+REPORT_EVERY = timedelta(minutes=30)
+
+
+# Every periodic job: what runs, how often, and when it first runs after a start (seconds;
+# spread so that they do not all start at once).
+JOBS: tuple[tuple[Callable[[Any], Coroutine[Any, Any, Any]], timedelta, int, str], ...] = (
+    (forget_handled_updates, HOUSEKEEPING_EVERY, 60, "forget_handled_updates"),
+    (ask_for_counts, PARTICIPATION_EVERY, 30, "ask_for_counts"),
+    (checkin_job, CHECKIN_EVERY, 40, "checkins"),
+    (needs_job, NEEDS_EVERY, 50, "needs"),
+    (meeting_jobs, MEETINGS_EVERY, 45, "meeting_jobs"),
+    (digest_job, DIGEST_EVERY, 60, "digests"),
+    (report_job, REPORT_EVERY, 70, "quarterly_reports"),
+)
 
 
 def schedule(application: Application,
              delay: int | None = None) -> None:
     """Register every periodic job on the application's job queue; each first runs
-    ``delay`` seconds after start, or (None) at its own time between 30 and 60 s."""
+    ``delay`` seconds after start, or (None) at its own time between 30 and 70 s."""
     assert application.job_queue is not None  # the job-queue extra is a dependency
-
-    def first(seconds: int) -> timedelta:
-        return timedelta(seconds=seconds if delay is None else delay)
-
-    application.job_queue.run_repeating(
-        forget_handled_updates, interval=HOUSEKEEPING_EVERY, first=first(60),
-        name="forget_handled_updates",
-    )
-    application.job_queue.run_repeating(
-        ask_for_counts, interval=PARTICIPATION_EVERY, first=first(30), name="ask_for_counts",
-    )
-    application.job_queue.run_repeating(
-        checkin_job, interval=CHECKIN_EVERY, first=first(40), name="checkins",
-    )
-    application.job_queue.run_repeating(
-        needs_job, interval=NEEDS_EVERY, first=first(50), name="needs",
-    )
-    application.job_queue.run_repeating(
-        meeting_jobs, interval=MEETINGS_EVERY, first=first(45), name="meeting_jobs",
-    )
-    application.job_queue.run_repeating(
-        digest_job, interval=DIGEST_EVERY, first=first(60), name="digests",
-    )
+    for callback, interval, first, name in JOBS:
+        application.job_queue.run_repeating(
+            callback, interval=interval, first=timedelta(seconds=first if delay is None
+                                                         else delay), name=name)

@@ -126,8 +126,8 @@ async def tell_resident(session: AsyncSession, need: Need, key: str, zone: tzinf
             text=text, person_id=resident.id)
 
 
-async def ask_supporter(session: AsyncSession, need: Need, request: SupportRequest,
-                        supporter: Person, zone: tzinfo) -> None:
+async def queue_support_request(session: AsyncSession, need: Need, request: SupportRequest,
+                                supporter: Person, zone: tzinfo) -> None:
     """Queue the private request to a supporter (or an activity's organiser): the kind of
     help and the district only."""
     district = await session.get(Area, need.district_id) if need.district_id else None

@@ -13,6 +13,7 @@ from models import Activity, ActivitySession, Person
 from models.activities import active_activities, ended_sessions, open_session
 from models.clock import utcnow
 from models.outbox import enqueue
+from scheduler.monthly_count import ask_monthly_counts
 from scheduler.once import once
 
 log = logging.getLogger(__name__)
@@ -70,3 +71,8 @@ async def ask_for_counts(context: CallbackContext) -> None:
                                                         services.settings.zone))
     if asked:
         log.info("asked organisers about %d sessions", asked)
+    monthly = await once(services.sessions, "monthly_count",
+                         lambda session: ask_monthly_counts(session, utcnow(),
+                                                            services.settings.zone))
+    if monthly:
+        log.info("asked about last month's participants %d times", monthly)

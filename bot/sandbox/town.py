@@ -7,7 +7,7 @@ linked to みどり地区. Seeding is idempotent: a restarted sandbox keeps what
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -21,6 +21,7 @@ from models import (
     Area,
     Category,
     Council,
+    DistrictPopulation,
     Meeting,
     MeetingKind,
     MeetingStatus,
@@ -103,8 +104,25 @@ async def seed_database(database_url: str, now: datetime | None = None,
             organiser = await ensure_person(session, PERSONAS[1].telegram_id)
             await seed_history(session, [areas[name] for name in DISTRICTS], organiser,
                                now or utcnow(), ZoneInfo(zone))
+            await _seed_population(session, [areas[name] for name in DISTRICTS],
+                                   (now or utcnow()).astimezone(ZoneInfo(zone)).date())
     finally:
         await engine.dispose()
+
+
+# People aged 65+, 75+ and certified for care in each district (fictional, of a city's size).
+POPULATION = ((2400, 1300, 480), (1900, 1000, 390), (2800, 1600, 610))
+
+
+async def _seed_population(session: AsyncSession, districts: list[Area], today: date) -> None:
+    """Each district's population on 1 April of the fiscal year (for the indicators' rates)."""
+    if await session.scalar(select(DistrictPopulation.id).limit(1)) is not None:
+        return
+    as_of = date(today.year if today.month >= 4 else today.year - 1, 4, 1)
+    for district, (aged_65, aged_75, certified) in zip(districts, POPULATION, strict=True):
+        session.add(DistrictPopulation(district_id=district.id, as_of=as_of,
+                                       aged_65_plus=aged_65, aged_75_plus=aged_75,
+                                       certified=certified))
 
 
 async def _seed_meeting(session: AsyncSession, home: Area) -> None:

@@ -11,19 +11,17 @@ from telegram import Update
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
-    CallbackQueryHandler,
     CommandHandler,
 )
 
 from bot.context import OtagaiContext
 from bot.i18n import N_
-from handlers.activities.browse import browse, on_browse_button
-from handlers.activities.edit import on_change_schedule_button, take_change
-from handlers.activities.propose import begin, on_register_button, take_draft_answer
-from handlers.activities.review import on_review_button
-from handlers.activities.shared import BROWSE, CHANGE_SCHEDULE, PREFIX, REVIEW
-from handlers.common import callback_pattern
-from handlers.conversation import answers_typed
+from handlers.activities import edit, propose, review, survey
+from handlers.activities.browse import browse, browse_buttons
+from handlers.activities.edit import take_change
+from handlers.activities.propose import begin, take_draft_answer
+from handlers.activities.shared import BROWSE, CHANGE_SCHEDULE, PREFIX, REVIEW, SURVEY
+from handlers.router import router_of
 from handlers.typed_input import TypedInput
 from models.activities import (
     being_edited_by,
@@ -56,18 +54,15 @@ def register(application: Application) -> None:
     """Attach the activity commands and their buttons (typed text: ``TYPED``)."""
     application.add_handler(CommandHandler("newactivity", begin))
     application.add_handler(CommandHandler("activities", browse))
-    application.add_handler(CallbackQueryHandler(on_register_button,
-                                                 pattern=callback_pattern(PREFIX)))
-    application.add_handler(CallbackQueryHandler(on_review_button,
-                                                 pattern=callback_pattern(REVIEW)))
-    application.add_handler(CallbackQueryHandler(on_browse_button,
-                                                 pattern=callback_pattern(BROWSE)))
-    application.add_handler(CallbackQueryHandler(on_change_schedule_button,
-                                                 pattern=callback_pattern(CHANGE_SCHEDULE)))
-    answers_typed(PREFIX, on_register_button)  # a kind typed as on its button
-    answers_typed(CHANGE_SCHEDULE, on_change_schedule_button)
+    router = router_of(application)
+    propose.register_buttons(router)  # a kind typed as on its button works too
+    review.register_buttons(router)
+    survey.register_buttons(router)
+    edit.register_buttons(router)
+    browse_buttons(router)
 
 
 # Typed text while this capability waits for it (see handlers.typed_input).
 TYPED = TypedInput(waiting_for_text, capture_text, leave_activity_steps,
-                   N_("conversation.what.activity"), (PREFIX, REVIEW, BROWSE, CHANGE_SCHEDULE))
+                   N_("conversation.what.activity"),
+                   (PREFIX, REVIEW, BROWSE, SURVEY, CHANGE_SCHEDULE))

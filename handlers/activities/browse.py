@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.activity_text import KIND_LABELS
@@ -16,19 +18,20 @@ from handlers.activities.edit import (
 from handlers.activities.shared import (
     BROWSE,
     PAGE,
+    SURVEY,
 )
 from handlers.activity_views import card, district_of, may_manage
 from handlers.activity_views import list_line as activity_line
 from handlers.common import (
     button,
     callback_data,
-    callback_values,
     edit_or_keep,
-    int_value,
     is_private,
 )
 from handlers.fallback import stale_button
+from handlers.monthly_count import card_button as monthly_button
 from handlers.participation import SESSIONS
+from handlers.router import ID, Choice, Int, Press, Router, Text
 from models import Activity, ActivityKind, ActivityStatus, Area
 from models.activities import (
     EDITABLE_FIELDS,
@@ -106,43 +109,57 @@ async def browse(update: Update, context: OtagaiContext) -> None:
     await message.reply_text(text, reply_markup=keyboard)
 
 
-async def on_browse_button(update: Update, context: OtagaiContext) -> None:
-    """Page through the list, open a card, or mark 行ってみたい."""
-    query = update.callback_query
-    assert query is not None
-    values = callback_values(query)
-    step = values[0] if values else ""
-    if step in ("p", "kinds"):
-        district_id, offset = int_value(values, 1), int_value(values, 2) or 0
-        kind_code = values[3] if len(values) > 3 else ""
-        district = await context.session.get(Area, district_id) if district_id else None
-        if district is None or offset < 0 or (kind_code and kind_code not in set(ActivityKind)):
-            await stale_button(update, context)
-            return
-        await query.answer()
-        if step == "kinds":
-            await edit_or_keep(query, _("activity.choose_kind"), _kind_filter(district))
-        else:
-            await edit_or_keep(query, *await _page(
-                context, district, offset, ActivityKind(kind_code) if kind_code else None))
+OFFSET = Int(digits=6)  # a place in the list
+MASK = Int(digits=6)  # the meanings chosen, one bit each
+STATUS_LENGTH = 10
+
+
+def browse_buttons(router: Router) -> None:
+    """Paging and cards, and the organiser's changes (``handlers.activities.edit``)."""
+    router.route(BROWSE, on_list_button, ID, Int(digits=6, optional=True),
+                 Choice(*ActivityKind, optional=True), steps="p")
+    router.route(BROWSE, on_list_button, ID, steps="kinds")
+    route = partial(router.route, BROWSE, on_card_button, ID)
+    route(steps=("v", "i", "em"))
+    route(Choice(*EDITABLE_FIELDS), steps="e")
+    route(Choice(*ActivityKind, optional=True), steps="ek")
+    route(MASK, steps=("et", "es"))
+    route(Text(STATUS_LENGTH), steps="s")
+
+
+async def on_list_button(press: Press) -> None:
+    """Page through the district's list (of one kind), or choose the kind."""
+    update, context, query = press.update, press.context, press.query
+    offset, kind_code = press.value(1) or 0, press.value(2)
+    district = await context.session.get(Area, press.values[0])
+    if district is None:
+        await stale_button(update, context)
         return
-    activity_id = int_value(values, 1)
-    activity = await context.session.get(Activity, activity_id) if activity_id else None
+    await query.answer()
+    if press.step == "kinds":
+        await edit_or_keep(query, _("activity.choose_kind"), _kind_filter(district))
+    else:
+        await edit_or_keep(query, *await _page(
+            context, district, offset, ActivityKind(kind_code) if kind_code else None))
+
+
+async def on_card_button(press: Press) -> None:
+    """Open a card, mark 行ってみたい, or change the activity (organiser or coordinator)."""
+    update, context, query, step = press.update, press.context, press.query, press.step
+    activity = await context.session.get(Activity, press.values[0])
     if activity is None or activity.status not in (ActivityStatus.ACTIVE, ActivityStatus.PAUSED):
         await query.answer(plain("activity.cannot_change"), show_alert=True)
         return
     if step == "i":
         await _interested(update, context, activity)
-    elif step == "e" and len(values) > 2 and values[2] in EDITABLE_FIELDS:
-        await start_change(update, context, activity, values[2])
+    elif step == "e":
+        await start_change(update, context, activity, press.values[1])
     elif step in ("ek", "em", "et", "es"):
-        await edit_by_button(update, context, activity, step, values[2:])
+        await edit_by_button(update, context, activity, step, press.raw[2:])
     elif step == "s":
-        await set_status(update, context, activity, values[2] if len(values) > 2 else "")
-    elif step == "v":
-        await _show_card(update, context, activity)
+        await set_status(update, context, activity, press.values[1])
     else:
-        await stale_button(update, context)
+        await _show_card(update, context, activity)
 
 
 async def _show_card(update: Update, context: OtagaiContext, activity: Activity) -> None:
@@ -153,7 +170,8 @@ async def _show_card(update: Update, context: OtagaiContext, activity: Activity)
     count = await interest_count(context.session, activity.id) if sees_count else None
     rows = [[button("activity.button.interested", callback_data(BROWSE, "i", activity.id))]]
     if sees_count and is_private(update):  # the organiser or a coordinator: managing
-        rows += [[button("activity.button.record_count", callback_data(SESSIONS, activity.id))]]
+        rows += [[button("activity.button.record_count", callback_data(SESSIONS, activity.id))],
+                 [monthly_button(activity)]]
         rows += [[button("activity.button.change_name",
                          callback_data(BROWSE, "e", activity.id, "name")),
                   button("activity.button.change_kind", callback_data(BROWSE, "ek", activity.id))],
@@ -163,6 +181,7 @@ async def _show_card(update: Update, context: OtagaiContext, activity: Activity)
                          callback_data(BROWSE, "e", activity.id, "place")),
                   button("activity.button.change_schedule",
                          callback_data(BROWSE, "e", activity.id, "schedule"))]]
+        rows += [[button("survey.button.open", callback_data(SURVEY, "m", activity.id))]]
         rows += [[button(STATUS_BUTTONS[new], callback_data(BROWSE, "s", activity.id, new))]
                  for new in TRANSITIONS.get(activity.status, ())]
     keyboard = InlineKeyboardMarkup(rows)

@@ -14,10 +14,8 @@ from handlers.activities.propose import UNCLEAR_SCHEDULE, schedule_question
 from handlers.activities.shared import BROWSE, CHANGE_SCHEDULE
 from handlers.activity_views import may_manage
 from handlers.common import (
-    Pressed,
     button,
     callback_data,
-    callback_values,
     chosen,
     edit_or_keep,
     int_value,
@@ -25,6 +23,7 @@ from handlers.common import (
 )
 from handlers.conversation import asked
 from handlers.fallback import stale_button
+from handlers.router import Choice, Int, Press, Router, Text
 from models import Activity, ActivityKind, ActivityStatus, Meaning, Person
 from models.activities import (
     NAME_LENGTH,
@@ -94,15 +93,25 @@ async def _changed(context: OtagaiContext, activity: Activity) -> None:
                 chat_id=person.telegram_id, text=notice, person_id=person.id)
 
 
-async def on_change_schedule_button(update: Update, context: OtagaiContext,
-                                    pressed: Pressed | None = None) -> None:
-    """A changed schedule: 午前/午後, はい at the read-back, or type again (pressed, or typed:
-    ``pressed``). The schedule travels in the buttons until はい."""
-    query = pressed or update.callback_query
-    assert query is not None
-    values = callback_values(query)
-    step, activity_id = (values[0] if values else ""), int_value(values, 1)
-    activity = await context.session.get(Activity, activity_id) if activity_id else None
+def register_buttons(router: Router) -> None:
+    """A changed schedule's questions: the schedule travels in the buttons until はい
+    (``Schedule.to_code``, at most 37 characters, after the activity's id: the id is given
+    12 digits, not a BigInteger's 19, to stay within Telegram's 64 bytes)."""
+    activity_id, code = Int(digits=12), Text(CODE_BYTES, optional=True)
+    router.route(CHANGE_SCHEDULE, on_change_schedule_button, activity_id, code,
+                 Choice("0", "1", optional=True), steps="yy")  # then whether the hour is open
+    router.route(CHANGE_SCHEDULE, on_change_schedule_button, activity_id, code,
+                 steps=("ha", "hp", "sy", "rs"))
+
+
+CODE_BYTES = 37  # the longest Schedule.to_code
+
+
+async def on_change_schedule_button(press: Press) -> None:
+    """A changed schedule: 午前/午後, はい at the read-back, or type again. The schedule
+    travels in the buttons until はい."""
+    update, context, query, values = press.update, press.context, press.query, press.raw
+    step, activity = press.step or "", await context.session.get(Activity, press.values[0])
     schedule = Schedule.from_code(values[2]) if len(values) > 2 else None
     person = context.person
     if (activity is None or person is None or activity.awaiting != "schedule"

@@ -24,20 +24,20 @@ from handlers.activities.shared import (
     REJECT_REASONS,
     REVIEW,
 )
+from handlers.activities.survey import UNKNOWN, choice_rows
 from handlers.activity_views import card
 from handlers.common import (
     Pressed,
     button,
     callback_data,
-    callback_values,
     chosen,
     edit_or_keep,
-    int_value,
     private_only,
     refuse,
 )
 from handlers.conversation import asked
 from handlers.fallback import stale_button
+from handlers.router import FLAG, ID, Choice, Handler, Press, Router, Value
 from models import Activity, ActivityKind, ActivityStatus, Area, Meaning
 from models.activities import (
     CONTACT_LENGTH,
@@ -45,11 +45,13 @@ from models.activities import (
     MAX_CAPACITY,
     NAME_LENGTH,
     PLACE_LENGTH,
+    choose_kind,
     start_draft,
     submit,
     toggle_meaning,
 )
 from models.clock import utcnow
+from models.kayoinoba import SurveyCategory, asks_category
 from models.limits import PROPOSALS_WAITING, may_propose
 from models.numbers import parse_count
 from models.outbox import enqueue
@@ -263,63 +265,153 @@ async def _summary(context: OtagaiContext, draft: Activity) -> tuple[str, Inline
     return text, keyboard
 
 
-async def on_register_button(update: Update, context: OtagaiContext,
-                             pressed: Pressed | None = None) -> None:
-    """Kind, meanings, schedule again, submit or drop (pressed, or typed: ``pressed``)."""
-    query = pressed or update.callback_query
-    assert query is not None
-    values = callback_values(query)
-    step, draft_id = (values[0] if values else ""), int_value(values, 1)
-    draft = await context.session.get(Activity, draft_id) if draft_id else None
-    person = context.person
+async def own_draft(press: Press) -> Activity | None:
+    """The draft a button is about, if it is still a draft and the person's own."""
+    draft = await press.context.session.get(Activity, press.values[0])
+    person = press.context.person
     if (draft is None or person is None or draft.organiser_id != person.id
             or draft.status != ActivityStatus.DRAFT):
-        await stale_button(update, context)
-        return
+        return None
+    return draft
+
+
+def register_buttons(router: Router) -> None:
+    """The draft's buttons, one function per step (pressed, or their words typed:
+    ``handlers.router``)."""
+    def route(step: str, handler: Handler, *shape: Value) -> None:
+        router.route(PREFIX, handler, ID, *shape, steps=step, load=own_draft)
+
+    route("k", on_kind, Choice(*ActivityKind))
+    route("kc", on_category, Choice(UNKNOWN, *SurveyCategory))
+    route("m", on_meaning, Choice(*Meaning))
+    route("mn", on_meanings_done)
+    route("rs", on_retype_schedule)
+    route("yy", on_schedule_year, FLAG)
+    route(("ha", "hp"), on_schedule_hour)
+    route("sy", on_schedule_confirmed)
+    route("skip", on_skip)
+    route("x", on_drop)
+    route("s", on_submit)
+
+
+async def on_kind(press: Press) -> None:
+    await press.query.answer()
+    choose_kind(press.target, ActivityKind(press.values[1]))
+    await _after_kind(press.context, press.query, press.target, ask=True)
+
+
+async def on_category(press: Press) -> None:
+    """The survey's category chosen (or 「わからない」), then the meanings."""
+    await press.query.answer()
+    value = press.values[1]
+    press.target.survey_category = None if value == UNKNOWN else SurveyCategory(value)
+    await _after_kind(press.context, press.query, press.target, ask=False)
+
+
+async def on_meaning(press: Press) -> None:
+    await press.query.answer()
+    toggle_meaning(press.target, Meaning(press.values[1]))
+    await _ask_meanings(press.context, press.query, press.target)
+
+
+async def on_meanings_done(press: Press) -> None:
+    query, draft = press.query, press.target
     await query.answer()
-    if step == "k" and len(values) > 2 and values[2] in set(ActivityKind):
-        draft.kind = ActivityKind(values[2])
-        await _ask_meanings(context, query, draft)
-    elif step == "m" and len(values) > 2 and values[2] in set(Meaning):
-        toggle_meaning(draft, Meaning(values[2]))
-        await _ask_meanings(context, query, draft)
-    elif step == "mn":
-        draft.awaiting = "place"
-        question = _("activity.ask_place", limit=PLACE_LENGTH)
-        await edit_or_keep(query, question)
-        await asked(context, "activity.place", query.message, question, target_id=draft.id,
-                    typed=True)
-    elif step == "rs":
-        draft.awaiting = "schedule"
-        await edit_or_keep(query, _("activity.ask_schedule"))
-        await asked(context, "activity.schedule", query.message, _("activity.ask_schedule"),
-                    target_id=draft.id, typed=True)
-    elif step == "yy" and draft.schedule and draft.awaiting == "schedule_year" \
-            and query.message is not None:  # next year's date; then the hour, if open too
-        schedule = replace(Schedule.from_json(draft.schedule),
-                           ambiguous_hour=values[-1:] == ["1"])
-        await _after_schedule(query.message, context, draft, schedule, query)
-    elif step in ("ha", "hp") and draft.schedule and draft.awaiting == "schedule_hour" \
-            and query.message is not None:
-        schedule = Schedule.from_json(draft.schedule)
-        schedule = afternoon(schedule) if step == "hp" else schedule
-        draft.schedule = schedule.to_json()
-        await _after_schedule(query.message, context, draft, schedule, query)
-    elif step == "sy" and draft.schedule and draft.awaiting == "schedule_check" \
-            and query.message:
-        await edit_or_keep(query, _("activity.schedule_set", schedule=describe_schedule(
-            Schedule.from_json(draft.schedule))))
-        await _ask_next(query.message, context, draft, "capacity")
-    elif step == "skip" and draft.awaiting in OPTIONAL_STEPS and query.message is not None:
-        await edit_or_keep(query, _("activity.skipped"))
-        await _ask_next(query.message, context, draft, _following(draft.awaiting))
-    elif step == "x":
-        await context.session.delete(draft)
-        await edit_or_keep(query, _("activity.dropped"))
-    elif step == "s" and draft.name and draft.kind and draft.place and draft.schedule:
-        await _submit(update, query, context, draft)
+    draft.awaiting = "place"
+    question = _("activity.ask_place", limit=PLACE_LENGTH)
+    await edit_or_keep(query, question)
+    await asked(press.context, "activity.place", query.message, question, target_id=draft.id,
+                typed=True)
+
+
+async def on_retype_schedule(press: Press) -> None:
+    query, draft = press.query, press.target
+    await query.answer()
+    draft.awaiting = "schedule"
+    await edit_or_keep(query, _("activity.ask_schedule"))
+    await asked(press.context, "activity.schedule", query.message, _("activity.ask_schedule"),
+                target_id=draft.id, typed=True)
+
+
+async def on_schedule_year(press: Press) -> None:
+    """はい: next year's date; then the hour, if it is open too."""
+    query, draft = press.query, press.target
+    await query.answer()
+    if not draft.schedule or draft.awaiting != "schedule_year" or query.message is None:
+        await stale_button(press.update, press.context)
+        return
+    schedule = replace(Schedule.from_json(draft.schedule), ambiguous_hour=press.value(1) == "1")
+    await _after_schedule(query.message, press.context, draft, schedule, query)
+
+
+async def on_schedule_hour(press: Press) -> None:
+    """午前 or 午後 for a bare hour."""
+    query, draft = press.query, press.target
+    await query.answer()
+    if not draft.schedule or draft.awaiting != "schedule_hour" or query.message is None:
+        await stale_button(press.update, press.context)
+        return
+    schedule = Schedule.from_json(draft.schedule)
+    schedule = afternoon(schedule) if press.step == "hp" else schedule
+    draft.schedule = schedule.to_json()
+    await _after_schedule(query.message, press.context, draft, schedule, query)
+
+
+async def on_schedule_confirmed(press: Press) -> None:
+    query, draft = press.query, press.target
+    await query.answer()
+    if not draft.schedule or draft.awaiting != "schedule_check" or not query.message:
+        await stale_button(press.update, press.context)
+        return
+    await edit_or_keep(query, _("activity.schedule_set", schedule=describe_schedule(
+        Schedule.from_json(draft.schedule))))
+    await _ask_next(query.message, press.context, draft, "capacity")
+
+
+async def on_skip(press: Press) -> None:
+    query, draft = press.query, press.target
+    await query.answer()
+    if draft.awaiting not in OPTIONAL_STEPS or query.message is None:
+        await stale_button(press.update, press.context)
+        return
+    await edit_or_keep(query, _("activity.skipped"))
+    await _ask_next(query.message, press.context, draft, _following(draft.awaiting))
+
+
+async def on_drop(press: Press) -> None:
+    await press.query.answer()
+    await press.context.session.delete(press.target)
+    await edit_or_keep(press.query, _("activity.dropped"))
+
+
+async def on_submit(press: Press) -> None:
+    query, draft = press.query, press.target
+    await query.answer()
+    if not (draft.name and draft.kind and draft.place and draft.schedule):
+        await stale_button(press.update, press.context)
+        return
+    await _submit(press.update, query, press.context, draft)
+
+
+async def _after_kind(context: OtagaiContext, query: Pressed | CallbackQuery, draft: Activity,
+                      *, ask: bool) -> None:
+    """After the kind: the survey's category where the kind does not say it, then the
+    meanings."""
+    if ask and asks_category(draft.kind) and draft.survey_category is None:
+        await _ask_category(context, query, draft)
     else:
-        await stale_button(update, context)
+        await _ask_meanings(context, query, draft)
+
+
+async def _ask_category(context: OtagaiContext, query: Pressed | CallbackQuery,
+                        draft: Activity) -> None:
+    """Ask what the gathering mainly does, in the national survey's words (skippable)."""
+    markup = InlineKeyboardMarkup(choice_rows(
+        SurveyCategory, None, lambda value: callback_data(PREFIX, "kc", draft.id, value)))
+    question = _("activity.ask_category", name=draft.name or "-")
+    await edit_or_keep(query, question, markup)
+    await asked(context, "activity.category", query.message, question, markup,
+                target_id=draft.id)
 
 
 async def _ask_meanings(context: OtagaiContext, query: Pressed | CallbackQuery,

@@ -3,36 +3,41 @@ the proposer is told either way."""
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup
 
 from bot.context import OtagaiContext
 from bot.i18n import _, current_zone, normalize_language, plain, use_language
-from handlers.activities.shared import REJECT_REASONS
+from handlers.activities.shared import REJECT_REASONS, REVIEW, SURVEY
 from handlers.common import (
-    callback_values,
+    button,
+    callback_data,
     edit_or_keep,
-    int_value,
     refuse,
 )
 from handlers.fallback import stale_button
+from handlers.router import ID, Choice, Press, Router
 from models import Activity, ActivityStatus, Area, Person
 from models.activities import (
     review,
 )
+from models.kayoinoba import asks_category
 from models.outbox import enqueue
 from models.permissions import coordinates_activity
 
 
-async def on_review_button(update: Update, context: OtagaiContext) -> None:
+def register_buttons(router: Router) -> None:
+    router.route(REVIEW, on_review_button, ID, steps="a")
+    router.route(REVIEW, on_review_button, ID, Choice(*REJECT_REASONS), steps="r")
+
+
+async def on_review_button(press: Press) -> None:
     """A coordinator approves or rejects a proposal; the proposer is told either way."""
-    query = update.callback_query
-    assert query is not None
-    values = callback_values(query)
-    step, activity_id = (values[0] if values else ""), int_value(values, 1)
-    activity = await context.session.get(Activity, activity_id) if activity_id else None
+    update, context, query, values = press.update, press.context, press.query, press.raw
+    step = press.step
+    activity = await context.session.get(Activity, press.values[0])
     district = (await context.session.get(Area, activity.district_id)
                 if activity and activity.district_id else None)
-    if activity is None or district is None or step not in ("a", "r"):
+    if activity is None or district is None:
         await stale_button(update, context)
         return
     if not coordinates_activity(await context.permissions(), activity, district):
@@ -48,8 +53,15 @@ async def on_review_button(update: Update, context: OtagaiContext) -> None:
     reviewer = await context.ensure_person()
     review(activity, reviewer.id, approve=step == "a", reason=values[2] if reason_key else None)
     await query.answer()
-    if reason_key is None:
-        await edit_or_keep(query, _("activity.approved_by_you", name=activity.name or "-"))
+    if reason_key is None:  # offered the survey's fields, to fill in now or later
+        text = _("activity.approved_by_you", name=activity.name or "-")
+        rows = [[button("survey.button.open", callback_data(SURVEY, "m", activity.id))]]
+        if activity.survey_category is None and asks_category(activity.kind):
+            # the proposer did not know what it mainly does: the coordinator is asked
+            text += "\n\n" + _("survey.ask_category_on_review")
+            rows.insert(0, [button("survey.button.choose_category",
+                                   callback_data(SURVEY, "c", activity.id))])
+        await edit_or_keep(query, text, InlineKeyboardMarkup(rows))
     else:
         await edit_or_keep(query, _("activity.rejected_by_you", name=activity.name or "-",
                                     reason=plain(reason_key)))

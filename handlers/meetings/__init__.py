@@ -7,19 +7,20 @@ the card, the buttons and whom to tell. Drafts and changes live in the database.
 
 from __future__ import annotations
 
+from functools import partial
+
 from telegram import Update
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
-    CallbackQueryHandler,
     CommandHandler,
 )
 
 from bot.context import OtagaiContext
 from bot.i18n import N_
-from handlers.common import callback_pattern
-from handlers.conversation import answers_typed
-from handlers.meetings.create import begin, on_draft_button, take_draft_answer
+from handlers.dates import CARRIED, WHEN_STEPS
+from handlers.meetings.create import begin, register_buttons, take_draft_answer
+from handlers.meetings.invite import PAGE, SEARCHED
 from handlers.meetings.organise import (
     my_meetings,
     on_attendance_button,
@@ -35,6 +36,7 @@ from handlers.meetings.shared import (
     JOIN,
     ORGANISE,
     PAYLOAD,
+    visible_meeting,
 )
 from handlers.meetings.signup import (
     list_upcoming,
@@ -42,6 +44,7 @@ from handlers.meetings.signup import (
     open_from_link,
     open_invitation,
 )
+from handlers.router import ID, Choice, OneOf, router_of
 from handlers.typed_input import TypedInput
 from models.meetings import (
     being_edited_by,
@@ -85,17 +88,20 @@ def register(application: Application) -> None:
     application.add_handler(CommandHandler("newevent", begin))
     application.add_handler(CommandHandler("events", list_upcoming))
     application.add_handler(CommandHandler("myevents", my_meetings))
-    application.add_handler(CallbackQueryHandler(on_draft_button,
-                                                 pattern=callback_pattern(DRAFT)))
-    application.add_handler(CallbackQueryHandler(on_join_button, pattern=callback_pattern(JOIN)))
-    application.add_handler(CallbackQueryHandler(on_organise_button,
-                                                 pattern=callback_pattern(ORGANISE)))
-    application.add_handler(CallbackQueryHandler(on_attendance_button,
-                                                 pattern=callback_pattern(ATTEND)))
-    application.add_handler(CallbackQueryHandler(on_change_when_button,
-                                                 pattern=callback_pattern(CHANGE_WHEN)))
-    answers_typed(DRAFT, on_draft_button)  # 「はい」 typed at the read-back is the button
-    answers_typed(CHANGE_WHEN, on_change_when_button)
+    router = router_of(application)
+    register_buttons(router)  # the draft's steps
+    router.route(JOIN, on_join_button, ID, steps=("j", "c", "i"), load=visible_meeting)
+    organise = partial(router.route, ORGANISE, on_organise_button, ID, load=visible_meeting)
+    organise(steps=("p", "f", "x", "xy", "xn", "iv", "il", "is", "iw"))
+    organise(Choice("when", "place"), steps="e")
+    organise(PAGE, steps="ip")
+    organise(ID, OneOf(Choice(SEARCHED), PAGE), steps="ia")  # the name's page, or searched
+    attend = partial(router.route, ATTEND, on_attendance_button, ID, load=visible_meeting)
+    attend(steps=("v", "d"))
+    attend(ID, steps="t")
+    attend(Choice("+", "-"), steps="w")
+    # A new time's questions (the time travels in the buttons; checked by the handler).
+    router.route(CHANGE_WHEN, on_change_when_button, ID, *CARRIED, steps=WHEN_STEPS)
 
 
 # Typed text while this capability waits for it (see handlers.typed_input).

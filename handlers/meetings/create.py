@@ -14,10 +14,8 @@ from handlers.common import (
     Pressed,
     button,
     callback_data,
-    callback_values,
     edit_or_keep,
     group_quiet_note,
-    int_value,
     private_only,
     refuse,
 )
@@ -35,6 +33,7 @@ from handlers.meetings.shared import (
     organisable_areas,
     read_new_when,
 )
+from handlers.router import FLAG, ID, Choice, Handler, Press, Router, Value
 from models import (
     Area,
     Meeting,
@@ -200,55 +199,123 @@ async def _summary(context: OtagaiContext, draft: Meeting) -> tuple[str, InlineK
     return text, InlineKeyboardMarkup(rows)
 
 
-async def on_draft_button(update: Update, context: OtagaiContext,
-                          pressed: Pressed | None = None) -> None:
-    """Kind, time confirmed or retyped, skips, area, who may come, register or drop (pressed,
-    or typed: ``pressed``)."""
-    query = pressed or update.callback_query
-    assert query is not None
-    values = callback_values(query)
-    step, draft_id = (values[0] if values else ""), int_value(values, 1)
-    draft = await context.session.get(Meeting, draft_id) if draft_id else None
-    person = context.person
+async def own_draft(press: Press) -> Meeting | None:
+    """The draft a button is about, if it is still a draft and the person's own."""
+    draft = await press.context.session.get(Meeting, press.values[0])
+    person = press.context.person
     if (draft is None or person is None or draft.organiser_id != person.id
             or draft.status != MeetingStatus.DRAFT):
-        await stale_button(update, context)
-        return
-    if step == "a" and not await _choose_area(update, context, draft, int_value(values, 2)):
-        return
+        return None
+    return draft
+
+
+async def on_kind(press: Press) -> None:
+    """The kind chosen: ask for the title."""
+    query, draft = press.query, press.target
     await query.answer()
-    if step == "k" and len(values) > 2 and values[2] in set(MeetingKind):
-        draft.kind, draft.awaiting = MeetingKind(values[2]), "title"
-        question = _("meeting.ask_title", kind=plain(KIND_LABELS[draft.kind]),
-                     limit=TITLE_LENGTH)
-        await edit_or_keep(query, question)
-        await asked(context, "meeting.title", query.message, question, target_id=draft.id,
-                    typed=True)
-    elif step == "wy" and draft.starts_at is not None and query.message is not None:
-        draft.awaiting = "place"
-        await edit_or_keep(query, _("meeting.when_set", when=when_label(draft)))
-        await query.message.reply_text(_("meeting.ask_place", limit=PLACE_LENGTH))
-    elif step in ("yy", "ha", "hp", "wn"):
-        await _answer_when_question(update, query, context, draft, step,
-                                    hour_too=values[2:3] == ["1"])
-    elif step == "sd" and draft.awaiting == "deadline" and query.message is not None:
-        await edit_or_keep(query, _("meeting.no_deadline"))
-        await _ask_description(query.message, draft)
-    elif step == "sx" and draft.awaiting == "description" and query.message is not None:
-        await edit_or_keep(query, _("meeting.skipped"))
-        await _after_questions(query.message, context, draft)
-    elif step in ("a", "o") and draft.area_id is not None and draft.awaiting is None:
-        if step == "o":
-            draft.open = not draft.open
-        await edit_or_keep(query, *await _summary(context, draft))
-    elif step == "x":
-        await context.session.delete(draft)
-        await edit_or_keep(query, _("meeting.dropped"))
-    elif step == "s" and draft.awaiting is None and _complete(draft):
-        await _register(update, query, context, draft,
-                        announce=values[2:3] == ["1"] and draft.open)
-    else:
-        await stale_button(update, context)
+    draft.kind, draft.awaiting = MeetingKind(press.values[1]), "title"
+    question = _("meeting.ask_title", kind=plain(KIND_LABELS[draft.kind]), limit=TITLE_LENGTH)
+    await edit_or_keep(query, question)
+    await asked(press.context, "meeting.title", query.message, question, target_id=draft.id,
+                typed=True)
+
+
+async def on_when_confirmed(press: Press) -> None:
+    """The date read back is right: ask for the place."""
+    query, draft = press.query, press.target
+    await query.answer()
+    if draft.starts_at is None or query.message is None:
+        await stale_button(press.update, press.context)
+        return
+    draft.awaiting = "place"
+    await edit_or_keep(query, _("meeting.when_set", when=when_label(draft)))
+    await query.message.reply_text(_("meeting.ask_place", limit=PLACE_LENGTH))
+
+
+async def on_when_answer(press: Press) -> None:
+    """はい to next year's date, 午前/午後, or retype."""
+    await press.query.answer()
+    assert press.step is not None
+    await _answer_when_question(press.update, press.query, press.context, press.target,
+                                press.step, hour_too=press.value(1) == "1")
+
+
+async def on_no_deadline(press: Press) -> None:
+    query, draft = press.query, press.target
+    await query.answer()
+    if draft.awaiting != "deadline" or query.message is None:
+        await stale_button(press.update, press.context)
+        return
+    await edit_or_keep(query, _("meeting.no_deadline"))
+    await _ask_description(query.message, draft)
+
+
+async def on_skip_description(press: Press) -> None:
+    query, draft = press.query, press.target
+    await query.answer()
+    if draft.awaiting != "description" or query.message is None:
+        await stale_button(press.update, press.context)
+        return
+    await edit_or_keep(query, _("meeting.skipped"))
+    await _after_questions(query.message, press.context, draft)
+
+
+async def on_area(press: Press) -> None:
+    """The area chosen (a coordinator of several): show the summary."""
+    if not await _choose_area(press.update, press.context, press.target, press.values[1]):
+        return
+    await _show_summary(press)
+
+
+async def on_switch_open(press: Press) -> None:
+    """Open to all ⇄ invited only."""
+    draft = press.target
+    if draft.area_id is not None and draft.awaiting is None:
+        draft.open = not draft.open
+    await _show_summary(press)
+
+
+async def _show_summary(press: Press) -> None:
+    query, draft = press.query, press.target
+    await query.answer()
+    if draft.area_id is None or draft.awaiting is not None:
+        await stale_button(press.update, press.context)
+        return
+    await edit_or_keep(query, *await _summary(press.context, draft))
+
+
+async def on_drop(press: Press) -> None:
+    await press.query.answer()
+    await press.context.session.delete(press.target)
+    await edit_or_keep(press.query, _("meeting.dropped"))
+
+
+async def on_register(press: Press) -> None:
+    """Register (and announce, when asked and open to all)."""
+    query, draft = press.query, press.target
+    await query.answer()
+    if draft.awaiting is not None or not _complete(draft):
+        await stale_button(press.update, press.context)
+        return
+    await _register(press.update, query, press.context, draft,
+                    announce=press.values[1] == "1" and draft.open)
+
+
+def register_buttons(router: Router) -> None:
+    """The draft's buttons, one function per step (typed words too: ``handlers.router``)."""
+    def route(step: str | tuple[str, ...], handler: Handler, *shape: Value) -> None:
+        router.route(DRAFT, handler, ID, *shape, steps=step, load=own_draft)
+
+    route("k", on_kind, Choice(*MeetingKind))
+    route("wy", on_when_confirmed)
+    route("yy", on_when_answer, FLAG)
+    route(("ha", "hp", "wn"), on_when_answer)
+    route("sd", on_no_deadline)
+    route("sx", on_skip_description)
+    route("a", on_area, ID)
+    route("o", on_switch_open)
+    route("x", on_drop)
+    route("s", on_register, FLAG)
 
 
 async def _answer_when_question(update: Update, query: Pressed | CallbackQuery,

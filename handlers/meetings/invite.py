@@ -18,6 +18,7 @@ from handlers.meetings.shared import (
     meeting_card,
     tell,
 )
+from handlers.router import Int
 from models import Meeting, SignupStatus
 from models.invitations import (
     PAGE_SIZE,
@@ -34,6 +35,7 @@ from models.people import NAME_LENGTH
 # iv: the list (first page); ip: another page; ia: invite one; il: a link;
 # is: type a name again; iw: who is invited.
 INVITE_STEPS = ("iv", "ip", "ia", "il", "is", "iw")
+PAGE = Int(digits=6)  # a page of names
 SEARCHED = "s"  # in place of a page number: the name was pressed in a search's answer
 MAX_LISTED = 50  # invitees listed by name in one message
 ECHOED = 30  # characters of a typed name repeated in the answer

@@ -17,7 +17,6 @@ from handlers.common import (
     Pressed,
     button,
     callback_data,
-    callback_values,
     chosen,
     edit_or_keep,
     int_value,
@@ -39,8 +38,8 @@ from handlers.meetings.shared import (
     read_new_when,
     refresh_posts,
     tell,
-    visible,
 )
+from handlers.router import Press
 from models import (
     Meeting,
     MeetingStatus,
@@ -94,17 +93,10 @@ async def my_meetings(update: Update, context: OtagaiContext) -> None:
                                                   reply_markup=_manage_keyboard(meeting))
 
 
-async def on_organise_button(update: Update, context: OtagaiContext) -> None:
+async def on_organise_button(press: Press) -> None:
     """Participants, CSV, change time or place, cancel the meeting."""
-    query = update.callback_query
-    assert query is not None
-    values = callback_values(query)
-    step, meeting_id = (values[0] if values else ""), int_value(values, 1)
-    meeting = await context.session.get(Meeting, meeting_id) if meeting_id else None
-    if meeting is None or step not in ("p", "f", "e", "x", "xy", "xn", *INVITE_STEPS) \
-            or not await visible(context, meeting):
-        await stale_button(update, context)
-        return
+    update, context, query, values = press.update, press.context, press.query, press.raw
+    step, meeting = press.step or "", press.target
     if not await may_manage(context, meeting) or not is_private(update):
         await refuse(update, "meeting.manage_not_allowed")
         return
@@ -268,15 +260,11 @@ async def _changed(context: OtagaiContext, meeting: Meeting, message: Message | 
     await refresh_posts(context, meeting)
 
 
-async def on_change_when_button(update: Update, context: OtagaiContext,
-                                pressed: Pressed | None = None) -> None:
+async def on_change_when_button(press: Press) -> None:
     """A meeting's new time: はい to next year's date, 午前/午後, はい at the read-back, or
-    type again (pressed, or typed: ``pressed``). The time travels in the buttons."""
-    query = pressed or update.callback_query
-    assert query is not None
-    values = callback_values(query)
-    step, meeting_id = (values[0] if values else ""), int_value(values, 1)
-    meeting = await context.session.get(Meeting, meeting_id) if meeting_id else None
+    type again. The time travels in the buttons."""
+    update, context, query, values = press.update, press.context, press.query, press.raw
+    step, meeting = press.step or "", await context.session.get(Meeting, press.values[0])
     person, when = context.person, moment_of(values, 2)
     if (meeting is None or person is None or meeting.status != MeetingStatus.SCHEDULED
             or meeting.awaiting != "when" or meeting.editing_by_id != person.id
@@ -329,15 +317,11 @@ async def _attendance_view(context: OtagaiContext, meeting: Meeting
     return text, InlineKeyboardMarkup(keyboard)
 
 
-async def on_attendance_button(update: Update, context: OtagaiContext) -> None:
+async def on_attendance_button(press: Press) -> None:
     """Show the list, mark who came, count walk-ins, finish."""
-    query = update.callback_query
-    assert query is not None
-    values = callback_values(query)
-    step, meeting_id = (values[0] if values else ""), int_value(values, 1)
-    meeting = await context.session.get(Meeting, meeting_id) if meeting_id else None
-    if meeting is None or meeting.status != MeetingStatus.SCHEDULED \
-            or step not in ("v", "t", "w", "d") or not await visible(context, meeting):
+    update, context, query, values = press.update, press.context, press.query, press.raw
+    step, meeting = press.step, press.target
+    if meeting.status != MeetingStatus.SCHEDULED:
         await stale_button(update, context)
         return
     if not await may_manage(context, meeting) or not is_private(update):

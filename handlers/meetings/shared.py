@@ -17,6 +17,7 @@ from handlers.common import (
     button,
     callback_data,
 )
+from handlers.router import Press
 from models import (
     Area,
     Meeting,
@@ -117,6 +118,12 @@ async def visible(context: OtagaiContext, meeting: Meeting) -> bool:
         return True
     return await may_see(context.session, meeting, context.person,
                          manages=await may_manage(context, meeting))
+
+
+async def visible_meeting(press: Press) -> Meeting | None:
+    """The meeting a button is about, if this person may see it (a loader for the router)."""
+    meeting = await press.context.session.get(Meeting, press.values[0])
+    return meeting if meeting is not None and await visible(press.context, meeting) else None
 
 
 def now_local() -> datetime:

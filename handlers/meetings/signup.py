@@ -9,10 +9,8 @@ from bot.context import OtagaiContext
 from bot.i18n import _, plain
 from bot.meeting_text import calendar_file, when_label
 from handlers.common import (
-    callback_values,
     deep_link,
     edit_or_keep,
-    int_value,
     is_private,
     refuse,
 )
@@ -33,6 +31,7 @@ from handlers.meetings.shared import (
     tell_promoted,
     visible,
 )
+from handlers.router import Press
 from models import (
     Area,
     Meeting,
@@ -56,16 +55,10 @@ from models.meetings import (
 )
 
 
-async def on_join_button(update: Update, context: OtagaiContext) -> None:
-    """参加する, キャンセル, or the calendar file."""
-    query = update.callback_query
-    assert query is not None
-    values = callback_values(query)
-    step, meeting_id = (values[0] if values else ""), int_value(values, 1)
-    meeting = await context.session.get(Meeting, meeting_id) if meeting_id else None
-    if meeting is None or step not in ("j", "c", "i") or not await visible(context, meeting):
-        await stale_button(update, context)  # no such meeting, a draft, or not for this person
-        return
+async def on_join_button(press: Press) -> None:
+    """参加する, キャンセル, or the calendar file (a meeting this person may see)."""
+    update, context, query = press.update, press.context, press.query
+    step, meeting = press.step, press.target
     person = context.person
     if person is None or not person.has_consented:
         # Signing up is personal: only registered people, and the answer stays private.

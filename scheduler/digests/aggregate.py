@@ -13,7 +13,7 @@ capability adds one the same way: a ``SectionBuilder`` appended to ``EXTRA_SECTI
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
@@ -48,39 +48,14 @@ from models import (
 )
 from models.activities import SessionStatus
 from models.digests import episodes_of, week_start
+from scheduler.digests.meetings import meetings_section
+from scheduler.digests.scope import Scope, Section, SectionBuilder
 from scheduler.digests.suppression import Row, Suppression
 
 WEEKS = 8  # the chart's weeks; the trend uses the last five of them
 AVERAGE_WEEKS = 4
 TREND_FIRST = WEEKS - AVERAGE_WEEKS - 1  # the first week the trend looks at
 REGISTERED = (ActivityStatus.ACTIVE, ActivityStatus.PAUSED, ActivityStatus.ENDED)
-
-
-@dataclass(frozen=True)
-class Scope:
-    """Whom a digest is about: the council, its area and the districts it covers."""
-
-    council: Council
-    area: Area
-    districts: tuple[Area, ...]
-    # Every district of the municipality (for a district council, its district's siblings
-    # too): the suppression of small counts is decided over all of them (suppression.py).
-    municipality: tuple[Area, ...] = ()
-
-    @property
-    def municipal(self) -> bool:
-        """True for a council of the whole municipality (broken down by district)."""
-        return self.area.level is AreaLevel.MUNICIPALITY
-
-    @property
-    def district_ids(self) -> list[int]:
-        """The ids of the districts covered."""
-        return [d.id for d in self.districts]
-
-    @property
-    def municipality_ids(self) -> list[int]:
-        """The ids of every district of the municipality (the covered ones at least)."""
-        return sorted({d.id for d in (*self.municipality, *self.districts)})
 
 
 @dataclass
@@ -149,22 +124,6 @@ class Figures:
             else:
                 setattr(total, f.name, mine + theirs)
         return total
-
-
-@dataclass
-class Section:
-    """A section added by a ``SectionBuilder`` (meetings, later): lines and a sheet.
-
-    ``lines`` are (catalog key, params) rendered in the reader's language; ``columns`` are
-    catalog keys of the sheet's columns and ``rows`` one (district id or None for the whole
-    scope, values) per row.
-    """
-
-    title: str  # catalog key of the heading in the text (Telegram HTML)
-    sheet: str  # catalog key of the workbook sheet's name (plain, no / or :)
-    lines: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    columns: list[str] = field(default_factory=list)
-    rows: list[tuple[int | None, list[Any]]] = field(default_factory=list)
 
 
 @dataclass
@@ -237,8 +196,8 @@ class Digest:
 
 
 Weeks = tuple[list[date], list[datetime]]  # Mondays, and the WEEKS + 1 boundaries in UTC
-SectionBuilder = Callable[[AsyncSession, Scope, list[date], list[datetime]], Awaitable[Section]]
-EXTRA_SECTIONS: list[SectionBuilder] = []  # filled at the end of this module (meetings)
+# Sections that live in their own modules, after the figures.
+EXTRA_SECTIONS: list[SectionBuilder] = [meetings_section]
 
 
 async def scope_of(session: AsyncSession, council: Council) -> Scope:
@@ -500,8 +459,3 @@ def trend(digest: Digest, name: str) -> tuple[float, float, float]:
     values = digest.series(name)
     return values[-1], values[-2], average(values[-1 - AVERAGE_WEEKS:-1])
 
-
-# Sections that live in their own modules; imported last because they build on the types above.
-from scheduler.digests.meetings import meetings_section  # noqa: E402
-
-EXTRA_SECTIONS.append(meetings_section)

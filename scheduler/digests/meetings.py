@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import N_
 from models import Meeting, MeetingKind, MeetingSignup, MeetingStatus, SignupStatus
-from scheduler.digests.aggregate import Scope, Section
+from scheduler.digests.scope import Scope, Section
 
 UPCOMING = timedelta(days=14)
 MAX_UPCOMING = 5

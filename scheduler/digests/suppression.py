@@ -394,10 +394,10 @@ class _Chains:
                    for row, change in by_row.items())
 
 
-def _decide_fast(values: Mapping[Cell, int], districts: list[int], threshold: int
-                 ) -> set[Cell]:
+def _decide_fast(values: Mapping[Cell, int], districts: list[int], threshold: int,
+                 forced: Iterable[Cell] = ()) -> set[Cell]:
     rows: list[Row] = [*districts, TOTAL]
-    hidden = {cell for cell, value in values.items() if 0 < value < threshold}
+    hidden = {cell for cell, value in values.items() if 0 < value < threshold} | set(forced)
     safe: set[Cell] = set()  # hiding more never makes a safe cell unsafe
     version = dict.fromkeys(rows, 0)  # bumped when a row gets a hidden cell
     failed: dict[tuple[Cell, Row], tuple[int, int]] = {}
@@ -472,6 +472,160 @@ def _decide(key: tuple[tuple[int, tuple[int, ...]], ...], threshold: int
     hidden = _decide_fast(values, [row for row, _counts in key], threshold)
     return tuple((cell, Mark.BELOW if values[cell] < threshold else Mark.AT_LEAST)
                  for cell in sorted(hidden, key=_order))
+
+
+def decide_table(values: Mapping[Cell, int], districts: list[int], threshold: int,
+                 pairs: Iterable[tuple[str, str]] = ()) -> dict[Cell, Mark]:
+    """Return the hidden cells of a table of districts (and their total, computed here) by
+    columns that are each a sum over the districts, like the quarterly indicators.
+
+    ``values`` holds every district's cells; no column may be one of the digest's coupled
+    columns (new needs, categories). A pair (``main``, ``sub``) is a count and a part of it
+    (needs raised, and of them those followed up within two days): the reader knows
+    ``sub <= main`` in every row as well as the two columns' totals, so the two cells of a
+    row are hidden together, and each hidden cell of the two columns must have another
+    value that fits all of that at once (a search over both columns, ``_pair_moves_any``);
+    where one has none, the smallest shown cell of its column (else of the other column) is
+    hidden as well, and everything is decided again."""
+    table = dict(values)
+    columns = sorted({column for _row, column in values})
+    assert not set(columns) & set(COUPLED), columns
+    for column in columns:
+        table[TOTAL, column] = sum(table[d, column] for d in districts)
+    rows: list[Row] = [*districts, TOTAL]
+    pairs = list(pairs)
+    forced: set[Cell] = set()
+    hidden: set[Cell] = set()
+    for _round in range(len(rows) * max(len(columns), 1) + 1):
+        hidden = _decide_fast(table, districts, threshold, forced)
+        more: set[Cell] = set()
+        for main, sub in pairs:
+            for row in rows:
+                cells = {(row, main), (row, sub)}
+                if cells & hidden and not cells <= hidden:
+                    more |= cells - hidden
+        if not more:
+            more = _pairs_pinned(table, hidden, rows, threshold, pairs)
+        if not more:
+            break
+        forced |= hidden | more
+    return {cell: Mark.BELOW if table[cell] < threshold else Mark.AT_LEAST
+            for cell in sorted(hidden, key=_order)}
+
+
+def _pairs_pinned(values: Mapping[Cell, int], hidden: set[Cell], rows: list[Row],
+                  threshold: int, pairs: list[tuple[str, str]]) -> set[Cell]:
+    """The cells to hide next because a hidden cell of a pair has no other value (nothing
+    when every one has one, or when nothing is left to hide)."""
+    more: set[Cell] = set()
+    for main, sub in pairs:
+        for cell in sorted((c for c in hidden if c[1] in (main, sub)), key=_order):
+            if _pair_moves_any(cell, values, hidden, rows, threshold, pair=(main, sub)):
+                continue
+            other = sub if cell[1] == main else main
+            for column in (cell[1], other):
+                line = [(r, column) for r in rows if (r, column) not in hidden]
+                if line:
+                    more.add(min(line, key=lambda c: (values[c], _order(c))))
+                    break
+            if more:
+                return more
+    return more
+
+
+_PAIR_BUDGET = 20_000  # search steps per cell; past it the cell counts as pinned
+
+
+def _pair_moves_any(cell: Cell, values: Mapping[Cell, int], hidden: set[Cell],
+                    rows: list[Row], threshold: int, *, pair: tuple[str, str]) -> bool:
+    """Whether another set of the pair's two columns fits what the reader is told (shown
+    cells, hidden ranges, each column's total, ``sub <= main`` in every row) and gives
+    ``cell`` another value. Changes are searched within ``threshold`` of the truth, so any
+    alternative found is real; one that is not found only hides more."""
+    main, sub = pair
+    cells = [c for c in hidden if c[1] in pair]
+    slot = {c: i for i, c in enumerate(cells)}
+    low, high = [], []
+    for c in cells:
+        a, b = _span(values[c], True, threshold)
+        low.append(max(a - values[c], -threshold))
+        high.append(min(b - values[c], threshold))
+    constraints: list[tuple[list[tuple[int, int]], int]] = []
+    for column in pair:
+        terms = [(slot[r, column], -1 if r is TOTAL else 1) for r in rows if (r, column) in slot]
+        if terms:
+            constraints += [(terms, 0), ([(s, -a) for s, a in terms], 0)]
+    for row in rows:
+        terms = []
+        if (row, sub) in slot:
+            terms.append((slot[row, sub], 1))
+        if (row, main) in slot:
+            terms.append((slot[row, main], -1))
+        if terms:
+            constraints.append((terms, values[row, main] - values[row, sub]))
+    target = slot[cell]
+    for value in sorted(range(low[target], high[target] + 1), key=lambda v: (abs(v), v)):
+        if value == 0:
+            continue
+        low2, high2 = list(low), list(high)
+        low2[target] = high2[target] = value
+        steps = [0]
+        try:
+            if _bounded_feasible(low2, high2, constraints, steps):
+                return True
+        except _OutOfSteps:
+            return False
+    return False
+
+
+def _narrow(low: list[int], high: list[int],
+            constraints: list[tuple[list[tuple[int, int]], int]]) -> bool:
+    """Narrow the ranges by the constraints until nothing changes; False if one empties."""
+    changed = True
+    while changed:
+        changed = False
+        for terms, bound in constraints:
+            least = sum(low[s] if a > 0 else -high[s] for s, a in terms)
+            if least > bound:
+                return False
+            for s, a in terms:
+                room = bound - least
+                if a > 0:
+                    top = low[s] + room
+                    if top < high[s]:
+                        high[s], changed = top, True
+                else:
+                    bottom = high[s] - room
+                    if bottom > low[s]:
+                        low[s], changed = bottom, True
+                if low[s] > high[s]:
+                    return False
+    return True
+
+
+class _OutOfSteps(Exception):
+    """The search went past its budget."""
+
+
+def _bounded_feasible(low: list[int], high: list[int],
+                      constraints: list[tuple[list[tuple[int, int]], int]],
+                      steps: list[int]) -> bool:
+    """``_feasible`` with a budget of steps."""
+    if steps[0] > _PAIR_BUDGET:
+        raise _OutOfSteps
+    steps[0] += 1
+    if not _narrow(low, high, constraints):
+        return False
+    open_slots = [s for s in range(len(low)) if low[s] < high[s]]
+    if not open_slots:
+        return True
+    chosen = min(open_slots, key=lambda s: (high[s] - low[s], s))
+    for value in range(low[chosen], high[chosen] + 1):
+        low2, high2 = list(low), list(high)
+        low2[chosen] = high2[chosen] = value
+        if _bounded_feasible(low2, high2, constraints, steps):
+            return True
+    return False
 
 
 @dataclass

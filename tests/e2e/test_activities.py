@@ -19,8 +19,9 @@ from tests.auxil.schedules import type_schedule
 from tests.auxil.town import EAST, Town, add_person, make_town, new_group, settle
 
 labels = SandboxClient.labels
-MANAGING = ["行ってみたい", "参加人数を記録", "名前を変える", "種類を変える", "意味づけを変える",
-            "場所を変える", "日時を変える"]
+MANAGING = ["行ってみたい", "参加人数を記録", "先月の参加者数（実人数）", "名前を変える",
+            "種類を変える", "意味づけを変える", "場所を変える", "日時を変える",
+            "通いの場の調査の項目"]
 
 
 def data_of(message: dict, label: str) -> str:
@@ -115,6 +116,10 @@ async def test_a_resident_proposes_and_the_coordinator_approves(
     await sb.press(MIKA, request, text="承認する")
     approved = await sb.wait_for_edit(MIKA, request["message_id"])
     assert approved["text"] == "「ふれあい食事会」を承認しました。"
+    assert labels(approved) == ["通いの場の調査の項目"]  # the survey's fields, now or later
+    await sb.press(MIKA, approved, text="通いの場の調査の項目")
+    fields = await sb.wait_for_message(MIKA, after=request["message_id"])
+    assert "主な活動内容：会食" in fields["text"]  # from the kind 食事会
     told = await sb.wait_for_message(HANAKO, after=summary["message_id"], timeout=20)
     assert told["text"].startswith("登録のお願いをいただいた「ふれあい食事会」が承認されました。")
 

@@ -18,6 +18,7 @@ from bot.settings import Settings
 from models.clock import utcnow
 from models.db import session_factory
 from models.people import find_person, set_language
+from scheduler import JOBS
 
 
 async def _sends(sb: SandboxClient) -> list[dict]:
@@ -106,7 +107,7 @@ async def test_the_jobs_first_run_counts_from_the_start_however_slow_the_start(
         started = utcnow()  # the application's clock is on real time, as the scheduler's
         assert application.job_queue is not None
         jobs = application.job_queue.jobs()
-        assert len(jobs) == 6
+        assert len(jobs) == len(JOBS)
         for job in jobs:
             assert job.next_t is not None
             # Not an interval later: a first run skipped would leave the bot idle for up to

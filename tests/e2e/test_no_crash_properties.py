@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import re
 from typing import Any
 
 import pytest
@@ -22,12 +21,12 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import JSON, String, Text, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
-from telegram.ext import CallbackQueryHandler
 
 from bot.app import OtagaiApplication
 from bot.commands import COMMANDS
 from bot.i18n import plain, use_language
 from bot.sandbox import SandboxClient, SandboxServer
+from handlers.router import router_of
 from models import Base, Role
 from models.db import session_factory
 from tests.auxil.town import Town, add_person, make_town, settle
@@ -62,16 +61,8 @@ async def stored_anywhere(engine: AsyncEngine, words: str) -> list[str]:
 
 
 def callback_prefixes(application: OtagaiApplication) -> list[str]:
-    """Return the prefix of every registered button handler."""
-    found = set()
-    for handlers in application.handlers.values():
-        for handler in handlers:
-            if isinstance(handler, CallbackQueryHandler) and isinstance(
-                    handler.pattern, re.Pattern):
-                match = re.match(r"\^\(?\??:?([A-Za-z0-9_]+)", handler.pattern.pattern)
-                if match:
-                    found.add(match.group(1))
-    return sorted(found)
+    """Return the prefix of every registered button route (``handlers.router``)."""
+    return sorted(router_of(application).routes)
 
 
 @pytest.fixture

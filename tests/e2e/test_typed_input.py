@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import OtagaiApplication
 from bot.sandbox import SandboxClient, SandboxServer
+from handlers import TYPED_STEPS
 from models import Role
 from tests.auxil.town import Town, add_person, make_town, settle
 
@@ -56,8 +57,8 @@ async def test_text_nobody_waits_for_is_looked_up_once_then_explained(
         reply = await sb.wait_for_message(MIKA, after=sent["message_id"])
     assert reply["text"].startswith("メッセージありがとうございます")
     lookups = [s for s in seen if any(table in s for table in LOOKUPS)]
-    assert len(lookups) == 1, lookups  # one statement asks all seven kinds of steps
-    assert lookups[0].count("EXISTS") == 7
+    assert len(lookups) == 1, lookups  # one statement asks every kind of step
+    assert lookups[0].count("EXISTS") == len(TYPED_STEPS)
 
 
 async def test_text_goes_to_the_step_waiting_for_it(

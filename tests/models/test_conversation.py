@@ -78,8 +78,25 @@ async def test_typed_words_match_a_button_however_written(session: AsyncSession)
     assert matching_answer(question, "「元気です」。") == "ci:1:fine"
     assert matching_answer(question, " 少し 困っている ") == "ci:1:so_so"
     assert matching_answer(question, "買い物") == "nq:2:shopping"  # the ✅ mark aside
-    assert matching_answer(question, "元気") is None
+    assert matching_answer(question, "元気") == "ci:1:fine"  # half of it, no other label
+    assert matching_answer(question, "元") is None
+    assert matching_answer(question, "少し") is None  # less than half of 少し困っている
     assert matching_answer(question, "。") is None
+
+
+async def test_a_label_typed_without_its_note_or_by_its_distinct_beginning(
+        session: AsyncSession) -> None:
+    person = await _person(session)
+    year = await ask(session, person.id, "meeting.year", _shown(
+        [[["はい", "md:yy:1"], ["いいえ（入力しなおす）", "md:wn:1"]]]))
+    assert matching_answer(year, "いいえ") == "md:wn:1"
+    assert matching_answer(year, "いいえ(入力しなおす)") == "md:wn:1"
+    hour = await ask(session, person.id, "meeting.hour", _shown(
+        [[["午前2時", "md:ha:1"], ["午後2時", "md:hp:1"]]]))
+    assert matching_answer(hour, "午後") == "md:hp:1"
+    assert matching_answer(hour, "ごご") is None
+    both = await ask(session, person.id, "x.y", _shown([[["午後1時", "a"], ["午後2時", "b"]]]))
+    assert matching_answer(both, "午後") is None  # begins two labels: asked again
 
 
 @pytest.mark.parametrize("text", ["やめる", "やめる。", "「キャンセル」", "中止", "ｷｬﾝｾﾙ",
