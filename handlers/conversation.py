@@ -69,7 +69,13 @@ FLOW_NAMES = {
     "need": N_("conversation.what.need"),
     "activity": N_("conversation.what.activity"),
     "meeting": N_("conversation.what.meeting"),
+    "broadcast": N_("conversation.what.broadcast"),
+    "count": N_("conversation.what.count"),
 }
+# Questions whose every choice is saved when it is pressed (settings, lists, menus): leaving
+# them drops nothing, and the person is told so rather than 「何も保存していません」.
+MENUS = frozenset({"checkin.settings", "settings.quiet", "watch.menu", "away.days",
+                   "need.list", "need.card", "offer.categories", "count.sessions"})
 
 
 
@@ -159,10 +165,12 @@ async def leave(update: Update, context: OtagaiContext, *,
         FLOW_NAMES.get(question.flow) if question is not None else None)
     if question is not None:
         await _take_buttons_off(context.bot, question)
-    if name is None:
-        await message.reply_text(_("conversation.nothing_open"))
-    else:
+    if name is not None and (stopped or question is None or question.topic not in MENUS):
         await message.reply_text(_("conversation.left", what=plain(name)))
+    elif question is not None:  # a menu, or a question of no flow with a draft
+        await message.reply_text(_("conversation.closed"))
+    else:
+        await message.reply_text(_("conversation.nothing_open"))
 
 
 async def on_cancel_command(update: Update, context: OtagaiContext, *,
