@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 
 from icalendar import Calendar, Event
 
@@ -29,11 +29,16 @@ def when_label(meeting: Meeting) -> str:
     """Return 12月3日(水) 14:00〜15:30 (or 14:00〜 when no end was given)."""
     if meeting.starts_at is None:
         return "-"
-    if meeting.ends_at is None:
-        return plain("meeting.when_from", date=format_date(meeting.starts_at),
-                     start=format_time(meeting.starts_at))
-    return plain("meeting.when_range", date=format_date(meeting.starts_at),
-                 start=format_time(meeting.starts_at), end=format_time(meeting.ends_at))
+    return span_label(meeting.starts_at, meeting.ends_at)
+
+
+def span_label(starts_at: datetime, ends_at: datetime | None) -> str:
+    """Return 12月3日(水) 14:00〜15:30 for a start and an optional end."""
+    if ends_at is None:
+        return plain("meeting.when_from", date=format_date(starts_at),
+                     start=format_time(starts_at))
+    return plain("meeting.when_range", date=format_date(starts_at),
+                 start=format_time(starts_at), end=format_time(ends_at))
 
 
 def count_label(meeting: Meeting, counts: Counts) -> str:

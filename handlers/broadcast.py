@@ -6,9 +6,9 @@ The draft lives in the database, so a bot restart in the middle loses nothing.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC
+from datetime import UTC, datetime
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -28,6 +28,7 @@ from bot.i18n import (
     use_language,
 )
 from handlers.common import (
+    Pressed,
     button,
     callback_data,
     edit_or_keep,
@@ -36,6 +37,8 @@ from handlers.common import (
     private_only,
     refuse,
 )
+from handlers.conversation import asked
+from handlers.dates import CARRIED, WHEN_STEPS, hour_too, moment_of, now_local, when_question
 from handlers.fallback import stale_button
 from handlers.invites import role_label
 from handlers.router import ID, Choice, Press, router_of
@@ -58,7 +61,7 @@ from models.broadcasts import (
 from models.clock import utcnow
 from models.outbox import TEXT_LIMIT, OutboxStatus, counts_by_status, visible_length
 from models.permissions import Action
-from models.when import parse_datetime
+from models.when import Clarify, afternoon, read_when
 
 PREFIX = "bc"
 # Room left in one message for the heading (area, role and name) above the text.
@@ -87,10 +90,21 @@ async def begin(update: Update, context: OtagaiContext) -> None:
         await refuse(update, "broadcast.not_allowed")
         return
     draft = await start_draft(context.session, (await context.ensure_person()).id)
-    await update.effective_message.reply_text(
-        _("broadcast.ask_text", limit=BROADCAST_LIMIT),
-        reply_markup=InlineKeyboardMarkup([[button("broadcast.button.drop",
-                                                   callback_data(PREFIX, DROP, draft.id))]]))
+    question = _("broadcast.ask_text", limit=BROADCAST_LIMIT)
+    markup = InlineKeyboardMarkup([[button("broadcast.button.drop",
+                                           callback_data(PREFIX, DROP, draft.id))]])
+    sent = await update.effective_message.reply_text(question, reply_markup=markup)
+    await asked(context, "broadcast.text", sent, question, markup, target_id=draft.id,
+                typed=True)
+
+
+async def _show(context: OtagaiContext, query: Pressed | CallbackQuery, draft: Broadcast,
+                text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    """Show the draft's next question in place of the last, and record it as the open one
+    (its buttons' words typed are the buttons; a typed step takes any text)."""
+    await edit_or_keep(query, text, markup)
+    await asked(context, f"broadcast.{draft.awaiting or 'ask'}", query.message, text, markup,
+                target_id=draft.id, typed=draft.awaiting is not None)
 
 
 async def capture_text(update: Update, context: OtagaiContext) -> None:
@@ -105,7 +119,10 @@ async def capture_text(update: Update, context: OtagaiContext) -> None:
         reply, markup = await _take_text(context, draft, message.text_html)
     else:
         reply, markup = await _take_time(context, draft, message.text)
-    await message.reply_text(reply, reply_markup=markup)
+    sent = await message.reply_text(reply, reply_markup=markup)
+    if markup is not None:  # 「はい」「午後2時」 typed are its buttons; a time typed again is read
+        await asked(context, f"broadcast.{draft.awaiting or 'ask'}", sent, reply, markup,
+                    target_id=draft.id, typed=draft.awaiting is not None)
     raise ApplicationHandlerStop  # the text was for the draft, not for anyone else
 
 
@@ -127,20 +144,60 @@ async def _take_text(context: OtagaiContext, draft: Broadcast, text: str) -> Ans
 
 
 async def _take_time(context: OtagaiContext, draft: Broadcast, text: str) -> Answer:
-    now = utcnow().astimezone(current_zone())
-    when = parse_datetime(text, now)
-    if when is None:
+    """Read a typed time; ask about a date past this year or a bare hour, then read it back
+    (sent at that time only after はい: the time travels in the buttons)."""
+    now = now_local()
+    found = read_when(text, now)
+    if found is None or found.when.end is not None:
         return _("broadcast.bad_time"), None
-    if when <= now:
-        return _("broadcast.past_time", when=format_datetime(when)), None
+    if found.when.start <= now:
+        return _("broadcast.past_time", when=format_datetime(found.when.start)), None
+    question, keyboard, _step = when_question(PREFIX, draft.id, found.when, found.asks,
+                                              carry=True, moment=True)
+    return question, keyboard
+
+
+async def _answer_time(update: Update, context: OtagaiContext, draft: Broadcast,
+                       values: list[str], query: Pressed | CallbackQuery) -> None:
+    """はい to next year's date, 午前/午後, はい at the read-back (queued for then), or type
+    the time again."""
+    step, when = values[0], moment_of(values, 2)
+    if draft.awaiting != "time" or (step != "wn" and when is None):
+        await stale_button(update, context)
+        return
+    if step == "wn" or when is None:
+        await query.answer()
+        await _show(context, query, draft, _("broadcast.ask_time"))
+        return
+    if step == "wy":
+        await _send_at(update, context, draft, query, when.start)
+        return
+    await query.answer()
+    asks = (Clarify.AMBIGUOUS_HOUR,) if step == "yy" and hour_too(values) else ()
+    question, keyboard, _step = when_question(
+        PREFIX, draft.id, afternoon(when) if step == "hp" else when, asks, carry=True,
+        moment=True)
+    await _show(context, query, draft, question, keyboard)
+
+
+async def _send_at(update: Update, context: OtagaiContext, draft: Broadcast,
+                   query: Pressed | CallbackQuery, when: datetime) -> None:
+    """Queue the broadcast for ``when`` (read back and confirmed)."""
+    if when <= utcnow():
+        await query.answer()
+        await edit_or_keep(query, _("broadcast.past_time", when=format_datetime(when)))
+        return  # still waiting for a time
     area = await context.session.get(Area, draft.area_id) if draft.area_id else None
     if area is None or area not in await _areas(context):
-        return _("broadcast.not_allowed"), None
+        await refuse(update, "broadcast.not_allowed")
+        return
     count = await queue(context.session, draft, area, await _heading(context, area),
                         send_at=when.astimezone(UTC))
     keyboard = InlineKeyboardMarkup([[button("broadcast.button.cancel_scheduled",
                                              callback_data(PREFIX, CANCEL, draft.id))]])
-    return _("broadcast.scheduled", when=format_datetime(when), count=count), keyboard
+    await query.answer()
+    await edit_or_keep(query, _("broadcast.scheduled", when=format_datetime(when), count=count),
+                       keyboard)
 
 
 def audience_label(audience: Audience) -> str:
@@ -204,50 +261,50 @@ async def _heading(context: OtagaiContext, area: Area) -> Callable[[str | None],
 async def on_button(press: Press) -> None:
     """Area, audience, send now, send later, drop, or cancel a scheduled broadcast."""
     update, context, values, step = press.update, press.context, press.raw, press.step or ""
-    person = context.person
+    query, person = press.query, context.person
     broadcast = await context.session.get(Broadcast, press.values[0])
     if broadcast is None or person is None or broadcast.created_by_id != person.id:
         await stale_button(update, context)
     elif step == CANCEL:
-        await _cancel_scheduled(update, context, broadcast)
+        await _cancel_scheduled(update, context, broadcast, query)
     elif broadcast.status != BroadcastStatus.DRAFT or step not in STEPS:
         await stale_button(update, context)
     else:
-        await STEPS[step](update, context, broadcast, values)
+        await STEPS[step](update, context, broadcast, values, query)
 
 
-async def _drop(update: Update, context: OtagaiContext, draft: Broadcast, _v: list[str]) -> None:
-    assert update.callback_query is not None
+async def _drop(update: Update, context: OtagaiContext, draft: Broadcast, _v: list[str],
+                query: Pressed | CallbackQuery) -> None:
     await context.session.delete(draft)
-    await update.callback_query.answer()
-    await edit_or_keep(update.callback_query, _("broadcast.dropped"))
+    await query.answer()
+    await edit_or_keep(query, _("broadcast.dropped"))
 
 
 async def _choose_area(
-    update: Update, context: OtagaiContext, draft: Broadcast, values: list[str]
+    update: Update, context: OtagaiContext, draft: Broadcast, values: list[str],
+    query: Pressed | CallbackQuery
 ) -> None:
-    assert update.callback_query is not None
     area_id = int_value(values, 2)
     area = next((a for a in await _areas(context) if a.id == area_id), None)
     if area is None:
         await refuse(update, "broadcast.not_allowed")
         return
     draft.area_id = area.id
-    await update.callback_query.answer()
-    await edit_or_keep(update.callback_query, _("broadcast.ask_audience", area=area.name),
-                       _audience_keyboard(draft))
+    await query.answer()
+    await _show(context, query, draft, _("broadcast.ask_audience", area=area.name),
+                _audience_keyboard(draft))
 
 
 async def _choose_interest_kind(
-    update: Update, context: OtagaiContext, draft: Broadcast, _v: list[str]
+    update: Update, context: OtagaiContext, draft: Broadcast, _v: list[str],
+    query: Pressed | CallbackQuery
 ) -> None:
-    assert update.callback_query is not None
     area = await _draft_area(update, context, draft)
     if area is None:
         return
-    await update.callback_query.answer()
-    await edit_or_keep(update.callback_query, _("broadcast.ask_interest_kind", area=area.name),
-                       _interest_keyboard(draft))
+    await query.answer()
+    await _show(context, query, draft, _("broadcast.ask_interest_kind", area=area.name),
+                _interest_keyboard(draft))
 
 
 async def _draft_area(update: Update, context: OtagaiContext, draft: Broadcast) -> Area | None:
@@ -260,9 +317,9 @@ async def _draft_area(update: Update, context: OtagaiContext, draft: Broadcast) 
 
 
 async def _choose_audience(
-    update: Update, context: OtagaiContext, draft: Broadcast, values: list[str]
+    update: Update, context: OtagaiContext, draft: Broadcast, values: list[str],
+    query: Pressed | CallbackQuery
 ) -> None:
-    assert update.callback_query is not None
     try:
         audience = Audience(values[2])
     except (IndexError, ValueError):
@@ -272,43 +329,43 @@ async def _choose_audience(
     if area is None:
         return
     draft.audience = audience
-    await update.callback_query.answer()
-    await edit_or_keep(update.callback_query, *await _preview(context, draft, area))
+    await query.answer()
+    await _show(context, query, draft, *await _preview(context, draft, area))
 
 
 async def _send_now(
-    update: Update, context: OtagaiContext, draft: Broadcast, _v: list[str]
+    update: Update, context: OtagaiContext, draft: Broadcast, _v: list[str],
+    query: Pressed | CallbackQuery
 ) -> None:
-    assert update.callback_query is not None
     area = await _draft_area(update, context, draft)
     if area is None or draft.audience is None:
         return
     count = await queue(context.session, draft, area, await _heading(context, area))
-    await update.callback_query.answer()
+    await query.answer()
     note = group_quiet_note(context) if draft.audience in GROUP_AUDIENCES else ""
-    await edit_or_keep(update.callback_query, _("broadcast.queued", count=count) + note)
+    await edit_or_keep(query, _("broadcast.queued", count=count) + note)
     if context.services.dispatcher is not None:
         context.services.dispatcher.wake()
 
 
 async def _send_later(
-    update: Update, context: OtagaiContext, draft: Broadcast, _v: list[str]
+    update: Update, context: OtagaiContext, draft: Broadcast, _v: list[str],
+    query: Pressed | CallbackQuery
 ) -> None:
-    assert update.callback_query is not None
     if await _draft_area(update, context, draft) is None or draft.audience is None:
         return
     draft.awaiting = "time"
-    await update.callback_query.answer()
-    await edit_or_keep(update.callback_query, _("broadcast.ask_time"))
+    await query.answer()
+    await _show(context, query, draft, _("broadcast.ask_time"))
 
 
 STEPS = {DROP: _drop, AREA: _choose_area, AUDIENCE: _choose_audience, NOW: _send_now,
-         LATER: _send_later, INTEREST_KINDS: _choose_interest_kind}
+         LATER: _send_later, INTEREST_KINDS: _choose_interest_kind,
+         **dict.fromkeys(WHEN_STEPS, _answer_time)}
 
 
-async def _cancel_scheduled(update: Update, context: OtagaiContext, broadcast: Broadcast) -> None:
-    query = update.callback_query
-    assert query is not None
+async def _cancel_scheduled(update: Update, context: OtagaiContext, broadcast: Broadcast,
+                            query: Pressed | CallbackQuery) -> None:
     if broadcast.status != BroadcastStatus.QUEUED:
         await query.answer(plain("broadcast.already_done"), show_alert=True)
         return
@@ -351,6 +408,7 @@ def register(application: Application) -> None:
     router.route(PREFIX, on_button, ID, steps=(DROP, NOW, LATER, CANCEL, INTEREST_KINDS))
     router.route(PREFIX, on_button, ID, ID, steps=AREA)
     router.route(PREFIX, on_button, ID, Choice(*Audience), steps=AUDIENCE)
+    router.route(PREFIX, on_button, ID, *CARRIED, steps=WHEN_STEPS)  # the time's questions
 
 
 # Typed text while this capability waits for it (see handlers.typed_input).

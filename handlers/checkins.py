@@ -251,18 +251,18 @@ def _settings_keyboard(preference: CheckinPreference) -> InlineKeyboardMarkup:
     ])
 
 
-async def show_checkin_settings(update: Update, context: OtagaiContext) -> None:
+async def show_checkin_settings(update: Update, context: OtagaiContext,
+                                query: Pressed | CallbackQuery) -> None:
     """The /settings button: show when the weekly question comes, with buttons."""
-    query = update.callback_query
-    assert query is not None
     person = await _consenting(update, context)
     if person is None:
         return
     preference = await preference_of(context.session, person.id)
     await query.answer()
     if query.message is not None:
-        await query.message.reply_text(_settings_text(preference),
-                                       reply_markup=_settings_keyboard(preference))
+        text, markup = _settings_text(preference), _settings_keyboard(preference)
+        sent = await query.message.reply_text(text, reply_markup=markup)
+        await asked(context, "checkin.settings", sent, text, markup)  # 「月曜」 typed
 
 
 async def on_settings_button(press: Press) -> None:
@@ -270,7 +270,7 @@ async def on_settings_button(press: Press) -> None:
     update, context, query = press.update, press.context, press.query
     step, number = press.step, press.value(0)
     if step == "show":
-        await show_checkin_settings(update, context)
+        await show_checkin_settings(update, context, query)
         return
     person = await _consenting(update, context)
     if person is None:
@@ -288,7 +288,9 @@ async def on_settings_button(press: Press) -> None:
         await stale_button(update, context)
         return
     await query.answer(plain("checkin.settings.saved"))
-    await edit_or_keep(query, _settings_text(preference), _settings_keyboard(preference))
+    text, markup = _settings_text(preference), _settings_keyboard(preference)
+    await edit_or_keep(query, text, markup)
+    await asked(context, "checkin.settings", query.message, text, markup)
 
 
 def register(application: Application) -> None:

@@ -17,7 +17,7 @@ The question itself lives in the database (``models.conversation``): any process
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from contextlib import suppress
 from datetime import timedelta
 from functools import partial
@@ -69,15 +69,14 @@ FLOW_NAMES = {
     "need": N_("conversation.what.need"),
     "activity": N_("conversation.what.activity"),
     "meeting": N_("conversation.what.meeting"),
+    "broadcast": N_("conversation.what.broadcast"),
+    "count": N_("conversation.what.count"),
 }
+# Questions whose every choice is saved when it is pressed (settings, lists, menus): leaving
+# them drops nothing, and the person is told so rather than 「何も保存していません」.
+MENUS = frozenset({"checkin.settings", "settings.quiet", "watch.menu", "away.days",
+                   "need.list", "need.card", "offer.categories", "count.sessions"})
 
-Answer = Callable[[Update, OtagaiContext, Any], Awaitable[None]]
-
-
-def answers_typed(prefix: str, handler: Answer) -> None:
-    """Kept for old callers: typed words now stand for any button of the open question
-    through ``handlers.router`` (nothing to register)."""
-    del prefix, handler
 
 
 class TypedPress:
@@ -166,10 +165,12 @@ async def leave(update: Update, context: OtagaiContext, *,
         FLOW_NAMES.get(question.flow) if question is not None else None)
     if question is not None:
         await _take_buttons_off(context.bot, question)
-    if name is None:
-        await message.reply_text(_("conversation.nothing_open"))
-    else:
+    if name is not None and (stopped or question is None or question.topic not in MENUS):
         await message.reply_text(_("conversation.left", what=plain(name)))
+    elif question is not None:  # a menu, or a question of no flow with a draft
+        await message.reply_text(_("conversation.closed"))
+    else:
+        await message.reply_text(_("conversation.nothing_open"))
 
 
 async def on_cancel_command(update: Update, context: OtagaiContext, *,

@@ -6,7 +6,7 @@ kind of help and the district when asked, and the details only after accepting.
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -16,6 +16,7 @@ from telegram.ext import (
 from bot.context import OtagaiContext
 from bot.i18n import N_, _, current_zone, format_datetime, plain
 from handlers.common import (
+    Pressed,
     button,
     callback_data,
     edit_or_keep,
@@ -24,6 +25,7 @@ from handlers.common import (
     refuse,
 )
 from handlers.common import chosen as mark
+from handlers.conversation import asked
 from handlers.fallback import stale_button
 from handlers.router import ID, Choice, OneOf, Press, router_of
 from handlers.typed_input import TypedInput
@@ -118,8 +120,9 @@ async def needs_command(update: Update, context: OtagaiContext) -> None:
                             id=need.id, categories=categories_text(need))])
     if len(needs) > LIST_LIMIT:
         lines.append(_("need.list.more", count=len(needs) - LIST_LIMIT))
-    await update.effective_message.reply_text("\n".join(lines),
-                                              reply_markup=InlineKeyboardMarkup(rows))
+    question, markup = "\n".join(lines), InlineKeyboardMarkup(rows)
+    sent = await update.effective_message.reply_text(question, reply_markup=markup)
+    await asked(context, "need.list", sent, question, markup)  # 「1番を見る」 typed
 
 
 async def _card(context: OtagaiContext, need: Need
@@ -171,24 +174,32 @@ async def on_need_button(press: Press) -> None:
     if not await _may_follow(context, need):
         await refuse(update, "need.not_in_scope")
         return
-    outcome = await step(update, context, need, values[2:])
+    outcome = await step(update, context, need, values[2:], query)
     if outcome == DONE:
         return
     if isinstance(outcome, NeedProblem):
         await query.answer(plain(PROBLEMS[outcome]), show_alert=True)
     else:
         await query.answer()
-    text, markup = await _card(context, need)
+    await _show(context, query, need, *await _card(context, need))
+
+
+async def _show(context: OtagaiContext, query: Pressed | CallbackQuery, need: Need, text: str,
+                markup: InlineKeyboardMarkup | None) -> None:
+    """Show the need's card or a choice in place of the last, as the open question (its
+    buttons' words typed are the buttons)."""
     await edit_or_keep(query, text, markup)
+    if markup is not None:
+        await asked(context, "need.card", query.message, text, markup, target_id=need.id)
 
 
-async def _view(update: Update, context: OtagaiContext, need: Need, args: list[str]
-                ) -> Outcome:
+async def _view(update: Update, context: OtagaiContext, need: Need, args: list[str],
+                query: Pressed | CallbackQuery) -> Outcome:
     return None
 
 
-async def _take(update: Update, context: OtagaiContext, need: Need, args: list[str]
-                ) -> Outcome:
+async def _take(update: Update, context: OtagaiContext, need: Need, args: list[str],
+                query: Pressed | CallbackQuery) -> Outcome:
     problem = await take(context.session, need, await context.ensure_person(), utcnow())
     if problem is None:
         await notices.tell_resident(context.session, need, N_("need.resident.taken"),
@@ -196,39 +207,39 @@ async def _take(update: Update, context: OtagaiContext, need: Need, args: list[s
     return problem
 
 
-async def _note(update: Update, context: OtagaiContext, need: Need, args: list[str]
-                ) -> Outcome:
-    query = update.callback_query
-    assert query is not None
+async def _note(update: Update, context: OtagaiContext, need: Need, args: list[str],
+                query: Pressed | CallbackQuery) -> Outcome:
     if need.status in FINISHED:
         return NeedProblem.FINISHED
     need.noting_by_id = (await context.ensure_person()).id
     await query.answer()
     if query.message is not None:
-        await query.message.reply_text(_("need.ask_coordinator_note", id=need.id))
+        question = _("need.ask_coordinator_note", id=need.id)
+        sent = await query.message.reply_text(question)
+        await asked(context, "need.coordinator_note", sent, question, target_id=need.id,
+                    typed=True)
     return DONE
 
 
-async def _referral_menu(update: Update, context: OtagaiContext, need: Need, args: list[str]
-                         ) -> Outcome:
-    query = update.callback_query
-    assert query is not None
+async def _referral_menu(update: Update, context: OtagaiContext, need: Need, args: list[str],
+                         query: Pressed | CallbackQuery) -> Outcome:
     await query.answer()
-    await edit_or_keep(query, _("need.choose_referral", id=need.id), InlineKeyboardMarkup(
-        [[button(label, callback_data(PREFIX, need.id, "to", where.value))]
-         for where, label in REFERRAL_LABELS.items()]
-        + [[button("need.button.back", callback_data(PREFIX, need.id, "view"))]]))
+    await _show(context, query, need, _("need.choose_referral", id=need.id),
+                InlineKeyboardMarkup(
+                    [[button(label, callback_data(PREFIX, need.id, "to", where.value))]
+                     for where, label in REFERRAL_LABELS.items()]
+                    + [[button("need.button.back", callback_data(PREFIX, need.id, "view"))]]))
     return DONE
 
 
-async def _refer(update: Update, context: OtagaiContext, need: Need, args: list[str]
-                 ) -> Outcome:
+async def _refer(update: Update, context: OtagaiContext, need: Need, args: list[str],
+                 query: Pressed | CallbackQuery) -> Outcome:
     where = next((r for r in Referral if args[:1] == [r.value]), None)
     if where is None:
         await stale_button(update, context)
         return DONE
     if where is Referral.ACTIVITY:
-        return await _show_activities(update, context, need)
+        return await _show_activities(update, context, need, query)
     problem = refer(need, await context.ensure_person(), where)
     if problem is None:
         await notices.tell_resident(context.session, need, N_("need.resident.referred"),
@@ -236,8 +247,8 @@ async def _refer(update: Update, context: OtagaiContext, need: Need, args: list[
     return problem
 
 
-async def _resolve(update: Update, context: OtagaiContext, need: Need, args: list[str]
-                   ) -> Outcome:
+async def _resolve(update: Update, context: OtagaiContext, need: Need, args: list[str],
+                   query: Pressed | CallbackQuery) -> Outcome:
     problem = finish(need, await context.ensure_person(), NeedStatus.RESOLVED, utcnow())
     if problem is None:
         await notices.tell_resident(context.session, need, N_("need.resident.resolved"),
@@ -245,15 +256,13 @@ async def _resolve(update: Update, context: OtagaiContext, need: Need, args: lis
     return problem
 
 
-async def _close(update: Update, context: OtagaiContext, need: Need, args: list[str]
-                 ) -> Outcome:
+async def _close(update: Update, context: OtagaiContext, need: Need, args: list[str],
+                 query: Pressed | CallbackQuery) -> Outcome:
     return finish(need, await context.ensure_person(), NeedStatus.CLOSED, utcnow())
 
 
 async def _show_candidates(update: Update, context: OtagaiContext, need: Need,
-                           args: list[str]) -> Outcome:
-    query = update.callback_query
-    assert query is not None
+                           args: list[str], query: Pressed | CallbackQuery) -> Outcome:
     if need.status in FINISHED:
         return NeedProblem.FINISHED
     await query.answer()
@@ -263,13 +272,12 @@ async def _show_candidates(update: Update, context: OtagaiContext, need: Need,
     rows.append([button("need.button.back", callback_data(PREFIX, need.id, "view"))])
     text = _("need.candidates", categories=categories_text(need)) if people \
         else _("need.no_candidates", categories=categories_text(need))
-    await edit_or_keep(query, text, InlineKeyboardMarkup(rows))
+    await _show(context, query, need, text, InlineKeyboardMarkup(rows))
     return DONE
 
 
-async def _show_activities(update: Update, context: OtagaiContext, need: Need) -> Outcome:
-    query = update.callback_query
-    assert query is not None
+async def _show_activities(update: Update, context: OtagaiContext, need: Need,
+                           query: Pressed | CallbackQuery) -> Outcome:
     if need.status in FINISHED:
         return NeedProblem.FINISHED
     await query.answer()
@@ -278,14 +286,12 @@ async def _show_activities(update: Update, context: OtagaiContext, need: Need) -
                     name=a.name or "-")] for a in activities]
     rows.append([button("need.button.back", callback_data(PREFIX, need.id, "view"))])
     text = _("need.activities") if activities else _("need.no_activities")
-    await edit_or_keep(query, text, InlineKeyboardMarkup(rows))
+    await _show(context, query, need, text, InlineKeyboardMarkup(rows))
     return DONE
 
 
-async def _ask_organiser(update: Update, context: OtagaiContext, need: Need, args: list[str]
-                         ) -> Outcome:
-    query = update.callback_query
-    assert query is not None
+async def _ask_organiser(update: Update, context: OtagaiContext, need: Need, args: list[str],
+                         query: Pressed | CallbackQuery) -> Outcome:
     chosen = {a.id: a for a in await activities_for(context.session, need)}.get(
         int_value(args, 0) or 0)
     organiser = await context.session.get(Person, chosen.organiser_id) \
@@ -293,26 +299,24 @@ async def _ask_organiser(update: Update, context: OtagaiContext, need: Need, arg
     if chosen is None or organiser is None:
         await stale_button(update, context)
         return DONE
-    return await _request_help(update, context, need, organiser, chosen.id)
+    return await _request_help(update, context, need, organiser, query,
+                               activity_id=chosen.id)
 
 
-async def _ask(update: Update, context: OtagaiContext, need: Need, args: list[str]
-               ) -> Outcome:
-    query = update.callback_query
-    assert query is not None
+async def _ask(update: Update, context: OtagaiContext, need: Need, args: list[str],
+               query: Pressed | CallbackQuery) -> Outcome:
     candidates = {p.id: p for p in await candidates_for(context.session, need)}
     supporter = candidates.get(int_value(args, 0) or 0)
     if supporter is None:
         await stale_button(update, context)
         return DONE
-    return await _request_help(update, context, need, supporter)
+    return await _request_help(update, context, need, supporter, query)
 
 
 async def _request_help(update: Update, context: OtagaiContext, need: Need, helper: Person,
-                        activity_id: int | None = None) -> Outcome:
+                        query: Pressed | CallbackQuery, *, activity_id: int | None = None
+                        ) -> Outcome:
     """Send a supporter (or an activity's organiser) the request, once; show the card."""
-    query = update.callback_query
-    assert query is not None
     if need.status in FINISHED:
         return NeedProblem.FINISHED
     request = await ask_supporter(context.session, need, helper,
@@ -324,8 +328,7 @@ async def _request_help(update: Update, context: OtagaiContext, need: Need, help
     await notices.queue_support_request(context.session, need, request, helper,
                                         current_zone())
     await query.answer(plain("need.asked", name=helper.display_name or "-"))
-    text, markup = await _card(context, need)
-    await edit_or_keep(query, text, markup)
+    await _show(context, query, need, *await _card(context, need))
     return DONE
 
 
@@ -349,7 +352,10 @@ async def capture_coordinator_note(update: Update, context: OtagaiContext) -> No
     add_note(context.session, need, person, message.text)
     await context.session.flush()
     text, markup = await _card(context, need)
-    await message.reply_text(_("need.note_saved") + "\n\n" + text, reply_markup=markup)
+    text = _("need.note_saved") + "\n\n" + text
+    sent = await message.reply_text(text, reply_markup=markup)
+    if markup is not None:
+        await asked(context, "need.card", sent, text, markup, target_id=need.id)
     raise ApplicationHandlerStop
 
 
@@ -426,8 +432,9 @@ async def offer_command(update: Update, context: OtagaiContext) -> None:
         await refuse(update, "offer.supporters_only")
         return
     offer = await offer_of(context.session, person)
-    await update.effective_message.reply_text(_offer_text(offer),
-                                              reply_markup=_offer_keyboard(offer))
+    question, markup = _offer_text(offer), _offer_keyboard(offer)
+    sent = await update.effective_message.reply_text(question, reply_markup=markup)
+    await asked(context, "offer.categories", sent, question, markup)  # 「買い物」 typed
 
 
 async def on_offer_button(press: Press) -> None:
@@ -450,7 +457,9 @@ async def on_offer_button(press: Press) -> None:
         return
     offer.district_id = person.district_id
     await query.answer(plain("checkin.settings.saved"))
-    await edit_or_keep(query, _offer_text(offer), _offer_keyboard(offer))
+    question, markup = _offer_text(offer), _offer_keyboard(offer)
+    await edit_or_keep(query, question, markup)
+    await asked(context, "offer.categories", query.message, question, markup)
 
 
 def register(application: Application) -> None:

@@ -6,7 +6,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application
 
 from bot.context import OtagaiContext
-from bot.i18n import _, plain
+from bot.i18n import N_, _, plain
 from handlers import invites
 from handlers.common import (
     button,
@@ -40,12 +40,14 @@ async def ask_district(
     if not choices:
         await message.reply_text(_("onboarding.no_districts"))
         return
+    # An invite's district is not a group's: say which it is.
+    star = N_("onboarding.invited_district") if suggested else \
+        N_("onboarding.suggested_district")
     suggested = suggested or (from_group.district_id if from_group else None)
     choices.sort(key=lambda d: d.id != suggested)  # stable: the suggestion first, then as is
     rows = [[InlineKeyboardButton(
-                plain("onboarding.suggested_district", name=d.name) if d.id == suggested
-                else d.name, callback_data=callback_data(PREFIX, DISTRICT, d.id, invite_token))]
-            for d in choices]
+        plain(star, name=d.name) if d.id == suggested else d.name,
+        callback_data=callback_data(PREFIX, DISTRICT, d.id, invite_token))] for d in choices]
     rows.append([button("onboarding.button.later", callback_data(PREFIX, DECLINE))])
     await message.reply_text(_("onboarding.ask_district"), reply_markup=InlineKeyboardMarkup(rows))
 

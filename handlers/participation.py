@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -15,12 +15,14 @@ from bot.context import OtagaiContext
 from bot.i18n import N_, _, current_zone, format_datetime, plain
 from handlers.activity_views import coordinates, may_manage
 from handlers.common import (
+    Pressed,
     callback_data,
     edit_or_keep,
     int_value,
     private_only,
     refuse,
 )
+from handlers.conversation import asked
 from handlers.fallback import stale_button
 from handlers.router import ID, Choice, Int, OneOf, Press, router_of
 from handlers.typed_input import TypedInput
@@ -93,7 +95,10 @@ async def on_count_button(press: Press) -> None:
     await query.answer()
     if choice == "t":
         record.awaiting_count, record.reported_by_id = True, person.id
-        await edit_or_keep(query, _("participation.type_number", limit=MAX_PARTICIPANTS))
+        ask = _("participation.type_number", limit=MAX_PARTICIPANTS)
+        await edit_or_keep(query, ask)
+        await asked(context, "count.number", query.message, ask, target_id=record.id,
+                    typed=True)
         return
     record_count(record, person.id, None if choice == "x" else int(choice))
     await edit_or_keep(query, _answer(activity, record))
@@ -135,8 +140,23 @@ async def my_activities(update: Update, context: OtagaiContext) -> None:
             plain("participation.button.correct", name=activity.name or "-",
                   when=format_datetime(record.starts_at)),
             callback_data=f"{PREFIX}:{record.id}:ask")])
-    await update.effective_message.reply_text("\n".join(lines),
-                                              reply_markup=InlineKeyboardMarkup(keyboard))
+    text, markup = "\n".join(lines), InlineKeyboardMarkup(keyboard)
+    sent = await update.effective_message.reply_text(text, reply_markup=markup)
+    await asked(context, "count.sessions", sent, text, markup)
+
+
+async def _ask_count(context: OtagaiContext, query: Pressed | CallbackQuery, text: str,
+                     record: ActivitySession, *, edit: bool) -> None:
+    """Show the count question (in place of the last, or below it) as the open question."""
+    markup = _keyboard(record.id)
+    if edit:
+        await edit_or_keep(query, text, markup)
+        shown = query.message
+    elif query.message is not None:
+        shown = await query.message.reply_text(text, reply_markup=markup)
+    else:
+        return
+    await asked(context, "count.ask", shown, text, markup, target_id=record.id)
 
 
 async def on_correct_button(press: Press) -> None:
@@ -151,9 +171,7 @@ async def on_correct_button(press: Press) -> None:
         await refuse(update, "participation.not_yours")
         return
     await query.answer()
-    if query.message is not None:
-        await query.message.reply_text(question(activity, record),
-                                       reply_markup=_keyboard(record.id))
+    await _ask_count(context, query, question(activity, record), record, edit=False)
 
 
 async def on_sessions_button(press: Press) -> None:
@@ -171,7 +189,7 @@ async def on_sessions_button(press: Press) -> None:
     since = now - timedelta(days=CORRECTION_DAYS)
     starts = ended_sessions(activity, since, now, current_zone())
     if len(values) < 2:
-        await _list_sessions(update, context, activity, starts, since)
+        await _list_sessions(query, context, activity, starts, since)
         return
     stamp = int_value(values, 1)
     start = next((s for s in starts if int(s.timestamp()) == stamp), None)
@@ -184,15 +202,13 @@ async def on_sessions_button(press: Press) -> None:
         await stale_button(update, context)
         return
     await query.answer()
-    await edit_or_keep(query, _("participation.ask", name=activity.name or "-",
-                                when=format_datetime(record.starts_at)),
-                       _keyboard(record.id))
+    await _ask_count(context, query, _("participation.ask", name=activity.name or "-",
+                                       when=format_datetime(record.starts_at)), record,
+                     edit=True)
 
 
-async def _list_sessions(update: Update, context: OtagaiContext, activity: Activity,
-                         starts: list[datetime], since: datetime) -> None:
-    query = update.callback_query
-    assert query is not None
+async def _list_sessions(query: Pressed | CallbackQuery, context: OtagaiContext,
+                         activity: Activity, starts: list[datetime], since: datetime) -> None:
     await query.answer()
     if query.message is None:
         return
@@ -206,9 +222,10 @@ async def _list_sessions(update: Update, context: OtagaiContext, activity: Activ
               state=_state(known.get(start))),
         callback_data=callback_data(SESSIONS, activity.id, int(start.timestamp())))]
         for start in reversed(starts)]
-    await query.message.reply_text(
-        _("participation.choose_session", name=activity.name or "-", days=CORRECTION_DAYS),
-        reply_markup=InlineKeyboardMarkup(keyboard))
+    text = _("participation.choose_session", name=activity.name or "-", days=CORRECTION_DAYS)
+    markup = InlineKeyboardMarkup(keyboard)
+    sent = await query.message.reply_text(text, reply_markup=markup)
+    await asked(context, "count.sessions", sent, text, markup)
 
 
 def register(application: Application) -> None:

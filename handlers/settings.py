@@ -12,8 +12,8 @@ from handlers.common import (
     callback_data,
     edit_or_keep,
     private_only,
-    reply,
 )
+from handlers.conversation import asked
 from handlers.fallback import stale_button
 from handlers.router import Int, Press, router_of
 from models import Person
@@ -52,7 +52,12 @@ async def show_settings(update: Update, context: OtagaiContext) -> None:
     if not await private_only(update, context):
         return
     person = await context.ensure_person()
-    await reply(update, _summary(person) + "\n\n" + _("settings.explain"), _keyboard())
+    message = update.effective_message
+    text, markup = _summary(person) + "\n\n" + _("settings.explain"), _keyboard()
+    if message is None:
+        return
+    sent = await message.reply_text(text, reply_markup=markup)
+    await asked(context, "settings.quiet", sent, text, markup)  # 「22時から」 typed
 
 
 async def on_button(press: Press) -> None:
@@ -72,7 +77,9 @@ async def on_button(press: Press) -> None:
         await stale_button(update, context)
         return
     await query.answer()
-    await edit_or_keep(query, _summary(person) + "\n\n" + _("settings.explain"), _keyboard())
+    text, markup = _summary(person) + "\n\n" + _("settings.explain"), _keyboard()
+    await edit_or_keep(query, text, markup)
+    await asked(context, "settings.quiet", query.message, text, markup)
 
 
 def register(application: Application) -> None:

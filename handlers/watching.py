@@ -6,14 +6,15 @@ coordinator, nobody else.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.ext import Application, CommandHandler
 
 from bot.context import OtagaiContext
 from bot.i18n import N_, _, current_zone, format_date, format_datetime, plain
 from handlers.common import (
+    Pressed,
     button,
     callback_data,
     deep_link,
@@ -22,6 +23,7 @@ from handlers.common import (
     private_only,
     refuse,
 )
+from handlers.conversation import asked
 from handlers.fallback import stale_button
 from handlers.router import ID, Choice, Int, OneOf, Press, Text, router_of
 from models import Area, Person, WatchAlert
@@ -43,7 +45,7 @@ from models.checkins import (
 )
 from models.clock import utcnow
 from models.permissions import Action
-from models.when import parse_date
+from models.when import read_date
 from scheduler.checkins import ALERT_PREFIX
 from scheduler.needs import tell_person
 
@@ -108,8 +110,9 @@ async def watch_command(update: Update, context: OtagaiContext) -> None:
         return
     preference = await preference_of(context.session, person.id)
     contacts = await _contacts(context, person)
-    await update.effective_message.reply_text(_watch_text(preference, contacts),
-                                              reply_markup=_watch_keyboard(preference, contacts))
+    question, markup = _watch_text(preference, contacts), _watch_keyboard(preference, contacts)
+    sent = await update.effective_message.reply_text(question, reply_markup=markup)
+    await asked(context, "watch.menu", sent, question, markup)  # 「48時間で始める」 typed
 
 
 async def on_watch_button(press: Press) -> None:
@@ -127,7 +130,7 @@ async def on_watch_button(press: Press) -> None:
     elif step == "off":
         set_watching(preference, False)
     elif step == "add" and preference.watching:
-        await _send_contact_link(update, context, person)
+        await _send_contact_link(query, context, person)
         return
     elif step == "rm" and await remove_contact(context.session, person.id, hours or 0):
         await context.session.flush()
@@ -136,13 +139,13 @@ async def on_watch_button(press: Press) -> None:
         return
     await query.answer(plain("checkin.settings.saved"))
     contacts = await _contacts(context, person)
-    await edit_or_keep(query, _watch_text(preference, contacts),
-                       _watch_keyboard(preference, contacts))
+    question, markup = _watch_text(preference, contacts), _watch_keyboard(preference, contacts)
+    await edit_or_keep(query, question, markup)
+    await asked(context, "watch.menu", query.message, question, markup)
 
 
-async def _send_contact_link(update: Update, context: OtagaiContext, person: Person) -> None:
-    query = update.callback_query
-    assert query is not None
+async def _send_contact_link(query: Pressed | CallbackQuery, context: OtagaiContext,
+                             person: Person) -> None:
     link = await new_contact_link(context.session, person, utcnow())
     if link is None:
         await query.answer(plain("watch.too_many_contacts", count=MAX_CONTACTS),
@@ -230,32 +233,57 @@ async def away_command(update: Update, context: OtagaiContext) -> None:
     today = utcnow().astimezone(current_zone()).date()
     typed = " ".join(context.args or []).strip()
     if typed:
-        until = parse_date(typed, utcnow().astimezone(current_zone()))
-        if until is None or until < today or until - today > AWAY_LIMIT:
+        found = read_date(typed, utcnow().astimezone(current_zone()))
+        until, rolled = found if found is not None else (None, False)
+        if until is not None and rolled:  # 11月1日 on 30 November: asked, never taken silently
+            await _ask_next_year(message, context, until, today)
+        elif until is None or until < today or until - today > AWAY_LIMIT:
             await message.reply_text(_("away.bad_date", days=AWAY_LIMIT.days))
-            return
-        preference.away_until = until
-        await message.reply_text(_("away.saved", date=format_date(until)))
+        else:
+            preference.away_until = until
+            await message.reply_text(_("away.saved", date=format_date(until)))
         return
     away = is_away(preference, today)
     state = _("away.now", date=format_date(preference.away_until)) if away and \
         preference.away_until else _("away.not_away")
-    await message.reply_text("\n\n".join([_("away.explain"), state]),
-                             reply_markup=_away_keyboard(away))
+    question, markup = "\n\n".join([_("away.explain"), state]), _away_keyboard(away)
+    sent = await message.reply_text(question, reply_markup=markup)
+    await asked(context, "away.days", sent, question, markup)  # 「7日」 typed is the button
+
+
+async def _ask_next_year(message: Message, context: OtagaiContext, until: date,
+                         today: date) -> None:
+    """A date that passed this year: next year's, if that is not too far; else say so."""
+    if until - today > AWAY_LIMIT:
+        await message.reply_text(_("away.past_date", month=until.month, day=until.day,
+                                   days=AWAY_LIMIT.days))
+        return
+    question = _("meeting.ask_next_year", year=until.year, month=until.month, day=until.day)
+    markup = InlineKeyboardMarkup([
+        [button("meeting.button.yes", callback_data(AWAY_PREFIX, "on", until.toordinal()))],
+        [button("meeting.button.no_retype", callback_data(AWAY_PREFIX, "no"))]])
+    sent = await message.reply_text(question, reply_markup=markup)
+    await asked(context, "away.next_year", sent, question, markup)
 
 
 async def on_away_button(press: Press) -> None:
-    """Go away for some days, or say one is back."""
+    """Go away for some days (or until next year's date, confirmed), or say one is back."""
     update, context, query, values = press.update, press.context, press.query, press.raw
-    days = press.values[0]
+    days = press.values[0] if isinstance(press.values[0], int) else None
     person = await _registered(update, context)
     if person is None:
         return
     preference = await preference_of(context.session, person.id)
     today = utcnow().astimezone(current_zone()).date()
+    until = _date_of(values[1:2])
     if values[:1] == ["back"]:
         preference.away_until = None
         text = _("away.back")
+    elif values[:1] == ["no"]:
+        text = _("away.retype")
+    elif values[:1] == ["on"] and until is not None and today <= until <= today + AWAY_LIMIT:
+        preference.away_until = until  # next year's date, confirmed
+        text = _("away.saved", date=format_date(until))
     elif days in AWAY_CHOICES:
         preference.away_until = today + timedelta(days=days)
         text = _("away.saved", date=format_date(preference.away_until))
@@ -264,6 +292,14 @@ async def on_away_button(press: Press) -> None:
         return
     await query.answer()
     await edit_or_keep(query, text)
+
+
+def _date_of(values: list[str]) -> date | None:
+    """The date carried in a button (its ordinal), or None when missing or forged."""
+    try:
+        return date.fromordinal(int(values[0]))
+    except (IndexError, ValueError, OverflowError):
+        return None
 
 
 async def on_alert_button(press: Press) -> None:
@@ -302,6 +338,7 @@ def register(application: Application) -> None:
     router.route(PREFIX, on_watch_button, steps=("add", "off"))
     router.route(PREFIX, on_watch_button, Int(digits=3), steps="on")  # hours
     router.route(PREFIX, on_watch_button, ID, steps="rm")  # a contact
-    router.route(AWAY_PREFIX, on_away_button, OneOf(Choice("back"), Int(digits=3)))  # days
+    router.route(AWAY_PREFIX, on_away_button,  # days, or next year's date (its ordinal)
+                 OneOf(Choice("back", "on", "no"), Int(digits=3)), Int(digits=7, optional=True))
     router.route(CONTACT_PREFIX, on_contact_button, Text(32), Choice("yes", "no"))  # a token
     router.route(ALERT_PREFIX, on_alert_button, ID, Choice("ok", optional=True))

@@ -14,6 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,6 +27,13 @@ from models.clock import utcnow
 LAPSE = timedelta(minutes=30)
 TOPIC_LENGTH = 40
 QUESTION_LENGTH = 4096
+
+# Questions the scheduler sends through the outbox, by the first part of their key: once
+# delivered, each becomes the person's open question, unless another is open then (a flow
+# the person is in keeps its own). Answered by pressing or by typing a button's words.
+SENT_QUESTIONS = {"checkin": "checkin.answer", "checkin-reminder": "checkin.answer",
+                  "participation": "count.ask"}
+SENT_LAPSE = timedelta(hours=24)
 
 # The words that leave any flow (compared after ``normalise``).
 LEAVE_WORDS = frozenset({"やめる", "やめます", "キャンセル", "中止", "止める", "cancel", "stop"})
@@ -84,6 +92,26 @@ async def ask(session: AsyncSession, person_id: int, topic: str, shown: Asked, *
     question.asked_at, question.lapses_at = now, now + lapse
     await session.flush()
     return question
+
+
+async def asked_by_outbox(session: AsyncSession, person_id: int, key: str, shown: Asked
+                          ) -> OpenQuestion | None:
+    """Record a question just delivered from the outbox (``SENT_QUESTIONS``) as the person's
+    open one, unless it is not such a question or another question is open and current."""
+    topic = SENT_QUESTIONS.get(key.split(":", 1)[0])
+    if topic is None or not shown.answers:
+        return None
+    current = await session.get(OpenQuestion, person_id)
+    if current is not None and not current.lapsed(utcnow()):
+        return None
+    return await ask(session, person_id, topic, shown, lapse=SENT_LAPSE)
+
+
+def answers_of(buttons: list[list[dict[str, Any]]] | None) -> list[list[list[str]]]:
+    """Return the [label, data] rows of buttons stored as dicts (as the outbox keeps them)."""
+    rows = [[[str(b["text"]), b["callback_data"]] for b in row
+             if isinstance(b.get("callback_data"), str)] for row in buttons or []]
+    return [row for row in rows if row]
 
 
 async def open_question(session: AsyncSession, person_id: int) -> OpenQuestion | None:

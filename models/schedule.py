@@ -11,13 +11,20 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 import holidays
 
-from models.when import normalize, parse_date, parse_time_range
+from models.when import (
+    TimeRange,
+    afternoon_range,
+    normalize,
+    parse_date,
+    parse_time_range,
+    read_date,
+)
 
 MAX_LENGTH = 100
 WEEKDAYS = "月火水木金土日"
@@ -102,6 +109,11 @@ class Schedule:
     monthdays: tuple[int, ...] = ()  # 毎月15日: days of the month, 1..31 (months without: none)
     skip_holidays: bool = False  # 祝日は休み: Japanese public holidays
     skip_new_year: bool = False  # 年末年始を除く: 29 December to 3 January
+    # Read from a bare hour from 1 to 6 (毎週火曜 2時): 午前 or 午後 is asked (never stored).
+    ambiguous_hour: bool = field(default=False, compare=False)
+    # A one-off date without a year that passed this year lately (11月1日 on 30 November),
+    # read as next year's: asked about (never stored).
+    past_date: bool = field(default=False, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         """Return a JSON-ready dict (for a JSON column)."""
@@ -131,10 +143,66 @@ class Schedule:
             skip_new_year=bool(data.get("skip_new_year", False)),
         )
 
+    def to_code(self) -> str:
+        """Return the schedule in a few characters, to carry in button data until it is
+        confirmed (``from_code`` reads it back): w1400 1600.weekdays.weeks.nth.on.anchor.days.
+        flags, with the numbers in base 36."""
+        nth = sum(1 << (5 if n == -1 else n - 1) for n in self.nth)
+        return ".".join([
+            self.frequency.value[0] + self.start.strftime("%H%M")
+            + (self.end.strftime("%H%M") if self.end else ""),
+            _base36(sum(1 << d for d in self.weekdays)), _base36(self.interval_weeks),
+            _base36(nth), _base36(self.on.toordinal()) if self.on else "",
+            _base36(self.anchor.toordinal()) if self.anchor else "",
+            _base36(sum(1 << (d - 1) for d in self.monthdays)),
+            str(int(self.skip_holidays) + 2 * int(self.skip_new_year))])
+
+    @classmethod
+    def from_code(cls, code: str) -> Schedule | None:
+        """Return the schedule ``to_code`` gave, or None for anything else."""
+        try:
+            head, weekdays, weeks, nth, on, anchor, days, flags = code.split(".")
+            frequency = next(f for f in Frequency if f.value[0] == head[:1])
+            start = time(int(head[1:3]), int(head[3:5]))
+            end = time(int(head[5:7]), int(head[7:9])) if len(head) > 5 else None
+            nth_bits, flag = int(nth, 36), int(flags)
+            return cls(
+                frequency=frequency, start=start, end=end,
+                weekdays=_bits(int(weekdays, 36), 7), interval_weeks=int(weeks, 36),
+                nth=tuple(-1 if i == 5 else i + 1 for i in _bits(nth_bits, 6)),
+                on=date.fromordinal(int(on, 36)) if on else None,
+                anchor=date.fromordinal(int(anchor, 36)) if anchor else None,
+                monthdays=tuple(i + 1 for i in _bits(int(days, 36), 31)),
+                skip_holidays=bool(flag & 1), skip_new_year=bool(flag & 2))
+        except (StopIteration, ValueError, OverflowError):
+            return None
+
     def skips(self, day: date) -> bool:
         """Return whether the schedule's exceptions leave ``day`` out."""
         return ((self.skip_new_year and (day.month, day.day) in NEW_YEAR_BREAK)
                 or (self.skip_holidays and day in _JAPAN_HOLIDAYS))
+
+
+def _base36(number: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    text = ""
+    while True:
+        number, rest = divmod(number, 36)
+        text = digits[rest] + text
+        if not number:
+            return text
+
+
+def _bits(number: int, width: int) -> tuple[int, ...]:
+    return tuple(i for i in range(width) if number >> i & 1)
+
+
+def afternoon(schedule: Schedule) -> Schedule:
+    """Return the afternoon reading of a schedule read from a bare hour (2時 → 14:00)."""
+    times = afternoon_range(TimeRange(schedule.start, schedule.end))
+    if times is None:
+        raise ValueError("no afternoon reading")
+    return replace(schedule, start=times.start, end=times.end, ambiguous_hour=False)
 
 
 # --- reading: the whole text ------------------------------------------------------------------
@@ -210,7 +278,8 @@ def _read(text: str, today: date) -> Schedule | None:
             continue
         found = _day_part(day_text, today)
         if found is not None:
-            return Schedule(start=times.start, end=times.end, **found)
+            return Schedule(start=times.start, end=times.end, ambiguous_hour=times.ambiguous,
+                            **found)
     return None
 
 
@@ -229,8 +298,8 @@ def _day_part(text: str, today: date) -> dict[str, Any] | None:
     if weekly := _weekly(text, today):
         return weekly
     # 火曜 alone was taken as every Tuesday above; only an actual date is a one-off.
-    once = parse_date(text, datetime.combine(today, time()))
-    return {"frequency": Frequency.ONCE, "on": once} if once else None
+    once = read_date(text, datetime.combine(today, time()))
+    return {"frequency": Frequency.ONCE, "on": once[0], "past_date": once[1]} if once else None
 
 
 # --- reading: the parts -----------------------------------------------------------------------

@@ -179,6 +179,15 @@ def _split_date_noting(text: str, today: date) -> tuple[date | None, str, bool]:
     return found, text[end:], rolled
 
 
+def read_date(text: str, now: datetime) -> tuple[date, bool] | None:
+    """Return the date ``text`` names, relative to ``now``, and whether it is a yearless date
+    taken as next year's because this year's passed lately (to ask about); or None."""
+    if len(text) > MAX_LENGTH:
+        return None
+    found, rest, rolled = _split_date_noting(normalize(text), now.date())
+    return (found, rolled) if found is not None and not rest.strip() else None
+
+
 def parse_date(text: str, now: datetime) -> date | None:
     """Return the date ``text`` names, relative to ``now``, or None."""
     if len(text) > MAX_LENGTH:
@@ -255,6 +264,14 @@ def _afternoon_range(found: TimeRange) -> TimeRange | None:
         return TimeRange(start, None)
     end = found.end.replace(hour=found.end.hour + 12) if found.end.hour < 12 else found.end
     return TimeRange(start, end) if end > start else None
+
+
+def afternoon_range(found: TimeRange) -> TimeRange | None:
+    """Return the afternoon reading of a morning time or range (2時から4時 → 14:00–16:00), or
+    None when there is none (10時から14時)."""
+    if found.start.hour >= 12:
+        return None
+    return _afternoon_range(found)
 
 
 def parse_time_range(text: str) -> TimeRange | None:

@@ -15,12 +15,14 @@ from datetime import UTC, time, timedelta, tzinfo
 
 from aiolimiter import AsyncLimiter
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from models import GroupChat, OutboxMessage, OutboxStatus, Person
 from models.clock import utcnow
+from models.conversation import Asked, answers_of, asked_by_outbox
 from models.db import database_unreachable
 from models.outbox import (
     CLAIM_TIMEOUT,
@@ -127,8 +129,25 @@ class Dispatcher:
                 reason = str(exc)
                 change = lambda m: mark_retry(m, reason, utcnow(), self._retry_wait(m))  # noqa: E731
             else:
-                change = lambda m: mark_sent(m, sent.message_id, utcnow())  # noqa: E731
+                await self._record(message, lambda m: mark_sent(m, sent.message_id, utcnow()))
+                await self._asked(message, sent)
+                return
             await self._record(message, change)
+
+    async def _asked(self, message: OutboxMessage, sent: Message) -> None:
+        """A question the scheduler sent (``models.conversation.SENT_QUESTIONS``) becomes the
+        person's open question, so that its buttons' words typed answer it. Its own
+        transaction: a question a handler records for the person meanwhile wins."""
+        if message.person_id is None or not message.buttons:
+            return
+        shown = Asked(chat_id=sent.chat_id, message_id=sent.message_id, text=message.text,
+                      answers=answers_of(message.buttons))
+        try:
+            async with self.sessions() as session, session.begin():
+                await asked_by_outbox(session, message.person_id, message.idempotency_key,
+                                      shown)
+        except IntegrityError:
+            log.info("outbox %s: another question was recorded meanwhile", message.id)
 
     def _retry_wait(self, message: OutboxMessage) -> timedelta | None:
         base = self.config.retry_base

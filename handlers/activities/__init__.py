@@ -16,11 +16,11 @@ from telegram.ext import (
 
 from bot.context import OtagaiContext
 from bot.i18n import N_
-from handlers.activities import propose, review, survey
+from handlers.activities import edit, propose, review, survey
 from handlers.activities.browse import browse, browse_buttons
 from handlers.activities.edit import take_change
 from handlers.activities.propose import begin, take_draft_answer
-from handlers.activities.shared import BROWSE, PREFIX, REVIEW, SURVEY
+from handlers.activities.shared import BROWSE, CHANGE_SCHEDULE, PREFIX, REVIEW, SURVEY
 from handlers.router import router_of
 from handlers.typed_input import TypedInput
 from models.activities import (
@@ -58,9 +58,11 @@ def register(application: Application) -> None:
     propose.register_buttons(router)  # a kind typed as on its button works too
     review.register_buttons(router)
     survey.register_buttons(router)
+    edit.register_buttons(router)
     browse_buttons(router)
 
 
 # Typed text while this capability waits for it (see handlers.typed_input).
 TYPED = TypedInput(waiting_for_text, capture_text, leave_activity_steps,
-                   N_("conversation.what.activity"), (PREFIX, REVIEW, BROWSE, SURVEY))
+                   N_("conversation.what.activity"),
+                   (PREFIX, REVIEW, BROWSE, SURVEY, CHANGE_SCHEDULE))

@@ -3,13 +3,15 @@ buttons, and pausing, resuming or ending it."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from bot.activity_text import KIND_LABELS, MEANING_LABELS, schedule_label
 from bot.context import OtagaiContext
 from bot.i18n import N_, _, current_zone, normalize_language, plain, use_language
-from handlers.activities.propose import UNCLEAR_SCHEDULE
-from handlers.activities.shared import BROWSE
+from handlers.activities.propose import UNCLEAR_SCHEDULE, schedule_question
+from handlers.activities.shared import BROWSE, CHANGE_SCHEDULE
 from handlers.activity_views import may_manage
 from handlers.common import (
     button,
@@ -19,7 +21,9 @@ from handlers.common import (
     int_value,
     refuse,
 )
+from handlers.conversation import asked
 from handlers.fallback import stale_button
+from handlers.router import Choice, Int, Press, Router, Text
 from models import Activity, ActivityKind, ActivityStatus, Meaning, Person
 from models.activities import (
     NAME_LENGTH,
@@ -34,7 +38,7 @@ from models.activities import (
 )
 from models.clock import utcnow
 from models.outbox import enqueue
-from models.schedule import Unclear, read_schedule
+from models.schedule import Schedule, Unclear, afternoon, read_schedule
 
 
 async def take_change(message: Message, context: OtagaiContext, activity: Activity,
@@ -58,15 +62,25 @@ async def take_change(message: Message, context: OtagaiContext, activity: Activi
             await message.reply_text(_("activity.bad_place", limit=PLACE_LENGTH))
             return
         activity.place = text
-    else:
+    else:  # asked about and read back with its next dates; はい saves it
         schedule = read_schedule(text, utcnow().astimezone(current_zone()).date(),
                                  activity.name)
         if isinstance(schedule, Unclear):
             await message.reply_text(_(UNCLEAR_SCHEDULE[schedule.why], text=schedule.text))
             return
-        activity.schedule = schedule.to_json()
-    stop_edit(activity)
+        question, keyboard, _step = schedule_question(CHANGE_SCHEDULE, activity.id, schedule,
+                                                      carry=True)
+        sent = await message.reply_text(question, reply_markup=keyboard)
+        await asked(context, "activity.change_schedule", sent, question, keyboard,
+                    target_id=activity.id, typed=True)  # a schedule typed again replaces it
+        return
+    await _changed(context, activity)
     await message.reply_text(_("activity.changed", name=activity.name or "-"))
+
+
+async def _changed(context: OtagaiContext, activity: Activity) -> None:
+    """The change is made: the edit ends and everyone interested is told."""
+    stop_edit(activity)
     change_id = utcnow().timestamp()
     for person_id in await interested_people(context.session, activity.id):
         person = await context.session.get(Person, person_id)
@@ -77,6 +91,57 @@ async def take_change(message: Message, context: OtagaiContext, activity: Activi
                        place=activity.place or "-", schedule=schedule_label(activity))
         enqueue(context.session, key=f"activity-change:{activity.id}:{change_id}:{person.id}",
                 chat_id=person.telegram_id, text=notice, person_id=person.id)
+
+
+def register_buttons(router: Router) -> None:
+    """A changed schedule's questions: the schedule travels in the buttons until はい
+    (``Schedule.to_code``, at most 37 characters, after the activity's id: the id is given
+    12 digits, not a BigInteger's 19, to stay within Telegram's 64 bytes)."""
+    activity_id, code = Int(digits=12), Text(CODE_BYTES, optional=True)
+    router.route(CHANGE_SCHEDULE, on_change_schedule_button, activity_id, code,
+                 Choice("0", "1", optional=True), steps="yy")  # then whether the hour is open
+    router.route(CHANGE_SCHEDULE, on_change_schedule_button, activity_id, code,
+                 steps=("ha", "hp", "sy", "rs"))
+
+
+CODE_BYTES = 37  # the longest Schedule.to_code
+
+
+async def on_change_schedule_button(press: Press) -> None:
+    """A changed schedule: 午前/午後, はい at the read-back, or type again. The schedule
+    travels in the buttons until はい."""
+    update, context, query, values = press.update, press.context, press.query, press.raw
+    step, activity = press.step or "", await context.session.get(Activity, press.values[0])
+    schedule = Schedule.from_code(values[2]) if len(values) > 2 else None
+    person = context.person
+    if (activity is None or person is None or activity.awaiting != "schedule"
+            or activity.editing_by_id != person.id or step not in ("yy", "ha", "hp", "sy", "rs")
+            or (step != "rs" and schedule is None)):
+        await stale_button(update, context)
+        return
+    if activity.status not in VISIBLE or not await may_manage(context, activity):
+        stop_edit(activity)
+        await refuse(update, "activity.cannot_change")
+        return
+    await query.answer()
+    if step == "rs" or schedule is None:
+        await edit_or_keep(query, _("activity.ask_schedule"))
+        await asked(context, "activity.change_schedule", query.message,
+                    _("activity.ask_schedule"), target_id=activity.id, typed=True)
+        return
+    if step == "sy":
+        activity.schedule = schedule.to_json()
+        await _changed(context, activity)
+        await edit_or_keep(query, _("activity.changed", name=activity.name or "-"))
+        return
+    if step == "yy":  # next year's date; then the hour, if open too
+        schedule = replace(schedule, ambiguous_hour=values[-1:] == ["1"])
+    question, keyboard, _step = schedule_question(
+        CHANGE_SCHEDULE, activity.id, afternoon(schedule) if step == "hp" else schedule,
+        carry=True)
+    await edit_or_keep(query, question, keyboard)
+    await asked(context, "activity.change_schedule", query.message, question, keyboard,
+                target_id=activity.id, typed=True)
 
 
 STATUS_DONE = {

@@ -4,12 +4,21 @@ lives in the database); a coordinator of the district is asked to review it."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import time
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from bot.activity_text import KIND_LABELS, MEANING_LABELS, describe_schedule, next_dates_label
 from bot.context import OtagaiContext
-from bot.i18n import N_, _, current_zone, normalize_language, plain, use_language
+from bot.i18n import (
+    N_,
+    _,
+    current_zone,
+    format_half_day,
+    normalize_language,
+    plain,
+    use_language,
+)
 from handlers.activities.shared import (
     PREFIX,
     REJECT_REASONS,
@@ -28,7 +37,7 @@ from handlers.common import (
 )
 from handlers.conversation import asked
 from handlers.fallback import stale_button
-from handlers.router import ID, Choice, Handler, Press, Router, Value
+from handlers.router import FLAG, ID, Choice, Handler, Press, Router, Value
 from models import Activity, ActivityKind, ActivityStatus, Area, Meaning
 from models.activities import (
     CONTACT_LENGTH,
@@ -48,7 +57,7 @@ from models.numbers import parse_count
 from models.outbox import enqueue
 from models.permissions import coordinates_activity
 from models.roles import responsible_coordinators
-from models.schedule import Schedule, Unclear, Why, next_starts, read_schedule
+from models.schedule import Schedule, Unclear, Why, afternoon, next_starts, read_schedule
 from models.when import parse_time
 
 
@@ -104,7 +113,8 @@ async def take_draft_answer(message: Message, context: OtagaiContext, draft: Act
         else:
             draft.place, draft.awaiting = text, "schedule"
             await message.reply_text(_("activity.ask_schedule"))
-    elif draft.awaiting in ("schedule", "schedule_check"):  # typing again while asked: anew
+    elif draft.awaiting in ("schedule", "schedule_check", "schedule_hour", "schedule_year"):
+        # a schedule typed again, while asked about the last one, is read anew
         found = read_schedule(text, utcnow().astimezone(current_zone()).date(), draft.name)
         if isinstance(found, Unclear):
             await message.reply_text(_(UNCLEAR_SCHEDULE[found.why], text=found.text))
@@ -114,6 +124,8 @@ async def take_draft_answer(message: Message, context: OtagaiContext, draft: Act
     elif draft.awaiting == "schedule_end" and draft.schedule:
         schedule = Schedule.from_json(draft.schedule)
         end = parse_time(text)
+        if end is not None and end <= schedule.start and schedule.start >= time(12) > end:
+            end = end.replace(hour=end.hour + 12)  # 4時 after a start of 午後2時 is 16:00
         if end is None or end <= schedule.start:
             await message.reply_text(_("activity.bad_schedule_end",
                                        start=describe_schedule(schedule)))
@@ -131,29 +143,62 @@ UNCLEAR_SCHEDULE = {Why.NOT_READ: N_("activity.bad_schedule"),
                     Why.EXTRA_TEXT: N_("activity.schedule_extra_text")}
 
 
-async def _after_schedule(message: Message, context: OtagaiContext, draft: Activity,
-                          schedule: Schedule) -> None:
-    """Ask for the end time when there is none, else read the schedule back with its next
-    three dates (saved only after はい)."""
-    if schedule.end is None:
-        draft.awaiting = "schedule_end"
-        await message.reply_text(_("activity.ask_schedule_end",
-                                   schedule=describe_schedule(schedule)))
-        return
+def schedule_question(prefix: str, target_id: int, schedule: Schedule, *, carry: bool = False
+                      ) -> tuple[str, InlineKeyboardMarkup | None, str]:
+    """Ask 午前 or 午後 for a bare hour, then the end time when there is none (not for a
+    carried one: a change), else read the schedule back with its next three dates.
+
+    A one-off date that passed this year is asked about first (next year's?). Returns the
+    question, its buttons and the step now open (``schedule_year``, ``schedule_hour``,
+    ``schedule_end``, ``schedule`` when it is past, ``schedule_check``). A ``carry`` schedule
+    travels in the buttons (``Schedule.to_code``) until はい saves it.
+    """
+    carried = (schedule.to_code(),) if carry else ()
+    if schedule.past_date and schedule.on is not None:  # 11月1日 on 30 November
+        on, hour = schedule.on, int(schedule.ambiguous_hour)
+        return _("meeting.ask_next_year", year=on.year, month=on.month, day=on.day), \
+            InlineKeyboardMarkup([
+                [button("meeting.button.yes",
+                        callback_data(prefix, "yy", target_id, *carried, hour))],
+                [button("meeting.button.no_retype", callback_data(prefix, "rs", target_id))]]), \
+            "schedule_year"
+    if schedule.ambiguous_hour:
+        morning = format_half_day(schedule.start, afternoon=False)
+        evening = format_half_day(schedule.start, afternoon=True)
+        return _("activity.ask_half_day", schedule=describe_schedule(schedule),
+                 morning=morning, afternoon=evening), InlineKeyboardMarkup([[
+                     InlineKeyboardButton(label, callback_data=callback_data(
+                         prefix, step, target_id, *carried))
+                     for label, step in ((morning, "ha"), (evening, "hp"))]]), "schedule_hour"
+    if schedule.end is None and not carry:
+        return _("activity.ask_schedule_end", schedule=describe_schedule(schedule)), None, \
+            "schedule_end"
     starts = next_starts(schedule, utcnow(), current_zone())
     if not starts:
-        draft.awaiting = "schedule"
-        await message.reply_text(_("activity.schedule_past", schedule=describe_schedule(schedule)))
-        return
-    draft.awaiting = "schedule_check"
+        return _("activity.schedule_past", schedule=describe_schedule(schedule)), None, \
+            "schedule"
     keyboard = InlineKeyboardMarkup([
-        [button("activity.button.schedule_yes", callback_data(PREFIX, "sy", draft.id))],
-        [button("activity.button.retype_schedule", callback_data(PREFIX, "rs", draft.id))]])
-    question = _("activity.confirm_schedule", schedule=describe_schedule(schedule),
-                 dates=next_dates_label(schedule, starts))
-    sent = await message.reply_text(question, reply_markup=keyboard)
-    # 「はい」 typed is the button; a schedule typed again is read anew.
-    await asked(context, "activity.schedule_check", sent, question, keyboard,
+        [button("activity.button.schedule_yes", callback_data(prefix, "sy", target_id,
+                                                              *carried))],
+        [button("activity.button.retype_schedule", callback_data(prefix, "rs", target_id))]])
+    return _("activity.confirm_schedule", schedule=describe_schedule(schedule),
+             dates=next_dates_label(schedule, starts)), keyboard, "schedule_check"
+
+
+async def _after_schedule(message: Message, context: OtagaiContext, draft: Activity,
+                          schedule: Schedule, query: Pressed | CallbackQuery | None = None
+                          ) -> None:
+    """Ask 午前 or 午後 for a bare hour, the end time when there is none, else read the
+    schedule back with its next three dates (saved only after はい); ``query``: shown in
+    place of the question it answers."""
+    question, keyboard, draft.awaiting = schedule_question(PREFIX, draft.id, schedule)
+    if query is not None:
+        await edit_or_keep(query, question, keyboard)
+        sent = query.message
+    else:
+        sent = await message.reply_text(question, reply_markup=keyboard)
+    # 「はい」「午後2時」 typed are the buttons; a schedule typed again is read anew.
+    await asked(context, f"activity.{draft.awaiting}", sent, question, keyboard,
                 target_id=draft.id, typed=True)
 
 
@@ -241,6 +286,8 @@ def register_buttons(router: Router) -> None:
     route("m", on_meaning, Choice(*Meaning))
     route("mn", on_meanings_done)
     route("rs", on_retype_schedule)
+    route("yy", on_schedule_year, FLAG)
+    route(("ha", "hp"), on_schedule_hour)
     route("sy", on_schedule_confirmed)
     route("skip", on_skip)
     route("x", on_drop)
@@ -284,6 +331,30 @@ async def on_retype_schedule(press: Press) -> None:
     await edit_or_keep(query, _("activity.ask_schedule"))
     await asked(press.context, "activity.schedule", query.message, _("activity.ask_schedule"),
                 target_id=draft.id, typed=True)
+
+
+async def on_schedule_year(press: Press) -> None:
+    """はい: next year's date; then the hour, if it is open too."""
+    query, draft = press.query, press.target
+    await query.answer()
+    if not draft.schedule or draft.awaiting != "schedule_year" or query.message is None:
+        await stale_button(press.update, press.context)
+        return
+    schedule = replace(Schedule.from_json(draft.schedule), ambiguous_hour=press.value(1) == "1")
+    await _after_schedule(query.message, press.context, draft, schedule, query)
+
+
+async def on_schedule_hour(press: Press) -> None:
+    """午前 or 午後 for a bare hour."""
+    query, draft = press.query, press.target
+    await query.answer()
+    if not draft.schedule or draft.awaiting != "schedule_hour" or query.message is None:
+        await stale_button(press.update, press.context)
+        return
+    schedule = Schedule.from_json(draft.schedule)
+    schedule = afternoon(schedule) if press.step == "hp" else schedule
+    draft.schedule = schedule.to_json()
+    await _after_schedule(query.message, press.context, draft, schedule, query)
 
 
 async def on_schedule_confirmed(press: Press) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.i18n import N_
 
 PREFIX, BROWSE, REVIEW = "ak", "aa", "ar"  # proposing, browsing, reviewing
+CHANGE_SCHEDULE = "ac"  # the questions and read-back of a changed schedule
 SURVEY = "sv"  # the 通いの場 survey's fields of an activity
 PAGE = 5  # activities per page in /activities
 REJECT_REASONS = {

@@ -18,16 +18,19 @@ from telegram.ext import (
 
 from bot.context import OtagaiContext
 from bot.i18n import N_
+from handlers.dates import CARRIED, WHEN_STEPS
 from handlers.meetings.create import begin, register_buttons, take_draft_answer
 from handlers.meetings.invite import PAGE, SEARCHED
 from handlers.meetings.organise import (
     my_meetings,
     on_attendance_button,
+    on_change_when_button,
     on_organise_button,
     take_change,
 )
 from handlers.meetings.shared import (
     ATTEND,
+    CHANGE_WHEN,
     DRAFT,
     INVITE_PAYLOAD,
     JOIN,
@@ -97,8 +100,10 @@ def register(application: Application) -> None:
     attend(steps=("v", "d"))
     attend(ID, steps="t")
     attend(Choice("+", "-"), steps="w")
+    # A new time's questions (the time travels in the buttons; checked by the handler).
+    router.route(CHANGE_WHEN, on_change_when_button, ID, *CARRIED, steps=WHEN_STEPS)
 
 
 # Typed text while this capability waits for it (see handlers.typed_input).
 TYPED = TypedInput(waiting_for_text, capture_text, leave_meeting_steps,
-                   N_("conversation.what.meeting"), (DRAFT, ORGANISE))
+                   N_("conversation.what.meeting"), (DRAFT, ORGANISE, CHANGE_WHEN))

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from bot.context import OtagaiContext
-from bot.i18n import N_, _, format_half_day, plain
+from bot.i18n import N_, _, plain
 from bot.meeting_text import KIND_LABELS, card, when_label
 from handlers.common import (
     Pressed,
@@ -20,6 +20,7 @@ from handlers.common import (
     refuse,
 )
 from handlers.conversation import asked
+from handlers.dates import when_question
 from handlers.fallback import stale_button
 from handlers.meetings.shared import (
     DRAFT,
@@ -105,27 +106,11 @@ def _when_question(draft: Meeting, asks: tuple[Clarify, ...]
                    ) -> tuple[str, InlineKeyboardMarkup]:
     """Ask what the typed date left open (next year? 午前 or 午後?), then read it back."""
     assert draft.starts_at is not None
-    if Clarify.PAST_DATE_THIS_YEAR in asks:
-        draft.awaiting = "when_year"
-        local = draft.starts_at.astimezone(now_local().tzinfo)
-        hour = int(Clarify.AMBIGUOUS_HOUR in asks)
-        return _("meeting.ask_next_year", year=local.year, month=local.month, day=local.day), \
-            InlineKeyboardMarkup([
-                [button("meeting.button.yes", callback_data(DRAFT, "yy", draft.id, hour))],
-                [button("meeting.button.no_retype", callback_data(DRAFT, "wn", draft.id))]])
-    if Clarify.AMBIGUOUS_HOUR in asks:
-        draft.awaiting = "when_hour"
-        local = draft.starts_at.astimezone(now_local().tzinfo)
-        morning = format_half_day(local.time(), afternoon=False)
-        evening = format_half_day(local.time(), afternoon=True)
-        return _("meeting.ask_half_day", morning=morning, afternoon=evening), \
-            InlineKeyboardMarkup([[
-                InlineKeyboardButton(label, callback_data=callback_data(DRAFT, step, draft.id))
-                for label, step in ((morning, "ha"), (evening, "hp"))]])
-    draft.awaiting = None
-    return _("meeting.confirm_when", when=when_label(draft)), InlineKeyboardMarkup([
-        [button("meeting.button.yes", callback_data(DRAFT, "wy", draft.id))],
-        [button("meeting.button.retype", callback_data(DRAFT, "wn", draft.id))]])
+    zone = now_local().tzinfo
+    question, keyboard, draft.awaiting = when_question(DRAFT, draft.id, Moment(
+        draft.starts_at.astimezone(zone),
+        draft.ends_at.astimezone(zone) if draft.ends_at else None), asks)
+    return question, keyboard
 
 
 def _skip_keyboard(draft: Meeting, step: str, label: str) -> InlineKeyboardMarkup:

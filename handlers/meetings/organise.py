@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
 
 from bot.cells import csv_bytes
 from bot.context import OtagaiContext
 from bot.i18n import N_, _, format_datetime, plain
-from bot.meeting_text import when_label
+from bot.meeting_text import span_label, when_label
 from handlers.common import (
+    Pressed,
     button,
     callback_data,
     chosen,
@@ -23,15 +24,18 @@ from handlers.common import (
     private_only,
     refuse,
 )
+from handlers.conversation import asked
+from handlers.dates import WHEN_STEPS, hour_too, moment_of, when_question
 from handlers.fallback import stale_button
 from handlers.meetings.invite import INVITE_STEPS, on_invite_button, take_invite_search
 from handlers.meetings.shared import (
     ATTEND,
+    CHANGE_WHEN,
     ORGANISE,
     for_person,
     may_manage,
     meeting_card,
-    read_when,
+    read_new_when,
     refresh_posts,
     tell,
 )
@@ -52,6 +56,7 @@ from models.meetings import (
     toggle_attended,
 )
 from models.outbox import TEXT_LIMIT
+from models.when import Clarify, afternoon
 
 
 def _manage_keyboard(meeting: Meeting) -> InlineKeyboardMarkup:
@@ -228,16 +233,67 @@ async def take_change(message: Message, context: OtagaiContext, meeting: Meeting
             await message.reply_text(_("meeting.bad_place", limit=PLACE_LENGTH))
             return
         meeting.place = text
-    else:
-        found = read_when(text)
+    else:  # the new time is asked about and read back; はい saves it
+        found = read_new_when(text)
         if isinstance(found, str):
             await message.reply_text(_(found, text=text))
             return
-        await reschedule(context.session, meeting, *found)
+        question, keyboard, _step = when_question(CHANGE_WHEN, meeting.id, found.when,
+                                                  found.asks, carry=True)
+        sent = await message.reply_text(question, reply_markup=keyboard)
+        await asked(context, "meeting.change_when", sent, question, keyboard,
+                    target_id=meeting.id, typed=True)  # a date typed again replaces it
+        return
+    await _changed(context, meeting, message)
+
+
+async def _changed(context: OtagaiContext, meeting: Meeting, message: Message | None,
+                   query: Pressed | None = None) -> None:
+    """The change is made: tell everyone signed up, say so, and edit the posts."""
     meeting.awaiting = meeting.editing_by_id = None
     told = await _tell_everyone(context, meeting, "changed")
-    await message.reply_text(_("meeting.changed", title=meeting.title or "-", count=told))
+    done = _("meeting.changed", title=meeting.title or "-", count=told)
+    if query is not None:
+        await edit_or_keep(query, done)
+    elif message is not None:
+        await message.reply_text(done)
     await refresh_posts(context, meeting)
+
+
+async def on_change_when_button(press: Press) -> None:
+    """A meeting's new time: はい to next year's date, 午前/午後, はい at the read-back, or
+    type again. The time travels in the buttons."""
+    update, context, query, values = press.update, press.context, press.query, press.raw
+    step, meeting = press.step or "", await context.session.get(Meeting, press.values[0])
+    person, when = context.person, moment_of(values, 2)
+    if (meeting is None or person is None or meeting.status != MeetingStatus.SCHEDULED
+            or meeting.awaiting != "when" or meeting.editing_by_id != person.id
+            or step not in WHEN_STEPS or (step != "wn" and when is None)):
+        await stale_button(update, context)
+        return
+    if not await may_manage(context, meeting):
+        await refuse(update, "meeting.manage_not_allowed")
+        return
+    await query.answer()
+    if step == "wn" or when is None:
+        await edit_or_keep(query, _("meeting.ask_when"))
+        await asked(context, "meeting.change_when", query.message, _("meeting.ask_when"),
+                    target_id=meeting.id, typed=True)
+        return
+    if step == "wy" and when.start <= utcnow():
+        await edit_or_keep(query, _("meeting.past_when", text=span_label(when.start, when.end)))
+        return  # still waiting for a time
+    if step == "wy":
+        await reschedule(context.session, meeting, when.start.astimezone(UTC),
+                         when.end.astimezone(UTC) if when.end else None)
+        await _changed(context, meeting, None, query)
+        return
+    asks = (Clarify.AMBIGUOUS_HOUR,) if step == "yy" and hour_too(values) else ()
+    question, keyboard, _step = when_question(
+        CHANGE_WHEN, meeting.id, afternoon(when) if step == "hp" else when, asks, carry=True)
+    await edit_or_keep(query, question, keyboard)
+    await asked(context, "meeting.change_when", query.message, question, keyboard,
+                target_id=meeting.id, typed=True)
 
 
 # --- attendance ----------------------------------------------------------------------------

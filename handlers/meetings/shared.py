@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import AbstractContextManager
-from datetime import UTC, datetime
+from datetime import datetime
 
 from telegram import InlineKeyboardMarkup
 from telegram.error import BadRequest, TelegramError
@@ -35,13 +35,14 @@ from models.meetings import (
 )
 from models.outbox import enqueue, enqueue_once
 from models.permissions import Action
-from models.when import Reading, parse_when
+from models.when import Reading
 from models.when import read_when as read_when_asking
 
 log = logging.getLogger(__name__)
 
 
 DRAFT, JOIN, ORGANISE, ATTEND = "mt", "mj", "mo", "ma"
+CHANGE_WHEN = "mw"  # the questions and read-back of a meeting's new time
 PAYLOAD = "ev"  # /start ev<meeting id>: open a meeting from a group post or a card
 INVITE_PAYLOAD = "mi"  # /start mi<token>: a one-time invitation to a meeting by invitation
 LIST_LIMIT = 5
@@ -196,18 +197,6 @@ async def tell_promoted(context: OtagaiContext, meeting: Meeting, promoted: Pers
         buttons = confirmed_buttons(meeting)
     await tell(context, promoted, f"meeting-promoted:{meeting.id}:{promoted.id}:"
                f"{utcnow().timestamp()}", text, buttons)
-
-
-def read_when(text: str) -> tuple[datetime, datetime | None] | str:
-    """Return the typed start and end, or the catalog key of what is wrong."""
-    now = now_local()
-    when = parse_when(text, now)
-    if when is None:
-        return N_("meeting.bad_when")
-    if when.start <= now:
-        return N_("meeting.past_when")
-    return when.start.astimezone(UTC), when.end.astimezone(UTC) if when.end else None
-
 
 
 def read_new_when(text: str) -> Reading | str:

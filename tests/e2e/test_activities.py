@@ -282,7 +282,10 @@ async def test_a_changed_time_is_announced_to_the_interested(
     assert ask["text"].startswith("いつ開いていますか？")
     again = await _say(sb, MIKA, "そのうち")
     assert again["text"].startswith("日時を読み取れませんでした。")
-    done = await _say(sb, MIKA, "毎週木曜 14時から15時")
+    check = await _say(sb, MIKA, "毎週木曜 14時から15時")
+    assert check["text"].startswith("「毎週 木曜 14:00〜15:00」と読みました。\n次の3回は、")
+    await sb.press(MIKA, check, text="はい")
+    done = await sb.wait_for_edit(MIKA, check["message_id"])
     assert done["text"].startswith("「いきいき体操」を変更しました。")
     notice = await sb.wait_for_message(ICHIRO, after=card["message_id"], timeout=20)
     assert notice["text"].startswith("「いきいき体操」の予定が変わりました")
@@ -492,3 +495,96 @@ async def test_schedules_as_organisers_write_them_are_read_back_with_the_next_da
         assert draft.schedule is not None
         assert draft.schedule["monthdays"] == [3]
         assert draft.schedule["skip_new_year"] is True
+
+
+async def test_a_bare_hour_in_a_schedule_is_asked_about_when_proposed_and_changed(
+    sb: SandboxClient, engine: AsyncEngine, town: Town
+) -> None:
+    """Issue 16, item 4: 「毎週火曜 ２時」 asks 午前 or 午後 (answered by typing 「午後２時」), in
+    /newactivity and when the schedule is changed; a change is read back with its next three
+    dates and saved only after 「はい」."""
+    clock.travel(datetime(2026, 11, 30, 10, 0, tzinfo=ZoneInfo("Asia/Tokyo")))
+    await _say(sb, MIKA, "/newactivity")
+    kinds = await _say(sb, MIKA, "いきいき体操")
+    await sb.press(MIKA, kinds, text="体操・介護予防")
+    meanings = await sb.wait_for_edit(MIKA, kinds["message_id"])
+    await sb.press(MIKA, meanings, text="次へ")
+    await sb.wait_for_edit(MIKA, kinds["message_id"])
+    await _say(sb, MIKA, "集会所")
+    hour = await _say(sb, MIKA, "毎週火曜 ２時")
+    assert hour["text"] == "「毎週 火曜 2:00〜」と読みました。午前2時と午後2時の、どちらですか？"
+    assert labels(hour) == ["午前2時", "午後2時"]
+    end = await _say(sb, MIKA, "午後２時")
+    assert end["text"] == "「毎週 火曜 14:00〜」と読みました。何時に終わりますか？\n例: 12時"
+    check = await _say(sb, MIKA, "４時")  # after 午後2時: 16:00
+    assert check["text"].startswith("「毎週 火曜 14:00〜16:00」と読みました。\n次の3回は、\n"
+                                    "・12月1日(火) 14:00〜16:00\n")
+    await sb.press(MIKA, check, text="はい")
+    capacity = await sb.wait_for_message(MIKA, after=check["message_id"])
+    await sb.press(MIKA, capacity, text="とばす")
+    contact = await sb.wait_for_message(MIKA, after=capacity["message_id"])
+    await sb.press(MIKA, contact, text="とばす")
+    description = await sb.wait_for_message(MIKA, after=contact["message_id"])
+    await sb.press(MIKA, description, text="とばす")
+    summary = await sb.wait_for_message(MIKA, after=description["message_id"])
+    await sb.press(MIKA, summary, text="この内容で登録する")
+    await sb.wait_for_edit(MIKA, summary["message_id"])
+
+    listing = await _say(sb, MIKA, "/activities")
+    await sb.press(MIKA, listing, text="いきいき体操")
+    own = await sb.wait_for_message(MIKA, after=listing["message_id"])
+    await sb.press(MIKA, own, text="日時を変える")
+    await sb.wait_for_message(MIKA, after=own["message_id"])
+    hour = await _say(sb, MIKA, "毎週木曜 ２時から３時")
+    assert hour["text"] == ("「毎週 木曜 2:00〜3:00」と読みました。"
+                            "午前2時と午後2時の、どちらですか？")
+    check = await _say(sb, MIKA, "午後２時")
+    assert check["text"] == (
+        "「毎週 木曜 14:00〜15:00」と読みました。\n次の3回は、\n"
+        "・12月3日(木) 14:00〜15:00\n・12月10日(木) 14:00〜15:00\n"
+        "・12月17日(木) 14:00〜15:00\nです。これでよろしいですか？")
+    await settle(sb)
+    async with session_factory(engine)() as session:
+        saved = (await session.scalars(select(Activity))).one()
+        assert saved.schedule is not None
+        assert saved.schedule["weekdays"] == [1]
+    done = await _say(sb, MIKA, "はい")
+    assert done["text"].startswith("「いきいき体操」を変更しました。")
+    await settle(sb)
+    async with session_factory(engine)() as session:
+        saved = (await session.scalars(select(Activity))).one()
+        assert saved.schedule is not None
+        assert (saved.schedule["weekdays"], saved.schedule["start"], saved.schedule["end"]) \
+            == ([3], "14:00:00", "15:00:00")
+        assert saved.awaiting is None
+
+
+async def test_a_one_off_date_past_this_year_is_asked_about(
+    sb: SandboxClient, engine: AsyncEngine, town: Town
+) -> None:
+    """Issue 16, item 4: 「１１月１日 ２時から４時」 on 30 November is not taken as 2027 in
+    silence: next year? (「はい」 typed), then 午前 or 午後? (「午後２時」 typed), then the
+    read-back with the year."""
+    clock.travel(datetime(2026, 11, 30, 10, 0, tzinfo=ZoneInfo("Asia/Tokyo")))
+    await _say(sb, HANAKO, "/newactivity")
+    kinds = await _say(sb, HANAKO, "年末の大掃除")
+    await sb.press(HANAKO, kinds, text="生活支援")
+    meanings = await sb.wait_for_edit(HANAKO, kinds["message_id"])
+    await sb.press(HANAKO, meanings, text="次へ")
+    await sb.wait_for_edit(HANAKO, kinds["message_id"])
+    await _say(sb, HANAKO, "集会所")
+    year = await _say(sb, HANAKO, "１１月１日 ２時から４時")
+    assert year["text"] == ("11月1日は、今年はもう過ぎています。"
+                            "来年（2027年）の11月1日のことですか？")
+    assert labels(year) == ["はい", "いいえ（入力しなおす）"]
+    hour = await _say(sb, HANAKO, "はい")
+    assert hour["text"].endswith("午前2時と午後2時の、どちらですか？")
+    check = await _say(sb, HANAKO, "午後２時")
+    assert check["text"] == ("「2027年11月1日(月) 14:00〜16:00」と読みました。\n次の3回は、\n"
+                             "・2027年11月1日(月) 14:00〜16:00\nです。これでよろしいですか？")
+    await sb.press(HANAKO, check, text="日時を入れ直す")
+    await sb.wait_for_edit(HANAKO, check["message_id"])
+    no = await _say(sb, HANAKO, "11月1日 10時から12時")
+    await sb.press(HANAKO, no, text="いいえ（入力しなおす）")
+    retype = await sb.wait_for_edit(HANAKO, no["message_id"])
+    assert retype["text"].startswith("いつ開いていますか？")

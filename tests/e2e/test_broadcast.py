@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.sandbox import SandboxClient, SandboxServer
-from models import Activity, ActivityKind, ActivityStatus, Broadcast, Role
+from models import Activity, ActivityKind, ActivityStatus, Broadcast, BroadcastStatus, Role, clock
 from models.activities import ActivityInterest
 from models.areas import find_group
 from models.db import session_factory
@@ -112,8 +115,11 @@ async def test_a_scheduled_broadcast_can_be_cancelled_before_it_goes(
         reply = await sb.wait_for_message(MIKA, after=sent["message_id"])
         assert expected in reply["text"]
     sent = await sb.send_text(MIKA, "2099年12月1日 午前10時")
-    scheduled = await sb.wait_for_message(MIKA, after=sent["message_id"])
-    # Not this year: the read-back says the year.
+    confirm = await sb.wait_for_message(MIKA, after=sent["message_id"])
+    # Not this year: the read-back says the year; only はい queues it.
+    assert confirm["text"] == "2099年12月1日(火) 10:00 でよろしいですか？"
+    await sb.press(MIKA, confirm, text="はい")
+    scheduled = await sb.wait_for_edit(MIKA, confirm["message_id"])
     assert scheduled["text"].startswith("2099年12月1日(火) 10:00 に送ります（4件）。")
 
     await sb.press(MIKA, scheduled, text="送るのを取り消す")
@@ -201,3 +207,44 @@ async def test_people_interested_in_activities_of_one_kind(
     async with session_factory(engine)() as session:
         broadcast = (await session.scalars(select(Broadcast))).one()
         assert (broadcast.audience, broadcast.recipients) == ("interest_meal", 1)
+
+
+async def test_a_time_to_send_later_is_asked_about_and_read_back_by_typing(
+    sb: SandboxClient, engine: AsyncEngine, town: Town
+) -> None:
+    """Issue 16, items 3 and 4: the audience typed as on its button; 「１１月１日 ２時」 on
+    30 November asks next year? then 午前 or 午後?; the time is read back with its year and
+    queued only after 「はい」, all typed."""
+    clock.travel(datetime(2026, 11, 30, 10, 0, tzinfo=ZoneInfo("Asia/Tokyo")))
+    audience = await _write(sb, "来年の勉強会について")
+    assert "住民のみなさん" in labels(audience)
+    preview = await _say(sb, "住民のみなさん")
+    assert preview["text"].startswith("この内容で送ります\n送る先: 「東地区」の住民のみなさん")
+    assert "人数: 4人・グループ 0件" in preview["text"]
+    ask = await _say(sb, "日時を決めて送る")
+    assert ask["text"].startswith("送る日時を入力してください。")
+    year = await _say(sb, "１１月１日 ２時")
+    assert year["text"] == ("11月1日は、今年はもう過ぎています。"
+                            "来年（2027年）の11月1日のことですか？")
+    hour = await _say(sb, "はい")
+    assert hour["text"] == "午前2時と午後2時の、どちらですか？"
+    confirm = await _say(sb, "午後２時")
+    assert confirm["text"] == "2027年11月1日(月) 14:00 でよろしいですか？"
+    await settle(sb)
+    async with session_factory(engine)() as session:
+        draft = (await session.scalars(select(Broadcast))).one()
+        assert draft.status == BroadcastStatus.DRAFT  # nothing queued before はい
+    scheduled = await _say(sb, "はい")
+    assert scheduled["text"].startswith("2027年11月1日(月) 14:00 に送ります（4件）。")
+    await settle(sb)
+    async with session_factory(engine)() as session:
+        queued = (await session.scalars(select(Broadcast))).one()
+        assert queued.status == BroadcastStatus.QUEUED
+        assert queued.send_at is not None
+        assert queued.send_at.astimezone(ZoneInfo("Asia/Tokyo")) == datetime(
+            2027, 11, 1, 14, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
+
+
+async def _say(sb: SandboxClient, text: str) -> dict:
+    sent = await sb.send_text(MIKA, text)
+    return await sb.wait_for_message(MIKA, after=sent["message_id"])

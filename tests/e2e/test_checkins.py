@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,7 +29,7 @@ from models import (
     clock,
 )
 from models.areas import find_group
-from models.checkins import Thresholds, WatchContact
+from models.checkins import CheckinPreference, Thresholds, WatchContact
 from models.db import session_factory
 from models.people import find_person
 from models.roles import revoke_grant
@@ -769,3 +769,104 @@ async def test_a_district_without_a_coordinator_sends_worries_and_alerts_to_the_
     assert alert["text"].startswith("⚠️ 見守り: お返事がありません\n佐藤 花子さん（東地区）")
     for chat in (MIKA, WEST_COORD, KAZUKO):
         assert not any("佐藤 花子" in m["text"] for m in _bot_messages(await sb.messages(chat)))
+
+
+async def test_away_and_watch_by_typing_and_a_date_past_this_year_is_asked_about(
+    sb: SandboxClient, engine: AsyncEngine, town: Town
+) -> None:
+    """Issue 16, items 3 and 4: on 30 November, 「/away １１月１日」 is not taken as next year
+    in silence; 「/away ５月３１日」 asks whether next year's is meant (「はい」 typed); the
+    buttons of /away and /watch answer to their words typed."""
+    clock.travel(MONDAY)
+    passed = await _say(sb, HANAKO, "/away １１月１日")
+    assert passed["text"].startswith("11月1日は、今年はもう過ぎています。戻る日を、")
+    asked = await _say(sb, HANAKO, "/away ５月３１日")
+    assert asked["text"] == ("5月31日は、今年はもう過ぎています。"
+                             "来年（2027年）の5月31日のことですか？")
+    saved = await _say(sb, HANAKO, "はい")
+    assert saved["text"] == ("2027年5月31日(月)まで、お元気確認と見守りをお休みします。"
+                             "お気をつけて。")
+    menu = await _say(sb, HANAKO, "/away")
+    assert "2027年5月31日(月)まで、お休み中です。" in menu["text"]
+    back = await _say(sb, HANAKO, "もう戻りました")
+    assert back["text"].startswith("おかえりなさい。")
+    await _say(sb, HANAKO, "/away")
+    week = await _say(sb, HANAKO, "７日")
+    assert week["text"].startswith("12月7日(月)まで、")
+    explain = await _say(sb, HANAKO, "/watch")
+    sent = await sb.send_text(HANAKO, "４８時間で始める")
+    saved, started = await sb.wait_for_messages(HANAKO, after=sent["message_id"], count=2)
+    assert saved["text"] == "変更しました"
+    assert started["text"].startswith(explain["text"].split("\n\n")[0])
+    assert "いまは見守り中です（お返事を待つ時間: 48時間）。" in started["text"]
+    await settle(sb)
+    async with session_factory(engine)() as session:
+        hanako = await find_person(session, HANAKO)
+        assert hanako is not None
+        preference = await session.scalar(select(CheckinPreference).where(
+            CheckinPreference.person_id == hanako.id))
+        assert preference is not None
+        assert preference.watching
+        assert preference.watch_hours == 48
+        assert preference.away_until == date(2026, 12, 7)
+
+
+async def test_offer_and_a_need_card_answer_to_their_buttons_words_typed(
+    sb: SandboxClient, engine: AsyncEngine, town: Town
+) -> None:
+    """Issue 16, item 3: 「買い物」 typed at /offer chooses it; at a need's card, 「対応します」
+    and 「解決した」 typed are those buttons; other words repeat the card's question."""
+    offer = await _say(sb, ICHIRO, "/offer")
+    assert offer["text"].startswith("手伝えること")
+    sent = await sb.send_text(ICHIRO, "買い物")
+    saved, chosen = await sb.wait_for_messages(ICHIRO, after=sent["message_id"], count=2)
+    assert saved["text"] == "変更しました"
+    assert "選んだもの: 買い物" in chosen["text"]
+    assert "✅ 買い物" in SandboxClient.labels(chosen)
+    await _raise_shopping_need(sb, engine)
+    listing = await _say(sb, MIKA, "/needs")
+    need = await _need(engine)
+    card = await _say(sb, MIKA, f"＃{need.id} 買い物")
+    assert card["text"].startswith(f"相談 #{need.id}（")
+    assert "対応します" in SandboxClient.labels(card)
+    again = await _say(sb, MIKA, "わかりました")
+    assert again["text"].startswith("さきほどの質問が、まだ終わっていません。")
+    taken = await _say(sb, MIKA, "対応します")
+    assert "担当: 田中 美香" in taken["text"]
+    resolved = await _say(sb, MIKA, "解決した")
+    assert "（解決）" in resolved["text"]
+    assert listing["message_id"] < resolved["message_id"]
+    assert (await _need(engine)).status is NeedStatus.RESOLVED
+
+
+async def test_the_day_and_hour_are_chosen_by_typing_the_words_on_the_buttons(
+    sb: SandboxClient, engine: AsyncEngine, town: Town
+) -> None:
+    """Issue 16, item 3: at /settings, 「お元気確認の曜日と時間」 typed opens the check-in
+    settings; 「木」 and 「１４時」 typed choose the day and hour."""
+    await _say(sb, HANAKO, "/settings")
+    menu = await _say(sb, HANAKO, "お元気確認の曜日と時間")
+    assert "毎週 月曜日 10時ごろ にお聞きします。" in menu["text"]
+    sent = await sb.send_text(HANAKO, "木")
+    _saved, menu = await sb.wait_for_messages(HANAKO, after=sent["message_id"], count=2)
+    assert "毎週 木曜日 10時ごろ にお聞きします。" in menu["text"]
+    sent = await sb.send_text(HANAKO, "１４時")
+    _saved, menu = await sb.wait_for_messages(HANAKO, after=sent["message_id"], count=2)
+    assert "毎週 木曜日 14時ごろ にお聞きします。" in menu["text"]
+    await settle(sb)
+    assert await _hanako_asked(engine, datetime(2026, 12, 3, 14, 0, tzinfo=TOKYO))
+
+
+async def test_the_weekly_question_sent_by_the_scheduler_answers_to_its_words_typed(
+    sb: SandboxClient, engine: AsyncEngine, town: Town
+) -> None:
+    """Issue 16, item 3: the weekly question comes through the outbox; once delivered it is
+    the open question, so 「元気です」 typed answers it (and other words repeat it)."""
+    question = await _question(sb, engine)
+    assert question["text"].startswith("今週の調子はいかがですか？")
+    again = await _say(sb, HANAKO, "こんにちは")
+    assert again["text"].startswith("さきほどの質問が、まだ終わっていません。")
+    thanks = await _say(sb, HANAKO, "元気です")
+    assert "お元気でなによりです" in thanks["text"]
+    after = await _say(sb, HANAKO, "ありがとう")  # answered: nothing is open any more
+    assert after["text"].startswith("メッセージありがとうございます")

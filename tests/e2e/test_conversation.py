@@ -203,3 +203,36 @@ async def test_newactivity_walked_by_typing_the_buttons_words(
         draft = (await session.scalars(select(Activity))).one()
         assert (draft.kind, draft.meanings, draft.awaiting) == (
             "hobby", ["isolation"], "place")
+
+
+async def test_leaving_a_menu_says_what_was_chosen_is_kept(sb: SandboxClient,
+                                                            town: Town) -> None:
+    # A menu whose choices are saved when pressed: 「やめる」 must not say nothing was saved.
+    await _say(sb, HANAKO, "/settings")
+    shown = await _said_after(sb, HANAKO, "お元気確認の曜日と時間")  # typed: the button
+    assert shown, shown
+    assert shown[-1].startswith("お元気確認"), shown
+    said = await _said_after(sb, HANAKO, "火")  # typed: Tuesday, saved at once
+    assert any("火曜日" in text for text in said), said
+    left = await _said_after(sb, HANAKO, "やめる")
+    assert left == ["わかりました。ここで終わりにします。\n"
+                    "ボタンで選んだことは、選んだときに保存してあります。"]
+    again = await _said_after(sb, HANAKO, "やめる")
+    assert again == ["いま、やめる入力はありません。"]
+
+
+async def test_a_label_typed_without_its_note_or_half_of_it(sb: SandboxClient,
+                                                            town: Town) -> None:
+    # 「いいえ」 for 「いいえ（入力しなおす）」, 「午後」 for 「午後2時」 (seen walking /newevent).
+    await _say(sb, MIKA, "/newevent")
+    await _say(sb, MIKA, "ご近所ケア会議")
+    await _say(sb, MIKA, "年末の見守りの相談")
+    asked = await _say(sb, MIKA, "11月1日 14時")
+    assert "来年" in asked["text"]
+    retyped = await _say(sb, MIKA, "いいえ")
+    assert retyped["text"].startswith("日にちと時間を送ってください"), retyped["text"]
+    hour = await _say(sb, MIKA, "１２月３日 ２時")
+    assert "午前2時と午後2時" in hour["text"]
+    read_back = await _say(sb, MIKA, "午後")
+    assert "14:00" in read_back["text"]
+    assert "よろしいですか" in read_back["text"]

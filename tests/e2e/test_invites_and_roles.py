@@ -69,8 +69,8 @@ async def test_coordinator_invites_a_supporter_who_signs_up_through_the_link(
     opened = await sb.open_link(ICHIRO, link)
     notice, question = await sb.wait_for_messages(ICHIRO, after=opened["message_id"], count=2)
     assert notice["text"].startswith("「担い手（ボランティア）」への招待です。")
-    assert labels(question)[0] == f"★ {EAST}（グループの地区）"
-    await sb.press(ICHIRO, question, text=f"★ {EAST}（グループの地区）")
+    assert labels(question)[0] == f"★ {EAST}（招待の地区）"
+    await sb.press(ICHIRO, question, text=f"★ {EAST}（招待の地区）")
     consent = await sb.wait_for_edit(ICHIRO, question["message_id"])
     await sb.press(ICHIRO, consent, text="同意する")
     welcome = await sb.wait_for_message(ICHIRO, after=question["message_id"])
@@ -163,7 +163,7 @@ async def test_an_invite_stops_working_when_its_author_loses_her_role(
     refusal = await sb.wait_for_message(JIRO, after=opened["message_id"])
     assert refusal["text"] == no_longer
     # 一郎 finishes registering: he becomes a resident, not a coordinator.
-    await sb.press(ICHIRO, question, text=f"★ {EAST}（グループの地区）")
+    await sb.press(ICHIRO, question, text=f"★ {EAST}（招待の地区）")
     consent = await sb.wait_for_edit(ICHIRO, question["message_id"])
     await sb.press(ICHIRO, consent, text="同意する")
     refusal = await sb.wait_for_message(ICHIRO, after=question["message_id"])

@@ -405,7 +405,11 @@ async def _change_time(sb: SandboxClient, engine: AsyncEngine, mine: dict, docum
     bad = await _say(sb, MIKA, "2月30日 10:00")
     assert "を日時として読み取れませんでした。" in bad["text"]
     later = START + timedelta(days=7)
-    changed = await _say(sb, MIKA, f"{later.month}月{later.day}日 10:00-11:30")
+    # Read back before it is changed; 「はい」 typed (as an older resident does) is the button.
+    confirm = await _say(sb, MIKA, f"{later.month}月{later.day}日 10:00-11:30")
+    assert confirm["text"].endswith(" 10:00〜11:30 でよろしいですか？")
+    assert labels(confirm) == ["はい", "入力しなおす"]
+    changed = await _say(sb, MIKA, "はい")
     assert changed["text"] == f"「{TITLE}」を変更しました。申し込んだ 2名にお知らせします。"
     await settle(sb)
     async with factory() as session:
@@ -819,3 +823,40 @@ async def test_a_date_past_this_year_and_a_bare_hour_are_asked_about(sb: Sandbox
     await sb.press(MIKA, confirm, text="はい")
     ask_place = await sb.wait_for_message(MIKA, after=confirm["message_id"])
     assert ask_place["text"].startswith("場所を送ってください")
+
+
+async def test_a_changed_time_is_asked_about_and_read_back_before_it_is_saved(
+        sb: SandboxClient, engine: AsyncEngine, town: Town) -> None:
+    """Issue 16, item 4, at /myevents' 日時を変える: 「１１月１日 ２時」 on 30 November asks next
+    year? then 午前 or 午後? (answered by typing 「はい」「午後２時」), reads the time back with
+    its year, and only 「はい」 changes the meeting."""
+    clock.travel(datetime(2026, 11, 30, 10, 0, tzinfo=TOKYO))
+    await _create(sb, announce=False)
+    mine = await _say(sb, MIKA, "/myevents")
+    await sb.press(MIKA, mine, text="日時を変える")
+    ask = await sb.wait_for_message(MIKA, after=mine["message_id"])
+    assert ask["text"].startswith("日にちと時間を送ってください。")
+    year = await _say(sb, MIKA, "１１月１日 ２時")
+    assert year["text"] == ("11月1日は、今年はもう過ぎています。"
+                            "来年（2027年）の11月1日のことですか？")
+    hour = await _say(sb, MIKA, "はい")
+    assert hour["text"] == "午前2時と午後2時の、どちらですか？"
+    confirm = await _say(sb, MIKA, "午後２時")
+    assert confirm["text"] == "2027年11月1日(月) 14:00〜 でよろしいですか？"
+    async with session_factory(engine)() as session:
+        meeting = await session.scalar(select(Meeting))
+        assert meeting is not None
+        assert meeting.starts_at is not None
+        assert meeting.starts_at.astimezone(TOKYO).date() == START.date()  # not yet
+    again = await _say(sb, MIKA, "それで")  # not an answer: the question again
+    assert again["text"].startswith("「それで」を日時として読み取れませんでした。")
+    changed = await _say(sb, MIKA, "はい")
+    assert changed["text"] == f"「{TITLE}」を変更しました。申し込んだ 0名にお知らせします。"
+    await settle(sb)
+    async with session_factory(engine)() as session:
+        meeting = await session.scalar(select(Meeting))
+        assert meeting is not None
+        assert meeting.starts_at is not None
+        assert meeting.starts_at.astimezone(TOKYO) == datetime(2027, 11, 1, 14, 0,
+                                                                tzinfo=TOKYO)
+        assert meeting.awaiting is None

@@ -252,3 +252,55 @@ async def test_an_activity_without_past_sessions_has_nothing_to_record(
     await settle(sb)
     async with session_factory(engine)() as session:
         assert (await session.scalars(select(ActivitySession))).all() == []
+
+
+async def test_the_count_question_answers_to_its_buttons_words_typed(
+    sb: SandboxClient, engine: AsyncEngine, town: Town
+) -> None:
+    """Issue 16, item 3: at the count question (shown by /myactivities' 直す), 「５人」 typed
+    is the 5人 button, 「ほかの人数を入力する」 typed asks for the number; other words repeat
+    the question."""
+    await _ask(engine)
+    await until_settled(engine)
+    sent = await sb.send_text(HANAKO, "/myactivities")
+    listing = await sb.wait_for_message(HANAKO, after=sent["message_id"])
+    await sb.press(HANAKO, listing, text="直す: 火曜サロン 11月24日(火) 10:00")
+    again = await sb.wait_for_message(HANAKO, after=listing["message_id"])
+    assert again["text"].startswith("「火曜サロン」（11月24日(火) 10:00）には、何人来ましたか？")
+    sent = await sb.send_text(HANAKO, "えっと")
+    repeated = await sb.wait_for_message(HANAKO, after=sent["message_id"])
+    assert repeated["text"].startswith("さきほどの質問が、まだ終わっていません。")
+    sent = await sb.send_text(HANAKO, "５人")
+    done = await sb.wait_for_message(HANAKO, after=sent["message_id"])
+    assert done["text"] == (
+        "ありがとうございます。「火曜サロン」（11月24日(火) 10:00）は 5人 で記録しました。")
+    await settle(sb)
+    record = await _record(engine)
+    assert (record.status, record.participants) == (SessionStatus.HELD, 5)
+
+    sent = await sb.send_text(HANAKO, "/myactivities")
+    listing = await sb.wait_for_message(HANAKO, after=sent["message_id"])
+    await sb.press(HANAKO, listing, text="直す: 火曜サロン 11月24日(火) 10:00")
+    again = await sb.wait_for_message(HANAKO, after=listing["message_id"])
+    sent = await sb.send_text(HANAKO, "ほかの人数を入力する")
+    ask = await sb.wait_for_message(HANAKO, after=sent["message_id"])
+    assert ask["text"].startswith("人数を数字で送ってください")
+    sent = await sb.send_text(HANAKO, "１７")
+    reply = await sb.wait_for_message(HANAKO, after=sent["message_id"])
+    assert "17人 で記録しました" in reply["text"]
+
+
+async def test_the_count_question_sent_by_the_scheduler_answers_to_its_words_typed(
+    sb: SandboxClient, engine: AsyncEngine, town: Town
+) -> None:
+    """Issue 16, item 3: the count question comes through the outbox; once delivered it is
+    the open question, so 「１２人」 typed is the 12人 button."""
+    await _ask(engine)
+    await until_settled(engine)
+    sent = await sb.send_text(HANAKO, "１２人")
+    done = await sb.wait_for_message(HANAKO, after=sent["message_id"])
+    assert done["text"] == (
+        "ありがとうございます。「火曜サロン」（11月24日(火) 10:00）は 12人 で記録しました。")
+    await settle(sb)
+    record = await _record(engine)
+    assert (record.status, record.participants) == (SessionStatus.HELD, 12)

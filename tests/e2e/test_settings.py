@@ -40,3 +40,24 @@ async def test_quiet_hours_are_shown_and_changed_with_buttons(
         stored = await find_person(session, person["id"])
         assert stored is not None
         assert (stored.quiet_from, stored.quiet_until) == (0, 0)
+
+
+async def test_quiet_hours_are_changed_by_typing_the_words_on_the_buttons(
+    sb: SandboxClient, engine: AsyncEngine
+) -> None:
+    """Issue 16, item 3: 「２２時から」「７時まで」 typed at /settings are those buttons; other
+    words repeat the question."""
+    person = await sb.create_user(first_name="花子")
+    sent = await sb.send_text(person["id"], "/settings")
+    await sb.wait_for_message(person["id"], after=sent["message_id"])
+    for typed, expected in (("２２時から", "お知らせを控える時間: 22:00〜08:00"),
+                            ("７時まで", "お知らせを控える時間: 22:00〜07:00"),
+                            ("いつでも", "さきほどの質問が、まだ終わっていません。")):
+        sent = await sb.send_text(person["id"], typed)
+        changed = await sb.wait_for_message(person["id"], after=sent["message_id"])
+        assert changed["text"].startswith(expected), typed
+    await settle(sb)
+    async with session_factory(engine)() as session:
+        stored = await find_person(session, person["id"])
+        assert stored is not None
+        assert (stored.quiet_from, stored.quiet_until) == (22, 7)

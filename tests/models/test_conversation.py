@@ -13,7 +13,9 @@ from models.conversation import (
     LAPSE,
     Asked,
     OpenQuestion,
+    answers_of,
     ask,
+    asked_by_outbox,
     close,
     is_leave_word,
     matching_answer,
@@ -123,3 +125,27 @@ async def test_leaving_a_need_keeps_or_drops_the_draft(session: AsyncSession) ->
     assert need.status is NeedStatus.WITHDRAWN
     assert not await leave_need_draft(session, person.id, drop=True)
     assert await session.get(Need, need.id) is need
+
+
+
+async def test_a_question_from_the_outbox_is_open_unless_another_is(
+        session: AsyncSession) -> None:
+    clock.travel(NOW)
+    person = await _person(session)
+    shown = _shown(answers_of([[{"text": "元気です", "callback_data": "ck:1:g"}],
+                               [{"text": "リンク", "url": "https://example.org"}]]))
+    assert shown.answers == [[["元気です", "ck:1:g"]]]
+    assert await asked_by_outbox(session, person.id, "meeting-remind:3:1", shown) is None
+    question = await asked_by_outbox(session, person.id, "checkin:12", shown)
+    assert question is not None
+    assert question.topic == "checkin.answer"
+    assert matching_answer(question, "元気です") == "ck:1:g"
+    await ask(session, person.id, "meeting.title", _shown(), typed=True)
+    assert await asked_by_outbox(session, person.id, "participation:5", shown) is None
+    kept = await open_question(session, person.id)
+    assert kept is not None
+    assert kept.topic == "meeting.title"  # the flow the person is in keeps its question
+    clock.travel(NOW + LAPSE + timedelta(minutes=1))  # lapsed: the new one takes its place
+    replaced = await asked_by_outbox(session, person.id, "participation:5", shown)
+    assert replaced is not None
+    assert replaced.topic == "count.ask"

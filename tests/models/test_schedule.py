@@ -21,6 +21,7 @@ from models.schedule import (
     parse_schedule,
     read_schedule,
 )
+from models.schedule import afternoon as schedule_afternoon
 
 TODAY = date(2026, 11, 22)  # a Sunday
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -574,3 +575,43 @@ def test_schedules_stored_before_the_new_fields_are_still_read() -> None:
     assert Schedule.from_json(stored) == weekly(TUE, t(10), t(11, 30))
     new = replace(by_day((15,), t(10)), skip_holidays=True, skip_new_year=True)
     assert Schedule.from_json(new.to_json()) == new
+
+
+@pytest.mark.parametrize("text", [
+    "毎週火曜 10時から11時半", "第2・第4木曜 13:30-15:00", "毎月最終金曜 14時",
+    "隔週金曜 12月4日から 14時", "12月5日 10:00-12:00", "毎月1日と15日 10時から12時 祝日は休み",
+    "平日 9:00-12:00 年末年始を除く", "毎日 7時"])
+def test_a_schedule_carried_in_button_data_comes_back_the_same(text: str) -> None:
+    found = read_schedule(text, date(2026, 11, 30))
+    assert isinstance(found, Schedule)
+    code = found.to_code()
+    assert len(code) <= 40
+    assert ":" not in code
+    assert Schedule.from_code(code) == found
+
+
+@pytest.mark.parametrize("code", ["", "x", "w2500.2.1.0...0.0", "w1000.2.1.0.zzzzzzzz..0.0"])
+def test_a_forged_schedule_code_is_none(code: str) -> None:
+    assert Schedule.from_code(code) is None
+
+
+def test_a_bare_hour_from_1_to_6_is_marked_to_ask_and_has_an_afternoon_reading() -> None:
+    found = read_schedule("毎週火曜 ２時から４時", date(2026, 11, 30))
+    assert isinstance(found, Schedule)
+    assert found.ambiguous_hour
+    later = schedule_afternoon(found)
+    assert (later.start, later.end, later.ambiguous_hour) == (time(14), time(16), False)
+    for text in ("毎週火曜 午後2時", "毎週火曜 14時", "毎週火曜 7時", "毎週火曜 02:00"):
+        plain = read_schedule(text, date(2026, 11, 30))
+        assert isinstance(plain, Schedule), text
+        assert not plain.ambiguous_hour, text
+
+
+def test_a_one_off_date_past_this_year_is_marked_to_ask() -> None:
+    found = read_schedule("11月1日 10時から12時", date(2026, 11, 30))
+    assert isinstance(found, Schedule)
+    assert found.on == date(2027, 11, 1)
+    assert found.past_date
+    later = read_schedule("12月5日 10時から12時", date(2026, 11, 30))
+    assert isinstance(later, Schedule)
+    assert not later.past_date

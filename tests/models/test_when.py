@@ -19,6 +19,7 @@ from models.when import (
     parse_time,
     parse_time_range,
     parse_when,
+    read_date,
     read_when,
 )
 
@@ -524,3 +525,12 @@ def test_times_said_in_words(text: str, expected: TimeRange) -> None:
                                   "昼5時"])
 def test_times_said_in_words_that_do_not_fit_are_refused(text: str) -> None:
     assert parse_time_range(text) is None
+
+
+def test_read_date_notes_a_date_taken_as_next_years_because_this_years_passed() -> None:
+    now = datetime(2026, 11, 30, 10, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
+    assert read_date("１１月１日", now) == (date(2027, 11, 1), True)
+    assert read_date("12月10日", now) == (date(2026, 12, 10), False)
+    assert read_date("1月5日", now) == (date(2027, 1, 5), False)  # plainly next January
+    assert read_date("2027年11月1日", now) == (date(2027, 11, 1), False)
+    assert read_date("そのうち", now) is None
