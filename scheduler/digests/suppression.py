@@ -230,25 +230,8 @@ def _feasible(low: list[int], high: list[int],
     """True if whole numbers within the ranges fit every constraint (narrowing, then
     depth-first; the ranges are small, so the search is exhaustive)."""
     steps[0] += 1
-    changed = True
-    while changed:
-        changed = False
-        for terms, bound in constraints:
-            least = sum(low[s] if a > 0 else -high[s] for s, a in terms)
-            if least > bound:
-                return False
-            for s, a in terms:
-                room = bound - least
-                if a > 0:
-                    top = low[s] + room
-                    if top < high[s]:
-                        high[s], changed = top, True
-                else:
-                    bottom = high[s] - room
-                    if bottom > low[s]:
-                        low[s], changed = bottom, True
-                if low[s] > high[s]:
-                    return False
+    if not _narrow(low, high, constraints):
+        return False
     open_slots = [s for s in range(len(low)) if low[s] < high[s]]
     if not open_slots:
         return True
