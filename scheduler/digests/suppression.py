@@ -226,9 +226,13 @@ def _pair_moves(cell: Cell, partner: Row, values: Mapping[Cell, int],
 
 
 def _feasible(low: list[int], high: list[int],
-              constraints: list[tuple[list[tuple[int, int]], int]], steps: list[int]) -> bool:
+              constraints: list[tuple[list[tuple[int, int]], int]], steps: list[int],
+              budget: int | None = None) -> bool:
     """True if whole numbers within the ranges fit every constraint (narrowing, then
-    depth-first; the ranges are small, so the search is exhaustive)."""
+    depth-first; the ranges are small, so the search is exhaustive). With a ``budget`` of
+    steps, raise ``_OutOfSteps`` past it."""
+    if budget is not None and steps[0] > budget:
+        raise _OutOfSteps
     steps[0] += 1
     if not _narrow(low, high, constraints):
         return False
@@ -239,7 +243,7 @@ def _feasible(low: list[int], high: list[int],
     for value in range(low[slot], high[slot] + 1):
         low2, high2 = list(low), list(high)
         low2[slot] = high2[slot] = value
-        if _feasible(low2, high2, constraints, steps):
+        if _feasible(low2, high2, constraints, steps, budget):
             return True
     return False
 
@@ -594,21 +598,7 @@ def _bounded_feasible(low: list[int], high: list[int],
                       constraints: list[tuple[list[tuple[int, int]], int]],
                       steps: list[int]) -> bool:
     """``_feasible`` with a budget of steps."""
-    if steps[0] > _PAIR_BUDGET:
-        raise _OutOfSteps
-    steps[0] += 1
-    if not _narrow(low, high, constraints):
-        return False
-    open_slots = [s for s in range(len(low)) if low[s] < high[s]]
-    if not open_slots:
-        return True
-    chosen = min(open_slots, key=lambda s: (high[s] - low[s], s))
-    for value in range(low[chosen], high[chosen] + 1):
-        low2, high2 = list(low), list(high)
-        low2[chosen] = high2[chosen] = value
-        if _bounded_feasible(low2, high2, constraints, steps):
-            return True
-    return False
+    return _feasible(low, high, constraints, steps, _PAIR_BUDGET)
 
 
 @dataclass
