@@ -107,7 +107,7 @@ def _digest(settings: Settings, args: argparse.Namespace) -> None:
 
 def _survey(settings: Settings, args: argparse.Namespace) -> None:
     asyncio.run(tasks.kayoinoba_survey(settings, args.fiscal_year, args.out, month=args.month,
-                                       area_id=args.area, say=_say))
+                                       area_id=args.area, exact=args.exact, say=_say))
 
 
 def _add_survey(commands: Any) -> None:
@@ -119,6 +119,7 @@ def _add_survey(commands: Any) -> None:
     kayoinoba.add_argument("--out", type=Path, required=True, help=plain("cli.help.survey_out"))
     kayoinoba.add_argument("--month", default=None, help=plain("cli.help.survey_month"))
     kayoinoba.add_argument("--area", type=int, default=None, help=plain("cli.help.survey_area"))
+    kayoinoba.add_argument("--exact", action="store_true", help=plain("cli.help.survey_exact"))
     kayoinoba.set_defaults(func=_survey)
 
 

@@ -198,11 +198,19 @@ async def council_digest(settings: Settings, council_id: int, week_name: str, *,
 
 async def kayoinoba_survey(settings: Settings, fiscal_year: int, out: Path, *,
                            month: str | None = None, area_id: int | None = None,
-                           say: Say) -> Path:
+                           exact: bool = False, say: Say) -> Path:
     """Write the 通いの場 survey of a fiscal year as XLSX into the folder ``out``; return the
-    file. Raise StartupError for a fiscal year without places, a bad month or folder."""
-    from scheduler.digests.survey_workbook import survey_workbook  # noqa: PLC0415
-    from scheduler.survey import SurveyError, build_survey, parse_month  # noqa: PLC0415
+    file. Raise StartupError for a fiscal year without places, a bad month or folder.
+
+    Counts under the digest's threshold are hidden (with what would give them back) unless
+    ``exact``: the exact file is the one to file with the survey, the other to share."""
+    from scheduler.digests.survey_workbook import Hidden, survey_workbook  # noqa: PLC0415
+    from scheduler.survey import (  # noqa: PLC0415
+        SurveyError,
+        build_survey,
+        hidden_counts,
+        parse_month,
+    )
 
     _check_folder(out)
     say(plain("survey.cli.reading", year=fiscal_year))
@@ -215,8 +223,11 @@ async def kayoinoba_survey(settings: Settings, fiscal_year: int, out: Path, *,
         raise StartupError(exc.key, **exc.params) from None
     say(plain("survey.cli.writing", count=len(survey.places)))
     with use_language(current_language(), settings.zone):
-        data = survey_workbook(survey, utcnow().astimezone(settings.zone).date())
-        path = out / plain("survey.file", year=fiscal_year)
+        threshold = settings.digest_threshold
+        hidden = None if exact else Hidden(hidden_counts(survey, threshold), threshold)
+        data = survey_workbook(survey, utcnow().astimezone(settings.zone).date(), hidden)
+        name = N_("survey.file") if exact else N_("survey.file_shared")
+        path = out / plain(name, year=fiscal_year)
     _write_into(out, path, data)
     missing = sum(1 for place in survey.places if place.missing())
     say(plain("survey.cli.done", path=path, count=len(survey.places), missing=missing,

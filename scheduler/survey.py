@@ -30,6 +30,7 @@ from models.kayoinoba import (
 )
 from models.participants import MonthlyParticipants, between
 from models.schedule import Schedule
+from scheduler.digests.suppression import Mark, decide_table
 
 
 class SurveyError(ValueError):
@@ -88,6 +89,19 @@ class Survey:
         """The sum of the places' 実人数 (a person at two places counts twice, as in the
         survey, which adds its places)."""
         return sum(p.people or 0 for p in self.places)
+
+
+def hidden_counts(survey: Survey, threshold: int) -> dict[int | None, Mark]:
+    """Which places' 実人数 (by their index in ``survey.places``; None: the total) a reader of
+    the file without ``--exact`` may not see exactly: under the threshold, and whatever would
+    give one back by subtraction from the total (the digest's suppression, places as rows)."""
+    counted = {index: place.people for index, place in enumerate(survey.places)
+               if place.people is not None}
+    if not counted:
+        return {}
+    decided = decide_table({(index, "people"): people for index, people in counted.items()},
+                           list(counted), threshold)
+    return {row: mark for (row, _column), mark in decided.items()}  # TOTAL is None
 
 
 def parse_month(text: str) -> date:

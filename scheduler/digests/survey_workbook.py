@@ -9,6 +9,8 @@ district, and counts. Text is always written as text (``bot.cells``).
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -19,6 +21,7 @@ from bot.cells import XLSXWRITER_OPTIONS, write_xlsxwriter_row
 from bot.i18n import N_, format_long_date, plain
 from models import ActivityStatus
 from models.kayoinoba import LAYOUT_YEAR
+from scheduler.digests.suppression import Mark
 from scheduler.survey import Place, Survey
 
 COLUMNS = (
@@ -68,13 +71,23 @@ def yes_no(value: bool | None) -> str:
     return "" if value is None else plain(YES_NO[value])
 
 
-def _row(number: int, place: Place) -> list[Any]:
+def _shown(value: int | None, mark: Mark | None, threshold: int) -> int | str:
+    """A count as the reader may see it: exact, 「3人未満」/「3人以上」 when hidden, or ""."""
+    if mark is not None:
+        key = N_("survey.suppressed") if mark is Mark.BELOW else N_("survey.suppressed_high")
+        return plain(key, threshold=threshold)
+    return "" if value is None else value
+
+
+def _row(number: int, place: Place, hidden: Hidden | None) -> list[Any]:
+    mark = hidden.marks.get(number - 1) if hidden else None
     return [number, place.name, place.municipality, place.district, place.place,
             label("category", place.category), label("operator", place.operator),
             label("venue", place.venue), label("band", place.band),
             describe_schedule(place.schedule) if place.schedule else "",
-            "" if place.people is None else place.people,
-            "" if place.aged_65_plus is None else place.aged_65_plus,
+            _shown(place.people, mark, hidden.threshold if hidden else 0),
+            # of whom 65+: a part of a count, left out unless the file is exact
+            "" if place.aged_65_plus is None or hidden else place.aged_65_plus,
             yes_no(place.has_fee), yes_no(place.professionals),
             plain(STATUS[place.status]) if place.status in STATUS else ""]
 
@@ -101,8 +114,19 @@ def info_rows(survey: Survey) -> list[list[Any]]:
             [plain("survey.info.month"), f"{_month(survey)} {how}"]]
 
 
-def survey_workbook(survey: Survey, made: date) -> bytes:
-    """Return the survey as XLSX bytes, in the current language (``made``: today's date)."""
+@dataclass(frozen=True)
+class Hidden:
+    """The places' counts a reader may not see exactly (``scheduler.survey.hidden_counts``)."""
+
+    marks: Mapping[int | None, Mark]
+    threshold: int
+
+
+def survey_workbook(survey: Survey, made: date, hidden: Hidden | None = None) -> bytes:
+    """Return the survey as XLSX bytes, in the current language (``made``: today's date).
+
+    With ``hidden``, small counts read 「3人未満」 and the 65+ column is left out: the file to
+    share. Without, every count is exact: the file to file with the survey."""
     buffer = io.BytesIO()
     workbook = Workbook(buffer, XLSXWRITER_OPTIONS)
     bold = workbook.add_format({"bold": True})
@@ -113,11 +137,12 @@ def survey_workbook(survey: Survey, made: date) -> bytes:
                                                  format_long_date(made)])
     header = [plain(c) for c in COLUMNS]
     write_xlsxwriter_row(sheet, HEADER_ROW, header, bold)
-    rows = [_row(n, p) for n, p in enumerate(survey.places, start=1)]
+    rows = [_row(n, p, hidden) for n, p in enumerate(survey.places, start=1)]
     for number, values in enumerate(rows, start=HEADER_ROW + 1):
         write_xlsxwriter_row(sheet, number, values)
     total = [plain("survey.column.total"), plain("survey.places", count=len(rows)),
-             *[""] * 8, survey.people, "", "", "", ""]
+             *[""] * 8, _shown(survey.people, hidden.marks.get(None) if hidden else None,
+                               hidden.threshold if hidden else 0), "", "", "", ""]
     write_xlsxwriter_row(sheet, HEADER_ROW + 1 + len(rows), total, bold)
     for index, title in enumerate(header):
         longest = max([len(str(title)), *(len(str(r[index])) for r in rows)])

@@ -31,7 +31,7 @@ async def test_the_survey_file_is_written_into_the_folder(
     ids = await seed_registry(engine)
     folder = tmp_path / "survey"
     assert await _main(["survey", "kayoinoba", "--fiscal-year", "2026", "--out",
-                        str(folder)]) == 0
+                        str(folder), "--exact"]) == 0  # the file to submit
     path = folder / "通いの場調査_2026年度.xlsx"
     out = capsys.readouterr().out.splitlines()
     assert out == ["2026年度の通いの場を読み込んでいます…", "4か所をファイルに書き出しています…",
@@ -43,7 +43,8 @@ async def test_the_survey_file_is_written_into_the_folder(
 
     assert await _main(["survey", "kayoinoba", "--fiscal-year", "2026", "--out", str(folder),
                         "--month", "2027-02", "--area", str(ids.west)]) == 0
-    info, rows, _missing = read_places(path.read_bytes())
+    shared = folder / "通いの場調査_2026年度_共有用.xlsx"  # the file to share: its own name
+    info, rows, _missing = read_places(shared.read_bytes())
     assert info[3][1] == "西地区"
     assert info[4][1] == "2027年2月 （指定された月）"
     assert [(r[0], r[1], r[10]) for r in rows[1:]] == [(1, "西の食事会", None),
@@ -85,7 +86,7 @@ async def test_the_demo_town_s_survey(engine: AsyncEngine, database_url: str, tm
     clock.travel(now)
     await seed_database(database_url, now=now)
     assert await _main(["survey", "kayoinoba", "--fiscal-year", "2026", "--out",
-                        str(tmp_path)]) == 0
+                        str(tmp_path), "--exact"]) == 0
     assert "参加者実人数は2026年10月" in capsys.readouterr().out
     info, rows, missing = read_places((tmp_path / "通いの場調査_2026年度.xlsx").read_bytes())
     assert info[4][1] == "2026年10月 （3月の人数がまだないため、人数のある最後の月）"

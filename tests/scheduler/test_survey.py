@@ -4,6 +4,7 @@ figures, what is missing; and the workbook read back as an officer would."""
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -16,8 +17,9 @@ from bot.i18n import use_language
 from models.db import session_factory
 from models.kayoinoba import Band
 from models.participants import MonthlyParticipants
-from scheduler.digests.survey_workbook import HEADER_ROW, survey_workbook
-from scheduler.survey import Survey, SurveyError, build_survey
+from scheduler.digests.suppression import Mark
+from scheduler.digests.survey_workbook import HEADER_ROW, Hidden, survey_workbook
+from scheduler.survey import Survey, SurveyError, build_survey, hidden_counts
 from tests.auxil.survey import Registry, seed_registry
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -127,3 +129,30 @@ async def test_the_workbook_read_back(engine: AsyncEngine) -> None:
     every = " ".join(str(v) for r in info + rows + missing for v in r if v is not None)
     assert "山田" not in every
     assert registry.organiser  # the organiser exists, but is not shown
+
+
+async def test_the_file_to_share_hides_small_counts_and_what_gives_them_back(
+        engine: AsyncEngine) -> None:
+    await seed_registry(engine)
+    survey = await _survey(engine)
+    by_name = {p.name: p for p in survey.places}
+    # ふれあいサロン had 2 people: hidden; the total and the others would give it back
+    # (2 = total - 18 - 7), so one more count is hidden with it.
+    places = [replace(p, people=2) if p.name == "ふれあいサロン" else p for p in survey.places]
+    small = replace(survey, places=places)
+    hidden = hidden_counts(small, 3)
+    salon = places.index(replace(by_name["ふれあいサロン"], people=2))
+    assert hidden[salon] is Mark.BELOW
+    assert len(hidden) >= 2  # not recoverable by subtraction
+    with use_language("ja"):
+        shared = survey_workbook(small, date(2027, 4, 10), Hidden(hidden, 3))
+        exact = survey_workbook(small, date(2027, 4, 10))
+    sheet = load_workbook(io.BytesIO(shared)).worksheets[0]
+    rows = [list(r) for r in sheet.iter_rows(min_row=HEADER_ROW + 2, values_only=True)]
+    people = [row[10] for row in rows]
+    assert people[salon] == "3人未満"
+    assert sum(isinstance(v, str) for v in people) == len(hidden)
+    assert all(row[11] is None for row in rows)  # 65+, a part of a count: left out
+    exact_rows = [list(r) for r in load_workbook(io.BytesIO(exact)).worksheets[0].iter_rows(
+        min_row=HEADER_ROW + 2, values_only=True)]
+    assert [row[10] for row in exact_rows] == [18, 2, None, 7, 27]  # the file to file
