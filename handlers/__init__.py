@@ -21,6 +21,7 @@ from handlers import (
     monthly_count,
     mydata,
     needs,
+    offers,
     onboarding,
     participation,
     report,
@@ -56,6 +57,7 @@ def register(application: Application) -> None:
     monthly_count.register(application)
     checkins.register(application)
     needs.register(application)
+    offers.register(application)
     watching.register(application)
     meetings.register(application)
     areas.register(application)

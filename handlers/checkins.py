@@ -28,7 +28,7 @@ from handlers.common import (
 )
 from handlers.conversation import asked
 from handlers.fallback import stale_button
-from handlers.needs import category_rows
+from handlers.offers import category_rows
 from handlers.router import ID, Choice, Int, Press, router_of
 from handlers.typed_input import TypedInput
 from models import CheckinRound, Need, Person

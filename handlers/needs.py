@@ -1,12 +1,13 @@
-"""Following needs up (/needs, coordinators) and offering help (/offer, supporters).
+"""Following needs up (/needs, coordinators): need cards, referrals, asking a supporter.
 
 A need is shown only to coordinators whose scope covers its district; a supporter sees the
-kind of help and the district when asked, and the details only after accepting.
+kind of help and the district when asked, and the details only after accepting. What a
+supporter offers (/offer) is in ``handlers/offers.py``.
 """
 
 from __future__ import annotations
 
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -24,17 +25,16 @@ from handlers.common import (
     private_only,
     refuse,
 )
-from handlers.common import chosen as mark
 from handlers.conversation import asked
 from handlers.fallback import stale_button
+from handlers.offers import OFFER_PREFIX
 from handlers.router import ID, Choice, OneOf, Press, router_of
 from handlers.typed_input import TypedInput
-from models import Area, Need, Person, SupportOffer, SupportRequest
+from models import Area, Need, Person, SupportRequest
 from models.areas import districts
 from models.clock import utcnow
 from models.needs import (
     FINISHED,
-    Category,
     NeedProblem,
     NeedStatus,
     Referral,
@@ -49,17 +49,14 @@ from models.needs import (
     need_being_noted_by,
     needs_in,
     notes_of,
-    offer_of,
     refer,
     take,
-    toggle_offer,
     waiting_for_follow_up,
 )
 from models.permissions import Action
 from scheduler import needs as notices
-from scheduler.needs import CATEGORY_LABELS, PREFIX, REQUEST_PREFIX, categories_text
+from scheduler.needs import PREFIX, REQUEST_PREFIX, categories_text
 
-OFFER_PREFIX = "of"
 LIST_LIMIT = 15
 STATUS_LABELS = {
     NeedStatus.OPEN: N_("need.status.open"),
@@ -400,77 +397,13 @@ async def on_request_button(press: Press) -> None:
                                   zone, about=person.id, name=name, id=need.id)
 
 
-def _offer_text(offer: SupportOffer) -> str:
-    chosen = [plain(CATEGORY_LABELS[c]) for c in Category if c.value in (offer.categories or [])]
-    state = _("offer.paused") if offer.paused else _("offer.active")
-    return "\n".join([_("offer.title"), state, _(
-        "offer.chosen", categories=plain("need.list_separator").join(chosen) or "-")])
-
-
-def category_rows(chosen: list[str] | None, *prefix: object) -> list[list[InlineKeyboardButton]]:
-    """Return the category buttons, two per row, ✅ on the chosen ones; data ``prefix:value``."""
-    categories = list(Category)
-    return [[InlineKeyboardButton(mark(plain(CATEGORY_LABELS[c]), c.value in (chosen or [])),
-                                  callback_data=callback_data(*prefix, c.value))
-             for c in categories[i:i + 2]] for i in range(0, len(categories), 2)]
-
-
-def _offer_keyboard(offer: SupportOffer) -> InlineKeyboardMarkup:
-    rows = category_rows(offer.categories, OFFER_PREFIX)
-    rows.append([button(N_("offer.button.resume") if offer.paused else N_("offer.button.pause"),
-                        callback_data(OFFER_PREFIX, "pause"))])
-    return InlineKeyboardMarkup(rows)
-
-
-async def offer_command(update: Update, context: OtagaiContext) -> None:
-    """/offer: the kinds of help a supporter can give, and a pause."""
-    if not await private_only(update, context) or update.effective_message is None:
-        return
-    person = context.person
-    if person is None or not person.has_consented or not (
-            await context.permissions()).may(Action.OFFER_HELP):
-        await refuse(update, "offer.supporters_only")
-        return
-    offer = await offer_of(context.session, person)
-    question, markup = _offer_text(offer), _offer_keyboard(offer)
-    sent = await update.effective_message.reply_text(question, reply_markup=markup)
-    await asked(context, "offer.categories", sent, question, markup)  # 「買い物」 typed
-
-
-async def on_offer_button(press: Press) -> None:
-    """Toggle a kind of help, or pause and resume."""
-    update, context, query = press.update, press.context, press.query
-    step = press.values[0]
-    person = context.person
-    if person is None or not person.has_consented or not (
-            await context.permissions()).may(Action.OFFER_HELP):
-        await refuse(update, "offer.supporters_only")
-        return
-    offer = await offer_of(context.session, person)
-    category = next((c for c in Category if c.value == step), None)
-    if category is not None:
-        toggle_offer(offer, category)
-    elif step == "pause":
-        offer.paused = not offer.paused
-    else:
-        await stale_button(update, context)
-        return
-    offer.district_id = person.district_id
-    await query.answer(plain("checkin.settings.saved"))
-    question, markup = _offer_text(offer), _offer_keyboard(offer)
-    await edit_or_keep(query, question, markup)
-    await asked(context, "offer.categories", query.message, question, markup)
-
-
 def register(application: Application) -> None:
-    """Attach /needs, /offer, their buttons, and coordinators' typed notes."""
+    """Attach /needs, its buttons, and coordinators' typed notes."""
     application.add_handler(CommandHandler("needs", needs_command))
-    application.add_handler(CommandHandler("offer", offer_command))
     router = router_of(application)
     router.route(PREFIX, on_need_button, ID, Choice(*STEPS),
                  OneOf(Choice(*Referral), ID, optional=True))  # where to, or whom
     router.route(REQUEST_PREFIX, on_request_button, ID, Choice("yes", "no"))
-    router.route(OFFER_PREFIX, on_offer_button, Choice(*Category, "pause"))
 
 
 # Typed text while this capability waits for it (see handlers.typed_input).

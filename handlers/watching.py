@@ -27,24 +27,22 @@ from handlers.conversation import asked
 from handlers.fallback import stale_button
 from handlers.router import ID, Choice, Int, OneOf, Press, Text, router_of
 from models import Area, Person, WatchAlert
-from models.checkins import (
+from models.checkins import CheckinPreference, is_away, preference_of
+from models.clock import utcnow
+from models.permissions import Action
+from models.watching import (
     CONTACT_LINK_LIFETIME,
     MAX_CONTACTS,
     WATCH_CHOICES,
-    CheckinPreference,
     ContactProblem,
     WatchContact,
     accept_contact,
     contacts_of,
-    is_away,
     new_contact_link,
     open_contact_link,
-    preference_of,
     remove_contact,
     set_watching,
 )
-from models.clock import utcnow
-from models.permissions import Action
 from models.when import read_date
 from scheduler.checkins import ALERT_PREFIX
 from scheduler.needs import tell_person

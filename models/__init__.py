@@ -16,7 +16,7 @@ from models.areas import Area, AreaLevel, Council, GroupChat
 from models.audit import AuditAction, AuditEntry
 from models.base import Base
 from models.broadcasts import Audience, Broadcast, BroadcastStatus
-from models.checkins import CheckinPreference, CheckinRound, Level, WatchAlert
+from models.checkins import CheckinPreference, CheckinRound, Level
 from models.conversation import OpenQuestion
 from models.digests import DigestRun, Episode
 from models.meetings import (
@@ -36,6 +36,7 @@ from models.population import DistrictPopulation
 from models.report_runs import ReportRun
 from models.roles import Invite, Role, RoleGrant
 from models.updates import ProcessedUpdate
+from models.watching import WatchAlert, WatchContact
 
 __all__ = [
     "Activity",
@@ -85,4 +86,5 @@ __all__ = [
     "SupportOffer",
     "SupportRequest",
     "WatchAlert",
+    "WatchContact",
 ]

@@ -20,12 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.activities import Activity, ActivityInterest
 from models.areas import Area
 from models.audit import AuditEntry
-from models.checkins import CheckinPreference, CheckinRound, WatchAlert, WatchContact
+from models.checkins import CheckinPreference, CheckinRound
 from models.meetings import Meeting, MeetingInvitation, MeetingSignup
 from models.needs import Need, NeedNote, SupportOffer, SupportRequest
 from models.outbox import OutboxMessage
 from models.people import Person, describe
 from models.roles import Role, RoleGrant
+from models.watching import WatchAlert, WatchContact
 
 YOU = "you"  # the person themselves, where a role would stand for someone else
 SOMEONE = "someone"  # another person who holds no role (or no longer exists)

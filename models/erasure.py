@@ -32,13 +32,13 @@ from models.activities import APPROVED, Activity
 from models.audit import AuditAction, AuditEntry, record
 from models.base import Base
 from models.broadcasts import Broadcast, BroadcastStatus
-from models.checkins import WatchAlert
 from models.clock import utcnow
 from models.digests import Episode
 from models.meetings import Meeting, MeetingSignup, MeetingStatus, SignupStatus, leave
 from models.outbox import drop_messages_of
 from models.people import CONSENT_VERSION, Person, clear_personal_fields
 from models.roles import RoleGrant
+from models.watching import WatchAlert
 
 CONSENT_ACTIONS = (AuditAction.CONSENT_GIVEN, AuditAction.CONSENT_DECLINED,
                    AuditAction.CONSENT_WITHDRAWN)

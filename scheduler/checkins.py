@@ -18,23 +18,18 @@ from telegram.ext import CallbackContext
 from bot.i18n import N_, _, format_datetime, normalize_language, plain, use_language
 from bot.settings import Settings
 from models import Area, CheckinRound, Person, WatchAlert
-from models.checkins import (
-    BATCH,
-    DuePerson,
-    Level,
-    Thresholds,
-    alerts_to_escalate,
-    contacts_of,
-    due_people,
-    last_answer_time,
-    open_rounds,
-    rounds_to_alert,
-    rounds_to_remind,
-)
+from models.checkins import BATCH, DuePerson, Level, due_people, last_answer_time, open_rounds
 from models.clock import utcnow
 from models.locks import take_write_lock
 from models.outbox import enqueue, enqueue_many, outbox_row
 from models.roles import responsible_coordinators
+from models.watching import (
+    Thresholds,
+    alerts_to_escalate,
+    contacts_of,
+    rounds_to_alert,
+    rounds_to_remind,
+)
 from scheduler.once import job_lock
 
 log = logging.getLogger(__name__)

@@ -29,10 +29,11 @@ from models import (
     clock,
 )
 from models.areas import find_group
-from models.checkins import CheckinPreference, Thresholds, WatchContact
+from models.checkins import CheckinPreference
 from models.db import session_factory
 from models.people import find_person
 from models.roles import revoke_grant
+from models.watching import Thresholds, WatchContact
 from scheduler.checkins import ask_in_batches, watch_silence
 from scheduler.needs import resend_untaken
 from tests.auxil.delivery import until_settled

@@ -28,10 +28,10 @@ from models import (
     Person,
     Role,
 )
-from models.checkins import WatchContact
 from models.clock import utcnow
 from models.db import session_factory
 from models.people import find_person
+from models.watching import WatchContact
 from tests.auxil.delivery import until_settled
 from tests.auxil.schedules import type_schedule
 from tests.auxil.town import EAST, Town, add_person, make_town, settle, sign_up

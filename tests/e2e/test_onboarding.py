@@ -28,20 +28,14 @@ from models import (
 from models.activities import mark_interest
 from models.areas import find_group
 from models.audit import entries
-from models.checkins import (
-    accept_contact,
-    answer,
-    new_contact_link,
-    preference_of,
-    round_for_answer,
-    set_watching,
-)
+from models.checkins import answer, preference_of, round_for_answer
 from models.clock import utcnow
 from models.db import session_factory
 from models.meetings import join
 from models.needs import Category, add_note, raise_need, set_note, start_need, take
 from models.people import CONSENT_VERSION, find_person
 from models.roles import roles_of
+from models.watching import accept_contact, new_contact_link, set_watching
 from tests.auxil.town import EAST, WEST, add_person, make_town, new_group, settle, sign_up
 
 pytestmark = pytest.mark.usefixtures("bot")

@@ -22,20 +22,14 @@ from models import (
     Role,
 )
 from models.activities import mark_interest
-from models.checkins import (
-    CheckinRound,
-    accept_contact,
-    answer,
-    new_contact_link,
-    preference_of,
-    set_watching,
-)
+from models.checkins import CheckinRound, answer, preference_of
 from models.disclosure import disclosure
 from models.meetings import join
 from models.needs import Category, add_note, raise_need, set_note, start_need, take
 from models.outbox import enqueue, mark_sent
 from models.people import ensure_person, find_person, give_consent
 from models.roles import grant_role
+from models.watching import accept_contact, new_contact_link, set_watching
 
 NOW = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
 

@@ -37,7 +37,7 @@ from models import (
 from models.activities import mark_interest
 from models.audit import AuditEntry
 from models.broadcasts import Audience, Broadcast, queue
-from models.checkins import accept_contact, new_contact_link, preference_of, set_watching
+from models.checkins import preference_of
 from models.clock import utcnow
 from models.erasure import forget_person, references_to_person, withdraw_consent
 from models.meetings import join
@@ -55,6 +55,7 @@ from models.needs import (
 from models.outbox import OutboxMessage, enqueue, mark_final, mark_sent
 from models.people import ensure_person, find_person, give_consent
 from models.roles import Invite, grant_role
+from models.watching import accept_contact, new_contact_link, set_watching
 from tests.auxil.traces import references_to, rows_mentioning
 
 HANAKO = 8_123_456_789

@@ -16,9 +16,10 @@ from sqlalchemy import event, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from models import CheckinRound, OutboxMessage, Person
-from models.checkins import Thresholds, preference_of
+from models.checkins import preference_of
 from models.db import create_engine, session_factory
 from models.people import find_person
+from models.watching import Thresholds
 from scheduler.checkins import checkin_round
 from tests.auxil.town import add_person, make_town
 

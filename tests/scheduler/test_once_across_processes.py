@@ -15,10 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from models import OutboxMessage, Role, WatchAlert, clock
 from models.areas import track_group
-from models.checkins import Thresholds, preference_of, set_watching
+from models.checkins import preference_of
 from models.db import create_engine, session_factory
 from models.locks import lock_key, take_job_lock
 from models.people import find_person
+from models.watching import Thresholds, set_watching
 from scheduler.checkins import checkin_round
 from tests.auxil.town import add_person, make_town
 
