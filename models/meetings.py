@@ -196,8 +196,8 @@ async def start_draft(session: AsyncSession, person_id: int, area_id: int | None
 
 
 
-class DraftProblem(enum.StrEnum):
-    """Why a step of writing a meeting was not taken."""
+class MeetingProblem(enum.StrEnum):
+    """Why a step of writing or changing a meeting was not taken."""
 
     BAD_TITLE = "bad_title"  # empty or longer than TITLE_LENGTH
     BAD_PLACE = "bad_place"  # empty or longer than PLACE_LENGTH
@@ -217,9 +217,24 @@ def _when_step(asks: tuple[Clarify, ...]) -> str | None:
     return "when_hour" if Clarify.AMBIGUOUS_HOUR in asks else None
 
 
+def start_editing(meeting: Meeting, what: str, person_id: int) -> None:
+    """The person is to type a scheduled meeting's new ``when``, ``place`` or a name to
+    ``invite``."""
+    assert what in ("when", "place", "invite")
+    meeting.awaiting, meeting.editing_by_id = what, person_id
+
+
 def stop_editing(meeting: Meeting) -> None:
-    """Give up a change of a scheduled meeting left half-typed."""
+    """The change is made, or given up (left half-typed, no longer allowed)."""
     meeting.awaiting = meeting.editing_by_id = None
+
+
+def change_place(meeting: Meeting, place: str) -> MeetingProblem | None:
+    """A scheduled meeting's new place typed (the change is then made: ``stop_editing``)."""
+    if not 0 < len(place) <= PLACE_LENGTH:
+        return MeetingProblem.BAD_PLACE
+    meeting.place = place
+    return None
 
 
 def choose_kind(draft: Meeting, kind: MeetingKind) -> None:
@@ -227,10 +242,10 @@ def choose_kind(draft: Meeting, kind: MeetingKind) -> None:
     draft.kind, draft.awaiting = kind, "title"
 
 
-def set_title(draft: Meeting, title: str) -> DraftProblem | None:
+def set_title(draft: Meeting, title: str) -> MeetingProblem | None:
     """The title typed: the time is asked next."""
     if not 0 < len(title) <= TITLE_LENGTH:
-        return DraftProblem.BAD_TITLE
+        return MeetingProblem.BAD_TITLE
     draft.title, draft.awaiting = title, "when"
     return None
 
@@ -247,19 +262,19 @@ def retype_when(draft: Meeting) -> None:
     draft.awaiting = "when"
 
 
-def confirm_next_year(draft: Meeting, *, hour_too: bool) -> DraftProblem | None:
+def confirm_next_year(draft: Meeting, *, hour_too: bool) -> MeetingProblem | None:
     """はい, next year's date; then 午前 or 午後 when the hour was bare too."""
     if draft.awaiting != "when_year" or draft.starts_at is None:
-        return DraftProblem.NOT_ASKED
+        return MeetingProblem.NOT_ASKED
     draft.awaiting = _when_step((Clarify.AMBIGUOUS_HOUR,) if hour_too else ())
     return None
 
 
 def choose_half_day(draft: Meeting, *, in_the_afternoon: bool, zone: tzinfo
-                    ) -> DraftProblem | None:
+                    ) -> MeetingProblem | None:
     """午前 or 午後 for a bare hour (read in ``zone``); the time is read back next."""
     if draft.awaiting != "when_hour" or draft.starts_at is None:
-        return DraftProblem.NOT_ASKED
+        return MeetingProblem.NOT_ASKED
     if in_the_afternoon:
         set_when(draft, afternoon(When(
             draft.starts_at.astimezone(zone),
@@ -268,63 +283,63 @@ def choose_half_day(draft: Meeting, *, in_the_afternoon: bool, zone: tzinfo
     return None
 
 
-def confirm_when(draft: Meeting) -> DraftProblem | None:
+def confirm_when(draft: Meeting) -> MeetingProblem | None:
     """The time read back is right: the place is asked next."""
     if draft.starts_at is None:
-        return DraftProblem.NOT_ASKED
+        return MeetingProblem.NOT_ASKED
     draft.awaiting = "place"
     return None
 
 
-def set_place(draft: Meeting, place: str) -> DraftProblem | None:
+def set_place(draft: Meeting, place: str) -> MeetingProblem | None:
     """The place typed: the capacity is asked next."""
     if not 0 < len(place) <= PLACE_LENGTH:
-        return DraftProblem.BAD_PLACE
+        return MeetingProblem.BAD_PLACE
     draft.place, draft.awaiting = place, "capacity"
     return None
 
 
-def set_capacity(draft: Meeting, capacity: int | None) -> DraftProblem | None:
+def set_capacity(draft: Meeting, capacity: int | None) -> MeetingProblem | None:
     """The capacity typed (None: not a number): the sign-up deadline is asked next."""
     if capacity is None or not 1 <= capacity <= MAX_CAPACITY:
-        return DraftProblem.BAD_CAPACITY
+        return MeetingProblem.BAD_CAPACITY
     draft.capacity, draft.awaiting = capacity, "deadline"
     return None
 
 
 def set_deadline(draft: Meeting, deadline: datetime | None, now: datetime
-                 ) -> DraftProblem | None:
+                 ) -> MeetingProblem | None:
     """The sign-up deadline typed (None: no deadline, pressed while it is asked); no later
     than the start, and a day after it at most is read as the start. The description is
     asked next."""
     if draft.awaiting != "deadline" or draft.starts_at is None:
-        return DraftProblem.NOT_ASKED
+        return MeetingProblem.NOT_ASKED
     if deadline is not None:
         if not now < deadline <= draft.starts_at + timedelta(days=1):
-            return DraftProblem.BAD_DEADLINE
+            return MeetingProblem.BAD_DEADLINE
         draft.signup_deadline = min(deadline, draft.starts_at)
     draft.awaiting = "description"
     return None
 
 
-def set_description(draft: Meeting, description: str | None) -> DraftProblem | None:
+def set_description(draft: Meeting, description: str | None) -> MeetingProblem | None:
     """The description typed (None: skipped, pressed while it is asked); the questions end."""
     if draft.awaiting != "description":
-        return DraftProblem.NOT_ASKED
+        return MeetingProblem.NOT_ASKED
     if description is not None:
         if len(description) > DESCRIPTION_LENGTH:
-            return DraftProblem.TOO_LONG
+            return MeetingProblem.TOO_LONG
         draft.description = description
     draft.awaiting = None
     return None
 
 
 def choose_area(draft: Meeting, area_id: int | None, allowed: list[Area]
-                ) -> DraftProblem | None:
+                ) -> MeetingProblem | None:
     """The area chosen among those the person may organise in (``allowed``)."""
     area = next((a for a in allowed if a.id == area_id), None)
     if area is None:
-        return DraftProblem.NOT_ALLOWED
+        return MeetingProblem.NOT_ALLOWED
     draft.area_id = area.id
     return None
 
@@ -336,10 +351,10 @@ def ready_to_register(draft: Meeting) -> bool:
         and draft.area_id)
 
 
-def switch_open(draft: Meeting) -> DraftProblem | None:
+def switch_open(draft: Meeting) -> MeetingProblem | None:
     """Open to all ⇄ by invitation, at the summary."""
     if draft.area_id is None or draft.awaiting is not None:
-        return DraftProblem.NOT_ASKED
+        return MeetingProblem.NOT_ASKED
     draft.open = not draft.open
     return None
 
@@ -349,14 +364,14 @@ async def drop_draft(session: AsyncSession, draft: Meeting) -> None:
     await session.delete(draft)
 
 
-def schedule_draft(draft: Meeting, now: datetime) -> DraftProblem | None:
+def schedule_draft(draft: Meeting, now: datetime) -> MeetingProblem | None:
     """Register the draft as a scheduled meeting; a time passed meanwhile is asked again."""
     if not ready_to_register(draft):
-        return DraftProblem.INCOMPLETE
+        return MeetingProblem.INCOMPLETE
     assert draft.starts_at is not None
     if draft.starts_at <= now:
         draft.awaiting = "when"
-        return DraftProblem.IN_THE_PAST
+        return MeetingProblem.IN_THE_PAST
     draft.status = MeetingStatus.SCHEDULED
     return None
 
@@ -601,6 +616,16 @@ async def cancel_reminders(session: AsyncSession, meeting_id: int,
         .values(status=OutboxStatus.CANCELLED, **CONTENT_GONE)
         .execution_options(synchronize_session=False))
     return int(result.rowcount)  # type: ignore[attr-defined]  # UPDATE gives a CursorResult
+
+
+async def change_when(session: AsyncSession, meeting: Meeting, when: When, now: datetime
+                      ) -> MeetingProblem | None:
+    """Move a scheduled meeting to a time still to come (a past one: still waiting for one)."""
+    if when.start <= now:
+        return MeetingProblem.IN_THE_PAST
+    await reschedule(session, meeting, when.start.astimezone(UTC),
+                     when.end.astimezone(UTC) if when.end else None)
+    return None
 
 
 async def reschedule(session: AsyncSession, meeting: Meeting, starts_at: datetime,

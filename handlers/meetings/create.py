@@ -47,7 +47,7 @@ from models.meetings import (
     MAX_CAPACITY,
     PLACE_LENGTH,
     TITLE_LENGTH,
-    DraftProblem,
+    MeetingProblem,
     being_edited_by,
     choose_area,
     choose_half_day,
@@ -134,7 +134,7 @@ async def take_draft_answer(message: Message, context: OtagaiContext, draft: Mee
                              text: str) -> None:
     step = draft.awaiting
     if step == "title":
-        if set_title(draft, text) is DraftProblem.BAD_TITLE:
+        if set_title(draft, text) is MeetingProblem.BAD_TITLE:
             await message.reply_text(_("meeting.bad_title", limit=TITLE_LENGTH))
             return
         await message.reply_text(_("meeting.ask_when"))
@@ -149,7 +149,7 @@ async def take_draft_answer(message: Message, context: OtagaiContext, draft: Mee
         await asked(context, "meeting.when", sent, question, keyboard, target_id=draft.id,
                     typed=draft.awaiting is not None)  # a date typed again replaces it
     elif step == "place":
-        if set_place(draft, text) is DraftProblem.BAD_PLACE:
+        if set_place(draft, text) is MeetingProblem.BAD_PLACE:
             await message.reply_text(_("meeting.bad_place", limit=PLACE_LENGTH))
             return
         await message.reply_text(_("meeting.ask_capacity", limit=MAX_CAPACITY))
@@ -167,7 +167,7 @@ async def take_draft_answer(message: Message, context: OtagaiContext, draft: Mee
             return
         await _ask_description(message, draft)
     elif step == "description":
-        if set_description(draft, text) is DraftProblem.TOO_LONG:
+        if set_description(draft, text) is MeetingProblem.TOO_LONG:
             await message.reply_text(_("meeting.too_long", limit=DESCRIPTION_LENGTH))
             return
         await _after_questions(message, context, draft)
@@ -359,7 +359,7 @@ async def _register(update: Update, query: Pressed | CallbackQuery, context: Ota
     if area is None or not (await context.permissions()).may(Action.ORGANISE_MEETING, area):
         await refuse(update, "meeting.not_allowed")
         return
-    if schedule_draft(draft, utcnow()) is DraftProblem.IN_THE_PAST:
+    if schedule_draft(draft, utcnow()) is MeetingProblem.IN_THE_PAST:
         await edit_or_keep(query, _("meeting.past_when", text=when_label(draft)))
         return
     title = draft.title or "-"

@@ -24,9 +24,12 @@ from models.db import session_factory
 from models.meetings import (
     DESCRIPTION_LENGTH,
     MAX_CAPACITY,
+    PLACE_LENGTH,
     TITLE_LENGTH,
-    DraftProblem,
     JoinOutcome,
+    MeetingProblem,
+    change_place,
+    change_when,
     choose_area,
     choose_half_day,
     choose_kind,
@@ -46,6 +49,7 @@ from models.meetings import (
     set_title,
     set_when,
     start_draft,
+    start_editing,
     stop_editing,
     switch_open,
 )
@@ -154,33 +158,33 @@ def test_each_answer_is_checked_and_asks_the_next_question() -> None:
     draft = _draft()
     choose_kind(draft, MeetingKind.WORKSHOP)
     assert (draft.kind, draft.awaiting) == (MeetingKind.WORKSHOP, "title")
-    assert set_title(draft, "") is DraftProblem.BAD_TITLE
-    assert set_title(draft, "あ" * (TITLE_LENGTH + 1)) is DraftProblem.BAD_TITLE
+    assert set_title(draft, "") is MeetingProblem.BAD_TITLE
+    assert set_title(draft, "あ" * (TITLE_LENGTH + 1)) is MeetingProblem.BAD_TITLE
     assert draft.awaiting == "title"
     assert set_title(draft, "支え合いワークショップ") is None
     assert (draft.title, draft.awaiting) == ("支え合いワークショップ", "when")
-    assert confirm_when(draft) is DraftProblem.NOT_ASKED  # no time yet
+    assert confirm_when(draft) is MeetingProblem.NOT_ASKED  # no time yet
     start = NOW + timedelta(days=10)
     set_when(draft, When(start, start + timedelta(hours=2)))
     assert (draft.starts_at, draft.ends_at, draft.awaiting) \
         == (start, start + timedelta(hours=2), None)  # read back
     assert confirm_when(draft) is None
     assert draft.awaiting == "place"
-    assert set_place(draft, "") is DraftProblem.BAD_PLACE
+    assert set_place(draft, "") is MeetingProblem.BAD_PLACE
     assert set_place(draft, "公民館") is None
     assert (draft.place, draft.awaiting) == ("公民館", "capacity")
     for bad in (None, 0, MAX_CAPACITY + 1):
-        assert set_capacity(draft, bad) is DraftProblem.BAD_CAPACITY
+        assert set_capacity(draft, bad) is MeetingProblem.BAD_CAPACITY
     assert set_capacity(draft, 20) is None
     assert (draft.capacity, draft.awaiting) == (20, "deadline")
-    assert set_description(draft, None) is DraftProblem.NOT_ASKED  # an old skip button
-    assert set_deadline(draft, NOW - timedelta(hours=1), NOW) is DraftProblem.BAD_DEADLINE
-    assert set_deadline(draft, start + timedelta(days=2), NOW) is DraftProblem.BAD_DEADLINE
+    assert set_description(draft, None) is MeetingProblem.NOT_ASKED  # an old skip button
+    assert set_deadline(draft, NOW - timedelta(hours=1), NOW) is MeetingProblem.BAD_DEADLINE
+    assert set_deadline(draft, start + timedelta(days=2), NOW) is MeetingProblem.BAD_DEADLINE
     assert set_deadline(draft, start + timedelta(hours=3), NOW) is None  # read as the start
     assert (draft.signup_deadline, draft.awaiting) == (start, "description")
-    assert set_deadline(draft, None, NOW) is DraftProblem.NOT_ASKED
+    assert set_deadline(draft, None, NOW) is MeetingProblem.NOT_ASKED
     assert not ready_to_register(draft)
-    assert set_description(draft, "あ" * (DESCRIPTION_LENGTH + 1)) is DraftProblem.TOO_LONG
+    assert set_description(draft, "あ" * (DESCRIPTION_LENGTH + 1)) is MeetingProblem.TOO_LONG
     assert set_description(draft, "どなたでも") is None
     assert (draft.description, draft.awaiting) == ("どなたでも", None)
     assert ready_to_register(draft)
@@ -200,10 +204,10 @@ def test_what_a_typed_time_left_open_is_asked_then_answered() -> None:
     two = datetime(2027, 11, 1, 2, 0, tzinfo=zone)
     set_when(draft, When(two, None), (Clarify.PAST_DATE_THIS_YEAR, Clarify.AMBIGUOUS_HOUR))
     assert draft.awaiting == "when_year"
-    assert choose_half_day(draft, in_the_afternoon=True, zone=zone) is DraftProblem.NOT_ASKED
+    assert choose_half_day(draft, in_the_afternoon=True, zone=zone) is MeetingProblem.NOT_ASKED
     assert confirm_next_year(draft, hour_too=True) is None
     assert draft.awaiting == "when_hour"
-    assert confirm_next_year(draft, hour_too=False) is DraftProblem.NOT_ASKED
+    assert confirm_next_year(draft, hour_too=False) is MeetingProblem.NOT_ASKED
     assert choose_half_day(draft, in_the_afternoon=True, zone=zone) is None
     assert (draft.starts_at, draft.awaiting) == (two + timedelta(hours=12), None)
     retype_when(draft)
@@ -221,13 +225,13 @@ def test_the_area_must_be_one_the_organiser_may_use_and_open_switches_at_the_sum
 ) -> None:
     east = Area(id=7, name="東地区", level=AreaLevel.DISTRICT)
     draft = _draft(area_id=None, awaiting="description")
-    assert switch_open(draft) is DraftProblem.NOT_ASKED
-    assert choose_area(draft, 8, [east]) is DraftProblem.NOT_ALLOWED
-    assert choose_area(draft, None, [east]) is DraftProblem.NOT_ALLOWED
+    assert switch_open(draft) is MeetingProblem.NOT_ASKED
+    assert choose_area(draft, 8, [east]) is MeetingProblem.NOT_ALLOWED
+    assert choose_area(draft, None, [east]) is MeetingProblem.NOT_ALLOWED
     assert draft.area_id is None
     assert choose_area(draft, 7, [east]) is None
     assert draft.area_id == 7
-    assert switch_open(draft) is DraftProblem.NOT_ASKED  # a question is still open
+    assert switch_open(draft) is MeetingProblem.NOT_ASKED  # a question is still open
     draft.awaiting = None
     assert switch_open(draft) is None
     assert draft.open is False
@@ -238,10 +242,10 @@ def test_the_area_must_be_one_the_organiser_may_use_and_open_switches_at_the_sum
 def test_a_draft_is_scheduled_only_complete_and_in_the_future() -> None:
     draft = _draft(kind=MeetingKind.STUDY, title="勉強会", starts_at=NOW + timedelta(hours=1),
                    place="公民館", capacity=10)
-    assert schedule_draft(_draft(title="勉強会"), NOW) is DraftProblem.INCOMPLETE
-    assert schedule_draft(draft, NOW + timedelta(hours=1)) is DraftProblem.IN_THE_PAST
+    assert schedule_draft(_draft(title="勉強会"), NOW) is MeetingProblem.INCOMPLETE
+    assert schedule_draft(draft, NOW + timedelta(hours=1)) is MeetingProblem.IN_THE_PAST
     assert (draft.status, draft.awaiting) == (MeetingStatus.DRAFT, "when")  # asked again
-    assert schedule_draft(draft, NOW) is DraftProblem.INCOMPLETE
+    assert schedule_draft(draft, NOW) is MeetingProblem.INCOMPLETE
     draft.awaiting = None
     assert schedule_draft(draft, NOW) is None
     assert draft.status is MeetingStatus.SCHEDULED
@@ -263,3 +267,30 @@ async def test_a_dropped_draft_is_deleted(engine: AsyncEngine) -> None:
         await drop_draft(session, draft)
     async with factory() as session:
         assert await session.get(Meeting, draft_id) is None
+
+
+async def test_a_scheduled_meetings_place_and_time_change_only_to_sensible_values(
+    engine: AsyncEngine,
+) -> None:
+    meeting_id, people = await _meeting(engine, signup_deadline=NOW + timedelta(days=12))
+    async with session_factory(engine)() as session, session.begin():
+        meeting = await session.get(Meeting, meeting_id)
+        assert meeting is not None
+        start_editing(meeting, "place", people[0])
+        assert (meeting.awaiting, meeting.editing_by_id) == ("place", people[0])
+        assert change_place(meeting, "") is MeetingProblem.BAD_PLACE
+        assert change_place(meeting, "あ" * (PLACE_LENGTH + 1)) is MeetingProblem.BAD_PLACE
+        assert meeting.place == "公民館"
+        assert change_place(meeting, "集会所") is None
+        assert meeting.place == "集会所"
+        stop_editing(meeting)
+        assert (meeting.awaiting, meeting.editing_by_id) == (None, None)
+        old = meeting.starts_at
+        assert await change_when(session, meeting, When(NOW, None), NOW) \
+            is MeetingProblem.IN_THE_PAST
+        assert meeting.starts_at == old
+        sooner = NOW + timedelta(days=5)
+        assert await change_when(session, meeting, When(sooner, sooner + timedelta(hours=1)),
+                                 NOW) is None
+        assert (meeting.starts_at, meeting.ends_at, meeting.signup_deadline) \
+            == (sooner, sooner + timedelta(hours=1), sooner)  # the deadline moves with it
