@@ -26,21 +26,24 @@ from handlers.common import (
 from handlers.conversation import asked
 from handlers.fallback import stale_button
 from handlers.router import ID, Choice, Int, OneOf, Press, Text, router_of
-from models import Area, Person, WatchAlert
+from models import Person, WatchAlert
 from models.checkins import CheckinPreference, is_away, preference_of
 from models.clock import utcnow
-from models.permissions import Action
 from models.watching import (
     CONTACT_LINK_LIFETIME,
     MAX_CONTACTS,
     WATCH_CHOICES,
+    AlertOutcome,
+    AlertProblem,
     ContactProblem,
     WatchContact,
     accept_contact,
+    alert_to_resolve,
     contacts_of,
     new_contact_link,
     open_contact_link,
     remove_contact,
+    resolve_alert,
     set_watching,
 )
 from models.when import read_date
@@ -303,29 +306,31 @@ def _date_of(values: list[str]) -> date | None:
 async def on_alert_button(press: Press) -> None:
     """A coordinator contacted the person: the alert is resolved (once)."""
     update, context, query = press.update, press.context, press.query
-    alert = await context.session.get(WatchAlert, press.values[0])
-    if alert is None:
+    alert = await alert_to_resolve(context.session, press.values[0], await context.permissions())
+    if alert is AlertProblem.GONE:
         await stale_button(update, context)
         return
-    district = await context.session.get(Area, alert.district_id) if alert.district_id \
-        else None
-    if district is None or not (await context.permissions()).may(Action.FOLLOW_NEEDS, district):
+    if alert is AlertProblem.NOT_YOURS:
         await refuse(update, "need.not_in_scope")
         return
+    assert isinstance(alert, WatchAlert)
     person = await context.session.get(Person, alert.person_id)
     name = person.display_name if person else "-"
-    if alert.resolved_at is not None:
-        resolver = await context.session.get(Person, alert.resolved_by_id) \
-            if alert.resolved_by_id else None
+    me = await context.ensure_person()
+    done = await resolve_alert(context.session, alert.id, me.id, utcnow())
+    if isinstance(done, AlertProblem):
+        await stale_button(update, context)
+        return
+    if done.outcome is AlertOutcome.ALREADY_RESOLVED:
+        resolver = await context.session.get(Person, done.resolved_by_id) \
+            if done.resolved_by_id else None
         await query.answer(plain("watch.already_resolved",
                                  by=resolver.display_name if resolver else "-"),
                            show_alert=True)
         return
-    me = await context.ensure_person()
-    alert.resolved_at, alert.resolved_by_id = utcnow(), me.id
     await query.answer()
     await edit_or_keep(query, _("watch.resolved", name=name,
-                                when=format_datetime(alert.resolved_at)))
+                                when=format_datetime(done.resolved_at)))
 
 
 def register(application: Application) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from sqlalchemy import (
     BigInteger,
@@ -34,6 +34,7 @@ from models.base import Base, BigId, TimestampMixin, enum_values, leave_steps
 from models.clock import utcnow
 from models.outbox import CONTENT_GONE, OutboxMessage, OutboxStatus
 from models.people import Person
+from models.when import Clarify, When, afternoon
 
 TITLE_LENGTH = 100
 PLACE_LENGTH = 200
@@ -193,6 +194,186 @@ async def start_draft(session: AsyncSession, person_id: int, area_id: int | None
     await session.flush()
     return draft
 
+
+
+class MeetingProblem(enum.StrEnum):
+    """Why a step of writing or changing a meeting was not taken."""
+
+    BAD_TITLE = "bad_title"  # empty or longer than TITLE_LENGTH
+    BAD_PLACE = "bad_place"  # empty or longer than PLACE_LENGTH
+    BAD_CAPACITY = "bad_capacity"  # not from 1 to MAX_CAPACITY
+    BAD_DEADLINE = "bad_deadline"  # past, or more than a day after the start
+    TOO_LONG = "too_long"  # a description longer than DESCRIPTION_LENGTH
+    NOT_ASKED = "not_asked"  # the draft is not at that step (an old button)
+    NOT_ALLOWED = "not_allowed"  # an area the person may not organise in
+    INCOMPLETE = "incomplete"  # a question still open, or something missing
+    IN_THE_PAST = "in_the_past"  # the time has passed meanwhile: asked again
+
+
+def _when_step(asks: tuple[Clarify, ...]) -> str | None:
+    """The question a typed time leaves open: next year's date?, 午前 or 午後?, else none."""
+    if Clarify.PAST_DATE_THIS_YEAR in asks:
+        return "when_year"
+    return "when_hour" if Clarify.AMBIGUOUS_HOUR in asks else None
+
+
+def start_editing(meeting: Meeting, what: str, person_id: int) -> None:
+    """The person is to type a scheduled meeting's new ``when``, ``place`` or a name to
+    ``invite``."""
+    assert what in ("when", "place", "invite")
+    meeting.awaiting, meeting.editing_by_id = what, person_id
+
+
+def stop_editing(meeting: Meeting) -> None:
+    """The change is made, or given up (left half-typed, no longer allowed)."""
+    meeting.awaiting = meeting.editing_by_id = None
+
+
+def change_place(meeting: Meeting, place: str) -> MeetingProblem | None:
+    """A scheduled meeting's new place typed (the change is then made: ``stop_editing``)."""
+    if not 0 < len(place) <= PLACE_LENGTH:
+        return MeetingProblem.BAD_PLACE
+    meeting.place = place
+    return None
+
+
+def choose_kind(draft: Meeting, kind: MeetingKind) -> None:
+    """The kind chosen: the title is asked next."""
+    draft.kind, draft.awaiting = kind, "title"
+
+
+def set_title(draft: Meeting, title: str) -> MeetingProblem | None:
+    """The title typed: the time is asked next."""
+    if not 0 < len(title) <= TITLE_LENGTH:
+        return MeetingProblem.BAD_TITLE
+    draft.title, draft.awaiting = title, "when"
+    return None
+
+
+def set_when(draft: Meeting, when: When, asks: tuple[Clarify, ...] = ()) -> None:
+    """The time typed; what it left open (``asks``) is asked next, else it is read back."""
+    draft.starts_at = when.start.astimezone(UTC)
+    draft.ends_at = when.end.astimezone(UTC) if when.end else None
+    draft.awaiting = _when_step(asks)
+
+
+def retype_when(draft: Meeting) -> None:
+    """The time read back was wrong: it is typed again."""
+    draft.awaiting = "when"
+
+
+def confirm_next_year(draft: Meeting, *, hour_too: bool) -> MeetingProblem | None:
+    """はい, next year's date; then 午前 or 午後 when the hour was bare too."""
+    if draft.awaiting != "when_year" or draft.starts_at is None:
+        return MeetingProblem.NOT_ASKED
+    draft.awaiting = _when_step((Clarify.AMBIGUOUS_HOUR,) if hour_too else ())
+    return None
+
+
+def choose_half_day(draft: Meeting, *, in_the_afternoon: bool, zone: tzinfo
+                    ) -> MeetingProblem | None:
+    """午前 or 午後 for a bare hour (read in ``zone``); the time is read back next."""
+    if draft.awaiting != "when_hour" or draft.starts_at is None:
+        return MeetingProblem.NOT_ASKED
+    if in_the_afternoon:
+        set_when(draft, afternoon(When(
+            draft.starts_at.astimezone(zone),
+            draft.ends_at.astimezone(zone) if draft.ends_at else None)))
+    draft.awaiting = None
+    return None
+
+
+def confirm_when(draft: Meeting) -> MeetingProblem | None:
+    """The time read back is right: the place is asked next."""
+    if draft.starts_at is None:
+        return MeetingProblem.NOT_ASKED
+    draft.awaiting = "place"
+    return None
+
+
+def set_place(draft: Meeting, place: str) -> MeetingProblem | None:
+    """The place typed: the capacity is asked next."""
+    if not 0 < len(place) <= PLACE_LENGTH:
+        return MeetingProblem.BAD_PLACE
+    draft.place, draft.awaiting = place, "capacity"
+    return None
+
+
+def set_capacity(draft: Meeting, capacity: int | None) -> MeetingProblem | None:
+    """The capacity typed (None: not a number): the sign-up deadline is asked next."""
+    if capacity is None or not 1 <= capacity <= MAX_CAPACITY:
+        return MeetingProblem.BAD_CAPACITY
+    draft.capacity, draft.awaiting = capacity, "deadline"
+    return None
+
+
+def set_deadline(draft: Meeting, deadline: datetime | None, now: datetime
+                 ) -> MeetingProblem | None:
+    """The sign-up deadline typed (None: no deadline, pressed while it is asked); no later
+    than the start, and a day after it at most is read as the start. The description is
+    asked next."""
+    if draft.awaiting != "deadline" or draft.starts_at is None:
+        return MeetingProblem.NOT_ASKED
+    if deadline is not None:
+        if not now < deadline <= draft.starts_at + timedelta(days=1):
+            return MeetingProblem.BAD_DEADLINE
+        draft.signup_deadline = min(deadline, draft.starts_at)
+    draft.awaiting = "description"
+    return None
+
+
+def set_description(draft: Meeting, description: str | None) -> MeetingProblem | None:
+    """The description typed (None: skipped, pressed while it is asked); the questions end."""
+    if draft.awaiting != "description":
+        return MeetingProblem.NOT_ASKED
+    if description is not None:
+        if len(description) > DESCRIPTION_LENGTH:
+            return MeetingProblem.TOO_LONG
+        draft.description = description
+    draft.awaiting = None
+    return None
+
+
+def choose_area(draft: Meeting, area_id: int | None, allowed: list[Area]
+                ) -> MeetingProblem | None:
+    """The area chosen among those the person may organise in (``allowed``)."""
+    area = next((a for a in allowed if a.id == area_id), None)
+    if area is None:
+        return MeetingProblem.NOT_ALLOWED
+    draft.area_id = area.id
+    return None
+
+
+def ready_to_register(draft: Meeting) -> bool:
+    """True once every question is answered and nothing is missing."""
+    return draft.awaiting is None and bool(
+        draft.kind and draft.title and draft.starts_at and draft.place and draft.capacity
+        and draft.area_id)
+
+
+def switch_open(draft: Meeting) -> MeetingProblem | None:
+    """Open to all ⇄ by invitation, at the summary."""
+    if draft.area_id is None or draft.awaiting is not None:
+        return MeetingProblem.NOT_ASKED
+    draft.open = not draft.open
+    return None
+
+
+async def drop_draft(session: AsyncSession, draft: Meeting) -> None:
+    """The organiser gave up writing the meeting."""
+    await session.delete(draft)
+
+
+def schedule_draft(draft: Meeting, now: datetime) -> MeetingProblem | None:
+    """Register the draft as a scheduled meeting; a time passed meanwhile is asked again."""
+    if not ready_to_register(draft):
+        return MeetingProblem.INCOMPLETE
+    assert draft.starts_at is not None
+    if draft.starts_at <= now:
+        draft.awaiting = "when"
+        return MeetingProblem.IN_THE_PAST
+    draft.status = MeetingStatus.SCHEDULED
+    return None
 
 # --- who may join ------------------------------------------------------------------------
 
@@ -435,6 +616,16 @@ async def cancel_reminders(session: AsyncSession, meeting_id: int,
         .values(status=OutboxStatus.CANCELLED, **CONTENT_GONE)
         .execution_options(synchronize_session=False))
     return int(result.rowcount)  # type: ignore[attr-defined]  # UPDATE gives a CursorResult
+
+
+async def change_when(session: AsyncSession, meeting: Meeting, when: When, now: datetime
+                      ) -> MeetingProblem | None:
+    """Move a scheduled meeting to a time still to come (a past one: still waiting for one)."""
+    if when.start <= now:
+        return MeetingProblem.IN_THE_PAST
+    await reschedule(session, meeting, when.start.astimezone(UTC),
+                     when.end.astimezone(UTC) if when.end else None)
+    return None
 
 
 async def reschedule(session: AsyncSession, meeting: Meeting, starts_at: datetime,

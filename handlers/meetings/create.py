@@ -3,12 +3,12 @@ then registers it and announces it in the district's linked groups."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, time
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from bot.context import OtagaiContext
-from bot.i18n import N_, _, plain
+from bot.i18n import N_, _, current_zone, plain
 from bot.meeting_text import KIND_LABELS, card, when_label
 from handlers.common import (
     Pressed,
@@ -47,13 +47,31 @@ from models.meetings import (
     MAX_CAPACITY,
     PLACE_LENGTH,
     TITLE_LENGTH,
+    MeetingProblem,
     being_edited_by,
+    choose_area,
+    choose_half_day,
+    choose_kind,
+    confirm_next_year,
+    confirm_when,
+    drop_draft,
     groups_for,
+    ready_to_register,
+    retype_when,
+    schedule_draft,
+    set_capacity,
+    set_deadline,
+    set_description,
+    set_place,
+    set_title,
+    set_when,
     start_draft,
+    stop_editing,
+    switch_open,
 )
 from models.outbox import enqueue
 from models.permissions import Action
-from models.when import Clarify, afternoon, parse_date, parse_when
+from models.when import Clarify, parse_date, parse_when
 from models.when import When as Moment
 
 
@@ -75,7 +93,7 @@ async def begin(update: Update, context: OtagaiContext) -> None:
     person = await context.ensure_person()
     editing = await being_edited_by(context.session, person.id)
     if editing is not None:  # a change left half-typed gives way to the new meeting
-        editing.awaiting = editing.editing_by_id = None
+        stop_editing(editing)
     draft = await start_draft(context.session, person.id, areas[0].id if len(areas) == 1
                               else None)
     markup = _kind_keyboard(draft)
@@ -83,7 +101,8 @@ async def begin(update: Update, context: OtagaiContext) -> None:
     await asked(context, "meeting.kind", sent, _("meeting.ask_kind"), markup, target_id=draft.id)
 
 
-def _read_deadline(text: str, starts_at: datetime) -> datetime | None:
+def _read_deadline(text: str) -> datetime | None:
+    """The moment typed (a day alone: its end), or None when none can be read."""
     now = now_local()
     when = parse_when(text, now)
     if when is not None and when.end is None:
@@ -93,13 +112,7 @@ def _read_deadline(text: str, starts_at: datetime) -> datetime | None:
         if day is None:
             return None
         moment = datetime.combine(day, time(23, 59), tzinfo=now.tzinfo)
-    moment = moment.astimezone(UTC)
-    return min(moment, starts_at) if now < moment <= starts_at + timedelta(days=1) else None
-
-
-def _set_when(draft: Meeting, when: Moment) -> None:
-    draft.starts_at = when.start.astimezone(UTC)
-    draft.ends_at = when.end.astimezone(UTC) if when.end else None
+    return moment.astimezone(UTC)
 
 
 def _when_question(draft: Meeting, asks: tuple[Clarify, ...]
@@ -107,7 +120,7 @@ def _when_question(draft: Meeting, asks: tuple[Clarify, ...]
     """Ask what the typed date left open (next year? 午前 or 午後?), then read it back."""
     assert draft.starts_at is not None
     zone = now_local().tzinfo
-    question, keyboard, draft.awaiting = when_question(DRAFT, draft.id, Moment(
+    question, keyboard, _open = when_question(DRAFT, draft.id, Moment(
         draft.starts_at.astimezone(zone),
         draft.ends_at.astimezone(zone) if draft.ends_at else None), asks)
     return question, keyboard
@@ -121,60 +134,52 @@ async def take_draft_answer(message: Message, context: OtagaiContext, draft: Mee
                              text: str) -> None:
     step = draft.awaiting
     if step == "title":
-        if not 0 < len(text) <= TITLE_LENGTH:
+        if set_title(draft, text) is MeetingProblem.BAD_TITLE:
             await message.reply_text(_("meeting.bad_title", limit=TITLE_LENGTH))
             return
-        draft.title, draft.awaiting = text, "when"
         await message.reply_text(_("meeting.ask_when"))
     elif step in ("when", "when_year", "when_hour"):  # typing again answers a question too
         found = read_new_when(text)
         if isinstance(found, str):
             await message.reply_text(_(found, text=text))
             return
-        _set_when(draft, found.when)
+        set_when(draft, found.when, found.asks)
         question, keyboard = _when_question(draft, found.asks)
         sent = await message.reply_text(question, reply_markup=keyboard)
         await asked(context, "meeting.when", sent, question, keyboard, target_id=draft.id,
                     typed=draft.awaiting is not None)  # a date typed again replaces it
     elif step == "place":
-        if not 0 < len(text) <= PLACE_LENGTH:
+        if set_place(draft, text) is MeetingProblem.BAD_PLACE:
             await message.reply_text(_("meeting.bad_place", limit=PLACE_LENGTH))
             return
-        draft.place, draft.awaiting = text, "capacity"
         await message.reply_text(_("meeting.ask_capacity", limit=MAX_CAPACITY))
     elif step == "capacity":
         number = text.removesuffix("人").removesuffix("名").strip()
-        if not number.isdecimal() or not 1 <= int(number) <= MAX_CAPACITY:
+        if set_capacity(draft, int(number) if number.isdecimal() else None) is not None:
             await message.reply_text(_("meeting.bad_capacity", limit=MAX_CAPACITY))
             return
-        draft.capacity, draft.awaiting = int(number), "deadline"
         await message.reply_text(_("meeting.ask_deadline"), reply_markup=_skip_keyboard(
             draft, "sd", N_("meeting.button.no_deadline")))
     elif step == "deadline":
-        assert draft.starts_at is not None
-        deadline = _read_deadline(text, draft.starts_at)
-        if deadline is None:
+        deadline = _read_deadline(text)
+        if deadline is None or set_deadline(draft, deadline, utcnow()) is not None:
             await message.reply_text(_("meeting.bad_deadline"))
             return
-        draft.signup_deadline = deadline
         await _ask_description(message, draft)
     elif step == "description":
-        if len(text) > DESCRIPTION_LENGTH:
+        if set_description(draft, text) is MeetingProblem.TOO_LONG:
             await message.reply_text(_("meeting.too_long", limit=DESCRIPTION_LENGTH))
             return
-        draft.description = text
         await _after_questions(message, context, draft)
 
 
 async def _ask_description(message: Message, draft: Meeting) -> None:
-    draft.awaiting = "description"
     await message.reply_text(_("meeting.ask_description", limit=DESCRIPTION_LENGTH),
                              reply_markup=_skip_keyboard(draft, "sx", N_("meeting.button.skip")))
 
 
 async def _after_questions(message: Message, context: OtagaiContext, draft: Meeting) -> None:
     """Ask for the area when the coordinator has several, else show the summary."""
-    draft.awaiting = None
     if draft.area_id is None:
         rows = [[InlineKeyboardButton(a.name, callback_data=callback_data(DRAFT, "a", draft.id,
                                                                           a.id))]
@@ -213,7 +218,7 @@ async def on_kind(press: Press) -> None:
     """The kind chosen: ask for the title."""
     query, draft = press.query, press.target
     await query.answer()
-    draft.kind, draft.awaiting = MeetingKind(press.values[1]), "title"
+    choose_kind(draft, MeetingKind(press.values[1]))
     question = _("meeting.ask_title", kind=plain(KIND_LABELS[draft.kind]), limit=TITLE_LENGTH)
     await edit_or_keep(query, question)
     await asked(press.context, "meeting.title", query.message, question, target_id=draft.id,
@@ -224,10 +229,9 @@ async def on_when_confirmed(press: Press) -> None:
     """The date read back is right: ask for the place."""
     query, draft = press.query, press.target
     await query.answer()
-    if draft.starts_at is None or query.message is None:
+    if query.message is None or confirm_when(draft) is not None:
         await stale_button(press.update, press.context)
         return
-    draft.awaiting = "place"
     await edit_or_keep(query, _("meeting.when_set", when=when_label(draft)))
     await query.message.reply_text(_("meeting.ask_place", limit=PLACE_LENGTH))
 
@@ -243,7 +247,7 @@ async def on_when_answer(press: Press) -> None:
 async def on_no_deadline(press: Press) -> None:
     query, draft = press.query, press.target
     await query.answer()
-    if draft.awaiting != "deadline" or query.message is None:
+    if query.message is None or set_deadline(draft, None, utcnow()) is not None:
         await stale_button(press.update, press.context)
         return
     await edit_or_keep(query, _("meeting.no_deadline"))
@@ -253,7 +257,7 @@ async def on_no_deadline(press: Press) -> None:
 async def on_skip_description(press: Press) -> None:
     query, draft = press.query, press.target
     await query.answer()
-    if draft.awaiting != "description" or query.message is None:
+    if query.message is None or set_description(draft, None) is not None:
         await stale_button(press.update, press.context)
         return
     await edit_or_keep(query, _("meeting.skipped"))
@@ -269,9 +273,7 @@ async def on_area(press: Press) -> None:
 
 async def on_switch_open(press: Press) -> None:
     """Open to all ⇄ invited only."""
-    draft = press.target
-    if draft.area_id is not None and draft.awaiting is None:
-        draft.open = not draft.open
+    switch_open(press.target)  # refused at the wrong step: the summary says the button is old
     await _show_summary(press)
 
 
@@ -286,7 +288,7 @@ async def _show_summary(press: Press) -> None:
 
 async def on_drop(press: Press) -> None:
     await press.query.answer()
-    await press.context.session.delete(press.target)
+    await drop_draft(press.context.session, press.target)
     await edit_or_keep(press.query, _("meeting.dropped"))
 
 
@@ -294,7 +296,7 @@ async def on_register(press: Press) -> None:
     """Register (and announce, when asked and open to all)."""
     query, draft = press.query, press.target
     await query.answer()
-    if draft.awaiting is not None or not _complete(draft):
+    if not ready_to_register(draft):
         await stale_button(press.update, press.context)
         return
     await _register(press.update, query, press.context, draft,
@@ -324,24 +326,20 @@ async def _answer_when_question(update: Update, query: Pressed | CallbackQuery,
     """はい to next year's date (then the hour, when it is open too), 午前/午後, or retype
     (pressed, or typed: ``query``)."""
     if step == "wn":
-        draft.awaiting = "when"
+        retype_when(draft)
         await edit_or_keep(query, _("meeting.ask_when"))
         await asked(context, "meeting.retype_when", query.message, _("meeting.ask_when"),
                     target_id=draft.id, typed=True)
         return
-    if step == "yy" and draft.awaiting == "when_year" and draft.starts_at is not None:
-        question, keyboard = _when_question(
-            draft, (Clarify.AMBIGUOUS_HOUR,) if hour_too else ())
-    elif draft.awaiting == "when_hour" and draft.starts_at is not None:
-        if step == "hp":
-            zone = now_local().tzinfo
-            _set_when(draft, afternoon(Moment(
-                draft.starts_at.astimezone(zone),
-                draft.ends_at.astimezone(zone) if draft.ends_at else None)))
-        question, keyboard = _when_question(draft, ())
-    else:
+    if step == "yy" and draft.awaiting == "when_year":
+        problem = confirm_next_year(draft, hour_too=hour_too)
+    else:  # 午前/午後 (はい at the wrong step is taken as 午前, as before)
+        problem = choose_half_day(draft, in_the_afternoon=step == "hp", zone=current_zone())
+    if problem is not None:
         await stale_button(update, context)
         return
+    question, keyboard = _when_question(
+        draft, (Clarify.AMBIGUOUS_HOUR,) if draft.awaiting == "when_hour" else ())
     await edit_or_keep(query, question, keyboard)
     await asked(context, "meeting.when", query.message, question, keyboard, target_id=draft.id,
                 typed=draft.awaiting is not None)  # a date typed again replaces it
@@ -349,17 +347,10 @@ async def _answer_when_question(update: Update, query: Pressed | CallbackQuery,
 
 async def _choose_area(update: Update, context: OtagaiContext, draft: Meeting,
                        area_id: int | None) -> bool:
-    area = next((a for a in await organisable_areas(context) if a.id == area_id), None)
-    if area is None:
+    if choose_area(draft, area_id, await organisable_areas(context)) is not None:
         await refuse(update, "meeting.not_allowed")
         return False
-    draft.area_id = area.id
     return True
-
-
-def _complete(draft: Meeting) -> bool:
-    return bool(draft.kind and draft.title and draft.starts_at and draft.place
-                and draft.capacity and draft.area_id)
 
 
 async def _register(update: Update, query: Pressed | CallbackQuery, context: OtagaiContext,
@@ -368,12 +359,9 @@ async def _register(update: Update, query: Pressed | CallbackQuery, context: Ota
     if area is None or not (await context.permissions()).may(Action.ORGANISE_MEETING, area):
         await refuse(update, "meeting.not_allowed")
         return
-    assert draft.starts_at is not None
-    if draft.starts_at <= utcnow():
-        draft.awaiting = "when"
+    if schedule_draft(draft, utcnow()) is MeetingProblem.IN_THE_PAST:
         await edit_or_keep(query, _("meeting.past_when", text=when_label(draft)))
         return
-    draft.status = MeetingStatus.SCHEDULED
     title = draft.title or "-"
     if not draft.open:  # never announced: the organiser invites people next
         await edit_or_keep(query, _("meeting.registered_invited", title=title),

@@ -29,7 +29,7 @@ from models.invitations import (
     invited_people,
     new_link,
 )
-from models.meetings import signups
+from models.meetings import signups, start_editing, stop_editing
 from models.people import NAME_LENGTH
 
 # iv: the list (first page); ip: another page; ia: invite one; il: a link;
@@ -77,7 +77,7 @@ async def _page(context: OtagaiContext, meeting: Meeting, page: int
 
 def _wait_for_a_name(context: OtagaiContext, meeting: Meeting) -> None:
     assert context.person is not None
-    meeting.awaiting, meeting.editing_by_id = "invite", context.person.id
+    start_editing(meeting, "invite", context.person.id)
 
 
 async def on_invite_button(update: Update, context: OtagaiContext, meeting: Meeting,
@@ -155,14 +155,14 @@ async def take_invite_search(message: Message, context: OtagaiContext, meeting: 
                              text: str) -> None:
     """Typed part of a name: the people it finds, to press; nothing found: type again."""
     if meeting.open:
-        meeting.awaiting = meeting.editing_by_id = None
+        stop_editing(meeting)
         return
     found = await candidates(context.session, meeting, search=text[:NAME_LENGTH])
     shown = text[:ECHOED] + ("…" if len(text) > ECHOED else "")
     if not found.people:
         await message.reply_text(_("meeting.invite_none_found", text=shown))
         return  # still waiting for a name
-    meeting.awaiting = meeting.editing_by_id = None
+    stop_editing(meeting)
     lines = [_("meeting.invite_found", text=shown, count=found.total)]
     if found.total > SEARCH_LIMIT:
         lines.append(_("meeting.invite_found_more", shown=SEARCH_LIMIT))

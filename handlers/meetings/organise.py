@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
 
@@ -48,11 +48,15 @@ from models import (
 from models.clock import utcnow
 from models.meetings import (
     PLACE_LENGTH,
+    MeetingProblem,
     call_off,
+    change_place,
     change_walk_ins,
+    change_when,
     organised_by,
-    reschedule,
     signups,
+    start_editing,
+    stop_editing,
     toggle_attended,
 )
 from models.outbox import TEXT_LIMIT
@@ -118,8 +122,7 @@ async def on_organise_button(press: Press) -> None:
                                      caption=_("meeting.csv_caption",
                                                title=meeting.title or "-"))
     elif step == "e" and message is not None and values[2:3] in (["when"], ["place"]):
-        meeting.awaiting = values[2]
-        meeting.editing_by_id = (await context.ensure_person()).id
+        start_editing(meeting, values[2], (await context.ensure_person()).id)
         await message.reply_text(_("meeting.ask_when") if values[2] == "when"
                                  else _("meeting.ask_place", limit=PLACE_LENGTH))
     elif step == "x":
@@ -222,17 +225,16 @@ async def take_change(message: Message, context: OtagaiContext, meeting: Meeting
                        text: str) -> None:
     """Apply a typed new time or place, tell everyone signed up, and edit the posts."""
     if not await may_manage(context, meeting):
-        meeting.awaiting = meeting.editing_by_id = None
+        stop_editing(meeting)
         await message.reply_text(_("meeting.manage_not_allowed"))
         return
     if meeting.awaiting == "invite":
         await take_invite_search(message, context, meeting, text)
         return
     if meeting.awaiting == "place":
-        if not 0 < len(text) <= PLACE_LENGTH:
+        if change_place(meeting, text) is MeetingProblem.BAD_PLACE:
             await message.reply_text(_("meeting.bad_place", limit=PLACE_LENGTH))
             return
-        meeting.place = text
     else:  # the new time is asked about and read back; はい saves it
         found = read_new_when(text)
         if isinstance(found, str):
@@ -250,7 +252,7 @@ async def take_change(message: Message, context: OtagaiContext, meeting: Meeting
 async def _changed(context: OtagaiContext, meeting: Meeting, message: Message | None,
                    query: Pressed | None = None) -> None:
     """The change is made: tell everyone signed up, say so, and edit the posts."""
-    meeting.awaiting = meeting.editing_by_id = None
+    stop_editing(meeting)
     told = await _tell_everyone(context, meeting, "changed")
     done = _("meeting.changed", title=meeting.title or "-", count=told)
     if query is not None:
@@ -280,12 +282,11 @@ async def on_change_when_button(press: Press) -> None:
         await asked(context, "meeting.change_when", query.message, _("meeting.ask_when"),
                     target_id=meeting.id, typed=True)
         return
-    if step == "wy" and when.start <= utcnow():
-        await edit_or_keep(query, _("meeting.past_when", text=span_label(when.start, when.end)))
-        return  # still waiting for a time
     if step == "wy":
-        await reschedule(context.session, meeting, when.start.astimezone(UTC),
-                         when.end.astimezone(UTC) if when.end else None)
+        if await change_when(context.session, meeting, when, utcnow()) is not None:
+            await edit_or_keep(query, _("meeting.past_when",
+                                        text=span_label(when.start, when.end)))
+            return  # still waiting for a time
         await _changed(context, meeting, None, query)
         return
     asks = (Clarify.AMBIGUOUS_HOUR,) if step == "yy" and hour_too(values) else ()
