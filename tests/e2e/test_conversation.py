@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -224,6 +224,7 @@ async def test_leaving_a_menu_says_what_was_chosen_is_kept(sb: SandboxClient,
 async def test_a_label_typed_without_its_note_or_half_of_it(sb: SandboxClient,
                                                             town: Town) -> None:
     # 「いいえ」 for 「いいえ（入力しなおす）」, 「午後」 for 「午後2時」 (seen walking /newevent).
+    clock.travel(datetime(2026, 11, 30, 1, 0, tzinfo=UTC))  # 11月1日 past, 12月3日 ahead
     await _say(sb, MIKA, "/newevent")
     await _say(sb, MIKA, "ご近所ケア会議")
     await _say(sb, MIKA, "年末の見守りの相談")
