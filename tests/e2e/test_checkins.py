@@ -837,6 +837,7 @@ async def test_offer_and_a_need_card_answer_to_their_buttons_words_typed(
     resolved = await _say(sb, MIKA, "解決した")
     assert "（解決）" in resolved["text"]
     assert listing["message_id"] < resolved["message_id"]
+    await settle(sb)  # the reply goes out before its update commits
     assert (await _need(engine)).status is NeedStatus.RESOLVED
 
 
