@@ -99,6 +99,18 @@ async def _survey_people(engine: AsyncEngine) -> object:
     return salon[header.index("参加者実人数")], salon[header.index("うち65歳以上")]
 
 
+async def _asked_from_the_card(sb: SandboxClient) -> dict:
+    """美香 opens 火曜サロン's card in the first days of December and presses 「先月の参加者数」;
+    return the question."""
+    clock.travel(FIRST_DAYS)
+    sent = await sb.send_text(MIKA, "/activities")
+    listing = await sb.wait_for_message(MIKA, after=sent["message_id"])
+    await sb.press(MIKA, listing, text="火曜サロン")
+    card = await sb.wait_for_message(MIKA, after=listing["message_id"])
+    await sb.press(MIKA, card, text="先月の参加者数（実人数）")
+    return await sb.wait_for_message(MIKA, after=card["message_id"])
+
+
 async def test_the_organiser_answers_and_the_survey_shows_it(
     sb: SandboxClient, engine: AsyncEngine, town: Town
 ) -> None:
@@ -162,13 +174,7 @@ async def test_the_organiser_answers_and_the_survey_shows_it(
 async def test_a_coordinator_enters_it_from_the_card_and_is_asked_without_an_organiser(
     sb: SandboxClient, engine: AsyncEngine, town: Town
 ) -> None:
-    clock.travel(FIRST_DAYS)
-    sent = await sb.send_text(MIKA, "/activities")
-    listing = await sb.wait_for_message(MIKA, after=sent["message_id"])
-    await sb.press(MIKA, listing, text="火曜サロン")
-    card = await sb.wait_for_message(MIKA, after=listing["message_id"])
-    await sb.press(MIKA, card, text="先月の参加者数（実人数）")
-    asked = await sb.wait_for_message(MIKA, after=card["message_id"])
+    asked = await _asked_from_the_card(sb)
     assert asked["text"] == QUESTION
     await sb.press(MIKA, asked, text="8人")
     aged = await sb.wait_for_edit(MIKA, asked["message_id"])
@@ -197,13 +203,7 @@ async def test_a_number_typed_at_the_question_is_the_count(
     sb: SandboxClient, engine: AsyncEngine, town: Town
 ) -> None:
     # Walking the sandbox, 「１８」 typed under the question got 「ボタンか「/」から…」.
-    clock.travel(FIRST_DAYS)
-    sent = await sb.send_text(MIKA, "/activities")
-    listing = await sb.wait_for_message(MIKA, after=sent["message_id"])
-    await sb.press(MIKA, listing, text="火曜サロン")
-    card = await sb.wait_for_message(MIKA, after=listing["message_id"])
-    await sb.press(MIKA, card, text="先月の参加者数（実人数）")
-    asked = await sb.wait_for_message(MIKA, after=card["message_id"])
+    asked = await _asked_from_the_card(sb)
     typed = await sb.send_text(MIKA, "１８人")
     aged = await sb.wait_for_message(MIKA, after=typed["message_id"])
     assert "18人" in aged["text"], aged["text"]
