@@ -24,6 +24,9 @@ from scheduler.dispatch import DispatchConfig, Dispatcher
 if TYPE_CHECKING:
     from bot.app import OtagaiApplication
 
+# How long a stopping process lets the dispatcher finish the batch it is sending.
+DISPATCH_STOP_PATIENCE = 10.0
+
 
 @dataclass
 class UpdateScope:
@@ -84,13 +87,23 @@ class Services:
         self._dispatch_task = asyncio.create_task(self.dispatcher.run(), name="otagai-dispatch")
         return self.dispatcher
 
-    async def stop_dispatcher(self) -> None:
-        """Stop sending; a message being sent is finished or left for the next start."""
-        if self._dispatch_task is not None:
-            self._dispatch_task.cancel()
+    async def stop_dispatcher(self, patience: float = DISPATCH_STOP_PATIENCE) -> None:
+        """Stop sending: the batch in hand is sent and recorded, for ``patience`` seconds at
+        most; what is still being sent after that is left for the next start."""
+        task, self._dispatch_task = self._dispatch_task, None
+        if task is None:
+            return
+        assert self.dispatcher is not None  # started together
+        self.dispatcher.stop()
+        # A task cancelled in the middle of a database call leaves its connection to be
+        # reset by the pool, which logs a traceback; a stop between batches does not.
+        with suppress(TimeoutError):
+            async with asyncio.timeout(patience):
+                await asyncio.shield(task)
+        if not task.done():
+            task.cancel()
             with suppress(asyncio.CancelledError):
-                await self._dispatch_task
-        self._dispatch_task = None
+                await task
 
     async def close(self) -> None:
         """Close the database engine."""

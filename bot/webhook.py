@@ -98,8 +98,8 @@ class UpdateRunner:
         """Wait for the accepted updates to be handled (on shutdown)."""
         if self._tasks:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.gather(*self._tasks, return_exceptions=True),
-                                       patience)
+                async with asyncio.timeout(patience):
+                    await asyncio.gather(*self._tasks, return_exceptions=True)
 
 
 class WebhookServer:

@@ -72,14 +72,20 @@ class Dispatcher:
         self._wake = asyncio.Event()
         self._limit = asyncio.Semaphore(self.config.concurrency)
         self._pace = AsyncLimiter(1, 1 / self.config.rate)
+        self._stopping = False
 
     def wake(self) -> None:
         """Look at the outbox now rather than at the next idle tick."""
         self._wake.set()
 
+    def stop(self) -> None:
+        """Let :meth:`run` return once the batch in hand is sent and recorded."""
+        self._stopping = True
+        self._wake.set()
+
     async def run(self) -> None:
-        """Dispatch until cancelled."""
-        while True:
+        """Dispatch until :meth:`stop` (or until cancelled)."""
+        while not self._stopping:
             try:
                 sent = await self.tick()
             except (OSError, TelegramError, ConnectionError) as exc:
@@ -92,10 +98,13 @@ class Dispatcher:
                 else:
                     log.exception("dispatch tick failed")
                 sent = 0
-            if sent == 0:
+            if sent == 0 and not self._stopping:
                 self._wake.clear()
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for loses a cancellation
+                # that arrives just as the event is set, and this loop would never end.
                 with suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=self.config.idle)
+                    async with asyncio.timeout(self.config.idle):
+                        await self._wake.wait()
 
     async def tick(self) -> int:
         """Claim and handle one batch; return how many rows were handled."""

@@ -33,8 +33,11 @@ class _Signal:
     async def wait(self, seconds: float) -> None:
         """Return when fired or after ``seconds``, whichever comes first."""
         event = self._event
+        # asyncio.timeout, not wait_for, which on Python 3.11 can lose a cancellation that
+        # arrives as the event fires (the waiting loop would then never stop).
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(event.wait(), seconds)
+            async with asyncio.timeout(seconds):
+                await event.wait()
 
 
 class ChangeFeed:

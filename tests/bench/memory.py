@@ -94,7 +94,8 @@ async def run(database_url: str, residents: int, activities: int, updates: int,
             finally:
                 process.send_signal(signal.SIGINT)
                 try:
-                    await asyncio.wait_for(process.wait(), 120)
+                    async with asyncio.timeout(120):
+                        await process.wait()
                 except TimeoutError:
                     process.kill()
                     await process.wait()

@@ -178,7 +178,8 @@ async def timed(application: Any, total: int, before: Callable[[], Awaitable[Non
         profiler.enable()
     started, cpu = time.perf_counter(), time.process_time()
     await application.updater.start_polling(poll_interval=0.0, timeout=10)
-    await asyncio.wait_for(done.wait(), timeout=900)
+    async with asyncio.timeout(900):
+        await done.wait()
     elapsed = time.perf_counter() - started
     if profiler is not None:
         profiler.disable()

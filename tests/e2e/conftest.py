@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import io
 from collections.abc import AsyncIterator
 
 import pytest
@@ -11,6 +13,43 @@ from bot.app import OtagaiApplication, build_application
 from bot.runner import running
 from bot.sandbox import SandboxClient, SandboxServer
 from bot.settings import Settings, load_settings
+
+# Tasks that were still waiting after the test's teardown cancelled them (see below).
+STUCK: list[str] = []
+STUCK_PATIENCE = 20.0
+
+
+@pytest.fixture(autouse=True)
+async def _no_task_ignores_cancellation(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    """After every other fixture has stopped, cancel what is left and let it finish.
+
+    Closing the test's event loop waits, with no limit, for every task still pending to
+    finish after being cancelled. A task that ignores its cancellation would hang the run
+    (it hung a CI run once, 80 minutes, with no clue which task). Here it is waited for
+    ``STUCK_PATIENCE`` seconds, then reported with its stack at the end of the run and
+    released, so the loop closes and the run goes on.
+    """
+    yield
+    current = asyncio.current_task()
+    left = [task for task in asyncio.all_tasks() if task is not current and not task.done()]
+    for task in left:
+        task.cancel()
+    if not left:
+        return
+    _done, stuck = await asyncio.wait(left, timeout=STUCK_PATIENCE)
+    for task in stuck:
+        stack = io.StringIO()
+        task.print_stack(file=stack)
+        STUCK.append(f"{request.node.nodeid}: {task.get_name()}\n{stack.getvalue()}")
+        asyncio.tasks._unregister_task(task)  # the loop no longer waits for it
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Name the tasks that ignored their cancellation, for whoever reads the run."""
+    if STUCK:
+        terminalreporter.section("tasks that ignored cancellation (released)")
+        for report in STUCK:
+            terminalreporter.write_line(report)
 
 
 @pytest.fixture

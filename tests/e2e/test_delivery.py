@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -186,3 +187,32 @@ async def test_forgetting_a_person_cancels_what_waits_for_them(
     async with session_factory(engine)() as session:
         # Deleted, not kept as cancelled: its key and chat would still name the person.
         assert await session.get(OutboxMessage, message.id) is None
+
+
+async def test_a_stopping_dispatcher_finishes_the_batch_in_hand_and_leaves_the_rest(
+    sandbox: SandboxServer, sb: SandboxClient, engine: AsyncEngine, settings: Settings
+) -> None:
+    town = await make_town(engine)
+    await register_people(sandbox, engine, town.east, 30)
+    await broadcast_to_residents(engine, town.east, "お知らせ")
+    application = build_application(settings, "123:TEST", retry_backoff=0.01)
+    await application.initialize()
+    try:
+        # Ten at a time, slowly: the stop comes while the first ten are being sent.
+        dispatcher = Dispatcher(application.bot, session_factory(engine), ZoneInfo("Asia/Tokyo"),
+                                DispatchConfig(batch=10, concurrency=10, rate=20.0, idle=0.05))
+        running_task = asyncio.create_task(dispatcher.run())
+        while not await _received(sb, "お知らせ"):  # noqa: ASYNC110 - polls the sandbox over HTTP
+            await asyncio.sleep(0.01)
+        dispatcher.stop()
+        async with asyncio.timeout(30):
+            await running_task  # returns by itself: not cancelled in the middle of a send
+        async with session_factory(engine)() as session:
+            counts = await counts_by_status(session)
+        # Nothing is left half-sent; what was not taken waits for the next start.
+        assert counts.get(OutboxStatus.SENDING, 0) == 0
+        assert 0 < counts[OutboxStatus.SENT] < 30
+        assert counts[OutboxStatus.SENT] + counts[OutboxStatus.PENDING] == 30
+        assert sum((await _received(sb, "お知らせ")).values()) == counts[OutboxStatus.SENT]
+    finally:
+        await application.shutdown()

@@ -54,7 +54,8 @@ async def dispatcher_process(
     finally:
         if process.returncode is None:
             process.send_signal(signal.SIGINT)
-            await asyncio.wait_for(process.communicate(), timeout=30)
+            async with asyncio.timeout(30):
+                await process.communicate()
 
 
 async def _deliveries(sb: SandboxClient) -> Counter[int]:

@@ -102,7 +102,8 @@ async def bot_process(sandbox: SandboxServer, database_url: str, workdir: Path
     finally:
         if process.returncode is None:
             process.send_signal(signal.SIGINT)
-            await asyncio.wait_for(process.wait(), timeout=30)
+            async with asyncio.timeout(30):
+                await process.wait()
         await draining
     # The digest job must not fail (other jobs may give up on SQLite's write lock at their
     # turn; they run again at the next).

@@ -28,9 +28,11 @@ async def test_run_polls_the_configured_bot_api_and_stops_cleanly(
     )
     assert process.stdout is not None
     try:
-        ready = await asyncio.wait_for(process.stdout.readline(), timeout=30)
+        async with asyncio.timeout(30):
+            ready = await process.stdout.readline()
         while b"Ctrl+C" not in ready:
-            ready += await asyncio.wait_for(process.stdout.readline(), timeout=30)
+            async with asyncio.timeout(30):
+                ready += await process.stdout.readline()
         username = (await sb.state())["bot"]["username"]
         assert f"@{username}".encode() in ready
 
@@ -40,7 +42,8 @@ async def test_run_polls_the_configured_bot_api_and_stops_cleanly(
         assert reply["text"].startswith("Hello, this is Otagai")  # the default language
     finally:
         process.send_signal(signal.SIGINT)
-        output, _ = await asyncio.wait_for(process.communicate(), timeout=30)
+        async with asyncio.timeout(30):
+            output, _ = await process.communicate()
     assert process.returncode == 0, output.decode()
     assert b"Traceback" not in output
     assert (tmp_path / "otagai.db").exists()  # SQLite migrated on start

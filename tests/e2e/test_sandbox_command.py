@@ -50,7 +50,8 @@ async def otagai_sandbox(workdir: Path, port: int) -> AsyncIterator[str]:
     finally:
         if process.returncode is None:
             process.send_signal(signal.SIGINT)
-            rest, _ = await asyncio.wait_for(process.communicate(), timeout=30)
+            async with asyncio.timeout(30):
+                rest, _ = await process.communicate()
             output.append(rest.decode())
     assert process.returncode == 0, "".join(output)
     assert "Traceback" not in "".join(output), "".join(output)

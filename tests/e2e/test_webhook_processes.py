@@ -81,7 +81,8 @@ async def webhook_process(sandbox: SandboxServer, database_url: str, workdir: Pa
     finally:
         if process.returncode is None:
             process.send_signal(signal.SIGTERM)
-            await asyncio.wait_for(process.communicate(), timeout=30)
+            async with asyncio.timeout(30):
+                await process.communicate()
 
 
 async def test_two_webhook_processes_handle_each_update_once(

@@ -88,7 +88,9 @@ async def test_a_revocation_under_way_is_waited_for_before_the_claim(
         await asyncio.sleep(0.5)
         assert not claimed.done()  # the author's grants are held: it waits for the revocation
         await revoking.commit()
-        assert await asyncio.wait_for(claimed, 10) is InviteProblem.NO_LONGER_VALID
+        async with asyncio.timeout(10):
+            outcome = await claimed
+        assert outcome is InviteProblem.NO_LONGER_VALID
     async with sessions() as session:
         assert list(await session.scalars(select(RoleGrant))) == []
         assert (await session.scalars(select(Invite))).one().used_at is None
