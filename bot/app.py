@@ -19,6 +19,7 @@ from telegram.ext import (
 from bot import i18n
 from bot.commands import publish_commands
 from bot.context import OtagaiContext, Services, UpdateScope, bind
+from bot.dispatch import DispatchConfig
 from bot.flood import FloodGuard
 from bot.request import RetryingRequest
 from bot.settings import Settings
@@ -27,7 +28,6 @@ from handlers import register
 from models.db import database_unreachable, is_sqlite
 from models.people import find_person
 from models.updates import first_delivery
-from scheduler.dispatch import DispatchConfig
 
 log = logging.getLogger(__name__)
 

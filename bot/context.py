@@ -13,13 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram import Bot
 from telegram.ext import CallbackContext, ExtBot
 
+from bot.dispatch import DispatchConfig, Dispatcher
 from bot.settings import Settings
 from models import Person
 from models.db import create_engine, session_factory
 from models.people import ensure_person
 from models.permissions import Permissions
 from models.roles import roles_of
-from scheduler.dispatch import DispatchConfig, Dispatcher
 
 if TYPE_CHECKING:
     from bot.app import OtagaiApplication
@@ -86,6 +86,11 @@ class Services:
         self.dispatcher = Dispatcher(bot, self.sessions, self.settings.zone, self.dispatch)
         self._dispatch_task = asyncio.create_task(self.dispatcher.run(), name="otagai-dispatch")
         return self.dispatcher
+
+    def wake_dispatcher(self) -> None:
+        """Look at the outbox now (a job has just queued something due at once)."""
+        if self.dispatcher is not None:
+            self.dispatcher.wake()
 
     async def stop_dispatcher(self, patience: float = DISPATCH_STOP_PATIENCE) -> None:
         """Stop sending: the batch in hand is sent and recorded, for ``patience`` seconds at

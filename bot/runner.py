@@ -15,12 +15,12 @@ from telegram import Bot
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from bot.app import OtagaiApplication, build_application
+from bot.jobs import schedule
 from bot.sandbox import SandboxServer
 from bot.sandbox.town import SANDBOX_TOKEN, seed_town
 from bot.settings import Settings
 from bot.webhook import WebhookServer
 from models.db import create_engine, current_revision, head_revision, is_sqlite, upgrade_async
-from scheduler import schedule
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """The outbox: everything the bot says on its own initiative, written first as rows.
 
 Domain code adds rows in the same transaction as the change that causes them; the
-dispatcher (``scheduler/dispatch.py``) claims due rows, sends them, and records the outcome.
+dispatcher (``bot/dispatch.py``) claims due rows, sends them, and records the outcome.
 A row is claimed by one process at a time (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite
 has a single writer). A process that dies after claiming leaves rows "sending"; after
 ``CLAIM_TIMEOUT`` they are due again, so at most the messages in flight at the moment of a

@@ -1,8 +1,9 @@
-"""Time-driven work, run by PTB's JobQueue (APScheduler): each job asks the database what is due.
+"""Time-driven work: each job asks the database what is due and queues it in the outbox.
 
 Housekeeping, participation questions, check-ins and watching, needs, the weekly
-digests and the quarterly outcome indicators; the dispatcher runs
-as its own task (``scheduler.dispatch``).
+digests and the quarterly outcome indicators. The jobs know no messenger: ``bot.jobs`` runs
+them on PTB's JobQueue (APScheduler), and the Telegram channel's dispatcher
+(``bot.dispatch``) sends what they queued.
 """
 
 from __future__ import annotations
@@ -11,8 +12,6 @@ from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
-from telegram.ext import Application
-
 from scheduler.checkins import checkin_job
 from scheduler.digests.delivery import digest_job
 from scheduler.housekeeping import forget_handled_updates
@@ -20,6 +19,7 @@ from scheduler.meetings import meeting_jobs
 from scheduler.needs import needs_job
 from scheduler.outcome_delivery import report_job
 from scheduler.participation import ask_for_counts
+from scheduler.services import JobServices
 
 HOUSEKEEPING_EVERY = timedelta(hours=1)
 PARTICIPATION_EVERY = timedelta(minutes=5)
@@ -32,7 +32,8 @@ REPORT_EVERY = timedelta(minutes=30)
 
 # Every periodic job: what runs, how often, and when it first runs after a start (seconds;
 # spread so that they do not all start at once).
-JOBS: tuple[tuple[Callable[[Any], Coroutine[Any, Any, Any]], timedelta, int, str], ...] = (
+Job = Callable[[JobServices], Coroutine[Any, Any, None]]
+JOBS: tuple[tuple[Job, timedelta, int, str], ...] = (
     (forget_handled_updates, HOUSEKEEPING_EVERY, 60, "forget_handled_updates"),
     (ask_for_counts, PARTICIPATION_EVERY, 30, "ask_for_counts"),
     (checkin_job, CHECKIN_EVERY, 40, "checkins"),
@@ -42,13 +43,3 @@ JOBS: tuple[tuple[Callable[[Any], Coroutine[Any, Any, Any]], timedelta, int, str
     (report_job, REPORT_EVERY, 70, "quarterly_reports"),
 )
 
-
-def schedule(application: Application,
-             delay: int | None = None) -> None:
-    """Register every periodic job on the application's job queue; each first runs
-    ``delay`` seconds after start, or (None) at its own time between 30 and 70 s."""
-    assert application.job_queue is not None  # the job-queue extra is a dependency
-    for callback, interval, first, name in JOBS:
-        application.job_queue.run_repeating(
-            callback, interval=interval, first=timedelta(seconds=first if delay is None
-                                                         else delay), name=name)

@@ -13,7 +13,6 @@ from contextlib import AbstractContextManager
 from datetime import datetime, timedelta, tzinfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram.ext import CallbackContext
 
 from bot.i18n import N_, _, format_datetime, normalize_language, plain, use_language
 from bot.settings import Settings
@@ -31,6 +30,7 @@ from models.watching import (
     rounds_to_remind,
 )
 from scheduler.once import job_lock
+from scheduler.services import JobServices
 
 log = logging.getLogger(__name__)
 
@@ -171,9 +171,8 @@ async def checkin_round(sessions: async_sessionmaker[AsyncSession], now: datetim
     return asked, reminded, alerted, escalated
 
 
-async def checkin_job(context: CallbackContext) -> None:
+async def checkin_job(services: JobServices) -> None:
     """The periodic job: ask, remind and alert."""
-    services = context.application.services  # type: ignore[attr-defined]  # set by bot.app, unknown to PTB's types
     if services.sessions is None:
         return
     settings = services.settings

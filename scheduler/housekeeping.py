@@ -7,21 +7,20 @@ import logging
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram.ext import CallbackContext
 
 from models.clock import utcnow
 from models.outbox import forget_old_messages
 from models.updates import forget_old_updates
 from scheduler.once import once
+from scheduler.services import JobServices
 
 log = logging.getLogger(__name__)
 
 
-async def forget_handled_updates(context: CallbackContext) -> None:
+async def forget_handled_updates(services: JobServices) -> None:
     """Delete remembered update ids older than two days, and final outbox rows (sent, given
     up, blocked or cancelled; their text went when they became final) older than the
     retention period (``OTAGAI_NEED_RETENTION_DAYS``, the one needs have)."""
-    services = context.application.services  # type: ignore[attr-defined]  # set by bot.app, unknown to PTB's types
     sessions = services.sessions
     if sessions is None:
         return

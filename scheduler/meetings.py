@@ -12,7 +12,6 @@ from datetime import datetime, time, timedelta, tzinfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram.ext import CallbackContext
 
 from bot.i18n import N_, _, normalize_language, plain, use_language
 from bot.meeting_text import when_label
@@ -21,6 +20,7 @@ from models.clock import utcnow
 from models.meetings import REMINDER_KEY, ends, signups
 from models.outbox import enqueue
 from scheduler.once import once
+from scheduler.services import JobServices
 
 log = logging.getLogger(__name__)
 
@@ -102,9 +102,8 @@ async def ask_attendance(session: AsyncSession, now: datetime, zone: tzinfo) -> 
     return asked
 
 
-async def meeting_jobs(context: CallbackContext) -> None:
+async def meeting_jobs(services: JobServices) -> None:
     """The periodic job: reminders and attendance questions."""
-    services = context.application.services  # type: ignore[attr-defined]  # set by bot.app, unknown to PTB's types
     if services.sessions is None:
         return
     now, zone = utcnow(), services.settings.zone
@@ -115,5 +114,4 @@ async def meeting_jobs(context: CallbackContext) -> None:
     reminded, asked = await once(services.sessions, "meetings", work) or (0, 0)
     if reminded or asked:
         log.info("queued %d meeting reminders, %d attendance questions", reminded, asked)
-        if services.dispatcher is not None:
-            services.dispatcher.wake()
+        services.wake_dispatcher()

@@ -11,7 +11,6 @@ import logging
 from datetime import datetime, timedelta, tzinfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram.ext import CallbackContext
 
 from bot.i18n import N_, _, format_datetime, normalize_language, plain, use_language
 from models import Activity, Area, Need, Person, limits
@@ -20,6 +19,7 @@ from models.needs import Category, SupportRequest, forget_old_needs, needs_to_re
 from models.outbox import enqueue
 from models.roles import municipal_coordinators_of, responsible_coordinators
 from scheduler.once import once
+from scheduler.services import JobServices
 
 log = logging.getLogger(__name__)
 
@@ -171,9 +171,8 @@ async def resend_untaken(session: AsyncSession, now: datetime, zone: tzinfo,
     return len(needs)
 
 
-async def needs_job(context: CallbackContext) -> None:
+async def needs_job(services: JobServices) -> None:
     """The periodic job: resend untaken needs and delete old finished ones."""
-    services = context.application.services  # type: ignore[attr-defined]  # set by bot.app, unknown to PTB's types
     if services.sessions is None:
         return
     settings = services.settings

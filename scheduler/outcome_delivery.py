@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram.ext import CallbackContext
 
 from bot.i18n import normalize_language, use_language
 from models import Area, Council, Person
@@ -27,6 +26,7 @@ from models.report_runs import claim_report, unreported_councils
 from scheduler.indicators import Period, Report, build_report, last_full_quarter
 from scheduler.once import once
 from scheduler.outcomes import ReportFiles, render_report
+from scheduler.services import JobServices
 
 log = logging.getLogger(__name__)
 
@@ -104,9 +104,8 @@ async def send_quarterly_reports(session: AsyncSession, now: datetime, zone: tzi
     return await queue_quarterly_reports(session, ready)
 
 
-async def report_job(context: CallbackContext) -> None:
+async def report_job(services: JobServices) -> None:
     """The periodic job: send the quarterly reports once they are due."""
-    services = context.application.services  # type: ignore[attr-defined]  # set by bot.app, unknown to PTB's types
     if services.sessions is None:
         return
     settings = services.settings

@@ -6,7 +6,6 @@ import logging
 from datetime import datetime, timedelta, tzinfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram.ext import CallbackContext
 
 from bot.i18n import _, format_datetime, normalize_language, plain, use_language
 from models import Activity, ActivitySession, Person
@@ -15,6 +14,7 @@ from models.clock import utcnow
 from models.outbox import enqueue
 from scheduler.monthly_count import ask_monthly_counts
 from scheduler.once import once
+from scheduler.services import JobServices
 
 log = logging.getLogger(__name__)
 
@@ -61,9 +61,8 @@ async def ask_due_sessions(session: AsyncSession, now: datetime, zone: tzinfo) -
     return asked
 
 
-async def ask_for_counts(context: CallbackContext) -> None:
+async def ask_for_counts(services: JobServices) -> None:
     """The periodic job: ask about sessions that have just ended."""
-    services = context.application.services  # type: ignore[attr-defined]  # set by bot.app, unknown to PTB's types
     if services.sessions is None:
         return
     asked = await once(services.sessions, "participation",

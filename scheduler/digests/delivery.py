@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram.ext import CallbackContext
 
 from bot.i18n import _, normalize_language, use_language
 from models import Council, Person
@@ -31,6 +30,7 @@ from scheduler.digests.chart import participants_chart
 from scheduler.digests.render import Reader, digest_text
 from scheduler.digests.workbook import digest_workbook
 from scheduler.once import once
+from scheduler.services import JobServices
 
 log = logging.getLogger(__name__)
 
@@ -161,9 +161,8 @@ async def send_weekly_digests(session: AsyncSession, now: datetime, zone: tzinfo
     return await queue_weekly_digests(session, ready)
 
 
-async def digest_job(context: CallbackContext) -> None:
+async def digest_job(services: JobServices) -> None:
     """The periodic job: send the weekly digests once their time has come."""
-    services = context.application.services  # type: ignore[attr-defined]  # set by bot.app, unknown to PTB's types
     if services.sessions is None:
         return
     settings = services.settings

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import OtagaiApplication, build_application
+from bot.dispatch import DispatchConfig, Dispatcher
 from bot.runner import running
 from bot.sandbox import SandboxClient, SandboxServer
 from bot.settings import Settings, load_settings
@@ -20,7 +21,6 @@ from models import GroupChat, OutboxMessage, OutboxStatus, Person, clock
 from models.db import session_factory
 from models.erasure import forget_person
 from models.outbox import counts_by_status, enqueue
-from scheduler.dispatch import DispatchConfig, Dispatcher
 from tests.auxil.delivery import broadcast_to_residents, register_people, until_settled
 from tests.auxil.town import make_town
 

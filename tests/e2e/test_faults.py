@@ -19,12 +19,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import build_application
+from bot.dispatch import DispatchConfig
 from bot.runner import running
 from bot.sandbox import SandboxClient, SandboxServer
 from bot.settings import Settings
 from models import OutboxStatus
 from models.db import is_sqlite
-from scheduler.dispatch import DispatchConfig
 from tests.auxil.delivery import broadcast_to_residents, register_people, until_settled
 from tests.auxil.town import make_town
 from tests.auxil.webhook import webhook_bot, webhook_settings
