@@ -12,6 +12,7 @@ from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, time, timedelta, tzinfo
+from typing import Any
 
 from aiolimiter import AsyncLimiter
 from sqlalchemy import update
@@ -20,10 +21,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
+from bot.i18n import normalize_language, use_language
+from bot.notices import telegram
 from models import GroupChat, OutboxMessage, OutboxStatus, Person
 from models.clock import utcnow
 from models.conversation import Asked, answers_of, asked_by_outbox
 from models.db import database_unreachable
+from models.notices import Notice
 from models.outbox import (
     CLAIM_TIMEOUT,
     DEFAULT_QUIET,
@@ -40,6 +44,9 @@ from scheduler.once import once
 from scheduler.reports import report_finished_broadcasts
 
 log = logging.getLogger(__name__)
+
+# What is sent: Telegram HTML and the inline buttons (as dicts), if any.
+Content = tuple[str, list[list[dict[str, Any]]] | None]
 
 
 @dataclass
@@ -120,8 +127,11 @@ class Dispatcher:
         async with self._limit:
             if not message.urgent and await self._defer_for_quiet_hours(message):
                 return
+            content = await self._content(message)
+            if content is None:
+                return
             try:
-                sent = await self._send(message)
+                sent = await self._send(message, content)
             except RetryAfter as exc:
                 wait = exc.retry_after
                 wait = wait if isinstance(wait, timedelta) else timedelta(seconds=wait)
@@ -139,18 +149,43 @@ class Dispatcher:
                 change = lambda m: mark_retry(m, reason, utcnow(), self._retry_wait(m))  # noqa: E731
             else:
                 await self._record(message, lambda m: mark_sent(m, sent.message_id, utcnow()))
-                await self._asked(message, sent)
+                await self._asked(message, sent, content)
                 return
             await self._record(message, change)
 
-    async def _asked(self, message: OutboxMessage, sent: Message) -> None:
+    async def _content(self, message: OutboxMessage) -> Content | None:
+        """Return the words and buttons to send: a notice rendered now, in its recipient's
+        language and zone, or the row's own text. None if the notice cannot be rendered
+        (its recipient is gone, or the catalog does not fit its parameters): recorded."""
+        if message.notice is None:
+            return message.text, message.buttons
+        notice = Notice.from_row(message.notice, message.params, message.choices)
+        async with self.sessions() as session:
+            person = await session.get(Person, message.person_id) \
+                if message.person_id is not None else None
+        if person is None:
+            await self._record(message, lambda m: mark_final(m, OutboxStatus.CANCELLED,
+                                                             "recipient gone"))
+            return None
+        try:
+            with use_language(normalize_language(person.language), self.zone):
+                text, buttons = telegram(notice)
+        except (KeyError, ValueError, IndexError) as exc:
+            log.exception("outbox %s: notice %s cannot be rendered", message.id, notice.key)
+            reason = f"notice cannot be rendered: {exc!r}"
+            await self._record(message, lambda m: mark_final(m, OutboxStatus.FAILED, reason))
+            return None
+        return text, buttons
+
+    async def _asked(self, message: OutboxMessage, sent: Message, content: Content) -> None:
         """A question the scheduler sent (``models.conversation.SENT_QUESTIONS``) becomes the
         person's open question, so that its buttons' words typed answer it. Its own
         transaction: a question a handler records for the person meanwhile wins."""
-        if message.person_id is None or not message.buttons:
+        text, buttons = content
+        if message.person_id is None or not buttons:
             return
-        shown = Asked(chat_id=sent.chat_id, message_id=sent.message_id, text=message.text,
-                      answers=answers_of(message.buttons))
+        shown = Asked(chat_id=sent.chat_id, message_id=sent.message_id, text=text,
+                      answers=answers_of(buttons))
         try:
             async with self.sessions() as session, session.begin():
                 await asked_by_outbox(session, message.person_id, message.idempotency_key,
@@ -162,23 +197,24 @@ class Dispatcher:
         base = self.config.retry_base
         return None if base is None else base * 2 ** message.attempts
 
-    async def _send(self, message: OutboxMessage) -> Message:
+    async def _send(self, message: OutboxMessage, content: Content) -> Message:
         async with self._pace:
-            return await self._send_now(message)
+            return await self._send_now(message, content)
 
-    async def _send_now(self, message: OutboxMessage) -> Message:
+    async def _send_now(self, message: OutboxMessage, content: Content) -> Message:
+        text, buttons = content
         markup = None
-        if message.buttons:
+        if buttons:
             markup = InlineKeyboardMarkup(
-                [[InlineKeyboardButton(**button) for button in row] for row in message.buttons])
+                [[InlineKeyboardButton(**button) for button in row] for row in buttons])
         if message.attachment is not None:
             upload = InputFile(message.attachment, filename=message.attachment_name)
             if message.attachment_kind == Attachment.PHOTO:
-                return await self.bot.send_photo(message.chat_id, upload, caption=message.text,
+                return await self.bot.send_photo(message.chat_id, upload, caption=text,
                                                  reply_markup=markup)
-            return await self.bot.send_document(message.chat_id, upload, caption=message.text,
+            return await self.bot.send_document(message.chat_id, upload, caption=text,
                                                 reply_markup=markup)
-        return await self.bot.send_message(message.chat_id, message.text, reply_markup=markup)
+        return await self.bot.send_message(message.chat_id, text, reply_markup=markup)
 
     async def _record(self, message: OutboxMessage, change: Callable[[OutboxMessage], None]
                       ) -> None:

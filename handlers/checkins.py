@@ -18,6 +18,7 @@ from telegram.ext import (
 
 from bot.context import OtagaiContext
 from bot.i18n import N_, _, current_zone, plain
+from bot.notices import telegram
 from handlers.common import (
     Pressed,
     button,
@@ -39,6 +40,8 @@ from models.checkins import (
     preference_of,
     round_for_answer,
     set_time,
+    toggle_paused,
+    toggle_skip_holidays,
 )
 from models.clock import utcnow
 from models.needs import (
@@ -51,9 +54,10 @@ from models.needs import (
     set_note,
     start_need,
     toggle_category,
+    wait_for_note,
     waiting_for_note,
 )
-from scheduler.checkins import PREFIX, answer_buttons, question_text
+from scheduler.checkins import PREFIX, question
 from scheduler.needs import CATEGORY_LABELS, tell_coordinators
 
 NEED_PREFIX = "nq"  # the resident choosing what a need is about
@@ -87,10 +91,11 @@ async def checkin_command(update: Update, context: OtagaiContext) -> None:
     if person is None:
         return
     record = await round_for_answer(context.session, person, utcnow())
+    text, buttons = telegram(question(record.id))  # the same words the scheduler sends
     markup = InlineKeyboardMarkup([[InlineKeyboardButton(**b) for b in row]
-                                   for row in answer_buttons(record.id)])
-    sent = await update.effective_message.reply_text(question_text(), reply_markup=markup)
-    await asked(context, "checkin.answer", sent, question_text(), markup, target_id=record.id)
+                                   for row in buttons or []])
+    sent = await update.effective_message.reply_text(text, reply_markup=markup)
+    await asked(context, "checkin.answer", sent, text, markup, target_id=record.id)
 
 
 async def own_round(press: Press) -> CheckinRound | None:
@@ -151,7 +156,7 @@ def _category_keyboard(need: Need) -> InlineKeyboardMarkup:
 
 async def _ask_note(context: OtagaiContext, query: Pressed | CallbackQuery, need: Need
                     ) -> None:
-    need.awaiting_note = True
+    wait_for_note(need)
     markup = InlineKeyboardMarkup([
         [button("need.button.send_without_note", callback_data(NEED_PREFIX, need.id, "send"))],
         [button("need.button.cancel", callback_data(NEED_PREFIX, need.id, "cancel"))]])
@@ -281,9 +286,9 @@ async def on_settings_button(press: Press) -> None:
     elif step == "h" and number in HOURS:
         set_time(preference, preference.weekday, number)
     elif step == "p":
-        preference.paused = not preference.paused
+        toggle_paused(preference)
     elif step == "o":
-        preference.skip_holidays = not preference.skip_holidays
+        toggle_skip_holidays(preference)
     else:
         await stale_button(update, context)
         return

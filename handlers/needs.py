@@ -50,6 +50,7 @@ from models.needs import (
     needs_in,
     notes_of,
     refer,
+    stop_noting,
     take,
     waiting_for_follow_up,
 )
@@ -343,7 +344,7 @@ async def capture_coordinator_note(update: Update, context: OtagaiContext) -> No
     if need is None:
         return
     if not await _may_follow(context, need):
-        need.noting_by_id = None
+        stop_noting(need)
         await message.reply_text(_("need.not_in_scope"))
         raise ApplicationHandlerStop
     add_note(context.session, need, person, message.text)

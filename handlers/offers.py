@@ -23,7 +23,7 @@ from handlers.conversation import asked
 from handlers.fallback import stale_button
 from handlers.router import Choice, Press, router_of
 from models import SupportOffer
-from models.needs import Category, offer_of, toggle_offer
+from models.needs import Category, move_offer, offer_of, toggle_offer, toggle_offer_paused
 from models.permissions import Action
 from scheduler.needs import CATEGORY_LABELS
 
@@ -81,11 +81,11 @@ async def on_offer_button(press: Press) -> None:
     if category is not None:
         toggle_offer(offer, category)
     elif step == "pause":
-        offer.paused = not offer.paused
+        toggle_offer_paused(offer)
     else:
         await stale_button(update, context)
         return
-    offer.district_id = person.district_id
+    move_offer(offer, person)
     await query.answer(plain("checkin.settings.saved"))
     question, markup = _offer_text(offer), _offer_keyboard(offer)
     await edit_or_keep(query, question, markup)

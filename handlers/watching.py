@@ -27,7 +27,14 @@ from handlers.conversation import asked
 from handlers.fallback import stale_button
 from handlers.router import ID, Choice, Int, OneOf, Press, Text, router_of
 from models import Person, WatchAlert
-from models.checkins import CheckinPreference, is_away, preference_of
+from models.checkins import (
+    AWAY_LIMIT,
+    CheckinPreference,
+    come_back,
+    go_away,
+    is_away,
+    preference_of,
+)
 from models.clock import utcnow
 from models.watching import (
     CONTACT_LINK_LIFETIME,
@@ -61,7 +68,6 @@ CONTACT_PROBLEMS = {
     ContactProblem.SELF: N_("watch.contact_problem.self"),
 }
 AWAY_CHOICES = (3, 7, 14, 30)  # days
-AWAY_LIMIT = timedelta(days=183)
 
 
 async def _registered(update: Update, context: OtagaiContext) -> Person | None:
@@ -126,8 +132,6 @@ async def on_watch_button(press: Press) -> None:
     preference = await preference_of(context.session, person.id)
     if step == "on" and hours in WATCH_CHOICES:
         set_watching(preference, True, hours)
-        if preference.paused:  # watching needs the weekly question
-            preference.paused = False
     elif step == "off":
         set_watching(preference, False)
     elif step == "add" and preference.watching:
@@ -238,10 +242,9 @@ async def away_command(update: Update, context: OtagaiContext) -> None:
         until, rolled = found if found is not None else (None, False)
         if until is not None and rolled:  # 11月1日 on 30 November: asked, never taken silently
             await _ask_next_year(message, context, until, today)
-        elif until is None or until < today or until - today > AWAY_LIMIT:
+        elif until is None or go_away(preference, until, today) is not None:
             await message.reply_text(_("away.bad_date", days=AWAY_LIMIT.days))
         else:
-            preference.away_until = until
             await message.reply_text(_("away.saved", date=format_date(until)))
         return
     away = is_away(preference, today)
@@ -278,16 +281,17 @@ async def on_away_button(press: Press) -> None:
     today = utcnow().astimezone(current_zone()).date()
     until = _date_of(values[1:2])
     if values[:1] == ["back"]:
-        preference.away_until = None
+        come_back(preference)
         text = _("away.back")
     elif values[:1] == ["no"]:
         text = _("away.retype")
-    elif values[:1] == ["on"] and until is not None and today <= until <= today + AWAY_LIMIT:
-        preference.away_until = until  # next year's date, confirmed
+    elif values[:1] == ["on"] and until is not None \
+            and go_away(preference, until, today) is None:  # next year's date, confirmed
         text = _("away.saved", date=format_date(until))
     elif days in AWAY_CHOICES:
-        preference.away_until = today + timedelta(days=days)
-        text = _("away.saved", date=format_date(preference.away_until))
+        until = today + timedelta(days=days)
+        go_away(preference, until, today)
+        text = _("away.saved", date=format_date(until))
     else:
         await stale_button(update, context)
         return

@@ -115,6 +115,42 @@ def set_time(preference: CheckinPreference, weekday: int, hour: int) -> None:
     preference.weekday, preference.hour = weekday, hour
 
 
+def toggle_paused(preference: CheckinPreference) -> None:
+    """Stop the weekly question for a while, or start it again."""
+    preference.paused = not preference.paused
+
+
+def toggle_skip_holidays(preference: CheckinPreference) -> None:
+    """Skip the weekly question on public holidays, or ask on them again."""
+    preference.skip_holidays = not preference.skip_holidays
+
+
+# How far ahead someone may say they will be away.
+AWAY_LIMIT = timedelta(days=183)
+
+
+class AwayProblem(enum.Enum):
+    """Why a date to be away until was not taken."""
+
+    PAST = "past"
+    TOO_FAR = "too_far"
+
+
+def go_away(preference: CheckinPreference, until: date, today: date) -> AwayProblem | None:
+    """Pause the question and watching up to and including ``until``, or say why not."""
+    if until < today:
+        return AwayProblem.PAST
+    if until - today > AWAY_LIMIT:
+        return AwayProblem.TOO_FAR
+    preference.away_until = until
+    return None
+
+
+def come_back(preference: CheckinPreference) -> None:
+    """The person is back before the date they gave."""
+    preference.away_until = None
+
+
 def is_away(preference: CheckinPreference | None, day: date) -> bool:
     """True while the person said they are away (up to and including ``away_until``)."""
     return preference is not None and preference.away_until is not None \

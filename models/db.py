@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -89,14 +90,31 @@ def _drop_row_details(context: ExceptionContext) -> None:
         seen = seen.__cause__ or seen.__context__
 
 
+def _json(value: Any) -> str:
+    # JSON writes a control character as an escape ("\\u0000"), which the cleaning of text
+    # parameters would not see: the strings inside are cleaned before.
+    return json.dumps(_deep_clean(value))
+
+
+def _deep_clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {key: _deep_clean(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_deep_clean(item) for item in value]
+    return value
+
+
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """Return an async engine for ``url`` with the settings this project relies on.
 
-    Text parameters lose their control characters (``clean_text``) on their way to the
-    database; errors and logs never show parameters (they hold personal data).
+    Text parameters, and the texts inside JSON values, lose their control characters
+    (``clean_text``) on their way to the database; errors and logs never show parameters
+    (they hold personal data).
     """
     engine = create_async_engine(url, pool_pre_ping=not is_sqlite(url), hide_parameters=True,
-                                 **kwargs)
+                                 json_serializer=_json, **kwargs)
     event.listen(engine.sync_engine, "before_cursor_execute", _clean_parameters, retval=True)
     event.listen(engine.sync_engine, "handle_error", _drop_row_details)
     if is_sqlite(url):

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.activities import Activity, ActivityStatus
 from models.needs import Need
+from models.notices import Notice
 from models.outbox import OutboxMessage, OutboxStatus
 
 NEED_WINDOW = timedelta(hours=24)
@@ -69,14 +70,15 @@ async def recent_combined_notice(session: AsyncSession, resident_id: int, coordi
         .order_by(OutboxMessage.id.desc()).limit(1))).first()
 
 
-async def update_waiting_notice(session: AsyncSession, message: OutboxMessage, text: str
+async def update_waiting_notice(session: AsyncSession, message: OutboxMessage, notice: Notice
                                 ) -> bool:
-    """Replace the text of a notice not yet claimed for sending; False if it is on its way
-    or gone."""
+    """Replace the parameters of a notice not yet claimed for sending; False if it is on
+    its way or gone."""
     result = await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message.id, OutboxMessage.status == OutboxStatus.PENDING)
-        .values(text=text).execution_options(synchronize_session=False))
+        .values(notice=notice.key, params=notice.params)
+        .execution_options(synchronize_session=False))
     return bool(result.rowcount)  # type: ignore[attr-defined]  # UPDATE gives a CursorResult
 
 

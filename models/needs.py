@@ -284,6 +284,16 @@ async def notes_of(session: AsyncSession, need_id: int) -> list[NeedNote]:
                                       .order_by(NeedNote.id)))
 
 
+def wait_for_note(need: Need) -> None:
+    """The resident's next typed words are the need's note."""
+    need.awaiting_note = True
+
+
+def stop_noting(need: Need) -> None:
+    """No coordinator's note is being typed on the need any more."""
+    need.noting_by_id = None
+
+
 async def need_being_noted_by(session: AsyncSession, person_id: int) -> Need | None:
     """Return the need this coordinator is typing a note for."""
     return (await session.scalars(select(Need).where(Need.noting_by_id == person_id))).first()
@@ -331,6 +341,16 @@ async def offer_of(session: AsyncSession, person: Person) -> SupportOffer:
         session.add(offer)
         await session.flush()
     return offer
+
+
+def toggle_offer_paused(offer: SupportOffer) -> None:
+    """Stop being asked for a while, or be asked again."""
+    offer.paused = not offer.paused
+
+
+def move_offer(offer: SupportOffer, person: Person) -> None:
+    """Keep the offer in the supporter's district (they may have moved since it was made)."""
+    offer.district_id = person.district_id
 
 
 def toggle_offer(offer: SupportOffer, category: Category) -> None:

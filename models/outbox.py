@@ -7,10 +7,15 @@ has a single writer). A process that dies after claiming leaves rows "sending"; 
 ``CLAIM_TIMEOUT`` they are due again, so at most the messages in flight at the moment of a
 crash can arrive twice.
 
-A message's content (text, buttons, file) is kept only until it is final: once sent, given
-up, blocked or cancelled, only what delivery reports and de-duplication need stays (key,
-recipient, status, attempts, times). A row names the person it is *about* when that is not
-its recipient (a coordinator's notice of someone's need, a watching alert): rows to or
+A row holds either a notice (``models.notices``: a catalog key, its parameters and neutral
+choices, rendered by the channel when it is sent, in the recipient's language) or text
+already written (Telegram HTML and buttons; the rows not yet turned into notices).
+
+A message's content (text, a notice's parameters, buttons, file) is kept only until it is
+final: once sent, given up, blocked or cancelled, only what delivery reports and
+de-duplication need stays (key, notice key, recipient, status, attempts, times). A row
+names the person it is *about* when that is not its recipient (a coordinator's notice of
+someone's need, a watching alert): rows to or
 about a person go when the person is forgotten (ON DELETE CASCADE) and when they withdraw
 consent (``models.erasure``).
 """
@@ -48,6 +53,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, BigId, TimestampMixin, enum_values
 from models.clock import utcnow
+from models.notices import Notice
 
 MAX_ATTEMPTS = 6
 CLAIM_TIMEOUT = timedelta(minutes=2)
@@ -99,8 +105,12 @@ class OutboxMessage(TimestampMixin, Base):
     broadcast_id: Mapped[int | None] = mapped_column(
         ForeignKey("broadcast.id", ondelete="CASCADE"), index=True
     )
-    text: Mapped[str] = mapped_column(Text)  # empty once the row is final
+    text: Mapped[str] = mapped_column(Text)  # empty for a notice, and once the row is final
     buttons: Mapped[list[list[dict[str, Any]]] | None] = mapped_column(JSON)
+    # A notice (models.notices): what to say, rendered by the channel when it is sent.
+    notice: Mapped[str | None] = mapped_column(String(60))
+    params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    choices: Mapped[list[list[dict[str, Any]]] | None] = mapped_column(JSON)
     urgent: Mapped[bool] = mapped_column(default=False)
     due_at: Mapped[datetime] = mapped_column(default=utcnow)
     status: Mapped[OutboxStatus] = mapped_column(
@@ -120,7 +130,8 @@ class OutboxMessage(TimestampMixin, Base):
 
 
 def enqueue(
-    session: AsyncSession, *, key: str, chat_id: int, text: str, due_at: datetime | None = None,
+    session: AsyncSession, *, key: str, chat_id: int, text: str = "",
+    notice: Notice | None = None, due_at: datetime | None = None,
     person_id: int | None = None, group_id: int | None = None, broadcast_id: int | None = None,
     urgent: bool = False, buttons: list[list[dict[str, Any]]] | None = None,
     attachment: bytes | None = None, attachment_name: str | None = None,
@@ -133,7 +144,7 @@ def enqueue(
     about when it goes to someone else (it goes when that person withdraws or is forgotten).
     """
     message = OutboxMessage(**outbox_row(
-        key=key, chat_id=chat_id, text=text, due_at=due_at, person_id=person_id,
+        key=key, chat_id=chat_id, text=text, notice=notice, due_at=due_at, person_id=person_id,
         group_id=group_id, broadcast_id=broadcast_id, urgent=urgent, buttons=buttons,
         attachment=attachment, attachment_name=attachment_name,
         attachment_kind=attachment_kind, about=about))
@@ -142,7 +153,8 @@ def enqueue(
 
 
 def outbox_row(
-    *, key: str, chat_id: int, text: str, due_at: datetime | None = None,
+    *, key: str, chat_id: int, text: str = "", notice: Notice | None = None,
+    due_at: datetime | None = None,
     person_id: int | None = None, group_id: int | None = None, broadcast_id: int | None = None,
     urgent: bool = False, buttons: list[list[dict[str, Any]]] | None = None,
     attachment: bytes | None = None, attachment_name: str | None = None,
@@ -151,7 +163,10 @@ def outbox_row(
     """Return the column values of a new outbox row (checked as ``enqueue`` checks them), for
     ``enqueue_many``."""
     limit = TEXT_LIMIT if attachment is None else CAPTION_LIMIT
-    if not 0 < visible_length(text) <= limit:
+    if notice is not None:
+        if text or buttons or attachment is not None or person_id is None:
+            raise ValueError("a notice goes to a person, with no text, buttons or file of its own")
+    elif not 0 < visible_length(text) <= limit:
         raise ValueError(f"outbox text must be 1..{limit} characters")
     if (attachment is None) != (attachment_kind is None) or (
             attachment is not None and not attachment_name):
@@ -160,6 +175,8 @@ def outbox_row(
         "idempotency_key": key, "chat_id": chat_id, "text": text, "due_at": due_at or utcnow(),
         "person_id": person_id, "subject_person_id": about, "group_id": group_id,
         "broadcast_id": broadcast_id, "urgent": urgent, "buttons": buttons,
+        "notice": notice.key if notice else None, "params": notice.params if notice else None,
+        "choices": notice.choices_json() if notice else None,
         "status": OutboxStatus.PENDING, "attempts": 0,
         "attachment": attachment, "attachment_name": attachment_name,
         "attachment_kind": attachment_kind.value if attachment_kind else None,
@@ -246,7 +263,10 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 # What a final row no longer keeps: the message itself (for bulk UPDATEs).
-CONTENT_GONE: dict[str, Any] = {"text": "", "buttons": None, "attachment": None}
+# The notice's key stays (it names what was said, like the idempotency key); its
+# parameters, which may name people, go.
+CONTENT_GONE: dict[str, Any] = {"text": "", "buttons": None, "attachment": None,
+                                "params": None, "choices": None}
 
 
 def drop_content(message: OutboxMessage) -> None:

@@ -75,6 +75,8 @@ def set_watching(preference: CheckinPreference, on: bool, hours: int | None = No
     if on and not preference.watching:
         preference.watching_since = utcnow()
     preference.watching = on
+    if on:
+        preference.paused = False  # watching needs the weekly question
 
 
 

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from contextlib import AbstractContextManager
 from datetime import datetime, timedelta, tzinfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.i18n import N_, _, format_datetime, normalize_language, plain, use_language
+from bot.i18n import N_
 from bot.settings import Settings
-from models import Area, CheckinRound, Person, WatchAlert
-from models.checkins import BATCH, DuePerson, Level, due_people, last_answer_time, open_rounds
+from models import Area, CheckinRound, WatchAlert
+from models.checkins import BATCH, Level, due_people, last_answer_time, open_rounds
 from models.clock import utcnow
 from models.locks import take_write_lock
+from models.notices import Choice, Notice, label, moment
 from models.outbox import enqueue, enqueue_many, outbox_row
 from models.roles import responsible_coordinators
 from models.watching import (
@@ -45,24 +45,20 @@ LEVEL_LABELS = {
 }
 
 
-def answer_buttons(round_id: int) -> list[list[dict[str, str]]]:
+def answers(round_id: int) -> tuple[tuple[Choice, ...], ...]:
     """Return the four one-tap answers, one per row (large targets for older hands)."""
-    return [[{"text": plain(LEVEL_LABELS[level]),
-              "callback_data": f"{PREFIX}:{round_id}:{level.value}"}] for level in Level]
+    return tuple((Choice(LEVEL_LABELS[level], (PREFIX, round_id, level.value)),)
+                 for level in Level)
 
 
-def question_text() -> str:
-    """Return the weekly question in the current language."""
-    return _("checkin.question")
+def question(round_id: int) -> Notice:
+    """Return the weekly question of a round, with its answers."""
+    return Notice("checkin.question", choices=answers(round_id))
 
 
-def reminder_text(record: CheckinRound) -> str:
-    """Return the reminder of an unanswered round in the current language."""
-    return _("checkin.reminder", when=format_datetime(record.asked_at))
-
-
-def _in_language_of(person: Person | DuePerson, zone: tzinfo) -> AbstractContextManager[None]:
-    return use_language(normalize_language(person.language), zone)
+def reminder(record: CheckinRound) -> Notice:
+    """Return the reminder of an unanswered round, with its answers."""
+    return Notice("checkin.reminder", {"when": moment(record.asked_at)}, answers(record.id))
 
 
 async def ask_next(session: AsyncSession, now: datetime, zone: tzinfo, *, after: int = 0,
@@ -72,12 +68,9 @@ async def ask_next(session: AsyncSession, now: datetime, zone: tzinfo, *, after:
     were asked and the last person id looked at, None when nobody is left."""
     people = await due_people(session, now, zone, after=after, limit=limit)
     opened = await open_rounds(session, people)
-    rows = []
-    for due in opened:
-        with _in_language_of(due.person, zone):
-            text, buttons = question_text(), answer_buttons(due.round_id)
-        rows.append(outbox_row(key=f"checkin:{due.round_id}", chat_id=due.person.telegram_id,
-                               text=text, person_id=due.person.person_id, buttons=buttons))
+    rows = [outbox_row(key=f"checkin:{due.round_id}", chat_id=due.person.telegram_id,
+                       notice=question(due.round_id), person_id=due.person.person_id)
+            for due in opened]
     await enqueue_many(session, rows)
     return len(opened), people[-1].person_id if len(people) == limit else None
 
@@ -108,10 +101,8 @@ async def watch_silence(session: AsyncSession, now: datetime, zone: tzinfo,
     reminded = 0
     for record, person in await rounds_to_remind(session, now):
         record.reminded_at = now
-        with _in_language_of(person, zone):
-            text, buttons = reminder_text(record), answer_buttons(record.id)
         enqueue(session, key=f"checkin-reminder:{record.id}", chat_id=person.telegram_id,
-                text=text, person_id=person.id, buttons=buttons)
+                notice=reminder(record), person_id=person.id)
         reminded += 1
     alerted = 0
     for record, person in await rounds_to_alert(session, now, default):
@@ -124,18 +115,16 @@ async def watch_silence(session: AsyncSession, now: datetime, zone: tzinfo,
         await session.flush()
         last = await last_answer_time(session, person.id)
         district = await session.get(Area, person.district_id) if person.district_id else None
+        notice = Notice(
+            "watch.alert",
+            {"name": person.display_name or "-", "district": district.name if district else "-",
+             "asked": moment(record.asked_at),
+             "last": moment(last) if last else label(N_("watch.never_answered"))},
+            ((Choice(N_("watch.button.resolve"), (ALERT_PREFIX, alert.id, "ok")),),))
         for coordinator in coordinators:
-            with _in_language_of(coordinator, zone):
-                text = _(
-                    "watch.alert", name=person.display_name or "-",
-                    district=district.name if district else "-",
-                    asked=format_datetime(record.asked_at),
-                    last=format_datetime(last) if last else plain("watch.never_answered"))
-                buttons = [[{"text": plain("watch.button.resolve"),
-                             "callback_data": f"{ALERT_PREFIX}:{alert.id}:ok"}]]
             enqueue(session, key=f"watch-alert:{alert.id}:{coordinator.id}",
-                    chat_id=coordinator.telegram_id, text=text, person_id=coordinator.id,
-                    buttons=buttons, urgent=True, about=person.id)
+                    chat_id=coordinator.telegram_id, notice=notice, person_id=coordinator.id,
+                    urgent=True, about=person.id)
         if not coordinators:
             log.warning("watch alert %d has no district coordinator to tell", alert.id)
         alerted += 1
@@ -146,12 +135,12 @@ async def watch_silence(session: AsyncSession, now: datetime, zone: tzinfo,
         for _link, contact in await contacts_of(session, person.id):
             if not contact.active:
                 continue
-            with _in_language_of(contact, zone):
-                text = _("watch.contact_alert", name=person.display_name or "-",
-                         asked=format_datetime(silent.asked_at) if silent else "-")
+            notice = Notice("watch.contact_alert", {
+                "name": person.display_name or "-",
+                "asked": moment(silent.asked_at) if silent else "-"})
             enqueue(session, key=f"watch-contact:{alert.id}:{contact.id}",
-                    chat_id=contact.telegram_id, text=text, person_id=contact.id, urgent=True,
-                    about=person.id)
+                    chat_id=contact.telegram_id, notice=notice, person_id=contact.id,
+                    urgent=True, about=person.id)
             escalated += 1
     return reminded, alerted, escalated
 

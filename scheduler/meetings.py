@@ -13,11 +13,11 @@ from datetime import datetime, time, timedelta, tzinfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import N_, _, normalize_language, plain, use_language
-from bot.meeting_text import when_label
+from bot.i18n import N_
 from models import Meeting, MeetingStatus, OutboxMessage, Person, SignupStatus
 from models.clock import utcnow
 from models.meetings import REMINDER_KEY, ends, signups
+from models.notices import Choice, Notice, Param, span
 from models.outbox import enqueue
 from scheduler.once import once
 from scheduler.services import JobServices
@@ -30,6 +30,11 @@ LOOKAHEAD = timedelta(days=2)
 ATTENDANCE_LOOKBACK = timedelta(days=7)
 ATTEND = "ma"  # the attendance buttons' prefix (handlers.meetings)
 REMINDER_TEXTS = {"day": N_("meeting.reminder_day"), "soon": N_("meeting.reminder_soon")}
+
+
+def when(meeting: Meeting) -> Param:
+    """The meeting's time, as a notice parameter: 12月3日(水) 14:00〜15:30."""
+    return span(meeting.starts_at, meeting.ends_at) if meeting.starts_at is not None else "-"
 
 
 def reminder_kind(meeting: Meeting, now: datetime, zone: tzinfo) -> str | None:
@@ -66,13 +71,13 @@ async def remind_due(session: AsyncSession, now: datetime, zone: tzinfo) -> int:
         keys = {p.id: reminder_key(meeting, p.id, kind) for p in people}
         done = set(await session.scalars(select(OutboxMessage.idempotency_key).where(
             OutboxMessage.idempotency_key.in_(list(keys.values())))))
+        notice = Notice(REMINDER_TEXTS[kind], {"title": meeting.title or "-",
+                                               "when": when(meeting),
+                                               "place": meeting.place or "-"})
         for person in people:
             if keys[person.id] in done:
                 continue
-            with use_language(normalize_language(person.language), zone):
-                text = _(REMINDER_TEXTS[kind], title=meeting.title or "-",
-                         when=when_label(meeting), place=meeting.place or "-")
-            enqueue(session, key=keys[person.id], chat_id=person.telegram_id, text=text,
+            enqueue(session, key=keys[person.id], chat_id=person.telegram_id, notice=notice,
                     person_id=person.id)
             queued += 1
     return queued
@@ -91,13 +96,11 @@ async def ask_attendance(session: AsyncSession, now: datetime, zone: tzinfo) -> 
         organiser = await session.get(Person, meeting.organiser_id)
         if organiser is None or not organiser.active:
             continue
-        with use_language(normalize_language(organiser.language), zone):
-            text = _("meeting.attendance_ask", title=meeting.title or "-",
-                     when=when_label(meeting))
-            buttons = [[{"text": plain("meeting.button.attendance"),
-                         "callback_data": f"{ATTEND}:v:{meeting.id}"}]]
+        notice = Notice("meeting.attendance_ask",
+                        {"title": meeting.title or "-", "when": when(meeting)},
+                        ((Choice(N_("meeting.button.attendance"), (ATTEND, "v", meeting.id)),),))
         enqueue(session, key=f"meeting-attendance:{meeting.id}", chat_id=organiser.telegram_id,
-                text=text, person_id=organiser.id, buttons=buttons)
+                notice=notice, person_id=organiser.id)
         asked += 1
     return asked
 

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta, tzinfo
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import N_, _, format_datetime, normalize_language, plain, use_language
+from bot.i18n import N_, plain
 from models import Activity, Area, Need, Person, limits
 from models.clock import utcnow
 from models.needs import Category, SupportRequest, forget_old_needs, needs_to_resend
+from models.notices import Choice, Notice, Param, labels, moment, text_or
 from models.outbox import enqueue
 from models.roles import municipal_coordinators_of, responsible_coordinators
 from scheduler.once import once
@@ -39,16 +41,21 @@ CATEGORY_LABELS = {
 }
 
 
+def categories(need: Need) -> dict[str, Any]:
+    """The need's kinds of help, as a notice parameter."""
+    return labels((CATEGORY_LABELS[c] for c in need.category_list), N_("need.list_separator"))
+
+
 def categories_text(need: Need) -> str:
     """Return the need's categories in the current language, joined."""
     return plain("need.list_separator").join(plain(CATEGORY_LABELS[c])
                                              for c in need.category_list) or "-"
 
 
-def take_button(need: Need) -> list[list[dict[str, str]]]:
+def take_choices(need: Need) -> tuple[tuple[Choice, ...], ...]:
     """Return the coordinator's first buttons on a new need."""
-    return [[{"text": plain("need.button.take"), "callback_data": f"{PREFIX}:{need.id}:take"}],
-            [{"text": plain("need.button.open"), "callback_data": f"{PREFIX}:{need.id}:view"}]]
+    return ((Choice(N_("need.button.take"), (PREFIX, need.id, "take")),),
+            (Choice(N_("need.button.open"), (PREFIX, need.id, "view")),))
 
 
 async def _recipients(session: AsyncSession, need: Need, municipal: bool) -> list[Person]:
@@ -76,18 +83,17 @@ async def tell_coordinators(session: AsyncSession, need: Need, zone: tzinfo, *,
             await _combine(session, need, resident, coordinator=coordinator, count=told + 1,
                            zone=zone, again=again)
         return len(people)
+    notice = Notice(
+        N_("need.notice_again") if again else N_("need.notice"),
+        {"name": resident.display_name or "-" if resident else "-",
+         "district": district.name if district else "-", "categories": categories(need),
+         "note": text_or(need.note, N_("need.no_note")),
+         "when": moment(need.raised_at or need.created_at)},
+        take_choices(need))
     for coordinator in people:
-        with use_language(normalize_language(coordinator.language), zone):
-            text = _(N_("need.notice_again") if again else N_("need.notice"),
-                     name=resident.display_name if resident else "-",
-                     district=district.name if district else "-",
-                     categories=categories_text(need),
-                     note=need.note or plain("need.no_note"),
-                     when=format_datetime(need.raised_at or need.created_at))
-            buttons = take_button(need)
         enqueue(session, key=f"need:{need.id}:{'again' if again else 'new'}:{coordinator.id}",
-                chat_id=coordinator.telegram_id, text=text, person_id=coordinator.id,
-                buttons=buttons, about=need.person_id)
+                chat_id=coordinator.telegram_id, notice=notice, person_id=coordinator.id,
+                about=need.person_id)
     if not people:
         log.warning("need %d has no coordinator to tell", need.id)
     return len(people)
@@ -97,19 +103,19 @@ async def _combine(session: AsyncSession, need: Need, resident: Person | None, *
                    coordinator: Person, count: int, zone: tzinfo, again: bool) -> None:
     """Queue (or bring up to date) the one combined notice of a resident's many needs."""
     now = utcnow()
-    with use_language(normalize_language(coordinator.language), zone):
-        text = _(N_("need.notice_combined_again") if again else N_("need.notice_combined"),
-                 name=resident.display_name if resident else "-", count=count,
-                 first=limits.NEEDS_ONE_BY_ONE + 1,
-                 hours=int(limits.NEED_WINDOW.total_seconds() // 3600))
+    notice = Notice(
+        N_("need.notice_combined_again") if again else N_("need.notice_combined"),
+        {"name": resident.display_name or "-" if resident else "-", "count": count,
+         "first": limits.NEEDS_ONE_BY_ONE + 1,
+         "hours": int(limits.NEED_WINDOW.total_seconds() // 3600)})
     waiting = await limits.recent_combined_notice(session, need.person_id, coordinator.id,
                                                   now, again=again)
     if waiting is not None:
         # Joins the notice while it waits; once sent, the rest of the day's needs are in /needs.
-        await limits.update_waiting_notice(session, waiting, text)
+        await limits.update_waiting_notice(session, waiting, notice)
         return
     enqueue(session, key=limits.combined_notice_prefix(need.person_id, again=again)
-            + f"{need.id}:{coordinator.id}", chat_id=coordinator.telegram_id, text=text,
+            + f"{need.id}:{coordinator.id}", chat_id=coordinator.telegram_id, notice=notice,
             person_id=coordinator.id, due_at=now + limits.COMBINED_NOTICE_DELAY,
             about=need.person_id)
 
@@ -120,10 +126,8 @@ async def tell_resident(session: AsyncSession, need: Need, key: str, zone: tzinf
     resident = await session.get(Person, need.person_id)
     if resident is None or not resident.active or not resident.has_consented:
         return
-    with use_language(normalize_language(resident.language), zone):
-        text = _(key, categories=categories_text(need))
     enqueue(session, key=f"need:{need.id}:resident:{event}", chat_id=resident.telegram_id,
-            text=text, person_id=resident.id)
+            notice=Notice(key, {"categories": categories(need)}), person_id=resident.id)
 
 
 async def queue_support_request(session: AsyncSession, need: Need, request: SupportRequest,
@@ -133,31 +137,27 @@ async def queue_support_request(session: AsyncSession, need: Need, request: Supp
     district = await session.get(Area, need.district_id) if need.district_id else None
     activity = await session.get(Activity, request.activity_id) if request.activity_id \
         else None
-    with use_language(normalize_language(supporter.language), zone):
-        if activity is not None:
-            text = _("need.request_activity", categories=categories_text(need),
-                     district=district.name if district else "-", activity=activity.name)
-        else:
-            text = _("need.request", categories=categories_text(need),
-                     district=district.name if district else "-")
-        buttons = [[{"text": plain("need.button.accept"),
-                     "callback_data": f"{REQUEST_PREFIX}:{request.id}:yes"},
-                    {"text": plain("need.button.decline"),
-                     "callback_data": f"{REQUEST_PREFIX}:{request.id}:no"}]]
+    params: dict[str, Param] = {"categories": categories(need),
+                                "district": district.name if district else "-"}
+    if activity is not None:
+        params["activity"] = activity.name or "-"
+    notice = Notice(
+        N_("need.request_activity") if activity is not None else N_("need.request"), params,
+        ((Choice(N_("need.button.accept"), (REQUEST_PREFIX, request.id, "yes")),
+          Choice(N_("need.button.decline"), (REQUEST_PREFIX, request.id, "no"))),))
     enqueue(session, key=f"support-request:{request.id}", chat_id=supporter.telegram_id,
-            text=text, person_id=supporter.id, buttons=buttons, about=need.person_id)
+            notice=notice, person_id=supporter.id, about=need.person_id)
 
 
 async def tell_person(session: AsyncSession, person_id: int | None, key: str, event: str,
-                      zone: tzinfo, *, about: int | None = None, **params: object) -> None:
+                      zone: tzinfo, *, about: int | None = None, **params: str | int) -> None:
     """Queue a short notice (catalog ``key``) to a coordinator or supporter; ``about``: the
     person it names, if not the recipient."""
     person = await session.get(Person, person_id) if person_id else None
     if person is None or not person.active:
         return
-    with use_language(normalize_language(person.language), zone):
-        text = _(key, **params)
-    enqueue(session, key=f"{event}:{person.id}", chat_id=person.telegram_id, text=text,
+    notice = Notice(key, dict(params))
+    enqueue(session, key=f"{event}:{person.id}", chat_id=person.telegram_id, notice=notice,
             person_id=person.id, about=about)
 
 

@@ -31,12 +31,13 @@ from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, 
 from telegram.ext import filters as tg_filters
 
 from bot.app import build_application
+from bot.notices import telegram
 from bot.sandbox import SandboxClient
 from bot.settings import load_settings
 from models import Person
 from models.checkins import open_due_rounds
 from models.db import create_engine, session_factory
-from scheduler.checkins import answer_buttons
+from scheduler.checkins import question as checkin_question
 from tests.bench.dataset import TOKYO, City, bench_database, generate, monday_ten
 from tests.bench.sandboxproc import sandbox_process
 
@@ -124,8 +125,9 @@ async def prepare_chats(database_url: str, city: City, api_url: str
         async with Bot(TOKEN, base_url=api_url) as bot:
             for due in rounds:
                 telegram_id = due.person.telegram_id
+                _text, answers = telegram(checkin_question(due.round_id))
                 buttons = InlineKeyboardMarkup([[InlineKeyboardButton(**b) for b in row]
-                                                for row in answer_buttons(due.round_id)])
+                                                for row in answers or []])
                 question = await bot.send_message(telegram_id, "今週の調子はいかがですか？",
                                                   reply_markup=buttons)
                 meeting = meetings[districts[telegram_id]]
@@ -152,7 +154,7 @@ async def queue_stream(url: str, city: City, messages: dict[int, tuple[int, int,
                     await sb.send_text(telegram_id, "/activities")
                 elif step == 1:
                     await sb.press(telegram_id, {**chat, "message_id": question},
-                                   data=answer_buttons(round_id)[0][0]["callback_data"])
+                                   data=f"ci:{round_id}:fine")
                 elif step == 2:
                     await sb.send_text(telegram_id, "/events")
                 elif step == 3:

@@ -9,16 +9,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Area, AreaLevel, Person, Role
 from models.checkins import (
+    AWAY_LIMIT,
+    AwayProblem,
     Level,
     answer,
+    come_back,
+    go_away,
+    is_away,
     last_scheduled,
     open_due_rounds,
     preference_of,
     round_for_answer,
     set_time,
+    toggle_paused,
 )
 from models.people import ensure_person, give_consent
 from models.roles import grant_role
+from models.watching import set_watching
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 MONDAY_10 = datetime(2026, 11, 30, 10, 0, tzinfo=TOKYO)
@@ -76,3 +83,34 @@ async def test_a_changed_day_is_used(session: AsyncSession) -> None:
     assert await open_due_rounds(session, MONDAY_10.astimezone(UTC), TOKYO) == []
     wednesday = datetime(2026, 12, 2, 14, 0, tzinfo=TOKYO).astimezone(UTC)
     assert len(await open_due_rounds(session, wednesday, TOKYO)) == 1
+
+
+async def test_away_takes_today_up_to_half_a_year_and_nothing_else(
+    session: AsyncSession
+) -> None:
+    person = await _resident(session, MONDAY_10 - timedelta(days=30))
+    preference = await preference_of(session, person.id)
+    today = MONDAY_10.date()
+    assert go_away(preference, today - timedelta(days=1), today) is AwayProblem.PAST
+    assert go_away(preference, today + AWAY_LIMIT + timedelta(days=1), today) \
+        is AwayProblem.TOO_FAR
+    assert preference.away_until is None  # a refused date changes nothing
+    assert go_away(preference, today + AWAY_LIMIT, today) is None
+    assert is_away(preference, today + AWAY_LIMIT)
+    assert not is_away(preference, today + AWAY_LIMIT + timedelta(days=1))
+    come_back(preference)
+    assert not is_away(preference, today)
+
+
+async def test_watching_turned_on_starts_a_paused_weekly_question_again(
+    session: AsyncSession
+) -> None:
+    person = await _resident(session, MONDAY_10 - timedelta(days=30))
+    preference = await preference_of(session, person.id)
+    toggle_paused(preference)
+    assert preference.paused
+    set_watching(preference, False)
+    assert preference.paused  # turning it off leaves the pause alone
+    set_watching(preference, True, 48)
+    assert preference.watching
+    assert not preference.paused

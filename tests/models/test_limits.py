@@ -32,6 +32,7 @@ from models.outbox import enqueue_once
 from models.people import ensure_person, give_consent
 from models.roles import grant_role
 from scheduler.needs import resend_untaken, tell_coordinators
+from tests.auxil.notices import words_of
 
 NOW = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
 TOKYO_ZONE = UTC  # the zone of the texts does not matter here
@@ -88,7 +89,7 @@ async def test_twenty_five_needs_in_a_row_reach_the_coordinator_as_three_and_one
     assert all(m.idempotency_key.endswith(f":new:{coordinator.id}") for m in told[:-1])
     combined = told[-1]
     assert combined.idempotency_key.startswith(f"need:more:{resident.id}:")
-    assert "25件" in combined.text  # the later needs joined it while it waited
+    assert "25件" in words_of(combined)  # the later needs joined it while it waited
     assert combined.due_at > told[-2].due_at + COMBINED_NOTICE_DELAY / 2
     assert await session.scalar(select(func.count()).select_from(Need)) == 25  # none lost
 
@@ -136,7 +137,7 @@ async def test_needs_nobody_took_go_to_the_city_once_each_then_combined(
     assert len(again) == NEEDS_ONE_BY_ONE + 1
     city_told = await _to(session, municipal)
     assert len(city_told) == NEEDS_ONE_BY_ONE + 1
-    assert "25件" in city_told[-1].text
+    assert "25件" in words_of(city_told[-1])
     assert all(n.resent_at is not None for n in await session.scalars(select(Need)))
 
 

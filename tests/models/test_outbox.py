@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import OutboxMessage, OutboxStatus, clock
 from models.meetings import REMINDER_KEY, cancel_reminders
+from models.notices import Choice, Notice, moment
 from models.outbox import (
     MAX_ATTEMPTS,
     Attachment,
@@ -25,6 +26,7 @@ from models.outbox import (
     stop_sending_to,
     visible_length,
 )
+from models.people import ensure_person
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 NOW = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)  # 12:00 in Tokyo
@@ -178,3 +180,27 @@ async def test_delivery_records_go_after_the_retention_period(session: AsyncSess
     await session.commit()
     assert set(await session.scalars(select(OutboxMessage.idempotency_key))) == {
         "old-waiting", "recent"}
+
+
+async def test_a_sent_notice_keeps_what_it_was_but_not_whom_it_named(
+    session: AsyncSession
+) -> None:
+    clock.travel(NOW)
+    coordinator = await ensure_person(session, 7001)
+    notice = Notice("need.notice", {"name": "佐藤 花子", "note": "心臓の持病があります",
+                                    "when": moment(NOW)},
+                    ((Choice("need.button.take", ("nd", 1, "take")),),))
+    with pytest.raises(ValueError, match="notice"):
+        enqueue(session, key="no-person", chat_id=1, notice=notice)
+    with pytest.raises(ValueError, match="notice"):
+        enqueue(session, key="and-text", chat_id=1, notice=notice, text="x",
+                person_id=coordinator.id)
+    message = enqueue(session, key="need", chat_id=7001, notice=notice,
+                      person_id=coordinator.id)
+    await session.flush()
+    assert Notice.from_row(message.notice or "", message.params, message.choices) == notice
+    mark_sent(message, 10, NOW)
+    await session.commit()
+    session.expunge_all()
+    [kept] = await session.scalars(select(OutboxMessage))
+    assert (kept.notice, kept.params, kept.choices, kept.text) == ("need.notice", None, None, "")

@@ -1,0 +1,46 @@
+"""Notices (``models.notices``) in words: the parameters as text, and the Telegram form.
+
+Rendering happens when a notice is sent, inside ``use_language`` for its recipient, so it is
+in their language and zone at that moment.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot.i18n import _, format_datetime, plain
+from bot.meeting_text import span_label
+from models.notices import Notice, Param
+
+
+def param_text(value: Param) -> str | int:
+    """Return one parameter as plain text in the current language and zone."""
+    if not isinstance(value, dict):
+        return value
+    if "at" in value:
+        return format_datetime(datetime.fromisoformat(value["at"]))
+    if "from" in value:
+        end = datetime.fromisoformat(value["to"]) if value["to"] else None
+        return span_label(datetime.fromisoformat(value["from"]), end)
+    if "label" in value:
+        return plain(value["label"])
+    if "labels" in value:
+        words = [plain(key) for key in value["labels"]]
+        return plain(value["joiner"]).join(words) if words else value["empty"]
+    raise ValueError(f"unknown notice parameter {sorted(value)}")
+
+
+def params_text(notice: Notice) -> dict[str, str | int]:
+    """Return every parameter of ``notice`` as plain text."""
+    return {name: param_text(value) for name, value in notice.params.items()}
+
+
+def telegram(notice: Notice) -> tuple[str, list[list[dict[str, Any]]] | None]:
+    """Return the notice as Telegram HTML (parameters escaped) and inline buttons, whose
+    callback data is the action's parts joined by colons (what ``handlers.router`` reads)."""
+    text = _(notice.key, **params_text(notice))
+    buttons = [[{"text": plain(choice.label),
+                 "callback_data": ":".join(str(part) for part in choice.action)}
+                for choice in row] for row in notice.choices]
+    return text, buttons or None
