@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
 from bot.i18n import _, format_datetime, plain
 from bot.meeting_text import span_label
 from models.notices import Notice, Param
@@ -24,7 +26,7 @@ def param_text(value: Param) -> str | int:
         end = datetime.fromisoformat(value["to"]) if value["to"] else None
         return span_label(datetime.fromisoformat(value["from"]), end)
     if "label" in value:
-        return plain(value["label"])
+        return plain(value["label"], **value.get("params", {}))
     if "labels" in value:
         words = [plain(key) for key in value["labels"]]
         return plain(value["joiner"]).join(words) if words else value["empty"]
@@ -40,7 +42,14 @@ def telegram(notice: Notice) -> tuple[str, list[list[dict[str, Any]]] | None]:
     """Return the notice as Telegram HTML (parameters escaped) and inline buttons, whose
     callback data is the action's parts joined by colons (what ``handlers.router`` reads)."""
     text = _(notice.key, **params_text(notice))
-    buttons = [[{"text": plain(choice.label),
+    buttons = [[{"text": plain(choice.label, **choice.params),
                  "callback_data": ":".join(str(part) for part in choice.action)}
                 for choice in row] for row in notice.choices]
     return text, buttons or None
+
+
+def keyboard(notice: Notice) -> InlineKeyboardMarkup:
+    """Return the notice's choices as Telegram inline buttons."""
+    _text, buttons = telegram(notice)
+    return InlineKeyboardMarkup([[InlineKeyboardButton(**button) for button in row]
+                                 for row in buttons or []])

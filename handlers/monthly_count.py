@@ -15,6 +15,7 @@ from telegram.ext import Application, ApplicationHandlerStop
 
 from bot.context import OtagaiContext
 from bot.i18n import N_, _, current_zone
+from bot.notices import keyboard, telegram
 from handlers.activity_views import may_manage
 from handlers.common import (
     Pressed,
@@ -47,7 +48,6 @@ from scheduler.monthly_count import (
     month_code,
     month_label,
     month_of_code,
-    people_buttons,
     question,
 )
 
@@ -57,11 +57,6 @@ CORRECTION_MONTHS = 24  # a count may be given or corrected up to two years back
 
 def _keyboard(rows: list[list[dict[str, str]]]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[InlineKeyboardButton(**b) for b in row] for row in rows])
-
-
-def question_keyboard(activity_id: int, month: date) -> InlineKeyboardMarkup:
-    """Return the numbers to tap for the month's question."""
-    return _keyboard(people_buttons(activity_id, month))
 
 
 def _data(activity: Activity, month: date, choice: str) -> str:
@@ -155,7 +150,8 @@ async def on_monthly_button(press: Press) -> None:
 async def _ask(context: OtagaiContext, query: Pressed | CallbackQuery, activity: Activity,
                month: date, person_id: int, *, below: bool) -> None:
     """Ask the month's question with its numbers; a number typed answers it too."""
-    text, markup = question(activity, month), question_keyboard(activity.id, month)
+    notice = question(activity, month)  # the words the scheduler asks with
+    text, markup = telegram(notice)[0], keyboard(notice)
     if below and query.message is not None:
         shown = await query.message.reply_text(text, reply_markup=markup)
     else:

@@ -13,6 +13,7 @@ from telegram.ext import (
 
 from bot.context import OtagaiContext
 from bot.i18n import N_, _, current_zone, format_datetime, plain
+from bot.notices import keyboard, telegram
 from handlers.activity_views import coordinates, may_manage
 from handlers.common import (
     Pressed,
@@ -43,15 +44,10 @@ from models.activities import (
 )
 from models.clock import utcnow
 from models.numbers import parse_count
-from scheduler.participation import PREFIX, count_buttons, question
+from scheduler.participation import PREFIX, question
 
 SESSIONS = "ps"  # from the activity card: choose a past session to record
 RECORDABLE = (ActivityStatus.ACTIVE, ActivityStatus.PAUSED, ActivityStatus.ENDED)
-
-
-def _keyboard(record_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[InlineKeyboardButton(**b) for b in row]
-                                 for row in count_buttons(record_id)])
 
 
 async def _may_report(context: OtagaiContext, activity: Activity, record: ActivitySession
@@ -145,10 +141,12 @@ async def my_activities(update: Update, context: OtagaiContext) -> None:
     await asked(context, "count.sessions", sent, text, markup)
 
 
-async def _ask_count(context: OtagaiContext, query: Pressed | CallbackQuery, text: str,
-                     record: ActivitySession, *, edit: bool) -> None:
-    """Show the count question (in place of the last, or below it) as the open question."""
-    markup = _keyboard(record.id)
+async def _ask_count(context: OtagaiContext, query: Pressed | CallbackQuery,
+                     activity: Activity, record: ActivitySession, *, edit: bool) -> None:
+    """Show the count question (in place of the last, or below it) as the open question: the
+    words the scheduler's question has."""
+    notice = question(activity, record)
+    text, markup = telegram(notice)[0], keyboard(notice)
     if edit:
         await edit_or_keep(query, text, markup)
         shown = query.message
@@ -171,7 +169,7 @@ async def on_correct_button(press: Press) -> None:
         await refuse(update, "participation.not_yours")
         return
     await query.answer()
-    await _ask_count(context, query, question(activity, record), record, edit=False)
+    await _ask_count(context, query, activity, record, edit=False)
 
 
 async def on_sessions_button(press: Press) -> None:
@@ -202,9 +200,7 @@ async def on_sessions_button(press: Press) -> None:
         await stale_button(update, context)
         return
     await query.answer()
-    await _ask_count(context, query, _("participation.ask", name=activity.name or "-",
-                                       when=format_datetime(record.starts_at)), record,
-                     edit=True)
+    await _ask_count(context, query, activity, record, edit=True)
 
 
 async def _list_sessions(query: Pressed | CallbackQuery, context: OtagaiContext,

@@ -33,9 +33,9 @@ def span(start: datetime, end: datetime | None) -> dict[str, Any]:
             "to": end.astimezone(UTC).isoformat() if end is not None else None}
 
 
-def label(key: str) -> dict[str, Any]:
-    """A catalog message without parameters, in the recipient's language."""
-    return {"label": key}
+def label(key: str, **params: str | int) -> dict[str, Any]:
+    """A catalog message (with plain parameters of its own), in the recipient's language."""
+    return {"label": key, "params": params} if params else {"label": key}
 
 
 def labels(keys: Iterable[str], joiner: str, empty: str = "-") -> dict[str, Any]:
@@ -50,17 +50,23 @@ def text_or(value: str | None, fallback: str) -> Param:
 
 @dataclass(frozen=True)
 class Choice:
-    """One button: its words (a catalog key) and what pressing it does."""
+    """One button: its words (a catalog key and its plain parameters) and what pressing it
+    does."""
 
     label: str
     action: Action
+    params: Mapping[str, str | int] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return {"label": self.label, "action": list(self.action)}
+        data: dict[str, Any] = {"label": self.label, "action": list(self.action)}
+        if self.params:
+            data["params"] = dict(self.params)
+        return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Choice:
-        return cls(label=data["label"], action=tuple(data["action"]))
+        return cls(label=data["label"], action=tuple(data["action"]),
+                   params=dict(data.get("params") or {}))
 
 
 @dataclass(frozen=True)

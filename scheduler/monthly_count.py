@@ -9,10 +9,11 @@ from datetime import date, datetime, tzinfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import _, normalize_language, plain, use_language
+from bot.i18n import N_, plain
 from models import Activity, Person
 from models.activities import active_activities
 from models.kayoinoba import counts_as_place
+from models.notices import Choice, Notice, label
 from models.outbox import enqueue_once
 from models.participants import count_of, previous_month
 from models.roles import responsible_coordinators
@@ -40,19 +41,21 @@ def month_label(month: date) -> str:
     return plain("monthly.month", year=month.year, month=month.month)
 
 
-def people_buttons(activity_id: int, month: date) -> list[list[dict[str, str]]]:
+def people_choices(activity_id: int, month: date) -> tuple[tuple[Choice, ...], ...]:
     """Return the one-tap answers: numbers, and "another number"."""
     code = month_code(month)
-    numbers = [{"text": plain("participation.people", count=n),
-                "callback_data": f"{PREFIX}:{activity_id}:{code}:{n}"} for n in PEOPLE_CHOICES]
-    return [numbers[:4], numbers[4:],
-            [{"text": plain("monthly.button.type"),
-              "callback_data": f"{PREFIX}:{activity_id}:{code}:t"}]]
+    numbers = tuple(Choice(N_("participation.people"), (PREFIX, activity_id, code, n),
+                           {"count": n}) for n in PEOPLE_CHOICES)
+    return (numbers[:4], numbers[4:],
+            (Choice(N_("monthly.button.type"), (PREFIX, activity_id, code, "t")),))
 
 
-def question(activity: Activity, month: date) -> str:
-    """Return the monthly question, in the current language."""
-    return _("monthly.ask", name=activity.name or "-", month=month_label(month))
+def question(activity: Activity, month: date) -> Notice:
+    """Return the monthly question: how many different people came in ``month``."""
+    return Notice("monthly.ask", {"name": activity.name or "-",
+                                  "month": label(N_("monthly.month"), year=month.year,
+                                                 month=month.month)},
+                  people_choices(activity.id, month))
 
 
 def _counted(activity: Activity) -> bool:
@@ -85,10 +88,8 @@ async def ask_monthly_counts(session: AsyncSession, now: datetime, zone: tzinfo)
                 or await count_of(session, activity.id, month) is not None:
             continue
         for person in await recipients(session, activity):
-            with use_language(normalize_language(person.language), zone):
-                text = question(activity, month)
-                buttons = people_buttons(activity.id, month)
             asked += await enqueue_once(
                 session, key=f"monthly-count:{activity.id}:{month_code(month)}:{person.id}",
-                chat_id=person.telegram_id, text=text, person_id=person.id, buttons=buttons)
+                chat_id=person.telegram_id, notice=question(activity, month),
+                person_id=person.id)
     return asked

@@ -7,10 +7,11 @@ from datetime import datetime, timedelta, tzinfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import _, format_datetime, normalize_language, plain, use_language
+from bot.i18n import N_
 from models import Activity, ActivitySession, Person
 from models.activities import active_activities, ended_sessions, open_session
 from models.clock import utcnow
+from models.notices import Choice, Notice, moment
 from models.outbox import enqueue
 from scheduler.monthly_count import ask_monthly_counts
 from scheduler.once import once
@@ -23,21 +24,20 @@ COUNT_CHOICES = (3, 5, 8, 10, 12, 15, 20, 30)
 PREFIX = "pc"
 
 
-def count_buttons(record_id: int) -> list[list[dict[str, str]]]:
+def count_choices(record_id: int) -> tuple[tuple[Choice, ...], ...]:
     """Return the one-tap answers: numbers, "another number", "it was cancelled"."""
-    numbers = [{"text": plain("participation.people", count=n),
-                "callback_data": f"{PREFIX}:{record_id}:{n}"} for n in COUNT_CHOICES]
-    return [numbers[:4], numbers[4:],
-            [{"text": plain("participation.button.type"),
-              "callback_data": f"{PREFIX}:{record_id}:t"}],
-            [{"text": plain("participation.button.cancelled"),
-              "callback_data": f"{PREFIX}:{record_id}:x"}]]
+    numbers = tuple(Choice(N_("participation.people"), (PREFIX, record_id, n), {"count": n})
+                    for n in COUNT_CHOICES)
+    return (numbers[:4], numbers[4:],
+            (Choice(N_("participation.button.type"), (PREFIX, record_id, "t")),),
+            (Choice(N_("participation.button.cancelled"), (PREFIX, record_id, "x")),))
 
 
-def question(activity: Activity, record: ActivitySession) -> str:
-    """Return the question to the organiser, in the current language."""
-    return _("participation.ask", name=activity.name or "-",
-             when=format_datetime(record.starts_at))
+def question(activity: Activity, record: ActivitySession) -> Notice:
+    """Return the question to the organiser: how many came to one session."""
+    return Notice("participation.ask", {"name": activity.name or "-",
+                                        "when": moment(record.starts_at)},
+                  count_choices(record.id))
 
 
 async def ask_due_sessions(session: AsyncSession, now: datetime, zone: tzinfo) -> int:
@@ -52,11 +52,8 @@ async def ask_due_sessions(session: AsyncSession, now: datetime, zone: tzinfo) -
             organiser = await session.get(Person, activity.organiser_id)
             if record is None or organiser is None or not organiser.active:
                 continue
-            with use_language(normalize_language(organiser.language), zone):
-                text = question(activity, record)
-                buttons = count_buttons(record.id)
             enqueue(session, key=f"participation:{record.id}", chat_id=organiser.telegram_id,
-                    text=text, person_id=organiser.id, buttons=buttons)
+                    notice=question(activity, record), person_id=organiser.id)
             asked += 1
     return asked
 

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import _, normalize_language, use_language
 from models import Broadcast, BroadcastStatus, OutboxStatus, Person
 from models.broadcasts import finished_unreported
+from models.notices import Notice
 from models.outbox import counts_by_status, enqueue
 
 
-def report_text(broadcast: Broadcast, counts: dict[OutboxStatus, int]) -> str:
-    """Return the delivery report of a broadcast, in the current language."""
+def report(broadcast: Broadcast, counts: dict[OutboxStatus, int]) -> Notice:
+    """Return the delivery report of a broadcast: how many got it, wait, failed."""
     waiting = counts[OutboxStatus.PENDING] + counts[OutboxStatus.SENDING]
-    return _("broadcast.report", id=broadcast.id, total=broadcast.recipients,
-             sent=counts[OutboxStatus.SENT], waiting=waiting,
-             failed=counts[OutboxStatus.FAILED], blocked=counts[OutboxStatus.BLOCKED],
-             cancelled=counts[OutboxStatus.CANCELLED])
+    return Notice("broadcast.report", {
+        "id": broadcast.id, "total": broadcast.recipients, "sent": counts[OutboxStatus.SENT],
+        "waiting": waiting, "failed": counts[OutboxStatus.FAILED],
+        "blocked": counts[OutboxStatus.BLOCKED], "cancelled": counts[OutboxStatus.CANCELLED]})
 
 
 async def report_finished_broadcasts(session: AsyncSession) -> int:
@@ -29,8 +29,6 @@ async def report_finished_broadcasts(session: AsyncSession) -> int:
         if author is None or not author.active:
             continue
         counts = await counts_by_status(session, broadcast.id)
-        with use_language(normalize_language(author.language)):
-            text = report_text(broadcast, counts)
         enqueue(session, key=f"broadcast-report:{broadcast.id}", chat_id=author.telegram_id,
-                text=text, person_id=author.id, urgent=True)
+                notice=report(broadcast, counts), person_id=author.id, urgent=True)
     return len(finished)

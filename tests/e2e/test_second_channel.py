@@ -1,0 +1,151 @@
+"""The seam between the domain and a channel: the outbox holds notices, not Telegram payloads.
+
+A second channel, written here and as plain as can be (text without markup, buttons as their
+words), renders a check-in question, a need notice and a meeting reminder from the very rows
+that the Telegram channel then sends. Both say the same words and offer the same choices:
+what is said is decided once, below the channels.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.app import build_application
+from bot.dispatch import DispatchConfig, Dispatcher
+from bot.i18n import normalize_language, plain, use_language
+from bot.notices import params_text
+from bot.sandbox import SandboxClient, SandboxServer
+from bot.settings import Settings
+from models import Meeting, OutboxMessage, OutboxStatus, Person, Role, clock
+from models.db import session_factory
+from models.meetings import MeetingKind, MeetingStatus, join
+from models.needs import Category, raise_need, set_note, start_need, toggle_category
+from models.notices import Notice
+from models.people import find_person
+from scheduler.checkins import ask_in_batches
+from scheduler.meetings import remind_due
+from scheduler.needs import tell_coordinators
+from tests.auxil.town import add_person, make_town
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+HANAKO, MIKA = 9201, 9202
+MONDAY = datetime(2026, 11, 30, 10, 0, tzinfo=TOKYO)  # the default check-in time
+STARTS = datetime(2026, 12, 2, 14, 0, tzinfo=TOKYO)
+
+
+class PlainTextChannel:
+    """A channel that shows text without markup and buttons as their words, and keeps what it
+    was given to show, per recipient."""
+
+    def __init__(self) -> None:
+        self.shown: dict[int, list[tuple[str, list[str]]]] = {}
+
+    def deliver(self, message: OutboxMessage, recipient: Person) -> None:
+        assert message.notice is not None, "every row in this test is a notice"
+        notice = Notice.from_row(message.notice, message.params, message.choices)
+        with use_language(normalize_language(recipient.language), TOKYO):
+            # The catalog's words are Telegram HTML: this channel shows them without markup.
+            words = _without_markup(plain(notice.key)).format(**params_text(notice))
+            choices = [plain(choice.label) for row in notice.choices for choice in row]
+        self.shown.setdefault(recipient.id, []).append((words, choices))
+
+
+def _without_markup(text: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", text))
+
+
+async def _queue_the_three(engine: AsyncEngine) -> tuple[Person, Person]:
+    """Both are asked this week's question; 花子's need reaches 美香, her coordinator; 花子
+    is reminded of a meeting she signed up for."""
+    clock.travel(MONDAY - timedelta(days=7))
+    town = await make_town(engine)
+    await add_person(engine, HANAKO, "佐藤 花子", town.east)
+    await add_person(engine, MIKA, "田中 美香", town.east,
+                     roles=((Role.DISTRICT_COORDINATOR, town.east),))
+    clock.travel(MONDAY)
+    assert await ask_in_batches(session_factory(engine), MONDAY.astimezone(UTC), TOKYO) == 2
+    async with session_factory(engine)() as session, session.begin():
+        hanako = await find_person(session, HANAKO)
+        mika = await find_person(session, MIKA)
+        assert hanako is not None
+        assert mika is not None
+        need = await start_need(session, hanako, None)
+        toggle_category(need, Category.SHOPPING)
+        set_note(need, "重い物が<持てません>")
+        assert raise_need(need, clock.utcnow())
+        await session.flush()
+        assert await tell_coordinators(session, need, TOKYO) == 1
+        meeting = Meeting(kind=MeetingKind.WORKSHOP, title="支え合いワークショップ",
+                          area_id=town.east.id, starts_at=STARTS,
+                          ends_at=STARTS + timedelta(minutes=90), place="東公民館",
+                          organiser_id=mika.id, status=MeetingStatus.SCHEDULED)
+        session.add(meeting)
+        await session.flush()
+        await join(session, meeting.id, hanako.id, clock.utcnow())
+    evening = datetime(2026, 12, 1, 18, 0, tzinfo=TOKYO)
+    clock.travel(evening)
+    async with session_factory(engine)() as session, session.begin():
+        assert await remind_due(session, evening.astimezone(UTC), TOKYO) == 1
+    return hanako, mika
+
+
+async def test_a_second_channel_renders_the_same_rows_that_telegram_sends(
+    sandbox: SandboxServer, sb: SandboxClient, engine: AsyncEngine, settings: Settings
+) -> None:
+    hanako, mika = await _queue_the_three(engine)
+    for person in (hanako, mika):
+        sandbox.ensure_user(person.telegram_id, person.display_name or "-", started=True)
+
+    # The second channel takes the rows as they wait in the outbox.
+    plain_channel = PlainTextChannel()
+    async with session_factory(engine)() as session:
+        waiting = list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+        people = {p.id: p for p in await session.scalars(select(Person))}
+    assert [m.notice for m in waiting] == ["checkin.question", "checkin.question",
+                                           "need.notice", "meeting.reminder_day"]
+    assert all(m.text == "" and m.buttons is None for m in waiting)  # no Telegram payload
+    for message in waiting:
+        assert message.person_id is not None
+        plain_channel.deliver(message, people[message.person_id])
+
+    [(question, answers), (reminder, no_choices)] = plain_channel.shown[hanako.id]
+    assert question == "今週の調子はいかがですか？\n下のボタンを押して教えてください。"
+    assert answers == ["元気です", "まあまあ", "少し困っている", "話を聞いてほしい"]
+    assert reminder == ("【お知らせ】「支え合いワークショップ」\n日時: 12月2日(水) 14:00〜15:30\n"
+                        "場所: 東公民館\nお気をつけてお越しください。")
+    assert no_choices == []
+    [(mika_asked, mika_answers), (notice, choices)] = plain_channel.shown[mika.id]
+    assert (mika_asked, mika_answers) == (question, answers)
+    assert notice == ("🔔 困りごとの相談がありました\n佐藤 花子さん（東地区）\n内容: 買い物\n"
+                      "ひとこと: 重い物が<持てません>\n受付: 11月30日(月) 10:00")
+    assert choices == ["対応します", "くわしく見る"]
+
+    # Telegram sends the same rows, rendered by its own channel when they go out.
+    application = build_application(settings, "123:TEST", retry_backoff=0.01)
+    await application.initialize()
+    try:
+        dispatcher = Dispatcher(application.bot, session_factory(engine), TOKYO,
+                                DispatchConfig(idle=0.05))
+        assert await dispatcher.tick() == 4
+    finally:
+        await application.shutdown()
+    for person in (hanako, mika):
+        got = [(m["text"], _labels(m))  # as Telegram shows it, the markup read
+               for m in await sb.messages(person.telegram_id)]
+        assert got == [(words, choices) for words, choices in plain_channel.shown[person.id]]
+    async with session_factory(engine)() as session:
+        sent = list(await session.scalars(select(OutboxMessage)))
+    assert {m.status for m in sent} == {OutboxStatus.SENT}
+    assert all(m.params is None and m.choices is None for m in sent)  # nothing personal kept
+
+
+def _labels(message: dict[str, Any]) -> list[str]:
+    keyboard = (message.get("reply_markup") or {}).get("inline_keyboard", [])
+    return [button["text"] for row in keyboard for button in row]
