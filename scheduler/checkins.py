@@ -53,12 +53,13 @@ def answers(round_id: int) -> tuple[tuple[Choice, ...], ...]:
 
 def question(round_id: int) -> Notice:
     """Return the weekly question of a round, with its answers."""
-    return Notice("checkin.question", choices=answers(round_id))
+    return Notice(N_("checkin.question"), choices=answers(round_id))
 
 
 def reminder(record: CheckinRound) -> Notice:
     """Return the reminder of an unanswered round, with its answers."""
-    return Notice("checkin.reminder", {"when": moment(record.asked_at)}, answers(record.id))
+    return Notice(N_("checkin.reminder"), {"when": moment(record.asked_at)},
+                  answers(record.id))
 
 
 async def ask_next(session: AsyncSession, now: datetime, zone: tzinfo, *, after: int = 0,
@@ -116,7 +117,7 @@ async def watch_silence(session: AsyncSession, now: datetime, zone: tzinfo,
         last = await last_answer_time(session, person.id)
         district = await session.get(Area, person.district_id) if person.district_id else None
         notice = Notice(
-            "watch.alert",
+            N_("watch.alert"),
             {"name": person.display_name or "-", "district": district.name if district else "-",
              "asked": moment(record.asked_at),
              "last": moment(last) if last else label(N_("watch.never_answered"))},
@@ -135,7 +136,7 @@ async def watch_silence(session: AsyncSession, now: datetime, zone: tzinfo,
         for _link, contact in await contacts_of(session, person.id):
             if not contact.active:
                 continue
-            notice = Notice("watch.contact_alert", {
+            notice = Notice(N_("watch.contact_alert"), {
                 "name": person.display_name or "-",
                 "asked": moment(silent.asked_at) if silent else "-"})
             enqueue(session, key=f"watch-contact:{alert.id}:{contact.id}",

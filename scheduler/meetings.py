@@ -96,7 +96,7 @@ async def ask_attendance(session: AsyncSession, now: datetime, zone: tzinfo) -> 
         organiser = await session.get(Person, meeting.organiser_id)
         if organiser is None or not organiser.active:
             continue
-        notice = Notice("meeting.attendance_ask",
+        notice = Notice(N_("meeting.attendance_ask"),
                         {"title": meeting.title or "-", "when": when(meeting)},
                         ((Choice(N_("meeting.button.attendance"), (ATTEND, "v", meeting.id)),),))
         enqueue(session, key=f"meeting-attendance:{meeting.id}", chat_id=organiser.telegram_id,

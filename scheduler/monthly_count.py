@@ -52,7 +52,7 @@ def people_choices(activity_id: int, month: date) -> tuple[tuple[Choice, ...], .
 
 def question(activity: Activity, month: date) -> Notice:
     """Return the monthly question: how many different people came in ``month``."""
-    return Notice("monthly.ask", {"name": activity.name or "-",
+    return Notice(N_("monthly.ask"), {"name": activity.name or "-",
                                   "month": label(N_("monthly.month"), year=month.year,
                                                  month=month.month)},
                   people_choices(activity.id, month))

@@ -35,7 +35,7 @@ def count_choices(record_id: int) -> tuple[tuple[Choice, ...], ...]:
 
 def question(activity: Activity, record: ActivitySession) -> Notice:
     """Return the question to the organiser: how many came to one session."""
-    return Notice("participation.ask", {"name": activity.name or "-",
+    return Notice(N_("participation.ask"), {"name": activity.name or "-",
                                         "when": moment(record.starts_at)},
                   count_choices(record.id))
 

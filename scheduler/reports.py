@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.i18n import N_
 from models import Broadcast, BroadcastStatus, OutboxStatus, Person
 from models.broadcasts import finished_unreported
 from models.notices import Notice
@@ -13,7 +14,7 @@ from models.outbox import counts_by_status, enqueue
 def report(broadcast: Broadcast, counts: dict[OutboxStatus, int]) -> Notice:
     """Return the delivery report of a broadcast: how many got it, wait, failed."""
     waiting = counts[OutboxStatus.PENDING] + counts[OutboxStatus.SENDING]
-    return Notice("broadcast.report", {
+    return Notice(N_("broadcast.report"), {
         "id": broadcast.id, "total": broadcast.recipients, "sent": counts[OutboxStatus.SENT],
         "waiting": waiting, "failed": counts[OutboxStatus.FAILED],
         "blocked": counts[OutboxStatus.BLOCKED], "cancelled": counts[OutboxStatus.CANCELLED]})
