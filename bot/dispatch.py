@@ -45,8 +45,8 @@ from scheduler.reports import report_finished_broadcasts
 
 log = logging.getLogger(__name__)
 
-# What is sent: Telegram HTML and the inline buttons (as dicts), if any.
-Content = tuple[str, list[list[dict[str, Any]]] | None]
+# What is sent: to which chat, Telegram HTML, and the inline buttons (as dicts) if any.
+Content = tuple[int, str, list[list[dict[str, Any]]] | None]
 
 
 @dataclass
@@ -154,12 +154,12 @@ class Dispatcher:
             await self._record(message, change)
 
     async def _content(self, message: OutboxMessage) -> Content | None:
-        """Return the words and buttons to send: a notice rendered now, in its recipient's
-        language and zone, or the row's own text. None if the notice cannot be rendered
-        (its recipient is gone, or the catalog does not fit its parameters): recorded."""
-        if message.notice is None:
-            return message.text, message.buttons
-        notice = Notice.from_row(message.notice, message.params, message.choices)
+        """Return the chat, words and buttons to send: a notice rendered now, in its
+        recipient's language and zone, or the row's own text; to the row's chat, or the
+        person's. None if that cannot be (the recipient is gone, or the catalog does not fit
+        the notice's parameters): recorded."""
+        if message.notice is None and message.chat_id is not None:
+            return message.chat_id, message.text, message.buttons
         async with self.sessions() as session:
             person = await session.get(Person, message.person_id) \
                 if message.person_id is not None else None
@@ -167,6 +167,10 @@ class Dispatcher:
             await self._record(message, lambda m: mark_final(m, OutboxStatus.CANCELLED,
                                                              "recipient gone"))
             return None
+        chat_id = message.chat_id if message.chat_id is not None else person.telegram_id
+        if message.notice is None:
+            return chat_id, message.text, message.buttons
+        notice = Notice.from_row(message.notice, message.params, message.choices)
         try:
             with use_language(normalize_language(person.language), self.zone):
                 text, buttons = telegram(notice)
@@ -175,13 +179,13 @@ class Dispatcher:
             reason = f"notice cannot be rendered: {exc!r}"
             await self._record(message, lambda m: mark_final(m, OutboxStatus.FAILED, reason))
             return None
-        return text, buttons
+        return chat_id, text, buttons
 
     async def _asked(self, message: OutboxMessage, sent: Message, content: Content) -> None:
         """A question the scheduler sent (``models.conversation.SENT_QUESTIONS``) becomes the
         person's open question, so that its buttons' words typed answer it. Its own
         transaction: a question a handler records for the person meanwhile wins."""
-        text, buttons = content
+        _chat, text, buttons = content
         if message.person_id is None or not buttons:
             return
         shown = Asked(chat_id=sent.chat_id, message_id=sent.message_id, text=text,
@@ -202,7 +206,7 @@ class Dispatcher:
             return await self._send_now(message, content)
 
     async def _send_now(self, message: OutboxMessage, content: Content) -> Message:
-        text, buttons = content
+        chat_id, text, buttons = content
         markup = None
         if buttons:
             markup = InlineKeyboardMarkup(
@@ -210,11 +214,11 @@ class Dispatcher:
         if message.attachment is not None:
             upload = InputFile(message.attachment, filename=message.attachment_name)
             if message.attachment_kind == Attachment.PHOTO:
-                return await self.bot.send_photo(message.chat_id, upload, caption=text,
+                return await self.bot.send_photo(chat_id, upload, caption=text,
                                                  reply_markup=markup)
-            return await self.bot.send_document(message.chat_id, upload, caption=text,
+            return await self.bot.send_document(chat_id, upload, caption=text,
                                                 reply_markup=markup)
-        return await self.bot.send_message(message.chat_id, text, reply_markup=markup)
+        return await self.bot.send_message(chat_id, text, reply_markup=markup)
 
     async def _record(self, message: OutboxMessage, change: Callable[[OutboxMessage], None]
                       ) -> None:
@@ -228,7 +232,7 @@ class Dispatcher:
         """They blocked the bot or removed it: stop writing to them, and remember."""
         await self._record(message, lambda m: mark_final(m, OutboxStatus.BLOCKED, reason))
         async with self.sessions() as session, session.begin():
-            await stop_sending_to(session, message.chat_id, reason)
+            await stop_sending_to(session, message.chat_id, reason, person_id=message.person_id)
             if message.person_id is not None:
                 await session.execute(update(Person).where(Person.id == message.person_id)
                                       .values(active=False))

@@ -93,7 +93,9 @@ class OutboxMessage(TimestampMixin, Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(String(120), unique=True)
-    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    # The Telegram chat (until identities are kept per channel). Empty for a message to a
+    # person that does not name it: the channel finds the person's chat when it sends.
+    chat_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     person_id: Mapped[int | None] = mapped_column(
         ForeignKey("person.id", ondelete="CASCADE"), index=True
     )
@@ -130,7 +132,7 @@ class OutboxMessage(TimestampMixin, Base):
 
 
 def enqueue(
-    session: AsyncSession, *, key: str, chat_id: int, text: str = "",
+    session: AsyncSession, *, key: str, chat_id: int | None = None, text: str = "",
     notice: Notice | None = None, due_at: datetime | None = None,
     person_id: int | None = None, group_id: int | None = None, broadcast_id: int | None = None,
     urgent: bool = False, buttons: list[list[dict[str, Any]]] | None = None,
@@ -153,7 +155,7 @@ def enqueue(
 
 
 def outbox_row(
-    *, key: str, chat_id: int, text: str = "", notice: Notice | None = None,
+    *, key: str, chat_id: int | None = None, text: str = "", notice: Notice | None = None,
     due_at: datetime | None = None,
     person_id: int | None = None, group_id: int | None = None, broadcast_id: int | None = None,
     urgent: bool = False, buttons: list[list[dict[str, Any]]] | None = None,
@@ -163,6 +165,8 @@ def outbox_row(
     """Return the column values of a new outbox row (checked as ``enqueue`` checks them), for
     ``enqueue_many``."""
     limit = TEXT_LIMIT if attachment is None else CAPTION_LIMIT
+    if chat_id is None and person_id is None:
+        raise ValueError("a message goes to a person (person_id) or to a chat (chat_id)")
     if notice is not None:
         if text or buttons or attachment is not None or person_id is None:
             raise ValueError("a notice goes to a person, with no text, buttons or file of its own")
@@ -307,11 +311,18 @@ def mark_final(message: OutboxMessage, status: OutboxStatus, error: str) -> None
     drop_content(message)
 
 
-async def stop_sending_to(session: AsyncSession, chat_id: int, reason: str) -> int:
-    """Return how many waiting messages to ``chat_id`` were given up (it blocked us)."""
+async def stop_sending_to(session: AsyncSession, chat_id: int | None, reason: str, *,
+                          person_id: int | None = None) -> int:
+    """Return how many waiting messages to a chat or a person were given up (they blocked
+    us)."""
+    to = [OutboxMessage.chat_id == chat_id] if chat_id is not None else []
+    if person_id is not None:
+        to.append(OutboxMessage.person_id == person_id)
+    if not to:
+        return 0
     result = await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.chat_id == chat_id, OutboxMessage.status == OutboxStatus.PENDING)
+        .where(or_(*to), OutboxMessage.status == OutboxStatus.PENDING)
         .values(status=OutboxStatus.BLOCKED, last_error=reason[:300], **CONTENT_GONE)
         .execution_options(synchronize_session=False)
     )

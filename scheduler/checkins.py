@@ -69,7 +69,7 @@ async def ask_next(session: AsyncSession, now: datetime, zone: tzinfo, *, after:
     were asked and the last person id looked at, None when nobody is left."""
     people = await due_people(session, now, zone, after=after, limit=limit)
     opened = await open_rounds(session, people)
-    rows = [outbox_row(key=f"checkin:{due.round_id}", chat_id=due.person.telegram_id,
+    rows = [outbox_row(key=f"checkin:{due.round_id}",
                        notice=question(due.round_id), person_id=due.person.person_id)
             for due in opened]
     await enqueue_many(session, rows)
@@ -102,7 +102,7 @@ async def watch_silence(session: AsyncSession, now: datetime, zone: tzinfo,
     reminded = 0
     for record, person in await rounds_to_remind(session, now):
         record.reminded_at = now
-        enqueue(session, key=f"checkin-reminder:{record.id}", chat_id=person.telegram_id,
+        enqueue(session, key=f"checkin-reminder:{record.id}",
                 notice=reminder(record), person_id=person.id)
         reminded += 1
     alerted = 0
@@ -123,8 +123,8 @@ async def watch_silence(session: AsyncSession, now: datetime, zone: tzinfo,
              "last": moment(last) if last else label(N_("watch.never_answered"))},
             ((Choice(N_("watch.button.resolve"), (ALERT_PREFIX, alert.id, "ok")),),))
         for coordinator in coordinators:
-            enqueue(session, key=f"watch-alert:{alert.id}:{coordinator.id}",
-                    chat_id=coordinator.telegram_id, notice=notice, person_id=coordinator.id,
+            enqueue(session, key=f"watch-alert:{alert.id}:{coordinator.id}", notice=notice,
+                    person_id=coordinator.id,
                     urgent=True, about=person.id)
         if not coordinators:
             log.warning("watch alert %d has no district coordinator to tell", alert.id)
@@ -139,8 +139,8 @@ async def watch_silence(session: AsyncSession, now: datetime, zone: tzinfo,
             notice = Notice(N_("watch.contact_alert"), {
                 "name": person.display_name or "-",
                 "asked": moment(silent.asked_at) if silent else "-"})
-            enqueue(session, key=f"watch-contact:{alert.id}:{contact.id}",
-                    chat_id=contact.telegram_id, notice=notice, person_id=contact.id,
+            enqueue(session, key=f"watch-contact:{alert.id}:{contact.id}", notice=notice,
+                    person_id=contact.id,
                     urgent=True, about=person.id)
             escalated += 1
     return reminded, alerted, escalated

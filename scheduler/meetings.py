@@ -77,7 +77,7 @@ async def remind_due(session: AsyncSession, now: datetime, zone: tzinfo) -> int:
         for person in people:
             if keys[person.id] in done:
                 continue
-            enqueue(session, key=keys[person.id], chat_id=person.telegram_id, notice=notice,
+            enqueue(session, key=keys[person.id], notice=notice,
                     person_id=person.id)
             queued += 1
     return queued
@@ -99,7 +99,7 @@ async def ask_attendance(session: AsyncSession, now: datetime, zone: tzinfo) -> 
         notice = Notice(N_("meeting.attendance_ask"),
                         {"title": meeting.title or "-", "when": when(meeting)},
                         ((Choice(N_("meeting.button.attendance"), (ATTEND, "v", meeting.id)),),))
-        enqueue(session, key=f"meeting-attendance:{meeting.id}", chat_id=organiser.telegram_id,
+        enqueue(session, key=f"meeting-attendance:{meeting.id}",
                 notice=notice, person_id=organiser.id)
         asked += 1
     return asked

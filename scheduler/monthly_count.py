@@ -90,6 +90,6 @@ async def ask_monthly_counts(session: AsyncSession, now: datetime, zone: tzinfo)
         for person in await recipients(session, activity):
             asked += await enqueue_once(
                 session, key=f"monthly-count:{activity.id}:{month_code(month)}:{person.id}",
-                chat_id=person.telegram_id, notice=question(activity, month),
+                notice=question(activity, month),
                 person_id=person.id)
     return asked

@@ -92,7 +92,7 @@ async def tell_coordinators(session: AsyncSession, need: Need, zone: tzinfo, *,
         take_choices(need))
     for coordinator in people:
         enqueue(session, key=f"need:{need.id}:{'again' if again else 'new'}:{coordinator.id}",
-                chat_id=coordinator.telegram_id, notice=notice, person_id=coordinator.id,
+                notice=notice, person_id=coordinator.id,
                 about=need.person_id)
     if not people:
         log.warning("need %d has no coordinator to tell", need.id)
@@ -115,7 +115,7 @@ async def _combine(session: AsyncSession, need: Need, resident: Person | None, *
         await limits.update_waiting_notice(session, waiting, notice)
         return
     enqueue(session, key=limits.combined_notice_prefix(need.person_id, again=again)
-            + f"{need.id}:{coordinator.id}", chat_id=coordinator.telegram_id, notice=notice,
+            + f"{need.id}:{coordinator.id}", notice=notice,
             person_id=coordinator.id, due_at=now + limits.COMBINED_NOTICE_DELAY,
             about=need.person_id)
 
@@ -126,7 +126,7 @@ async def tell_resident(session: AsyncSession, need: Need, key: str, zone: tzinf
     resident = await session.get(Person, need.person_id)
     if resident is None or not resident.active or not resident.has_consented:
         return
-    enqueue(session, key=f"need:{need.id}:resident:{event}", chat_id=resident.telegram_id,
+    enqueue(session, key=f"need:{need.id}:resident:{event}",
             notice=Notice(key, {"categories": categories(need)}), person_id=resident.id)
 
 
@@ -145,7 +145,7 @@ async def queue_support_request(session: AsyncSession, need: Need, request: Supp
         N_("need.request_activity") if activity is not None else N_("need.request"), params,
         ((Choice(N_("need.button.accept"), (REQUEST_PREFIX, request.id, "yes")),
           Choice(N_("need.button.decline"), (REQUEST_PREFIX, request.id, "no"))),))
-    enqueue(session, key=f"support-request:{request.id}", chat_id=supporter.telegram_id,
+    enqueue(session, key=f"support-request:{request.id}",
             notice=notice, person_id=supporter.id, about=need.person_id)
 
 
@@ -157,7 +157,7 @@ async def tell_person(session: AsyncSession, person_id: int | None, key: str, ev
     if person is None or not person.active:
         return
     notice = Notice(key, dict(params))
-    enqueue(session, key=f"{event}:{person.id}", chat_id=person.telegram_id, notice=notice,
+    enqueue(session, key=f"{event}:{person.id}", notice=notice,
             person_id=person.id, about=about)
 
 

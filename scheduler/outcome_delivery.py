@@ -86,9 +86,8 @@ async def queue_quarterly_reports(session: AsyncSession, ready: list[ReadyReport
             continue
         for person, files in item.readers:
             key = f"report:{item.council.id}:{item.period.name}:{person.id}"
-            enqueue(session, key=f"{key}:text", chat_id=person.telegram_id, text=files.text,
-                    person_id=person.id)
-            enqueue(session, key=f"{key}:xlsx", chat_id=person.telegram_id,
+            enqueue(session, key=f"{key}:text", text=files.text, person_id=person.id)
+            enqueue(session, key=f"{key}:xlsx",
                     text=files.workbook_caption, person_id=person.id,
                     attachment=files.workbook, attachment_name=files.workbook_name,
                     attachment_kind=Attachment.DOCUMENT)

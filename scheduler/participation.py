@@ -52,7 +52,7 @@ async def ask_due_sessions(session: AsyncSession, now: datetime, zone: tzinfo) -
             organiser = await session.get(Person, activity.organiser_id)
             if record is None or organiser is None or not organiser.active:
                 continue
-            enqueue(session, key=f"participation:{record.id}", chat_id=organiser.telegram_id,
+            enqueue(session, key=f"participation:{record.id}",
                     notice=question(activity, record), person_id=organiser.id)
             asked += 1
     return asked

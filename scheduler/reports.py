@@ -30,6 +30,6 @@ async def report_finished_broadcasts(session: AsyncSession) -> int:
         if author is None or not author.active:
             continue
         counts = await counts_by_status(session, broadcast.id)
-        enqueue(session, key=f"broadcast-report:{broadcast.id}", chat_id=author.telegram_id,
+        enqueue(session, key=f"broadcast-report:{broadcast.id}",
                 notice=report(broadcast, counts), person_id=author.id, urgent=True)
     return len(finished)

@@ -107,12 +107,11 @@ def queue_ready(session: AsyncSession, ready: ReadyDigest) -> int:
 
 def queue_files(session: AsyncSession, files: DigestFiles, person: Person, key: str) -> None:
     """Queue the text, the chart and the workbook to one person."""
-    enqueue(session, key=f"{key}:text", chat_id=person.telegram_id, text=files.text,
-            person_id=person.id)
-    enqueue(session, key=f"{key}:chart", chat_id=person.telegram_id, text=files.chart_caption,
+    enqueue(session, key=f"{key}:text", text=files.text, person_id=person.id)
+    enqueue(session, key=f"{key}:chart", text=files.chart_caption,
             person_id=person.id, attachment=files.chart, attachment_name=files.chart_name,
             attachment_kind=Attachment.PHOTO)
-    enqueue(session, key=f"{key}:xlsx", chat_id=person.telegram_id,
+    enqueue(session, key=f"{key}:xlsx",
             text=files.workbook_caption, person_id=person.id, attachment=files.workbook,
             attachment_name=files.workbook_name, attachment_kind=Attachment.DOCUMENT)
 

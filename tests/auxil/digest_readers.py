@@ -12,6 +12,7 @@ from bot.sandbox import SandboxServer
 from models import Council, DigestRun, OutboxMessage, Person, Role
 from models.areas import get_or_create_area
 from models.db import session_factory
+from tests.auxil.notices import recipient_chat
 from tests.auxil.town import MUNICIPALITY, add_person, make_town
 
 DISTRICTS = ("東地区", "西地区", "北地区", "南地区")
@@ -78,7 +79,7 @@ async def queued_digest_sends(engine: AsyncEngine) -> dict[Send, int]:
     """Return what the outbox holds of the digests, as sends, with the council of each."""
     async with session_factory(engine)() as session:
         rows = await session.execute(
-            select(OutboxMessage.idempotency_key, OutboxMessage.chat_id,
+            select(OutboxMessage.idempotency_key, recipient_chat(),
                    OutboxMessage.attachment_name)
             .where(OutboxMessage.idempotency_key.like("digest:%")))
         expected: dict[Send, int] = {}

@@ -317,7 +317,7 @@ async def run(url: str, years: int, repeats: int) -> Timing:
                   f"after: {os.getloadavg()[0]:.2f})", flush=True)
         async with session_factory(engine)() as session:
             readers = await session.scalar(
-                select(func.count(func.distinct(OutboxMessage.chat_id))))
+                select(func.count(func.distinct(OutboxMessage.person_id))))
         print(f"  {readers} readers", flush=True)
     finally:
         await engine.dispose()

@@ -37,6 +37,7 @@ from models.watching import Thresholds, WatchContact
 from scheduler.checkins import ask_in_batches, watch_silence
 from scheduler.needs import resend_untaken
 from tests.auxil.delivery import until_settled
+from tests.auxil.notices import recipient_chat
 from tests.auxil.town import Town, add_person, make_town, new_group, settle
 
 pytestmark = pytest.mark.usefixtures("bot")
@@ -89,7 +90,7 @@ async def _hanako_asked(engine: AsyncEngine, now: datetime) -> bool:
     async def questions() -> int:
         async with session_factory(engine)() as session:
             return await session.scalar(select(func.count()).select_from(OutboxMessage).where(
-                OutboxMessage.chat_id == HANAKO,
+                recipient_chat() == HANAKO,
                 OutboxMessage.idempotency_key.like("checkin:%"))) or 0
 
     before = await questions()
@@ -525,7 +526,7 @@ async def test_a_blocked_bot_stops_the_questions(
     await until_settled(engine)
     async with session_factory(engine)() as session:
         [row] = list(await session.scalars(select(OutboxMessage).where(
-            OutboxMessage.chat_id == HANAKO, OutboxMessage.idempotency_key.like("checkin:%"))))
+            recipient_chat() == HANAKO, OutboxMessage.idempotency_key.like("checkin:%"))))
         assert row.status.value == "blocked"
     assert not await _hanako_asked(engine, MONDAY + timedelta(days=7))
 

@@ -110,7 +110,8 @@ async def test_a_second_channel_renders_the_same_rows_that_telegram_sends(
         people = {p.id: p for p in await session.scalars(select(Person))}
     assert [m.notice for m in waiting] == ["checkin.question", "checkin.question",
                                            "need.notice", "meeting.reminder_day"]
-    assert all(m.text == "" and m.buttons is None for m in waiting)  # no Telegram payload
+    # No Telegram payload: no chat id, no HTML, no callback data.
+    assert all(m.chat_id is None and m.text == "" and m.buttons is None for m in waiting)
     for message in waiting:
         assert message.person_id is not None
         plain_channel.deliver(message, people[message.person_id])

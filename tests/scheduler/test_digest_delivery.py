@@ -17,6 +17,7 @@ from scheduler.digests.delivery import (
     send_weekly_digests,
 )
 from tests.auxil.digest import TOKYO, WEEK, History, seed_history
+from tests.auxil.notices import recipient_chat
 
 MONDAY_EIGHT = datetime(2026, 11, 23, 8, 0, tzinfo=TOKYO)
 MEMBER, COORDINATOR, BOTH = 81_001, 81_002, 81_003
@@ -42,9 +43,11 @@ async def _run(engine: AsyncEngine, now: datetime) -> int:
         return await send_weekly_digests(session, now, TOKYO)
 
 
-async def _outbox(engine: AsyncEngine) -> list[OutboxMessage]:
+async def _outbox(engine: AsyncEngine) -> list[tuple[int, OutboxMessage]]:
+    """Return each row with the Telegram chat it goes to."""
     async with session_factory(engine)() as session:
-        return list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+        return [(chat, message) for message, chat in await session.execute(
+            select(OutboxMessage, recipient_chat()).order_by(OutboxMessage.id))]
 
 
 async def test_monday_morning_each_reader_gets_text_chart_and_workbook_once(
@@ -56,8 +59,8 @@ async def test_monday_morning_each_reader_gets_text_chart_and_workbook_once(
     assert await _run(engine, MONDAY_EIGHT.replace(hour=9)) == 0  # a second run: nothing
     messages = await _outbox(engine)
     by_chat: dict[int, list[OutboxMessage]] = {}
-    for message in messages:
-        by_chat.setdefault(message.chat_id, []).append(message)
+    for chat_id, message in messages:
+        by_chat.setdefault(chat_id, []).append(message)
     assert set(by_chat) == {MEMBER, COORDINATOR, BOTH}  # nobody covers the whole city
     for chat, sent in by_chat.items():
         assert [m.attachment_kind for m in sent] == [None, "photo", "document"], chat

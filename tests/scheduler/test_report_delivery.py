@@ -39,16 +39,16 @@ async def test_each_council_gets_its_report_once_after_the_quarter(
     async with session_factory(engine)() as session:
         rows = {m.idempotency_key: m for m in await session.scalars(select(OutboxMessage))}
         runs = list(await session.scalars(select(ReportRun)))
-        chat = {key: (await session.get(Person, people[key])).telegram_id  # type: ignore[union-attr]  # seeded
-                for key in ("S1", "S2", "E1")}
+        reader = {key: (await session.get(Person, people[key])).id  # type: ignore[union-attr]  # seeded
+                  for key in ("S1", "S2", "E1")}
     assert sorted((r.period, r.recipients) for r in runs) == [("2026-Q3", 1), ("2026-Q3", 2)]
     assert len(rows) == 6  # text and workbook to three readers
     city, east = seeded.city_council, seeded.east_council
     member = rows[f"report:{city}:2026-Q3:{people['S1']}:text"]
     coordinator = rows[f"report:{city}:2026-Q3:{people['S2']}:text"]
     district = rows[f"report:{east}:2026-Q3:{people['E1']}:text"]
-    assert (member.chat_id, coordinator.chat_id, district.chat_id) == (
-        chat["S1"], chat["S2"], chat["E1"])
+    assert (member.person_id, coordinator.person_id, district.person_id) == (
+        reader["S1"], reader["S2"], reader["E1"])
     assert "・手伝いをした担い手: 3件未満" in member.text
     assert "・手伝いをした担い手: 2 " in coordinator.text
     assert "成果指標 東地区 2026年度 第3四半期" in district.text
