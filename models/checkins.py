@@ -210,9 +210,7 @@ class DuePerson:
     """Someone to ask now: what their round and their question need."""
 
     person_id: int
-    telegram_id: int
     district_id: int | None
-    language: str | None
     asked_at: datetime  # the scheduled time the round is for
     watched: bool
 
@@ -250,8 +248,8 @@ async def due_people(session: AsyncSession, now: datetime, zone: tzinfo, *, afte
         return and_(*rules)
 
     rows = await session.execute(
-        select(Person.id, Person.telegram_id, Person.district_id, Person.language, weekday,
-               hour, func.coalesce(CheckinPreference.watching, False))
+        select(Person.id, Person.district_id, weekday, hour,
+               func.coalesce(CheckinPreference.watching, False))
         .outerjoin(CheckinPreference, CheckinPreference.person_id == Person.id)
         .where(Person.id > after, Person.consented_at.is_not(None), Person.active.is_(True),
                exists().where(RoleGrant.person_id == Person.id,
@@ -259,9 +257,8 @@ async def due_people(session: AsyncSession, now: datetime, zone: tzinfo, *, afte
                CheckinPreference.paused.is_not(True),
                or_(*(due_in(slot) for slot in slots.values())))
         .order_by(Person.id).limit(limit))
-    return [DuePerson(person_id, telegram_id, district_id, language,
-                      slots[day, hour_].due, bool(watching))
-            for person_id, telegram_id, district_id, language, day, hour_, watching in rows]
+    return [DuePerson(person_id, district_id, slots[day, hour_].due, bool(watching))
+            for person_id, district_id, day, hour_, watching in rows]
 
 
 async def open_rounds(session: AsyncSession, people: list[DuePerson]) -> list[DueCheckin]:

@@ -120,11 +120,12 @@ async def prepare_chats(database_url: str, city: City, api_url: str
         async with session_factory(engine)() as session, session.begin():
             rounds = await open_due_rounds(session, monday_ten(), TOKYO)
             meetings = dict(zip(city.districts, city.meeting_ids[::2], strict=True))
-            districts = {p.telegram_id: p.district_id for p in await session.scalars(
-                select(Person))}
+            people = list(await session.scalars(select(Person)))
+            districts = {p.telegram_id: p.district_id for p in people}
+            chats = {p.id: p.telegram_id for p in people}
         async with Bot(TOKEN, base_url=api_url) as bot:
             for due in rounds:
-                telegram_id = due.person.telegram_id
+                telegram_id = chats[due.person.person_id]
                 _text, answers = telegram(checkin_question(due.round_id))
                 buttons = InlineKeyboardMarkup([[InlineKeyboardButton(**b) for b in row]
                                                 for row in answers or []])
