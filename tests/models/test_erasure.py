@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -56,6 +57,7 @@ from models.outbox import OutboxMessage, enqueue, mark_final, mark_sent
 from models.people import ensure_person, find_person, give_consent
 from models.roles import Invite, grant_role
 from models.watching import accept_contact, new_contact_link, set_watching
+from scheduler.needs import tell_coordinators
 from tests.auxil.traces import references_to, rows_mentioning
 
 HANAKO = 8_123_456_789
@@ -117,6 +119,8 @@ async def _need_and_messages(session: AsyncSession, hanako: Person, mika: Person
     assert await take(session, need, mika, now) is None
     add_note(session, need, mika, f"{NAME}さんに電話した。{NOTE}とのこと")
     assert await ask_supporter(session, need, ichiro, mika) is not None
+    # As the scheduler queues it: a notice naming her, rendered only when it is sent.
+    assert await tell_coordinators(session, need, ZoneInfo("Asia/Tokyo"), again=True) >= 1
 
     notice = f"🔔 困りごとの相談がありました\n{NAME}さん（東地区）\nひとこと: {NOTE}"
     sent = enqueue(session, key="need:1:new:mika", chat_id=mika.telegram_id, text=notice,
@@ -191,6 +195,7 @@ async def _everything_about_her_was_there(engine: AsyncEngine, life: Life) -> No
         engine, NEEDLES)}
     assert {("need", "note"), ("need_note", "text"), ("activity", "contact"),
             ("outbox_message", "text"), ("outbox_message", "chat_id"),
+            ("outbox_message", "params"),
             ("watch_contact", "contact_name"), ("person", "display_name")} <= found
 
 
