@@ -11,9 +11,11 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.activity_text import describe_schedule
 from bot.i18n import _, format_datetime, plain
 from bot.meeting_text import span_label
 from models.notices import Notice, Param
+from models.schedule import Schedule
 
 
 def param_text(value: Param) -> str | int:
@@ -27,6 +29,8 @@ def param_text(value: Param) -> str | int:
         return span_label(datetime.fromisoformat(value["from"]), end)
     if "label" in value:
         return plain(value["label"], **value.get("params", {}))
+    if "schedule" in value:
+        return describe_schedule(Schedule.from_json(value["schedule"]))
     if "labels" in value:
         words = [plain(key) for key in value["labels"]]
         return plain(value["joiner"]).join(words) if words else value["empty"]
@@ -42,7 +46,8 @@ def telegram(notice: Notice) -> tuple[str, list[list[dict[str, Any]]] | None]:
     """Return the notice as Telegram HTML (parameters escaped) and inline buttons, whose
     callback data is the action's parts joined by colons (what ``handlers.router`` reads)."""
     text = _(notice.key, **params_text(notice))
-    buttons = [[{"text": plain(choice.label, **choice.params),
+    buttons = [[{"text": plain(choice.label, **{name: param_text(value)
+                                                  for name, value in choice.params.items()}),
                  "callback_data": ":".join(str(part) for part in choice.action)}
                 for choice in row] for row in notice.choices]
     return text, buttons or None

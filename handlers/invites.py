@@ -7,7 +7,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CommandHandler
 
 from bot.context import OtagaiContext
-from bot.i18n import N_, _, current_zone, format_datetime, normalize_language, plain, use_language
+from bot.i18n import N_, _, format_datetime, plain
 from handlers.common import (
     callback_data,
     deep_link,
@@ -22,6 +22,7 @@ from handlers.router import ID, Choice, Press, router_of
 from models import Area, Invite, Person, Role
 from models.areas import all_areas
 from models.invites import InviteProblem, check_invite, redeem_invite
+from models.notices import Notice, Param, label, text_or
 from models.outbox import enqueue
 from models.permissions import Action
 from models.roles import create_invite
@@ -137,10 +138,12 @@ async def redeem(update: Update, context: OtagaiContext, token: str) -> None:
     area_name = area.name if area else plain("area.everywhere")
     await message.reply_text(_("invite.accepted", role=role_label(result.role), area=area_name))
     await refresh_menu(context)
-    await _tell_the_author(context, token, result.role, area_name)
+    await _tell_the_author(context, token, result.role,
+                           area.name if area else label(N_("area.everywhere")))
 
 
-async def _tell_the_author(context: OtagaiContext, token: str, role: Role, area: str) -> None:
+async def _tell_the_author(context: OtagaiContext, token: str, role: Role, area: Param
+                           ) -> None:
     """The coordinator who made the invite hears that it was used, and by whom."""
     invite = await context.session.scalar(select(Invite).where(Invite.token == token))
     author = await context.session.get(Person, invite.created_by_id) \
@@ -148,11 +151,11 @@ async def _tell_the_author(context: OtagaiContext, token: str, role: Role, area:
     person = context.person
     if invite is None or author is None or person is None or author.id == person.id:
         return
-    with use_language(normalize_language(author.language), current_zone()):
-        notice = _("invite.used_notice", name=person.display_name or plain("roles.unnamed"),
-                   role=role_label(role), area=area)
-    enqueue(context.session, key=f"invite-used:{invite.id}", chat_id=author.telegram_id,
-            text=notice, person_id=author.id, about=person.id)
+    notice = Notice(N_("invite.used_notice"), {
+        "name": text_or(person.display_name, N_("roles.unnamed")),
+        "role": label(ROLE_LABELS[role]), "area": area})
+    enqueue(context.session, key=f"invite-used:{invite.id}", notice=notice, person_id=author.id,
+            about=person.id)
 
 
 def register(application: Application) -> None:

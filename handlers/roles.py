@@ -7,7 +7,7 @@ from telegram.ext import Application, CommandHandler
 
 from bot.commands import publish_chat_commands
 from bot.context import OtagaiContext
-from bot.i18n import _, current_zone, normalize_language, plain, use_language
+from bot.i18n import N_, _, normalize_language, plain
 from handlers.common import (
     callback_data,
     edit_or_keep,
@@ -15,10 +15,11 @@ from handlers.common import (
     refuse,
 )
 from handlers.fallback import stale_button
-from handlers.invites import role_label
+from handlers.invites import ROLE_LABELS, role_label
 from handlers.router import ID, Press, router_of
 from models import Area, Person, Role, RoleGrant
 from models.areas import all_areas
+from models.notices import Notice, label, text_or
 from models.outbox import enqueue
 from models.permissions import Action, Permissions
 from models.roles import granted_roles, revoke_grant, roles_of
@@ -109,11 +110,11 @@ async def on_button(press: Press) -> None:
     await edit_or_keep(query, _("roles.revoked", name=name, role=role_label(role),
                                 area=area.name))
     # The person hears it from us, in their language, rather than finding a command gone.
-    with use_language(normalize_language(holder.language), current_zone()):
-        notice = _("roles.revoked_notice", role=role_label(role), area=area.name,
-                   by=(me.display_name if me else None) or plain("roles.unnamed"))
-    enqueue(context.session, key=f"role-revoked:{grant_id}", chat_id=holder.telegram_id,
-            text=notice, person_id=holder.id, about=me.id if me else None)
+    notice = Notice(N_("roles.revoked_notice"), {
+        "role": label(ROLE_LABELS[role]), "area": area.name,
+        "by": text_or(me.display_name if me else None, N_("roles.unnamed"))})
+    enqueue(context.session, key=f"role-revoked:{grant_id}", notice=notice, person_id=holder.id,
+            about=me.id if me else None)
     remaining = Permissions(tuple(await roles_of(context.session, holder.id)))
     await publish_chat_commands(context.bot, holder.telegram_id,
                                 normalize_language(holder.language), remaining)

@@ -8,7 +8,7 @@ messenger.
 
 Parameters are plain values (text, numbers) or one of the forms below, which a channel
 renders in the recipient's language: a moment, a span of time, a catalog label, a list of
-labels.
+labels, a schedule.
 """
 
 from __future__ import annotations
@@ -43,6 +43,11 @@ def labels(keys: Iterable[str], joiner: str, empty: str = "-") -> dict[str, Any]
     return {"labels": list(keys), "joiner": joiner, "empty": empty}
 
 
+def schedule(value: dict[str, Any] | None) -> Param:
+    """An activity's schedule (``Schedule.to_json``), in words: 毎週 火 10:00〜11:30."""
+    return {"schedule": value} if value else "-"
+
+
 def text_or(value: str | None, fallback: str) -> Param:
     """``value`` as given, or the catalog's ``fallback`` when there is none."""
     return value if value else label(fallback)
@@ -55,7 +60,7 @@ class Choice:
 
     label: str
     action: Action
-    params: Mapping[str, str | int] = field(default_factory=dict)
+    params: Mapping[str, Param] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"label": self.label, "action": list(self.action)}

@@ -7,9 +7,9 @@ from dataclasses import replace
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
-from bot.activity_text import KIND_LABELS, MEANING_LABELS, schedule_label
+from bot.activity_text import KIND_LABELS, MEANING_LABELS
 from bot.context import OtagaiContext
-from bot.i18n import N_, _, current_zone, normalize_language, plain, use_language
+from bot.i18n import N_, _, current_zone, plain
 from handlers.activities.propose import UNCLEAR_SCHEDULE, schedule_question
 from handlers.activities.shared import BROWSE, CHANGE_SCHEDULE
 from handlers.activity_views import may_manage
@@ -37,6 +37,7 @@ from models.activities import (
     stop_edit,
 )
 from models.clock import utcnow
+from models.notices import Notice, schedule
 from models.outbox import enqueue
 from models.schedule import Schedule, Unclear, afternoon, read_schedule
 
@@ -82,15 +83,15 @@ async def _changed(context: OtagaiContext, activity: Activity) -> None:
     """The change is made: the edit ends and everyone interested is told."""
     stop_edit(activity)
     change_id = utcnow().timestamp()
+    notice = Notice(N_("activity.change_notice"), {
+        "name": activity.name or "-", "place": activity.place or "-",
+        "schedule": schedule(activity.schedule)})
     for person_id in await interested_people(context.session, activity.id):
         person = await context.session.get(Person, person_id)
         if person is None or not person.active:
             continue
-        with use_language(normalize_language(person.language), current_zone()):
-            notice = _("activity.change_notice", name=activity.name or "-",
-                       place=activity.place or "-", schedule=schedule_label(activity))
         enqueue(context.session, key=f"activity-change:{activity.id}:{change_id}:{person.id}",
-                chat_id=person.telegram_id, text=notice, person_id=person.id)
+                notice=notice, person_id=person.id)
 
 
 def register_buttons(router: Router) -> None:

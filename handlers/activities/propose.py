@@ -15,9 +15,7 @@ from bot.i18n import (
     _,
     current_zone,
     format_half_day,
-    normalize_language,
     plain,
-    use_language,
 )
 from handlers.activities.shared import (
     PREFIX,
@@ -53,6 +51,9 @@ from models.activities import (
 from models.clock import utcnow
 from models.kayoinoba import SurveyCategory, asks_category
 from models.limits import PROPOSALS_WAITING, may_propose
+from models.notices import Choice as Option
+from models.notices import Notice, label
+from models.notices import schedule as notice_schedule
 from models.numbers import parse_count
 from models.outbox import enqueue
 from models.permissions import coordinates_activity
@@ -448,19 +449,16 @@ async def _submit(update: Update, query: Pressed | CallbackQuery, context: Otaga
 async def _ask_coordinators(context: OtagaiContext, draft: Activity, district: Area) -> None:
     """Send the district's coordinators (its municipality's while it has none) the proposal, in
     each one's language, with buttons."""
-    schedule = Schedule.from_json(draft.schedule) if draft.schedule else None
     proposer = context.person.display_name if context.person else None
+    choices = ((Option(N_("activity.button.approve"), (REVIEW, "a", draft.id)),),
+               *((Option(N_("activity.button.reject"), (REVIEW, "r", draft.id, code),
+                         {"reason": label(reason)}),)
+                 for code, reason in REJECT_REASONS.items()))
+    notice = Notice(N_("activity.review_request"), {
+        "name": draft.name or "-", "proposer": proposer or "-",
+        "kind": label(KIND_LABELS[draft.kind]) if draft.kind else "-",
+        "place": draft.place or "-", "district": district.name,
+        "schedule": notice_schedule(draft.schedule)}, choices)
     for coordinator in await responsible_coordinators(context.session, district.id):
-        with use_language(normalize_language(coordinator.language), current_zone()):
-            text = _("activity.review_request", name=draft.name or "-", proposer=proposer or "-",
-                     kind=plain(KIND_LABELS[draft.kind]) if draft.kind else "-",
-                     place=draft.place or "-", district=district.name,
-                     schedule=describe_schedule(schedule) if schedule else "-")
-            buttons = [[{"text": plain("activity.button.approve"),
-                         "callback_data": callback_data(REVIEW, "a", draft.id)}]]
-            buttons += [[{"text": plain("activity.button.reject", reason=plain(label)),
-                          "callback_data": callback_data(REVIEW, "r", draft.id, code)}]
-                        for code, label in REJECT_REASONS.items()]
         enqueue(context.session, key=f"activity-review:{draft.id}:{coordinator.id}",
-                chat_id=coordinator.telegram_id, text=text, person_id=coordinator.id,
-                buttons=buttons, about=draft.organiser_id)
+                notice=notice, person_id=coordinator.id, about=draft.organiser_id)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardMarkup
 
 from bot.context import OtagaiContext
-from bot.i18n import _, current_zone, normalize_language, plain, use_language
+from bot.i18n import N_, _, plain
 from handlers.activities.shared import REJECT_REASONS, REVIEW, SURVEY
 from handlers.common import (
     button,
@@ -21,6 +21,7 @@ from models.activities import (
     review,
 )
 from models.kayoinoba import asks_category
+from models.notices import Notice, label
 from models.outbox import enqueue
 from models.permissions import coordinates_activity
 
@@ -74,10 +75,10 @@ async def _tell_proposer(context: OtagaiContext, activity: Activity, reason_key:
                 if activity.organiser_id else None)
     if proposer is None:
         return
-    with use_language(normalize_language(proposer.language), current_zone()):
-        if reason_key is None:
-            text = _("activity.approved", name=activity.name or "-")
-        else:
-            text = _("activity.rejected", name=activity.name or "-", reason=plain(reason_key))
-    enqueue(context.session, key=f"activity-reviewed:{activity.id}", chat_id=proposer.telegram_id,
-            text=text, person_id=proposer.id)
+    if reason_key is None:
+        notice = Notice(N_("activity.approved"), {"name": activity.name or "-"})
+    else:
+        notice = Notice(N_("activity.rejected"), {"name": activity.name or "-",
+                                                  "reason": label(reason_key)})
+    enqueue(context.session, key=f"activity-reviewed:{activity.id}", notice=notice,
+            person_id=proposer.id)
