@@ -48,6 +48,8 @@ from models.areas import all_areas
 from models.broadcasts import (
     GROUP_AUDIENCES,
     cancel,
+    choose_area,
+    choose_audience,
     draft_for,
     interest_audience,
     interest_kind,
@@ -55,7 +57,9 @@ from models.broadcasts import (
     queue,
     recent,
     recipients,
+    set_text,
     start_draft,
+    wait_for_time,
     waiting_for_text,
 )
 from models.clock import utcnow
@@ -132,11 +136,10 @@ Answer = tuple[str, InlineKeyboardMarkup | None]
 async def _take_text(context: OtagaiContext, draft: Broadcast, text: str) -> Answer:
     if visible_length(text) > BROADCAST_LIMIT:
         return _("broadcast.too_long", length=visible_length(text), limit=BROADCAST_LIMIT), None
-    draft.text = text
-    draft.awaiting = None
+    set_text(draft, text)
     areas = await _areas(context)
     if len(areas) == 1:
-        draft.area_id = areas[0].id
+        choose_area(draft, areas[0])
         return _("broadcast.ask_audience", area=areas[0].name), _audience_keyboard(draft)
     rows = [[InlineKeyboardButton(a.name, callback_data=callback_data(PREFIX, AREA, draft.id,
                                                                        a.id))] for a in areas]
@@ -289,7 +292,7 @@ async def _choose_area(
     if area is None:
         await refuse(update, "broadcast.not_allowed")
         return
-    draft.area_id = area.id
+    choose_area(draft, area)
     await query.answer()
     await _show(context, query, draft, _("broadcast.ask_audience", area=area.name),
                 _audience_keyboard(draft))
@@ -328,7 +331,7 @@ async def _choose_audience(
     area = await _draft_area(update, context, draft)
     if area is None:
         return
-    draft.audience = audience
+    choose_audience(draft, audience)
     await query.answer()
     await _show(context, query, draft, *await _preview(context, draft, area))
 
@@ -354,7 +357,7 @@ async def _send_later(
 ) -> None:
     if await _draft_area(update, context, draft) is None or draft.audience is None:
         return
-    draft.awaiting = "time"
+    wait_for_time(draft)
     await query.answer()
     await _show(context, query, draft, _("broadcast.ask_time"))
 

@@ -217,6 +217,57 @@ async def start_draft(session: AsyncSession, person_id: int, district_id: int | 
     return draft
 
 
+class ActivityProblem(enum.Enum):
+    """Why a typed answer was not taken."""
+
+    BAD_NAME = "bad_name"
+    BAD_PLACE = "bad_place"
+
+
+def rename(activity: Activity, name: str) -> ActivityProblem | None:
+    """Give the activity (or the draft) its name, or say why not; the step ends."""
+    if not 0 < len(name) <= NAME_LENGTH:
+        return ActivityProblem.BAD_NAME
+    activity.name = name
+    activity.awaiting = None
+    return None
+
+
+def set_place(activity: Activity, place: str) -> ActivityProblem | None:
+    """Say where it meets, or why not; a draft goes on to its schedule, an edit ends."""
+    if not 0 < len(place) <= PLACE_LENGTH:
+        return ActivityProblem.BAD_PLACE
+    activity.place = place
+    activity.awaiting = "schedule" if activity.status is ActivityStatus.DRAFT else None
+    return None
+
+
+def set_schedule(activity: Activity, schedule: Schedule) -> None:
+    """When it meets (read from typed words, confirmed or still to be asked about)."""
+    activity.schedule = schedule.to_json()
+
+
+def wait_for(draft: Activity, step: str | None) -> None:
+    """The next typed words answer ``step`` of the draft (None: no typed step)."""
+    draft.awaiting = step
+
+
+def set_details(draft: Activity, *, capacity: int | None = None, contact: str | None = None,
+                description: str | None = None) -> None:
+    """The optional answers: how many it takes, whom to ask, a few words about it."""
+    if capacity is not None:
+        draft.capacity = capacity
+    if contact is not None:
+        draft.contact = contact
+    if description is not None:
+        draft.description = description
+
+
+def set_meanings(activity: Activity, meanings: list[str]) -> None:
+    """What it means for the people who come (chosen together, in the stable order)."""
+    activity.meanings = [m.value for m in Meaning if m.value in meanings]
+
+
 def choose_kind(activity: Activity, kind: ActivityKind) -> None:
     """Set the kind, and the survey category it stands for when there is one (a category
     chosen by hand for an unclear kind is kept)."""

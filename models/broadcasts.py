@@ -179,6 +179,27 @@ async def start_draft(session: AsyncSession, person_id: int) -> Broadcast:
     return draft
 
 
+def set_text(draft: Broadcast, text: str) -> None:
+    """The draft's words, typed: next comes the area (or, with one area, the audience)."""
+    draft.text = text
+    draft.awaiting = None
+
+
+def choose_area(draft: Broadcast, area: Area) -> None:
+    """Send to ``area`` (one the author may broadcast to: the caller checked)."""
+    draft.area_id = area.id
+
+
+def choose_audience(draft: Broadcast, audience: Audience) -> None:
+    """Send to residents, supporters, groups or everyone in the area."""
+    draft.audience = audience
+
+
+def wait_for_time(draft: Broadcast) -> None:
+    """The author's next typed words are when to send."""
+    draft.awaiting = "time"
+
+
 async def queue(session: AsyncSession, broadcast: Broadcast, area: Area,
                 heading: Callable[[str | None], str], send_at: datetime | None = None) -> int:
     """Write one outbox row per recipient in this transaction; return how many.

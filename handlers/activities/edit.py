@@ -30,14 +30,20 @@ from models.activities import (
     PLACE_LENGTH,
     VISIBLE,
     change_status,
+    choose_kind,
     interested_people,
     meanings_mask,
     meanings_of_mask,
+    rename,
+    set_meanings,
+    set_place,
+    set_schedule,
     start_edit,
     stop_edit,
 )
 from models.clock import utcnow
-from models.notices import Notice, schedule
+from models.notices import Notice
+from models.notices import schedule as notice_schedule
 from models.outbox import enqueue
 from models.schedule import Schedule, Unclear, afternoon, read_schedule
 
@@ -51,18 +57,16 @@ async def take_change(message: Message, context: OtagaiContext, activity: Activi
         await message.reply_text(_("activity.cannot_change"))
         return
     if activity.awaiting == "name":
-        if not 0 < len(text) <= NAME_LENGTH:
+        if rename(activity, text) is not None:
             await message.reply_text(_("activity.bad_name", limit=NAME_LENGTH))
             return
-        activity.name = text
         stop_edit(activity)
         await message.reply_text(_("activity.edited", name=text))
         return
     if activity.awaiting == "place":
-        if not 0 < len(text) <= PLACE_LENGTH:
+        if set_place(activity, text) is not None:
             await message.reply_text(_("activity.bad_place", limit=PLACE_LENGTH))
             return
-        activity.place = text
     else:  # asked about and read back with its next dates; はい saves it
         schedule = read_schedule(text, utcnow().astimezone(current_zone()).date(),
                                  activity.name)
@@ -85,7 +89,7 @@ async def _changed(context: OtagaiContext, activity: Activity) -> None:
     change_id = utcnow().timestamp()
     notice = Notice(N_("activity.change_notice"), {
         "name": activity.name or "-", "place": activity.place or "-",
-        "schedule": schedule(activity.schedule)})
+        "schedule": notice_schedule(activity.schedule)})
     for person_id in await interested_people(context.session, activity.id):
         person = await context.session.get(Person, person_id)
         if person is None or not person.active:
@@ -131,7 +135,7 @@ async def on_change_schedule_button(press: Press) -> None:
                     _("activity.ask_schedule"), target_id=activity.id, typed=True)
         return
     if step == "sy":
-        activity.schedule = schedule.to_json()
+        set_schedule(activity, schedule)
         await _changed(context, activity)
         await edit_or_keep(query, _("activity.changed", name=activity.name or "-"))
         return
@@ -206,7 +210,7 @@ async def edit_by_button(update: Update, context: OtagaiContext, activity: Activ
             await query.message.reply_text(_("activity.edit_kind", name=name),
                                            reply_markup=_edit_kind_keyboard(activity))
     elif step == "ek" and rest[0] in set(ActivityKind):
-        activity.kind = ActivityKind(rest[0])
+        choose_kind(activity, ActivityKind(rest[0]))
         await query.answer()
         await edit_or_keep(query, _("activity.edited", name=name))
     elif step == "em" and not rest:  # from the card: the meanings as they are
@@ -223,7 +227,7 @@ async def edit_by_button(update: Update, context: OtagaiContext, activity: Activ
             await edit_or_keep(query, _("activity.edit_meanings", name=name),
                                _edit_meanings_keyboard(activity, mask))
         else:
-            activity.meanings = chosen
+            set_meanings(activity, chosen)
             await edit_or_keep(query, _("activity.edited", name=name))
     else:
         await stale_button(update, context)

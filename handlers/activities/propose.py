@@ -44,9 +44,14 @@ from models.activities import (
     NAME_LENGTH,
     PLACE_LENGTH,
     choose_kind,
+    rename,
+    set_details,
+    set_place,
+    set_schedule,
     start_draft,
     submit,
     toggle_meaning,
+    wait_for,
 )
 from models.clock import utcnow
 from models.kayoinoba import SurveyCategory, asks_category
@@ -101,18 +106,16 @@ async def take_draft_answer(message: Message, context: OtagaiContext, draft: Act
                              text: str) -> None:
     """Name, place, schedule, then the optional questions."""
     if draft.awaiting == "name":
-        if not 0 < len(text) <= NAME_LENGTH:
+        if rename(draft, text) is not None:
             await message.reply_text(_("activity.bad_name", limit=NAME_LENGTH))
         else:
-            draft.name, draft.awaiting = text, None
             question, markup = _("activity.ask_kind", name=text), _kind_keyboard(draft)
             sent = await message.reply_text(question, reply_markup=markup)
             await asked(context, "activity.kind", sent, question, markup, target_id=draft.id)
     elif draft.awaiting == "place":
-        if not 0 < len(text) <= PLACE_LENGTH:
+        if set_place(draft, text) is not None:
             await message.reply_text(_("activity.bad_place", limit=PLACE_LENGTH))
         else:
-            draft.place, draft.awaiting = text, "schedule"
             await message.reply_text(_("activity.ask_schedule"))
     elif draft.awaiting in ("schedule", "schedule_check", "schedule_hour", "schedule_year"):
         # a schedule typed again, while asked about the last one, is read anew
@@ -120,7 +123,7 @@ async def take_draft_answer(message: Message, context: OtagaiContext, draft: Act
         if isinstance(found, Unclear):
             await message.reply_text(_(UNCLEAR_SCHEDULE[found.why], text=found.text))
             return
-        draft.schedule = found.to_json()
+        set_schedule(draft, found)
         await _after_schedule(message, context, draft, found)
     elif draft.awaiting == "schedule_end" and draft.schedule:
         schedule = Schedule.from_json(draft.schedule)
@@ -132,7 +135,7 @@ async def take_draft_answer(message: Message, context: OtagaiContext, draft: Act
                                        start=describe_schedule(schedule)))
             return
         schedule = replace(schedule, end=end)
-        draft.schedule = schedule.to_json()
+        set_schedule(draft, schedule)
         await _after_schedule(message, context, draft, schedule)
     elif draft.awaiting in OPTIONAL_STEPS:
         await _take_optional(message, context, draft, text)
@@ -192,7 +195,8 @@ async def _after_schedule(message: Message, context: OtagaiContext, draft: Activ
     """Ask 午前 or 午後 for a bare hour, the end time when there is none, else read the
     schedule back with its next three dates (saved only after はい); ``query``: shown in
     place of the question it answers."""
-    question, keyboard, draft.awaiting = schedule_question(PREFIX, draft.id, schedule)
+    question, keyboard, step = schedule_question(PREFIX, draft.id, schedule)
+    wait_for(draft, step)
     if query is not None:
         await edit_or_keep(query, question, keyboard)
         sent = query.message
@@ -215,7 +219,7 @@ OPTIONAL_QUESTIONS = {"capacity": N_("activity.ask_capacity"),
 async def _ask_next(message: Message, context: OtagaiContext, draft: Activity,
                     step: str | None) -> None:
     """Ask the optional question ``step``, or show the summary when there is none left."""
-    draft.awaiting = step
+    wait_for(draft, step)
     if step is None:
         text, keyboard = await _summary(context, draft)
         await message.reply_text(text, reply_markup=keyboard)
@@ -244,14 +248,14 @@ async def _take_optional(message: Message, context: OtagaiContext, draft: Activi
         if number is None or not 1 <= number <= MAX_CAPACITY:
             await message.reply_text(_("activity.bad_capacity", limit=MAX_CAPACITY))
             return
-        draft.capacity = number
+        set_details(draft, capacity=number)
     elif len(text) > LIMITS[step]:
         await message.reply_text(_("activity.too_long", limit=LIMITS[step]))
         return
     elif step == "contact":
-        draft.contact = text
+        set_details(draft, contact=text)
     else:
-        draft.description = text
+        set_details(draft, description=text)
     await _ask_next(message, context, draft, _following(step))
 
 
@@ -318,7 +322,7 @@ async def on_meaning(press: Press) -> None:
 async def on_meanings_done(press: Press) -> None:
     query, draft = press.query, press.target
     await query.answer()
-    draft.awaiting = "place"
+    wait_for(draft, "place")
     question = _("activity.ask_place", limit=PLACE_LENGTH)
     await edit_or_keep(query, question)
     await asked(press.context, "activity.place", query.message, question, target_id=draft.id,
@@ -328,7 +332,7 @@ async def on_meanings_done(press: Press) -> None:
 async def on_retype_schedule(press: Press) -> None:
     query, draft = press.query, press.target
     await query.answer()
-    draft.awaiting = "schedule"
+    wait_for(draft, "schedule")
     await edit_or_keep(query, _("activity.ask_schedule"))
     await asked(press.context, "activity.schedule", query.message, _("activity.ask_schedule"),
                 target_id=draft.id, typed=True)
@@ -354,7 +358,7 @@ async def on_schedule_hour(press: Press) -> None:
         return
     schedule = Schedule.from_json(draft.schedule)
     schedule = afternoon(schedule) if press.step == "hp" else schedule
-    draft.schedule = schedule.to_json()
+    set_schedule(draft, schedule)
     await _after_schedule(query.message, press.context, draft, schedule, query)
 
 
