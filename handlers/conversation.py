@@ -46,6 +46,7 @@ from models.conversation import (
     LAPSE,
     Asked,
     OpenQuestion,
+    answered,
     ask,
     close,
     is_leave_word,
@@ -239,7 +240,7 @@ async def on_text(update: Update, context: OtagaiContext, *,
         raise ApplicationHandlerStop
     if question.typed:
         if waiting:
-            question.lapses_at = utcnow() + LAPSE  # counted from the last answer
+            answered(question, utcnow())  # its lapse counted from the last answer
             return  # on to the step waiting for it
         await close(context.session, person.id)
         return

@@ -119,6 +119,11 @@ async def open_question(session: AsyncSession, person_id: int) -> OpenQuestion |
     return await session.get(OpenQuestion, person_id)
 
 
+def answered(question: OpenQuestion, now: datetime) -> None:
+    """A typed answer came: the question stays open for a while counted from now."""
+    question.lapses_at = now + LAPSE
+
+
 async def close(session: AsyncSession, person_id: int) -> OpenQuestion | None:
     """Close the person's open question; return it (detached) if there was one."""
     question = await session.get(OpenQuestion, person_id)
