@@ -17,7 +17,7 @@ from telegram.ext import (
 )
 
 from bot.context import OtagaiContext
-from bot.i18n import N_, _, current_zone, plain
+from bot.i18n import N_, _, plain
 from bot.notices import telegram
 from handlers.common import (
     Pressed,
@@ -210,7 +210,7 @@ def _categories(need: Need) -> str:
 async def _send(context: OtagaiContext, need: Need) -> None:
     if raise_need(need, utcnow()):
         await context.session.flush()
-        await tell_coordinators(context.session, need, current_zone())
+        await tell_coordinators(context.session, need)
 
 
 async def capture_note(update: Update, context: OtagaiContext) -> None:

@@ -15,7 +15,7 @@ from telegram.ext import (
 )
 
 from bot.context import OtagaiContext
-from bot.i18n import N_, _, current_zone, format_datetime, plain
+from bot.i18n import N_, _, format_datetime, plain
 from handlers.common import (
     Pressed,
     button,
@@ -201,7 +201,7 @@ async def _take(update: Update, context: OtagaiContext, need: Need, args: list[s
     problem = await take(context.session, need, await context.ensure_person(), utcnow())
     if problem is None:
         await notices.tell_resident(context.session, need, N_("need.resident.taken"),
-                                    current_zone(), "taken")
+                                    "taken")
     return problem
 
 
@@ -241,7 +241,7 @@ async def _refer(update: Update, context: OtagaiContext, need: Need, args: list[
     problem = refer(need, await context.ensure_person(), where)
     if problem is None:
         await notices.tell_resident(context.session, need, N_("need.resident.referred"),
-                                    current_zone(), f"referred-{where.value}")
+                                    f"referred-{where.value}")
     return problem
 
 
@@ -250,7 +250,7 @@ async def _resolve(update: Update, context: OtagaiContext, need: Need, args: lis
     problem = finish(need, await context.ensure_person(), NeedStatus.RESOLVED, utcnow())
     if problem is None:
         await notices.tell_resident(context.session, need, N_("need.resident.resolved"),
-                                    current_zone(), "resolved")
+                                    "resolved")
     return problem
 
 
@@ -323,8 +323,7 @@ async def _request_help(update: Update, context: OtagaiContext, need: Need, help
         await query.answer(plain("need.already_asked", name=helper.display_name or "-"),
                            show_alert=True)
         return DONE
-    await notices.queue_support_request(context.session, need, request, helper,
-                                        current_zone())
+    await notices.queue_support_request(context.session, need, request, helper)
     await query.answer(plain("need.asked", name=helper.display_name or "-"))
     await _show(context, query, need, *await _card(context, need))
     return DONE
@@ -376,7 +375,6 @@ async def on_request_button(press: Press) -> None:
         await query.answer(plain("need.request_closed"), show_alert=True)
         return
     await query.answer()
-    zone = current_zone()
     name = person.display_name or "-"
     if choice == "yes":
         resident = await context.session.get(Person, need.person_id)
@@ -388,14 +386,14 @@ async def on_request_button(press: Press) -> None:
             note=need.note or plain("need.no_note")))
         await notices.tell_person(context.session, request.asked_by_id,
                                   N_("need.supporter_accepted"), f"request:{request.id}:accepted",
-                                  zone, about=person.id, name=name, id=need.id)
-        await notices.tell_resident(context.session, need, N_("need.resident.matched"), zone,
+                                  about=person.id, name=name, id=need.id)
+        await notices.tell_resident(context.session, need, N_("need.resident.matched"),
                                     f"matched-{request.id}")
     else:
         await edit_or_keep(query, _("need.request_declined"))
         await notices.tell_person(context.session, request.asked_by_id,
                                   N_("need.supporter_declined"), f"request:{request.id}:declined",
-                                  zone, about=person.id, name=name, id=need.id)
+                                  about=person.id, name=name, id=need.id)
 
 
 def register(application: Application) -> None:

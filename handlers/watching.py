@@ -214,7 +214,7 @@ async def on_contact_button(press: Press) -> None:
     await edit_or_keep(query, _("watch.contact_accepted", name=name))
     if watched is not None:
         await tell_person(context.session, watched.id, N_("watch.contact_joined"),
-                          f"watch-contact-joined:{link.id}", current_zone(), about=opener.id,
+                          f"watch-contact-joined:{link.id}", about=opener.id,
                           name=contact_name)
 
 

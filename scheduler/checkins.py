@@ -95,8 +95,8 @@ async def ask_in_batches(sessions: async_sessionmaker[AsyncSession], now: dateti
     return asked
 
 
-async def watch_silence(session: AsyncSession, now: datetime, zone: tzinfo,
-                        default: Thresholds) -> tuple[int, int, int]:
+async def watch_silence(session: AsyncSession, now: datetime, default: Thresholds
+                        ) -> tuple[int, int, int]:
     """Remind watched people who did not answer, alert their coordinators, and, when an
     alert stays unresolved, tell the contacts they named; return the three counts."""
     reminded = 0
@@ -157,7 +157,7 @@ async def checkin_round(sessions: async_sessionmaker[AsyncSession], now: datetim
         asked = await ask_in_batches(sessions, now, zone, batch)
         async with sessions() as session, session.begin():
             await take_write_lock(session)
-            reminded, alerted, escalated = await watch_silence(session, now, zone, default)
+            reminded, alerted, escalated = await watch_silence(session, now, default)
     return asked, reminded, alerted, escalated
 
 

@@ -83,7 +83,7 @@ async def remind_due(session: AsyncSession, now: datetime, zone: tzinfo) -> int:
     return queued
 
 
-async def ask_attendance(session: AsyncSession, now: datetime, zone: tzinfo) -> int:
+async def ask_attendance(session: AsyncSession, now: datetime) -> int:
     """Ask each organiser, once, who came to a meeting that has ended; return how many."""
     asked = 0
     meetings = await session.scalars(select(Meeting).where(
@@ -112,7 +112,7 @@ async def meeting_jobs(services: JobServices) -> None:
     now, zone = utcnow(), services.settings.zone
 
     async def work(session: AsyncSession) -> tuple[int, int]:
-        return await remind_due(session, now, zone), await ask_attendance(session, now, zone)
+        return await remind_due(session, now, zone), await ask_attendance(session, now)
 
     reminded, asked = await once(services.sessions, "meetings", work) or (0, 0)
     if reminded or asked:

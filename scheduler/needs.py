@@ -8,7 +8,7 @@ coordinators; finished needs are deleted after the retention period.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -66,8 +66,8 @@ async def _recipients(session: AsyncSession, need: Need, municipal: bool) -> lis
     return list({p.id: p for p in people}.values())
 
 
-async def tell_coordinators(session: AsyncSession, need: Need, zone: tzinfo, *,
-                            again: bool = False) -> int:
+async def tell_coordinators(session: AsyncSession, need: Need, *, again: bool = False
+                            ) -> int:
     """Queue the private notice of a need to its coordinators; return how many were told.
 
     Past the resident's first few needs in a day (``models.limits``), the coordinators get
@@ -81,7 +81,7 @@ async def tell_coordinators(session: AsyncSession, need: Need, zone: tzinfo, *,
     if told >= limits.NEEDS_ONE_BY_ONE:
         for coordinator in people:
             await _combine(session, need, resident, coordinator=coordinator, count=told + 1,
-                           zone=zone, again=again)
+                           again=again)
         return len(people)
     notice = Notice(
         N_("need.notice_again") if again else N_("need.notice"),
@@ -100,7 +100,7 @@ async def tell_coordinators(session: AsyncSession, need: Need, zone: tzinfo, *,
 
 
 async def _combine(session: AsyncSession, need: Need, resident: Person | None, *,
-                   coordinator: Person, count: int, zone: tzinfo, again: bool) -> None:
+                   coordinator: Person, count: int, again: bool) -> None:
     """Queue (or bring up to date) the one combined notice of a resident's many needs."""
     now = utcnow()
     notice = Notice(
@@ -120,8 +120,7 @@ async def _combine(session: AsyncSession, need: Need, resident: Person | None, *
             about=need.person_id)
 
 
-async def tell_resident(session: AsyncSession, need: Need, key: str, zone: tzinfo,
-                        event: str) -> None:
+async def tell_resident(session: AsyncSession, need: Need, key: str, event: str) -> None:
     """Queue a plain-words update to the resident (``key`` is a catalog key)."""
     resident = await session.get(Person, need.person_id)
     if resident is None or not resident.active or not resident.has_consented:
@@ -131,7 +130,7 @@ async def tell_resident(session: AsyncSession, need: Need, key: str, zone: tzinf
 
 
 async def queue_support_request(session: AsyncSession, need: Need, request: SupportRequest,
-                                supporter: Person, zone: tzinfo) -> None:
+                                supporter: Person) -> None:
     """Queue the private request to a supporter (or an activity's organiser): the kind of
     help and the district only."""
     district = await session.get(Area, need.district_id) if need.district_id else None
@@ -149,8 +148,8 @@ async def queue_support_request(session: AsyncSession, need: Need, request: Supp
             notice=notice, person_id=supporter.id, about=need.person_id)
 
 
-async def tell_person(session: AsyncSession, person_id: int | None, key: str, event: str,
-                      zone: tzinfo, *, about: int | None = None, **params: str | int) -> None:
+async def tell_person(session: AsyncSession, person_id: int | None, key: str, event: str, *,
+                      about: int | None = None, **params: str | int) -> None:
     """Queue a short notice (catalog ``key``) to a coordinator or supporter; ``about``: the
     person it names, if not the recipient."""
     person = await session.get(Person, person_id) if person_id else None
@@ -161,13 +160,12 @@ async def tell_person(session: AsyncSession, person_id: int | None, key: str, ev
             person_id=person.id, about=about)
 
 
-async def resend_untaken(session: AsyncSession, now: datetime, zone: tzinfo,
-                         default: timedelta) -> int:
+async def resend_untaken(session: AsyncSession, now: datetime, default: timedelta) -> int:
     """Send needs nobody took again, now also to the municipal coordinators."""
     needs = await needs_to_resend(session, now, default)
     for need in needs:
         need.resent_at = now
-        await tell_coordinators(session, need, zone, again=True)
+        await tell_coordinators(session, need, again=True)
     return len(needs)
 
 
@@ -178,7 +176,7 @@ async def needs_job(services: JobServices) -> None:
     settings = services.settings
     async def work(session: AsyncSession) -> tuple[int, int]:
         now = utcnow()
-        resent = await resend_untaken(session, now, settings.zone,
+        resent = await resend_untaken(session, now,
                                       timedelta(hours=settings.need_resend_hours))
         forgotten = await forget_old_needs(session, now,
                                            timedelta(days=settings.need_retention_days))

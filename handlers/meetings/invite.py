@@ -16,7 +16,7 @@ from handlers.meetings.shared import (
     for_person,
     join_buttons,
     meeting_card,
-    tell,
+    tell_card,
 )
 from handlers.router import Int
 from models import Meeting, SignupStatus
@@ -139,7 +139,8 @@ async def _invite_one(update: Update, context: OtagaiContext, meeting: Meeting,
         text = (_("meeting.invitation_notice", organiser=inviter or "-") + "\n\n"
                 + await meeting_card(context, meeting))
         buttons = join_buttons(meeting)
-    await tell(context, invitee, f"meeting-invited:{meeting.id}:{invitee.id}", text, buttons)
+    await tell_card(context, invitee, f"meeting-invited:{meeting.id}:{invitee.id}", text,
+                    buttons)
     page = values[3] if len(values) > 3 else SEARCHED
     if page.isdecimal():
         await edit_or_keep(query, *await _page(context, meeting, int(page)))

@@ -12,7 +12,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Mess
 from bot.cells import csv_bytes
 from bot.context import OtagaiContext
 from bot.i18n import N_, _, format_datetime, plain
-from bot.meeting_text import span_label, when_label
+from bot.meeting_text import span_label
 from handlers.common import (
     Pressed,
     button,
@@ -32,7 +32,6 @@ from handlers.meetings.shared import (
     ATTEND,
     CHANGE_WHEN,
     ORGANISE,
-    for_person,
     may_manage,
     meeting_card,
     read_new_when,
@@ -59,8 +58,10 @@ from models.meetings import (
     stop_editing,
     toggle_attended,
 )
+from models.notices import Notice, Param
 from models.outbox import TEXT_LIMIT
 from models.when import Clarify, afternoon
+from scheduler.meetings import when
 
 
 def _manage_keyboard(meeting: Meeting) -> InlineKeyboardMarkup:
@@ -208,15 +209,15 @@ async def _tell_everyone(context: OtagaiContext, meeting: Meeting, what: str) ->
     """Queue a change or cancellation notice to everyone confirmed or waiting."""
     stamp = utcnow().timestamp()
     told = 0
+    params: dict[str, Param] = {"title": meeting.title or "-", "when": when(meeting)}
+    if what == "cancelled":
+        notice = Notice(N_("meeting.cancelled_notice"), params)
+    else:
+        notice = Notice(N_("meeting.changed_notice"), {**params, "place": meeting.place or "-"})
     for _signup, person in await signups(context.session, meeting.id):
-        with for_person(person, context):
-            text = (_("meeting.cancelled_notice", title=meeting.title or "-",
-                      when=when_label(meeting)) if what == "cancelled" else
-                    _("meeting.changed_notice", title=meeting.title or "-",
-                      when=when_label(meeting), place=meeting.place or "-"))
         if person.active:
             await tell(context, person, f"meeting-{what}:{meeting.id}:{person.id}:{stamp}",
-                        text)
+                       notice)
             told += 1
     return told
 

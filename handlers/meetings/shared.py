@@ -11,8 +11,8 @@ from telegram import InlineKeyboardMarkup
 from telegram.error import BadRequest, TelegramError
 
 from bot.context import OtagaiContext
-from bot.i18n import N_, _, current_zone, normalize_language, plain, use_language
-from bot.meeting_text import card, when_label
+from bot.i18n import N_, current_zone, normalize_language, plain, use_language
+from bot.meeting_text import card
 from handlers.common import (
     button,
     callback_data,
@@ -33,10 +33,13 @@ from models.meetings import (
     may_see,
     signup_open,
 )
+from models.notices import Choice as Option
+from models.notices import Notice
 from models.outbox import enqueue, enqueue_once
 from models.permissions import Action
 from models.when import Reading
 from models.when import read_when as read_when_asking
+from scheduler.meetings import when
 
 log = logging.getLogger(__name__)
 
@@ -159,31 +162,36 @@ async def refresh_posts(context: OtagaiContext, meeting: Meeting) -> set[tuple[i
     return edited
 
 
-async def tell(context: OtagaiContext, person: Person, key: str, text: str,
-                buttons: list[list[dict[str, str]]] | None = None) -> None:
-    """Queue a message to someone other than the sender (or to the sender, privately)."""
+async def tell(context: OtagaiContext, person: Person, key: str, notice: Notice) -> None:
+    """Queue a notice to someone other than the sender (or to the sender, privately)."""
+    if not person.active:
+        return
+    enqueue(context.session, key=key, notice=notice, person_id=person.id)
+    context.services.wake_dispatcher()
+
+
+async def tell_card(context: OtagaiContext, person: Person, key: str, text: str,
+                    buttons: list[list[dict[str, str]]]) -> None:
+    """Queue a message already written (a meeting's card, in the person's language)."""
     if not person.active:
         return
     enqueue(context.session, key=key, chat_id=person.telegram_id, text=text,
             person_id=person.id, buttons=buttons)
-    if context.services.dispatcher is not None:
-        context.services.dispatcher.wake()
+    context.services.wake_dispatcher()
 
 
-async def tell_once(context: OtagaiContext, person: Person, key: str, text: str) -> None:
-    """Queue a message to someone unless one with the same key was queued before."""
+async def tell_once(context: OtagaiContext, person: Person, key: str, notice: Notice) -> None:
+    """Queue a notice to someone unless one with the same key was queued before."""
     if not person.active:
         return
-    if await enqueue_once(context.session, key=key, chat_id=person.telegram_id, text=text,
-                          person_id=person.id) and context.services.dispatcher is not None:
-        context.services.dispatcher.wake()
+    if await enqueue_once(context.session, key=key, notice=notice, person_id=person.id):
+        context.services.wake_dispatcher()
 
 
-def confirmed_buttons(meeting: Meeting) -> list[list[dict[str, str]]]:
-    return [[{"text": plain("meeting.button.ics"),
-              "callback_data": callback_data(JOIN, "i", meeting.id)}],
-            [{"text": plain("meeting.button.leave"),
-              "callback_data": callback_data(JOIN, "c", meeting.id)}]]
+def confirmed_choices(meeting: Meeting) -> tuple[tuple[Option, ...], ...]:
+    """A confirmed place's buttons: the calendar file, and cancelling."""
+    return ((Option(N_("meeting.button.ics"), (JOIN, "i", meeting.id)),),
+            (Option(N_("meeting.button.leave"), (JOIN, "c", meeting.id)),))
 
 
 async def tell_promoted(context: OtagaiContext, meeting: Meeting, promoted: Person | None
@@ -191,12 +199,12 @@ async def tell_promoted(context: OtagaiContext, meeting: Meeting, promoted: Pers
     """Tell whoever moved up from the waiting line that they have a place now."""
     if promoted is None:
         return
-    with for_person(promoted, context):
-        text = _("meeting.promoted", title=meeting.title or "-", when=when_label(meeting),
-                 place=meeting.place or "-")
-        buttons = confirmed_buttons(meeting)
+    notice = Notice(N_("meeting.promoted"), {"title": meeting.title or "-",
+                                             "when": when(meeting),
+                                             "place": meeting.place or "-"},
+                    confirmed_choices(meeting))
     await tell(context, promoted, f"meeting-promoted:{meeting.id}:{promoted.id}:"
-               f"{utcnow().timestamp()}", text, buttons)
+               f"{utcnow().timestamp()}", notice)
 
 
 def read_new_when(text: str) -> Reading | str:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from telegram import InputFile, Update
 
 from bot.context import OtagaiContext
-from bot.i18n import _, plain
-from bot.meeting_text import calendar_file, when_label
+from bot.i18n import N_, _, plain
+from bot.meeting_text import calendar_file
 from handlers.common import (
     deep_link,
     edit_or_keep,
@@ -20,8 +20,7 @@ from handlers.meetings.shared import (
     LIST_LIMIT,
     PAYLOAD,
     area_name,
-    confirmed_buttons,
-    for_person,
+    confirmed_choices,
     in_group_language,
     join_keyboard,
     meeting_card,
@@ -53,6 +52,8 @@ from models.meetings import (
     signup_of,
     upcoming,
 )
+from models.notices import Notice
+from scheduler.meetings import when
 
 
 async def on_join_button(press: Press) -> None:
@@ -95,14 +96,15 @@ async def _join(update: Update, context: OtagaiContext, meeting: Meeting, person
         return
     stamp = utcnow().timestamp()
     if result.outcome == JoinOutcome.CONFIRMED:
-        text = _("meeting.confirmation", title=title, when=when_label(meeting),
-                 place=meeting.place or "-")
-        await tell(context, person, f"meeting-joined:{meeting.id}:{person.id}:{stamp}", text,
-                    confirmed_buttons(meeting))
+        notice = Notice(N_("meeting.confirmation"), {
+            "title": title, "when": when(meeting), "place": meeting.place or "-"},
+            confirmed_choices(meeting))
+        await tell(context, person, f"meeting-joined:{meeting.id}:{person.id}:{stamp}", notice)
     else:
         current = await counts(context.session, meeting.id)
         await tell(context, person, f"meeting-waiting:{meeting.id}:{person.id}:{stamp}",
-                    _("meeting.waiting_private", title=title, position=current.waiting))
+                   Notice(N_("meeting.waiting_private"),
+                          {"title": title, "position": current.waiting}))
     if result.became_full:
         await _tell_organiser_full(context, meeting, person)
     await _show_change(update, context, meeting)
@@ -116,9 +118,9 @@ async def _tell_organiser_full(context: OtagaiContext, meeting: Meeting, filled_
         if meeting.organiser_id else None
     if organiser is None:
         return
-    with for_person(organiser, context):
-        text = _("meeting.full_notice", title=meeting.title or "-", capacity=meeting.capacity)
-    await tell_once(context, organiser, full_notice_key(meeting.id, filled_by.id), text)
+    notice = Notice(N_("meeting.full_notice"), {"title": meeting.title or "-",
+                                                "capacity": meeting.capacity or "-"})
+    await tell_once(context, organiser, full_notice_key(meeting.id, filled_by.id), notice)
 
 
 async def _leave(update: Update, context: OtagaiContext, meeting: Meeting, person: Person

@@ -101,13 +101,13 @@ async def _hanako_asked(engine: AsyncEngine, now: datetime) -> bool:
 async def _watch(engine: AsyncEngine, now: datetime) -> tuple[int, int]:
     """Run the watching job at ``now``; return (reminders, coordinator alerts)."""
     async with session_factory(engine)() as session, session.begin():
-        reminded, alerted, _contacts = await watch_silence(session, _at(now), TOKYO, DEFAULTS)
+        reminded, alerted, _contacts = await watch_silence(session, _at(now), DEFAULTS)
     return reminded, alerted
 
 
 async def _escalate(engine: AsyncEngine, now: datetime) -> int:
     async with session_factory(engine)() as session, session.begin():
-        return (await watch_silence(session, _at(now), TOKYO, DEFAULTS))[2]
+        return (await watch_silence(session, _at(now), DEFAULTS))[2]
 
 
 def _bot_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -369,7 +369,7 @@ async def test_untaken_needs_go_again_to_district_and_city_coordinators_once(
 
     async def resend(at: datetime) -> int:
         async with session_factory(engine)() as session, session.begin():
-            return await resend_untaken(session, _at(at), TOKYO, timedelta(hours=24))
+            return await resend_untaken(session, _at(at), timedelta(hours=24))
 
     assert await resend(raised + timedelta(hours=23)) == 0
     assert await resend(raised + timedelta(hours=24)) == 1

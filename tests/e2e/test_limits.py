@@ -92,7 +92,7 @@ async def test_twenty_five_needs_reach_the_coordinator_in_a_few_messages(
     later = utcnow() + timedelta(hours=25)
     clock.travel(later)
     async with session_factory(engine)() as session, session.begin():
-        assert await resend_untaken(session, later.astimezone(UTC), TOKYO,
+        assert await resend_untaken(session, later.astimezone(UTC),
                                     timedelta(hours=24)) == 25
     clock.advance(COMBINED_NOTICE_DELAY + timedelta(minutes=1))
     await until_settled(engine)

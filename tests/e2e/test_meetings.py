@@ -290,9 +290,9 @@ async def _attendance(sb: SandboxClient, engine: AsyncEngine) -> None:
         await session.execute(update(Meeting).values(
             starts_at=utcnow() - timedelta(hours=3), ends_at=utcnow() - timedelta(hours=1)))
     async with factory() as session, session.begin():
-        assert await ask_attendance(session, utcnow(), TOKYO) == 1
+        assert await ask_attendance(session, utcnow()) == 1
     async with factory() as session, session.begin():
-        assert await ask_attendance(session, utcnow(), TOKYO) == 0
+        assert await ask_attendance(session, utcnow()) == 0
     await settle(sb)
     await until_settled(engine)
     [ask] = [m for m in await sb.messages(MIKA) if "が終わりました" in m.get("text", "")]

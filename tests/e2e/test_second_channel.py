@@ -81,7 +81,7 @@ async def _queue_the_three(engine: AsyncEngine) -> tuple[Person, Person]:
         set_note(need, "重い物が<持てません>")
         assert raise_need(need, clock.utcnow())
         await session.flush()
-        assert await tell_coordinators(session, need, TOKYO) == 1
+        assert await tell_coordinators(session, need) == 1
         meeting = Meeting(kind=MeetingKind.WORKSHOP, title="支え合いワークショップ",
                           area_id=town.east.id, starts_at=STARTS,
                           ends_at=STARTS + timedelta(minutes=90), place="東公民館",

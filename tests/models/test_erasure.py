@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -120,7 +119,7 @@ async def _need_and_messages(session: AsyncSession, hanako: Person, mika: Person
     add_note(session, need, mika, f"{NAME}さんに電話した。{NOTE}とのこと")
     assert await ask_supporter(session, need, ichiro, mika) is not None
     # As the scheduler queues it: a notice naming her, rendered only when it is sent.
-    assert await tell_coordinators(session, need, ZoneInfo("Asia/Tokyo"), again=True) >= 1
+    assert await tell_coordinators(session, need, again=True) >= 1
 
     notice = f"🔔 困りごとの相談がありました\n{NAME}さん（東地区）\nひとこと: {NOTE}"
     sent = enqueue(session, key="need:1:new:mika", chat_id=mika.telegram_id, text=notice,

@@ -63,7 +63,7 @@ async def _raise(session: AsyncSession, resident: Person) -> Need:
     toggle_category(need, Category.SHOPPING)
     assert raise_need(need, clock.utcnow())
     await session.flush()
-    await tell_coordinators(session, need, TOKYO_ZONE)
+    await tell_coordinators(session, need)
     return need
 
 
@@ -130,7 +130,7 @@ async def test_needs_nobody_took_go_to_the_city_once_each_then_combined(
 
     later = NOW + timedelta(hours=25)
     clock.travel(later)
-    assert await resend_untaken(session, later, TOKYO_ZONE, timedelta(hours=24)) == 25
+    assert await resend_untaken(session, later, timedelta(hours=24)) == 25
     await session.commit()
     again = [m for m in await _to(session, district) if ":again:" in m.idempotency_key
              or m.idempotency_key.startswith("need:more-again:")]
