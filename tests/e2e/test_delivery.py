@@ -202,8 +202,9 @@ async def test_a_stopping_dispatcher_finishes_the_batch_in_hand_and_leaves_the_r
         dispatcher = Dispatcher(application.bot, session_factory(engine), ZoneInfo("Asia/Tokyo"),
                                 DispatchConfig(batch=10, concurrency=10, rate=20.0, idle=0.05))
         running_task = asyncio.create_task(dispatcher.run())
-        while not await _received(sb, "お知らせ"):  # noqa: ASYNC110 - polls the sandbox over HTTP
-            await asyncio.sleep(0.01)
+        async with asyncio.timeout(30):
+            while not await _received(sb, "お知らせ"):  # noqa: ASYNC110 - polls the sandbox
+                await asyncio.sleep(0.01)
         dispatcher.stop()
         async with asyncio.timeout(30):
             await running_task  # returns by itself: not cancelled in the middle of a send
