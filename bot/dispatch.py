@@ -125,9 +125,10 @@ class Dispatcher:
 
     async def _handle(self, message: OutboxMessage) -> None:
         async with self._limit:
-            if not message.urgent and await self._defer_for_quiet_hours(message):
+            person = await self._recipient(message)
+            if not message.urgent and await self._defer_for_quiet_hours(message, person):
                 return
-            content = await self._content(message)
+            content = await self._content(message, person)
             if content is None:
                 return
             try:
@@ -153,16 +154,20 @@ class Dispatcher:
                 return
             await self._record(message, change)
 
-    async def _content(self, message: OutboxMessage) -> Content | None:
+    async def _recipient(self, message: OutboxMessage) -> Person | None:
+        """Return the person the row goes to (read once: quiet hours, chat, language)."""
+        if message.person_id is None:
+            return None
+        async with self.sessions() as session:
+            return await session.get(Person, message.person_id)
+
+    async def _content(self, message: OutboxMessage, person: Person | None) -> Content | None:
         """Return the chat, words and buttons to send: a notice rendered now, in its
         recipient's language and zone, or the row's own text; to the row's chat, or the
         person's. None if that cannot be (the recipient is gone, or the catalog does not fit
         the notice's parameters): recorded."""
         if message.notice is None and message.chat_id is not None:
             return message.chat_id, message.text, message.buttons
-        async with self.sessions() as session:
-            person = await session.get(Person, message.person_id) \
-                if message.person_id is not None else None
         if person is None:
             await self._record(message, lambda m: mark_final(m, OutboxStatus.CANCELLED,
                                                              "recipient gone"))
@@ -240,19 +245,19 @@ class Dispatcher:
                 await session.execute(update(GroupChat).where(GroupChat.id == message.group_id)
                                       .values(active=False))
 
-    async def _defer_for_quiet_hours(self, message: OutboxMessage) -> bool:
+    async def _defer_for_quiet_hours(self, message: OutboxMessage, person: Person | None
+                                     ) -> bool:
         """Hold a message that would arrive in its recipient's quiet hours; True if held."""
+        if person is not None:
+            quiet = person.quiet_hours
+        elif message.group_id is not None:
+            quiet = self.config.group_quiet
+        else:
+            return False
+        until = quiet_until(utcnow().astimezone(self.zone), quiet)
+        if until is None:
+            return False
         async with self.sessions() as session, session.begin():
-            person = await session.get(Person, message.person_id) if message.person_id else None
-            if person is not None:
-                quiet = person.quiet_hours
-            elif message.group_id is not None:
-                quiet = self.config.group_quiet
-            else:
-                return False
-            until = quiet_until(utcnow().astimezone(self.zone), quiet)
-            if until is None:
-                return False
             row = await session.get(OutboxMessage, message.id)
             if row is not None and row.claimed_by == self.claimer:
                 row.status = OutboxStatus.PENDING
