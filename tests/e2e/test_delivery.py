@@ -20,7 +20,9 @@ from bot.settings import Settings, load_settings
 from models import GroupChat, OutboxMessage, OutboxStatus, Person, clock
 from models.db import session_factory
 from models.erasure import forget_person
+from models.notices import Notice
 from models.outbox import counts_by_status, enqueue
+from scheduler.checkins import question
 from tests.auxil.delivery import broadcast_to_residents, register_people, until_settled
 from tests.auxil.town import make_town
 
@@ -217,3 +219,37 @@ async def test_a_stopping_dispatcher_finishes_the_batch_in_hand_and_leaves_the_r
         assert sum((await _received(sb, "お知らせ")).values()) == counts[OutboxStatus.SENT]
     finally:
         await application.shutdown()
+
+
+async def test_a_notice_is_worded_when_it_goes_and_one_that_cannot_be_is_set_aside(
+    sandbox: SandboxServer, sb: SandboxClient, engine: AsyncEngine, settings: Settings
+) -> None:
+    town = await make_town(engine)
+    hanako, mary = await register_people(sandbox, engine, town.east, 2)
+    async with session_factory(engine)() as session, session.begin():
+        people = {p.telegram_id: p for p in await session.scalars(select(Person))}
+        enqueue(session, key="asked-ja", notice=question(1), person_id=people[hanako].id)
+        enqueue(session, key="broken", notice=Notice("need.notice", {"name": "x"}),
+                person_id=people[hanako].id)  # its other parameters are missing
+        enqueue(session, key="asked-en", notice=question(2), person_id=people[mary].id)
+        # She chose English after the notice was queued: it goes in English.
+        people[mary].language = "en"
+    application = build_application(settings, "123:TEST", retry_backoff=0.01)
+    await application.initialize()
+    try:
+        dispatcher = Dispatcher(application.bot, session_factory(engine),
+                                ZoneInfo("Asia/Tokyo"), FAST)
+        assert await dispatcher.tick() == 3  # the broken one does not stop the others
+    finally:
+        await application.shutdown()
+    [ja] = await sb.messages(hanako)
+    [en] = await sb.messages(mary)
+    assert ja["text"] == "今週の調子はいかがですか？\n下のボタンを押して教えてください。"
+    assert en["text"] == "How are you this week?\nPlease tap one of the buttons."
+    assert en["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == "ci:2:fine"
+    async with session_factory(engine)() as session:
+        rows = {m.idempotency_key: m for m in await session.scalars(select(OutboxMessage))}
+    assert rows["broken"].status is OutboxStatus.FAILED
+    assert (rows["broken"].last_error or "").startswith("notice cannot be rendered")
+    assert rows["broken"].params is None  # nothing of it kept
+    assert {rows["asked-ja"].status, rows["asked-en"].status} == {OutboxStatus.SENT}
