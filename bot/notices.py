@@ -53,8 +53,9 @@ def telegram(notice: Notice) -> tuple[str, list[list[dict[str, Any]]] | None]:
     return text, buttons or None
 
 
-def keyboard(notice: Notice) -> InlineKeyboardMarkup:
-    """Return the notice's choices as Telegram inline buttons."""
-    _text, buttons = telegram(notice)
-    return InlineKeyboardMarkup([[InlineKeyboardButton(**button) for button in row]
-                                 for row in buttons or []])
+def as_reply(notice: Notice) -> tuple[str, InlineKeyboardMarkup]:
+    """Return the notice as a handler replies with it: the text and its inline keyboard
+    (the same words the outbox sends)."""
+    text, buttons = telegram(notice)
+    return text, InlineKeyboardMarkup([[InlineKeyboardButton(**button) for button in row]
+                                       for row in buttons or []])

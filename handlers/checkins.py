@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -18,7 +18,7 @@ from telegram.ext import (
 
 from bot.context import OtagaiContext
 from bot.i18n import N_, _, plain
-from bot.notices import telegram
+from bot.notices import as_reply
 from handlers.common import (
     Pressed,
     button,
@@ -91,9 +91,7 @@ async def checkin_command(update: Update, context: OtagaiContext) -> None:
     if person is None:
         return
     record = await round_for_answer(context.session, person, utcnow())
-    text, buttons = telegram(question(record.id))  # the same words the scheduler sends
-    markup = InlineKeyboardMarkup([[InlineKeyboardButton(**b) for b in row]
-                                   for row in buttons or []])
+    text, markup = as_reply(question(record.id))  # the same words the scheduler sends
     sent = await update.effective_message.reply_text(text, reply_markup=markup)
     await asked(context, "checkin.answer", sent, text, markup, target_id=record.id)
 

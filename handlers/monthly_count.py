@@ -15,7 +15,7 @@ from telegram.ext import Application, ApplicationHandlerStop
 
 from bot.context import OtagaiContext
 from bot.i18n import N_, _, current_zone
-from bot.notices import keyboard, telegram
+from bot.notices import as_reply
 from handlers.activity_views import may_manage
 from handlers.common import (
     Pressed,
@@ -151,7 +151,7 @@ async def _ask(context: OtagaiContext, query: Pressed | CallbackQuery, activity:
                month: date, person_id: int, *, below: bool) -> None:
     """Ask the month's question with its numbers; a number typed answers it too."""
     notice = question(activity, month)  # the words the scheduler asks with
-    text, markup = telegram(notice)[0], keyboard(notice)
+    text, markup = as_reply(notice)
     if below and query.message is not None:
         shown = await query.message.reply_text(text, reply_markup=markup)
     else:

@@ -13,7 +13,7 @@ from telegram.ext import (
 
 from bot.context import OtagaiContext
 from bot.i18n import N_, _, current_zone, format_datetime, plain
-from bot.notices import keyboard, telegram
+from bot.notices import as_reply
 from handlers.activity_views import coordinates, may_manage
 from handlers.common import (
     Pressed,
@@ -146,7 +146,7 @@ async def _ask_count(context: OtagaiContext, query: Pressed | CallbackQuery,
     """Show the count question (in place of the last, or below it) as the open question: the
     words the scheduler's question has."""
     notice = question(activity, record)
-    text, markup = telegram(notice)[0], keyboard(notice)
+    text, markup = as_reply(notice)
     if edit:
         await edit_or_keep(query, text, markup)
         shown = query.message
