@@ -873,3 +873,20 @@ async def test_the_weekly_question_sent_by_the_scheduler_answers_to_its_words_ty
     assert "お元気でなによりです" in thanks["text"]
     after = await _say(sb, HANAKO, "ありがとう")  # answered: nothing is open any more
     assert after["text"].startswith("メッセージありがとうございます")
+
+
+async def test_a_forged_away_button_with_a_date_too_far_or_past_changes_nothing(
+    sb: SandboxClient, engine: AsyncEngine, town: Town
+) -> None:
+    clock.travel(MONDAY)
+    menu = await _say(sb, HANAKO, "/away")
+    for until in (MONDAY.date() + timedelta(days=400), MONDAY.date() - timedelta(days=1)):
+        forged = await sb.press(HANAKO, menu, data=f"aw:on:{until.toordinal()}", forge=True)
+        answer = await sb.wait_for_callback_answer(forged)
+        assert answer["text"].startswith("このボタンは、もう使えません。")
+    await settle(sb)
+    async with session_factory(engine)() as session:
+        person = await find_person(session, HANAKO)
+        assert person is not None
+        preference = await session.get(CheckinPreference, person.id)
+        assert preference is None or preference.away_until is None
