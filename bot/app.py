@@ -21,12 +21,12 @@ from bot.commands import publish_commands
 from bot.context import OtagaiContext, Services, UpdateScope, bind
 from bot.dispatch import DispatchConfig
 from bot.flood import FloodGuard
+from bot.identity import CHANNEL, person_of
 from bot.request import RetryingRequest
 from bot.settings import Settings
 from bot.updates import ChatOrderedUpdates
 from handlers import register
 from models.db import database_unreachable, is_sqlite
-from models.people import find_person
 from models.updates import first_delivery
 
 log = logging.getLogger(__name__)
@@ -71,11 +71,11 @@ class OtagaiApplication(Application):
         assert sessions is not None
         settings = self.services.settings
         async with sessions() as session:
-            if not await first_delivery(session, update.update_id):
+            if not await first_delivery(session, CHANNEL, update.update_id):
                 log.info("update %s was delivered again; already handled", update.update_id)
                 return
             user = update.effective_user
-            person = await find_person(session, user.id) if user else None
+            person = await person_of(session, user.id) if user else None
             if person is not None and not person.active and _in_private_chat(update):
                 person.active = True  # they wrote to us again, so they unblocked the bot
             language = i18n.normalize_language(

@@ -14,10 +14,10 @@ from telegram import Bot
 from telegram.ext import CallbackContext, ExtBot
 
 from bot.dispatch import DispatchConfig, Dispatcher
+from bot.identity import ensure_person_of
 from bot.settings import Settings
 from models import Person
 from models.db import create_engine, session_factory
-from models.people import ensure_person
 from models.permissions import Permissions
 from models.roles import roles_of
 
@@ -83,7 +83,8 @@ class Services:
     def start_dispatcher(self, bot: Bot) -> Dispatcher:
         """Start sending the outbox in the background."""
         assert self.sessions is not None, "open() first"
-        self.dispatcher = Dispatcher(bot, self.sessions, self.settings.zone, self.dispatch)
+        self.dispatcher = Dispatcher(bot, self.sessions, self.settings.zone, self.dispatch,
+                                     group_language=self.settings.default_language)
         self._dispatch_task = asyncio.create_task(self.dispatcher.run(), name="otagai-dispatch")
         return self.dispatcher
 
@@ -142,7 +143,7 @@ class OtagaiContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any]
         """Return the sender's person row, creating it (id and language only) if new."""
         if self.scope.person is None:
             user = self._update_user()
-            self.scope.person = await ensure_person(self.session, user)
+            self.scope.person = await ensure_person_of(self.session, user)
         return self.scope.person
 
     def _update_user(self) -> int:

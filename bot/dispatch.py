@@ -21,11 +21,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
-from bot.i18n import normalize_language, use_language
-from bot.notices import telegram
+from bot.i18n import FALLBACK, Language, normalize_language, use_language
+from bot.identity import chat_of_group, chat_of_person
+from bot.notices import telegram, telegram_choices
 from models import GroupChat, OutboxMessage, OutboxStatus, Person
 from models.clock import utcnow
-from models.conversation import Asked, answers_of, asked_by_outbox
+from models.conversation import Asked, asked_by_outbox
 from models.db import database_unreachable
 from models.notices import Notice
 from models.outbox import (
@@ -47,6 +48,15 @@ log = logging.getLogger(__name__)
 
 # What is sent: to which chat, Telegram HTML, and the inline buttons (as dicts) if any.
 Content = tuple[int, str, list[list[dict[str, Any]]] | None]
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Whom a row goes to, read once per message: the person (None for a group) and their
+    Telegram chat (None if they have none: the row cannot be sent)."""
+
+    person: Person | None
+    chat: int | None
 
 
 @dataclass
@@ -71,9 +81,10 @@ class Dispatcher:
 
     def __init__(
         self, bot: Bot, sessions: async_sessionmaker[AsyncSession], zone: tzinfo,
-        config: DispatchConfig | None = None,
+        config: DispatchConfig | None = None, *, group_language: Language = FALLBACK,
     ) -> None:
         self.bot, self.sessions, self.zone = bot, sessions, zone
+        self.group_language = group_language  # a group's buttons are worded in it
         self.config = config or DispatchConfig()
         self.claimer = new_claimer()
         self._wake = asyncio.Event()
@@ -125,10 +136,11 @@ class Dispatcher:
 
     async def _handle(self, message: OutboxMessage) -> None:
         async with self._limit:
-            person = await self._recipient(message)
-            if not message.urgent and await self._defer_for_quiet_hours(message, person):
+            recipient = await self._recipient(message)
+            if not message.urgent and await self._defer_for_quiet_hours(message,
+                                                                       recipient.person):
                 return
-            content = await self._content(message, person)
+            content = await self._content(message, recipient)
             if content is None:
                 return
             try:
@@ -154,37 +166,42 @@ class Dispatcher:
                 return
             await self._record(message, change)
 
-    async def _recipient(self, message: OutboxMessage) -> Person | None:
-        """Return the person the row goes to (read once: quiet hours, chat, language)."""
-        if message.person_id is None:
-            return None
+    async def _recipient(self, message: OutboxMessage) -> Recipient:
+        """Return whom the row goes to (read once: quiet hours, chat, language)."""
         async with self.sessions() as session:
-            return await session.get(Person, message.person_id)
+            if message.person_id is not None:
+                person = await session.get(Person, message.person_id)
+                chat = await chat_of_person(session, person.id) if person is not None else None
+                return Recipient(person, chat)
+            if message.group_id is not None:
+                return Recipient(None, await chat_of_group(session, message.group_id))
+        return Recipient(None, None)
 
-    async def _content(self, message: OutboxMessage, person: Person | None) -> Content | None:
+    async def _content(self, message: OutboxMessage, recipient: Recipient) -> Content | None:
         """Return the chat, words and buttons to send: a notice rendered now, in its
-        recipient's language and zone, or the row's own text; to the row's chat, or the
-        person's. None if that cannot be (the recipient is gone, or the catalog does not fit
+        recipient's language and zone, or the row's own text with its choices. None if that
+        cannot be (the recipient is gone or has no Telegram chat, or the catalog does not fit
         the notice's parameters): recorded."""
-        if message.notice is None and message.chat_id is not None:
-            return message.chat_id, message.text, message.buttons
-        if person is None:
-            await self._record(message, lambda m: mark_final(m, OutboxStatus.CANCELLED,
-                                                             "recipient gone"))
+        person, chat = recipient.person, recipient.chat
+        if chat is None:
+            reason = "recipient gone" if message.group_id is None and person is None \
+                else "recipient not on Telegram"
+            await self._record(message, lambda m: mark_final(m, OutboxStatus.CANCELLED, reason))
             return None
-        chat_id = message.chat_id if message.chat_id is not None else person.telegram_id
-        if message.notice is None:
-            return chat_id, message.text, message.buttons
-        notice = Notice.from_row(message.notice, message.params, message.choices)
+        language = normalize_language(person.language) if person is not None \
+            else self.group_language
         try:
-            with use_language(normalize_language(person.language), self.zone):
+            with use_language(language, self.zone):
+                if message.notice is None:
+                    return chat, message.text, telegram_choices(message.choices)
+                notice = Notice.from_row(message.notice, message.params, message.choices)
                 text, buttons = telegram(notice)
         except (KeyError, ValueError, IndexError) as exc:
-            log.exception("outbox %s: notice %s cannot be rendered", message.id, notice.key)
+            log.exception("outbox %s: notice %s cannot be rendered", message.id, message.notice)
             reason = f"notice cannot be rendered: {exc!r}"
             await self._record(message, lambda m: mark_final(m, OutboxStatus.FAILED, reason))
             return None
-        return chat_id, text, buttons
+        return chat, text, buttons
 
     async def _asked(self, message: OutboxMessage, sent: Message, content: Content) -> None:
         """A question the scheduler sent (``models.conversation.SENT_QUESTIONS``) becomes the
@@ -194,7 +211,8 @@ class Dispatcher:
         if message.person_id is None or not buttons:
             return
         shown = Asked(chat_id=sent.chat_id, message_id=sent.message_id, text=text,
-                      answers=answers_of(buttons))
+                      answers=[[[button["text"], button["callback_data"]] for button in row]
+                               for row in buttons])
         try:
             async with self.sessions() as session, session.begin():
                 await asked_by_outbox(session, message.person_id, message.idempotency_key,
@@ -237,7 +255,8 @@ class Dispatcher:
         """They blocked the bot or removed it: stop writing to them, and remember."""
         await self._record(message, lambda m: mark_final(m, OutboxStatus.BLOCKED, reason))
         async with self.sessions() as session, session.begin():
-            await stop_sending_to(session, message.chat_id, reason, person_id=message.person_id)
+            await stop_sending_to(session, reason, person_id=message.person_id,
+                                  group_id=message.group_id)
             if message.person_id is not None:
                 await session.execute(update(Person).where(Person.id == message.person_id)
                                       .values(active=False))

@@ -14,7 +14,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.activity_text import describe_schedule
 from bot.i18n import _, format_datetime, plain
 from bot.meeting_text import span_label
-from models.notices import Notice, Param
+from models.notices import Choice, Notice, Param
 from models.schedule import Schedule
 
 
@@ -43,14 +43,24 @@ def params_text(notice: Notice) -> dict[str, str | int]:
 
 
 def telegram(notice: Notice) -> tuple[str, list[list[dict[str, Any]]] | None]:
-    """Return the notice as Telegram HTML (parameters escaped) and inline buttons, whose
-    callback data is the action's parts joined by colons (what ``handlers.router`` reads)."""
-    text = _(notice.key, **params_text(notice))
+    """Return the notice as Telegram HTML (parameters escaped) and inline buttons."""
+    return _(notice.key, **params_text(notice)), buttons_of(notice.choices)
+
+
+def buttons_of(choices: tuple[tuple[Choice, ...], ...]) -> list[list[dict[str, Any]]] | None:
+    """Return choices as inline buttons, whose callback data is the action's parts joined by
+    colons (what ``handlers.router`` reads)."""
     buttons = [[{"text": plain(choice.label, **{name: param_text(value)
                                                   for name, value in choice.params.items()}),
                  "callback_data": ":".join(str(part) for part in choice.action)}
-                for choice in row] for row in notice.choices]
-    return text, buttons or None
+                for choice in row] for row in choices]
+    return buttons or None
+
+
+def telegram_choices(stored: list[list[dict[str, Any]]] | None
+                     ) -> list[list[dict[str, Any]]] | None:
+    """Return the choices an outbox row keeps (as JSON) as inline buttons."""
+    return buttons_of(tuple(tuple(Choice.from_json(c) for c in row) for row in stored or []))
 
 
 def as_reply(notice: Notice) -> tuple[str, InlineKeyboardMarkup]:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import exports
 from bot.i18n import N_, current_language, format_datetime, plain, use_language
+from bot.identity import ensure_person_of
 from bot.runner import StartupError, prepare_database
 from bot.settings import Settings
 from models import Area, Council, OutboxStatus, Role
@@ -21,7 +22,6 @@ from models.clock import utcnow
 from models.db import create_engine, session_factory
 from models.digests import iso_week_name, parse_iso_week
 from models.outbox import counts_by_status, oldest_waiting
-from models.people import ensure_person
 from models.roles import grant_role
 
 Say = Callable[[str], None]
@@ -104,7 +104,7 @@ async def set_thresholds(settings: Settings, municipality: str, values: dict[str
 async def grant_admin(settings: Settings, telegram_id: int, say: Say) -> None:
     """Make the person with this Telegram id an administrator everywhere."""
     async with database(settings) as session:
-        person = await ensure_person(session, telegram_id)
+        person = await ensure_person_of(session, telegram_id)
         await grant_role(session, person, Role.ADMIN, None)
         await session.commit()
     say(plain("admin.granted", telegram_id=telegram_id))

@@ -154,6 +154,6 @@ async def refuse(update: Update, key: str = N_("common.not_allowed")) -> None:
 async def refresh_menu(context: OtagaiContext) -> None:
     """Show the sender's private chat a command menu that matches their roles."""
     context.scope.forget_permissions()
-    if context.person is not None:
-        await publish_chat_commands(context.bot, context.person.telegram_id,
+    if context.person is not None and context.scope.user_id is not None:
+        await publish_chat_commands(context.bot, context.scope.user_id,
                                     current_language(), await context.permissions())

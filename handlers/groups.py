@@ -14,6 +14,7 @@ from telegram.ext import (
 
 from bot.context import OtagaiContext
 from bot.i18n import _, plain
+from bot.identity import group_of, track
 from handlers.common import (
     callback_data,
     deep_link,
@@ -24,7 +25,7 @@ from handlers.common import (
 from handlers.fallback import stale_button
 from handlers.router import ID, Press, router_of
 from models import Area, GroupChat
-from models.areas import districts, find_group, link_group, track_group
+from models.areas import districts, link_group
 from models.permissions import Action
 
 log = logging.getLogger(__name__)
@@ -44,9 +45,9 @@ def group_from_payload(payload: str) -> int | None:
 async def _known_group(context: OtagaiContext, update: Update) -> GroupChat:
     chat = update.effective_chat
     assert chat is not None
-    group = await find_group(context.session, chat.id)
+    group = await group_of(context.session, chat.id)
     if group is None or not group.active:
-        group = await track_group(context.session, chat.id, chat.title or "", present=True)
+        group = await track(context.session, chat.id, chat.title or "", present=True)
     return group
 
 
@@ -68,7 +69,7 @@ async def on_membership(update: Update, context: OtagaiContext) -> None:
         return
     was_in = change.old_chat_member.status in PRESENT
     is_in = change.new_chat_member.status in PRESENT
-    await track_group(context.session, change.chat.id, change.chat.title or "", present=is_in)
+    await track(context.session, change.chat.id, change.chat.title or "", present=is_in)
     if is_in and not was_in:
         await introduce(update, context)
 

@@ -8,6 +8,7 @@ from telegram.ext import Application, CommandHandler
 
 from bot.context import OtagaiContext
 from bot.i18n import N_, _, format_datetime, plain
+from bot.identity import people_of
 from handlers.common import (
     callback_data,
     deep_link,
@@ -113,7 +114,7 @@ async def open_invite(update: Update, context: OtagaiContext, token: str) -> Inv
     """
     message = update.effective_message
     assert message is not None
-    checked = await check_invite(context.session, token, context.settings.admin_ids)
+    checked = await check_invite(context.session, token, await _admins(context))
     if isinstance(checked, InviteProblem):
         await message.reply_text(_(PROBLEM_KEYS[checked]))
         return None
@@ -125,12 +126,17 @@ async def open_invite(update: Update, context: OtagaiContext, token: str) -> Inv
     return checked
 
 
+async def _admins(context: OtagaiContext) -> set[int]:
+    """The people the settings make administrators (by their Telegram ids)."""
+    return await people_of(context.session, context.settings.admin_ids)
+
+
 async def redeem(update: Update, context: OtagaiContext, token: str) -> None:
     """Use the invite for the sender and tell them what they became."""
     message = update.effective_message
     assert message is not None
     result = await redeem_invite(context.session, token, await context.ensure_person(),
-                                 context.settings.admin_ids)
+                                 await _admins(context))
     if isinstance(result, InviteProblem):
         await message.reply_text(_(PROBLEM_KEYS[result]))
         return

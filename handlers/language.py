@@ -45,7 +45,7 @@ async def choose_language(press: Press) -> None:
     if update.effective_user is None:
         await stale_button(update, context)
         return
-    await set_language(context.session, update.effective_user.id, code)
+    set_language(await context.ensure_person(), code)
     i18n.set_language(code)
     await query.answer()
     await edit_or_keep(query, _("language.changed"))

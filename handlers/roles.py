@@ -8,6 +8,7 @@ from telegram.ext import Application, CommandHandler
 from bot.commands import publish_chat_commands
 from bot.context import OtagaiContext
 from bot.i18n import N_, _, normalize_language, plain
+from bot.identity import chat_of_person
 from handlers.common import (
     callback_data,
     edit_or_keep,
@@ -116,8 +117,10 @@ async def on_button(press: Press) -> None:
     enqueue(context.session, key=f"role-revoked:{grant_id}", notice=notice, person_id=holder.id,
             about=me.id if me else None)
     remaining = Permissions(tuple(await roles_of(context.session, holder.id)))
-    await publish_chat_commands(context.bot, holder.telegram_id,
-                                normalize_language(holder.language), remaining)
+    chat = await chat_of_person(context.session, holder.id)
+    if chat is not None:
+        await publish_chat_commands(context.bot, chat, normalize_language(holder.language),
+                                    remaining)
 
 
 def register(application: Application) -> None:

@@ -19,6 +19,7 @@ from models.broadcasts import Audience, Broadcast, BroadcastStatus
 from models.checkins import CheckinPreference, CheckinRound, Level
 from models.conversation import OpenQuestion
 from models.digests import DigestRun, Episode
+from models.identities import Identity
 from models.meetings import (
     Meeting,
     MeetingAnnouncement,
@@ -60,6 +61,7 @@ __all__ = [
     "DistrictPopulation",
     "Episode",
     "GroupChat",
+    "Identity",
     "Invite",
     "Level",
     "Meaning",

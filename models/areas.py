@@ -8,7 +8,7 @@ import io
 import unicodedata
 from dataclasses import dataclass, field
 
-from sqlalchemy import BigInteger, Enum, ForeignKey, String, UniqueConstraint, case, select
+from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models.audit import AuditAction, record
 from models.base import Base, BigId, TimestampMixin, enum_values
 from models.clock import utcnow
+from models.identities import Identity, external, group_id_for
 from models.text import FORMULA_STARTS
 
 AREA_NAME_LENGTH = 100
@@ -58,12 +59,12 @@ class Council(TimestampMixin, Base):
 
 
 class GroupChat(TimestampMixin, Base):
-    """A Telegram group the bot is in, optionally linked to a district."""
+    """A group chat the bot is in (known to its channel through ``models.identities``),
+    optionally linked to a district."""
 
     __tablename__ = "group_chat"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    telegram_chat_id: Mapped[int] = mapped_column(BigInteger, unique=True)
     title: Mapped[str] = mapped_column(String(255), default="")
     district_id: Mapped[int | None] = mapped_column(
         ForeignKey("area.id", ondelete="SET NULL"), index=True
@@ -238,34 +239,43 @@ async def import_areas(session: AsyncSession, data: bytes) -> ImportResult:
 
 # --- Group chats ---------------------------------------------------------------------------
 
-async def find_group(session: AsyncSession, telegram_chat_id: int) -> GroupChat | None:
-    """Return the group chat with this Telegram id, if the bot knows it."""
-    return (await session.scalars(
-        select(GroupChat).where(GroupChat.telegram_chat_id == telegram_chat_id)
-    )).one_or_none()
+async def find_group(session: AsyncSession, channel: str, external_id: int | str
+                     ) -> GroupChat | None:
+    """Return the group chat this channel knows by ``external_id``, if the bot knows it."""
+    group_id = await group_id_for(session, channel, external_id)
+    return await session.get(GroupChat, group_id) if group_id is not None else None
 
 
 async def track_group(
-    session: AsyncSession, telegram_chat_id: int, title: str, *, present: bool
+    session: AsyncSession, channel: str, external_id: int | str, title: str, *, present: bool
 ) -> GroupChat:
     """Return the group after recording that the bot was added to it or removed from it.
 
-    One upsert, so two processes handling a new group's first updates at once make one row.
+    The identity is claimed first with one upsert, so two processes handling a new group's
+    first updates at once make one group: the second waits for the first, then finds it.
     """
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(GroupChat).values(
-        telegram_chat_id=telegram_chat_id, title=title[:255], active=present,
-        created_at=utcnow())
-    kept_title = case((statement.excluded.title == "", GroupChat.title),
-                      else_=statement.excluded.title)
-    group_id = await session.scalar(
-        statement.on_conflict_do_update(
-            index_elements=["telegram_chat_id"],
-            set_={"title": kept_title, "active": statement.excluded.active})
-        .returning(GroupChat.id))
-    group = await session.get(GroupChat, group_id, populate_existing=True)
-    assert group is not None
+    group = await find_group(session, channel, external_id)
+    if group is None:
+        group = GroupChat(title=title[:255], active=present)
+        session.add(group)
+        await session.flush()
+        claimed = await session.execute(
+            insert(Identity).values(channel=channel, external_id=external(external_id),
+                                    group_id=group.id, created_at=utcnow())
+            .on_conflict_do_nothing(index_elements=["channel", "external_id"]))
+        if claimed.rowcount:  # type: ignore[attr-defined]  # INSERT gives a CursorResult
+            return group
+        await session.delete(group)  # another process made it first: use theirs
+        await session.flush()
+        found = await find_group(session, channel, external_id)
+        assert found is not None
+        group = found
+    if title:
+        group.title = title[:255]
+    group.active = present
+    await session.flush()
     return group
 
 

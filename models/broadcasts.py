@@ -96,7 +96,7 @@ _ROLE_OF = {Audience.SUPPORTERS: Role.SUPPORTER, Audience.COUNCIL: Role.COUNCIL_
 
 
 def _private(person: Person) -> Recipient:
-    return Recipient(person.telegram_id, person.id, None, person.language)
+    return Recipient(f"p{person.id}", person.id, None, person.language)
 
 
 def _district_ids(area: Area, districts: list[Area]) -> list[int]:
@@ -109,7 +109,7 @@ def _district_ids(area: Area, districts: list[Area]) -> list[int]:
 class Recipient:
     """A chat a broadcast reaches: a person's private chat or a group."""
 
-    chat_id: int
+    key: str  # "p<person id>" or "g<group id>": one message each
     person_id: int | None
     group_id: int | None
     language: str | None  # the person's; None for a group (the deployment's default)
@@ -122,11 +122,11 @@ async def recipients(session: AsyncSession, area: Area, audience: Audience) -> l
     """
     districts = list(await session.scalars(select(Area).where(Area.level == AreaLevel.DISTRICT)))
     district_ids = _district_ids(area, districts)
-    found: dict[int, Recipient] = {}
+    found: dict[str, Recipient] = {}
     people = select(Person).where(Person.active.is_(True), Person.consented_at.is_not(None))
     if audience in (Audience.RESIDENTS, Audience.EVERYONE):
         for person in await session.scalars(people.where(Person.district_id.in_(district_ids))):
-            found.setdefault(person.telegram_id, _private(person))
+            found.setdefault(f"p{person.id}", _private(person))
     roles = list(_ROLE_OF.values()) if audience is Audience.EVERYONE else (
         [_ROLE_OF[audience]] if audience in _ROLE_OF else [])
     if roles:
@@ -134,7 +134,7 @@ async def recipients(session: AsyncSession, area: Area, audience: Audience) -> l
         holders = people.join(RoleGrant, RoleGrant.person_id == Person.id).where(
             RoleGrant.role.in_(roles), RoleGrant.area_id.in_(scope))
         for person in await session.scalars(holders):
-            found.setdefault(person.telegram_id, _private(person))
+            found.setdefault(f"p{person.id}", _private(person))
     kind = interest_kind(audience)
     if kind is not None:
         interested = people.join(ActivityInterest, ActivityInterest.person_id == Person.id).join(
@@ -142,13 +142,12 @@ async def recipients(session: AsyncSession, area: Area, audience: Audience) -> l
             Activity.kind == kind, Activity.district_id.in_(district_ids),
             Activity.status.in_(VISIBLE))
         for person in await session.scalars(interested):
-            found.setdefault(person.telegram_id, _private(person))
+            found.setdefault(f"p{person.id}", _private(person))
     if audience in GROUP_AUDIENCES:
         groups = select(GroupChat).where(GroupChat.active.is_(True),
                                          GroupChat.district_id.in_(district_ids))
         for group in await session.scalars(groups):
-            found.setdefault(group.telegram_chat_id,
-                            Recipient(group.telegram_chat_id, None, group.id, None))
+            found.setdefault(f"g{group.id}", Recipient(f"g{group.id}", None, group.id, None))
     return sorted(found.values())
 
 
@@ -214,8 +213,7 @@ async def queue(session: AsyncSession, broadcast: Broadcast, area: Area,
     for target in targets:
         top = heading(target.language)
         text = f"{top}\n\n{broadcast.text}" if top else broadcast.text
-        enqueue(session, key=f"broadcast:{broadcast.id}:{target.chat_id}",
-                chat_id=target.chat_id, text=text,
+        enqueue(session, key=f"broadcast:{broadcast.id}:{target.key}", text=text,
                 due_at=due, person_id=target.person_id, group_id=target.group_id,
                 broadcast_id=broadcast.id, about=broadcast.created_by_id)  # her name heads it
     broadcast.status = BroadcastStatus.QUEUED

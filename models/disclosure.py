@@ -174,12 +174,12 @@ async def disclosure(session: AsyncSession, person: Person) -> dict[str, Any]:
     of the person as a supporter), ``meeting_signups``, ``meeting_invitations``,
     ``activity_interests``, ``activities_organised``, ``messages`` (the bot's messages to
     the person and about them to others, counted by status: a sent message's words are not
-    kept) and ``audit``. At most 19 statements, whatever the amount.
+    kept) and ``audit``. At most 20 statements, whatever the amount.
     """
     held = await _read(session, person.id)
     names = await _names(session, person, held)
     role, area, preference, offer = names.role, names.area, held.preference, held.offer
-    data = describe(person)
+    data = await describe(session, person)
     data["district"] = area(person.district_id)
     data["roles"] = [{"role": g.role.value, "area_id": g.area_id, "area": area(g.area_id),
                       "since": _at(g.created_at)}

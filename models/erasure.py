@@ -118,7 +118,7 @@ async def _erase_traces(session: AsyncSession, person: Person, cause: str
         await session.execute(delete(kind).where(author == me, draft))
     await session.execute(update(Activity).where(Activity.organiser_id == me)
                           .values(contact=None, awaiting=None, editing_by_id=None))
-    await drop_messages_of(session, me, person.telegram_id)
+    await drop_messages_of(session, me)
     await _leave_alert_lists(session, me)
     grants = list(await session.scalars(select(RoleGrant).where(RoleGrant.person_id == me)))
     for grant in grants:

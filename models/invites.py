@@ -36,7 +36,7 @@ async def author_may_grant(session: AsyncSession, invite: Invite, admin_ids: Col
                            *, hold: bool = False) -> bool:
     """Return True while the invite's author may still hand out its role in its area.
 
-    ``admin_ids`` are the Telegram ids the settings make administrators. With ``hold`` the
+    ``admin_ids`` are the ids of the people the settings make administrators. With ``hold`` the
     author's grants are share-locked (PostgreSQL) until the transaction ends, so a revocation
     cannot slip in between this answer and the claim that relies on it.
     """
@@ -50,7 +50,7 @@ async def author_may_grant(session: AsyncSession, invite: Invite, admin_ids: Col
     if hold:
         query = query.with_for_update(read=True)
     grants = tuple(await session.scalars(query))
-    permissions = Permissions(grants, settings_admin=author.telegram_id in admin_ids)
+    permissions = Permissions(grants, settings_admin=author.id in admin_ids)
     return permissions.may_grant(invite.role, area)
 
 

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 
 from sqlalchemy import (
-    BigInteger,
     ColumnElement,
     Enum,
     ForeignKey,
@@ -144,16 +143,15 @@ class MeetingAnnouncement(TimestampMixin, Base):
     """A meeting's post in a group chat, kept so its live count can be edited."""
 
     __tablename__ = "meeting_announcement"
-    __table_args__ = (UniqueConstraint("meeting_id", "chat_id"),)
+    __table_args__ = (UniqueConstraint("meeting_id", "group_id"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     meeting_id: Mapped[int] = mapped_column(
         ForeignKey("meeting.id", ondelete="CASCADE"), index=True)
     group_id: Mapped[int | None] = mapped_column(ForeignKey("group_chat.id", ondelete="SET NULL"))
-    chat_id: Mapped[int] = mapped_column(BigInteger)
+    # The post's outbox row: once sent, it holds the channel's id for the message.
     outbox_id: Mapped[int | None] = mapped_column(
         ForeignKey("outbox_message.id", ondelete="SET NULL"))
-    message_id: Mapped[int | None] = mapped_column(BigInteger)
 
 
 # --- drafts --------------------------------------------------------------------------------
@@ -681,13 +679,13 @@ async def groups_for(session: AsyncSession, meeting: Meeting) -> list[GroupChat]
 
 
 async def announcements(session: AsyncSession, meeting_id: int
-                        ) -> list[tuple[MeetingAnnouncement, int | None]]:
-    """Return the meeting's group posts with their Telegram message id, once it is known."""
+                        ) -> list[tuple[MeetingAnnouncement, str | None]]:
+    """Return the meeting's group posts with the channel's id for each message, once sent."""
     rows = await session.execute(
-        select(MeetingAnnouncement, OutboxMessage.telegram_message_id)
+        select(MeetingAnnouncement, OutboxMessage.sent_id)
         .outerjoin(OutboxMessage, OutboxMessage.id == MeetingAnnouncement.outbox_id)
         .where(MeetingAnnouncement.meeting_id == meeting_id))
-    return [(post, post.message_id or sent) for post, sent in rows]
+    return [(post, sent) for post, sent in rows]
 
 
 async def leave_meeting_steps(session: AsyncSession, person_id: int, *, drop: bool) -> bool:

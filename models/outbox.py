@@ -9,7 +9,9 @@ crash can arrive twice.
 
 A row holds either a notice (``models.notices``: a catalog key, its parameters and neutral
 choices, rendered by the channel when it is sent, in the recipient's language) or text
-already written (Telegram HTML and buttons; the rows not yet turned into notices).
+already written in the catalogs' markup (a broadcast a coordinator typed, a weekly digest, a
+meeting's card), possibly with neutral choices of its own. Either way a row names a person or
+a group, never a chat: the channel finds the chat when it sends.
 
 A message's content (text, a notice's parameters, buttons, file) is kept only until it is
 final: once sent, given up, blocked or cancelled, only what delivery reports and
@@ -31,7 +33,6 @@ from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     Enum,
     ForeignKey,
     Index,
@@ -53,7 +54,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, BigId, TimestampMixin, enum_values
 from models.clock import utcnow
-from models.notices import Notice
+from models.notices import Choice, Notice
 
 MAX_ATTEMPTS = 6
 CLAIM_TIMEOUT = timedelta(minutes=2)
@@ -86,16 +87,15 @@ FINAL = (OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.BLOCKED, OutboxSta
 
 
 class OutboxMessage(TimestampMixin, Base):
-    """One message to one chat."""
+    """One message to one person or one group chat (its channel finds the chat)."""
 
     __tablename__ = "outbox_message"
     __table_args__ = (Index("ix_outbox_message_status_due_at", "status", "due_at"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(String(120), unique=True)
-    # The Telegram chat (until identities are kept per channel). Empty for a message to a
-    # person that does not name it: the channel finds the person's chat when it sends.
-    chat_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    # The recipient: a person or a group chat. The channel that sends the message finds
+    # their chat (models.identities) at that moment.
     person_id: Mapped[int | None] = mapped_column(
         ForeignKey("person.id", ondelete="CASCADE"), index=True
     )
@@ -103,12 +103,12 @@ class OutboxMessage(TimestampMixin, Base):
     subject_person_id: Mapped[int | None] = mapped_column(
         ForeignKey("person.id", ondelete="CASCADE"), index=True
     )
-    group_id: Mapped[int | None] = mapped_column(ForeignKey("group_chat.id", ondelete="SET NULL"))
+    group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("group_chat.id", ondelete="SET NULL"), index=True)
     broadcast_id: Mapped[int | None] = mapped_column(
         ForeignKey("broadcast.id", ondelete="CASCADE"), index=True
     )
     text: Mapped[str] = mapped_column(Text)  # empty for a notice, and once the row is final
-    buttons: Mapped[list[list[dict[str, Any]]] | None] = mapped_column(JSON)
     # A notice (models.notices): what to say, rendered by the channel when it is sent.
     notice: Mapped[str | None] = mapped_column(String(60))
     params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
@@ -124,7 +124,8 @@ class OutboxMessage(TimestampMixin, Base):
     claimed_by: Mapped[str | None] = mapped_column(String(40))
     claimed_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
-    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # The channel's id for the message it delivered (to edit it later, e.g. a meeting post).
+    sent_id: Mapped[str | None] = mapped_column(String(64))
     # A photo or document sent with ``text`` as its caption; the bytes go once it is sent.
     attachment_kind: Mapped[str | None] = mapped_column(String(10))
     attachment_name: Mapped[str | None] = mapped_column(String(100))
@@ -132,10 +133,10 @@ class OutboxMessage(TimestampMixin, Base):
 
 
 def enqueue(
-    session: AsyncSession, *, key: str, chat_id: int | None = None, text: str = "",
+    session: AsyncSession, *, key: str, text: str = "",
     notice: Notice | None = None, due_at: datetime | None = None,
     person_id: int | None = None, group_id: int | None = None, broadcast_id: int | None = None,
-    urgent: bool = False, buttons: list[list[dict[str, Any]]] | None = None,
+    urgent: bool = False, choices: list[list[Choice]] | None = None,
     attachment: bytes | None = None, attachment_name: str | None = None,
     attachment_kind: Attachment | None = None, about: int | None = None,
 ) -> OutboxMessage:
@@ -144,10 +145,11 @@ def enqueue(
     With ``attachment`` (bytes, a file name and a kind) the file is sent as a photo or a
     document and ``text`` is its caption. ``about`` is the id of the person the message is
     about when it goes to someone else (it goes when that person withdraws or is forgotten).
+    ``choices`` are the buttons under written ``text`` (a notice brings its own).
     """
     message = OutboxMessage(**outbox_row(
-        key=key, chat_id=chat_id, text=text, notice=notice, due_at=due_at, person_id=person_id,
-        group_id=group_id, broadcast_id=broadcast_id, urgent=urgent, buttons=buttons,
+        key=key, text=text, notice=notice, due_at=due_at, person_id=person_id,
+        group_id=group_id, broadcast_id=broadcast_id, urgent=urgent, choices=choices,
         attachment=attachment, attachment_name=attachment_name,
         attachment_kind=attachment_kind, about=about))
     session.add(message)
@@ -155,32 +157,33 @@ def enqueue(
 
 
 def outbox_row(
-    *, key: str, chat_id: int | None = None, text: str = "", notice: Notice | None = None,
+    *, key: str, text: str = "", notice: Notice | None = None,
     due_at: datetime | None = None,
     person_id: int | None = None, group_id: int | None = None, broadcast_id: int | None = None,
-    urgent: bool = False, buttons: list[list[dict[str, Any]]] | None = None,
+    urgent: bool = False, choices: list[list[Choice]] | None = None,
     attachment: bytes | None = None, attachment_name: str | None = None,
     attachment_kind: Attachment | None = None, about: int | None = None,
 ) -> dict[str, Any]:
     """Return the column values of a new outbox row (checked as ``enqueue`` checks them), for
     ``enqueue_many``."""
     limit = TEXT_LIMIT if attachment is None else CAPTION_LIMIT
-    if chat_id is None and person_id is None:
-        raise ValueError("a message goes to a person (person_id) or to a chat (chat_id)")
+    if (person_id is None) == (group_id is None):
+        raise ValueError("a message goes to a person (person_id) or to a group (group_id)")
     if notice is not None:
-        if text or buttons or attachment is not None or person_id is None:
-            raise ValueError("a notice goes to a person, with no text, buttons or file of its own")
+        if text or choices or attachment is not None or person_id is None:
+            raise ValueError("a notice goes to a person, with no text, choices or file of its own")
     elif not 0 < visible_length(text) <= limit:
         raise ValueError(f"outbox text must be 1..{limit} characters")
     if (attachment is None) != (attachment_kind is None) or (
             attachment is not None and not attachment_name):
         raise ValueError("an attachment needs its bytes, a file name and a kind")
     return {
-        "idempotency_key": key, "chat_id": chat_id, "text": text, "due_at": due_at or utcnow(),
+        "idempotency_key": key, "text": text, "due_at": due_at or utcnow(),
         "person_id": person_id, "subject_person_id": about, "group_id": group_id,
-        "broadcast_id": broadcast_id, "urgent": urgent, "buttons": buttons,
+        "broadcast_id": broadcast_id, "urgent": urgent,
         "notice": notice.key if notice else None, "params": notice.params if notice else None,
-        "choices": notice.choices_json() if notice else None,
+        "choices": notice.choices_json() if notice else (
+            [[choice.to_json() for choice in row] for row in choices] if choices else None),
         "status": OutboxStatus.PENDING, "attempts": 0,
         "attachment": attachment, "attachment_name": attachment_name,
         "attachment_kind": attachment_kind.value if attachment_kind else None,
@@ -208,9 +211,10 @@ async def enqueue_many(session: AsyncSession, rows: list[dict[str, Any]]) -> Non
                               [{**row, "created_at": created} for row in rows])
 
 
-def visible_length(html_text: str) -> int:
-    """Return the length Telegram counts for a message in its HTML: tags and escapes aside."""
-    return len(html.unescape(_TAG.sub("", html_text)).strip())
+def visible_length(marked_text: str) -> int:
+    """Return the length a reader sees of text in the catalogs' markup (a few HTML-like tags
+    and entity escapes, which each channel renders its own way): tags and escapes aside."""
+    return len(html.unescape(_TAG.sub("", marked_text)).strip())
 
 
 _TAG = re.compile(r"<[^>]*>")
@@ -269,8 +273,8 @@ def retry_delay(attempts: int) -> timedelta:
 # What a final row no longer keeps: the message itself (for bulk UPDATEs).
 # The notice's key stays (it names what was said, like the idempotency key); its
 # parameters, which may name people, go.
-CONTENT_GONE: dict[str, Any] = {"text": "", "buttons": None, "attachment": None,
-                                "params": None, "choices": None}
+CONTENT_GONE: dict[str, Any] = {"text": "", "attachment": None, "params": None,
+                                "choices": None}
 
 
 def drop_content(message: OutboxMessage) -> None:
@@ -279,11 +283,12 @@ def drop_content(message: OutboxMessage) -> None:
         setattr(message, column, value)
 
 
-def mark_sent(message: OutboxMessage, telegram_message_id: int, now: datetime) -> None:
-    """Record a confirmed delivery; its text, buttons and file are not kept."""
+def mark_sent(message: OutboxMessage, sent_id: int | str, now: datetime) -> None:
+    """Record a confirmed delivery (``sent_id``: the channel's id for the message); its
+    text, choices and file are not kept."""
     message.status = OutboxStatus.SENT
     message.sent_at = now
-    message.telegram_message_id = telegram_message_id
+    message.sent_id = str(sent_id)
     message.attempts += 1
     message.last_error = None
     drop_content(message)
@@ -311,13 +316,15 @@ def mark_final(message: OutboxMessage, status: OutboxStatus, error: str) -> None
     drop_content(message)
 
 
-async def stop_sending_to(session: AsyncSession, chat_id: int | None, reason: str, *,
-                          person_id: int | None = None) -> int:
-    """Return how many waiting messages to a chat or a person were given up (they blocked
-    us)."""
-    to = [OutboxMessage.chat_id == chat_id] if chat_id is not None else []
+async def stop_sending_to(session: AsyncSession, reason: str, *, person_id: int | None = None,
+                          group_id: int | None = None) -> int:
+    """Return how many waiting messages to a person or a group were given up (they blocked
+    us, or the bot left the group)."""
+    to = []
     if person_id is not None:
         to.append(OutboxMessage.person_id == person_id)
+    if group_id is not None:
+        to.append(OutboxMessage.group_id == group_id)
     if not to:
         return 0
     result = await session.execute(
@@ -329,7 +336,7 @@ async def stop_sending_to(session: AsyncSession, chat_id: int | None, reason: st
     return int(result.rowcount)  # type: ignore[attr-defined]  # UPDATE gives a CursorResult
 
 
-async def drop_messages_of(session: AsyncSession, person_id: int, telegram_id: int) -> int:
+async def drop_messages_of(session: AsyncSession, person_id: int) -> int:
     """Return how many outbox rows to or about a person were deleted, whatever their state:
     waiting ones never go out, and no delivery record names them (withdrawal, /forget).
 
@@ -338,8 +345,7 @@ async def drop_messages_of(session: AsyncSession, person_id: int, telegram_id: i
     result = await session.execute(
         delete(OutboxMessage)
         .where(or_(OutboxMessage.person_id == person_id,
-                   OutboxMessage.subject_person_id == person_id,
-                   OutboxMessage.chat_id == telegram_id))
+                   OutboxMessage.subject_person_id == person_id))
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]  # DELETE gives a CursorResult

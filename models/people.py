@@ -1,6 +1,7 @@
 """People known to the bot: language, consent, district, and what is kept about them.
 
-Before consent nothing but the Telegram id and the chosen language is kept. Consent stores
+Before consent nothing but the person's identity on the channel they wrote from
+(``models.identities``) and the chosen language is kept. Consent stores
 the time and the version of the text agreed to; withdrawing it, and forgetting the person
 (which deletes the row), are in ``models.erasure``.
 """
@@ -10,13 +11,14 @@ from __future__ import annotations
 from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, String, select
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.audit import AuditAction, record
 from models.base import Base, BigId, TimestampMixin
 from models.clock import utcnow
+from models.identities import add_person_identity, identities_of, person_id_for
 from models.outbox import DEFAULT_QUIET
 
 # Bump when the consent text in locales/ changes in substance; people agreed to a version.
@@ -30,7 +32,6 @@ class Person(TimestampMixin, Base):
     __tablename__ = "person"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
     language: Mapped[str | None] = mapped_column(String(8))
     active: Mapped[bool] = mapped_column(default=True)
     # Personal fields: set only with consent, cleared when it is withdrawn.
@@ -57,26 +58,29 @@ class Person(TimestampMixin, Base):
         return self.consented_at is not None
 
 
-async def find_person(session: AsyncSession, telegram_id: int) -> Person | None:
-    """Return the person with this Telegram id, or None if they never spoke to the bot."""
-    return (
-        await session.scalars(select(Person).where(Person.telegram_id == telegram_id))
-    ).one_or_none()
+async def find_person(session: AsyncSession, channel: str, external_id: int | str
+                      ) -> Person | None:
+    """Return the person this channel knows by ``external_id``, or None if they never spoke
+    to the bot there."""
+    person_id = await person_id_for(session, channel, external_id)
+    return await session.get(Person, person_id) if person_id is not None else None
 
 
-async def ensure_person(session: AsyncSession, telegram_id: int) -> Person:
-    """Return the person with this Telegram id, creating the row if needed."""
-    person = await find_person(session, telegram_id)
+async def ensure_person(session: AsyncSession, channel: str, external_id: int | str) -> Person:
+    """Return the person this channel knows by ``external_id``, creating them (a row and
+    its identity, nothing else) if they are new."""
+    person = await find_person(session, channel, external_id)
     if person is None:
-        person = Person(telegram_id=telegram_id)
+        person = Person()
         session.add(person)
+        await session.flush()
+        add_person_identity(session, channel, external_id, person.id)
         await session.flush()
     return person
 
 
-async def set_language(session: AsyncSession, telegram_id: int, language: str) -> Person:
+def set_language(person: Person, language: str) -> Person:
     """Return the person after storing their language choice."""
-    person = await ensure_person(session, telegram_id)
     person.language = language
     return person
 
@@ -122,10 +126,12 @@ async def decline_consent(session: AsyncSession, person: Person) -> Person:
     return person
 
 
-def describe(person: Person) -> dict[str, Any]:
-    """Return what is stored in the person row itself, for /mydata."""
+async def describe(session: AsyncSession, person: Person) -> dict[str, Any]:
+    """Return what is stored in the person row itself and how each channel knows them, for
+    /mydata."""
     return {
-        "telegram_id": person.telegram_id,
+        "identities": [{"channel": identity.channel, "id": identity.external_id}
+                       for identity in await identities_of(session, person.id)],
         "language": person.language,
         "display_name": person.display_name,
         "district_id": person.district_id,

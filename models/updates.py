@@ -1,10 +1,14 @@
-"""Telegram may deliver an update twice (webhook retries, a restart mid-batch): do it once."""
+"""A channel may deliver an update twice (webhook retries, a restart mid-batch): do it once.
+
+Each channel names its updates its own way (Telegram: an integer; LINE: an event id), so an
+update is remembered as ``(channel, its id)``.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import BigInteger, delete
+from sqlalchemy import String, delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,20 +17,22 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models.base import Base
 from models.clock import utcnow
 
-KEEP_FOR = timedelta(days=2)  # Telegram keeps undelivered updates for 24 hours
+KEEP_FOR = timedelta(days=2)  # longer than a channel retries (Telegram: 24 hours)
 
 
 class ProcessedUpdate(Base):
-    """An update id already handled (or being handled) by some process."""
+    """An update already handled (or being handled) by some process."""
 
     __tablename__ = "processed_update"
 
-    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    channel: Mapped[str] = mapped_column(String(20), primary_key=True)
+    update_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
-async def first_delivery(session: AsyncSession, update_id: int) -> bool:
-    """Return True the first time ``update_id`` is seen, False for a redelivery.
+async def first_delivery(session: AsyncSession, channel: str, update_id: int | str) -> bool:
+    """Return True the first time the channel's ``update_id`` is seen, False for a
+    redelivery.
 
     The row joins the update's own transaction: if handling fails and rolls back, a
     redelivered copy is handled again. On PostgreSQL a second process inserting the same id
@@ -35,8 +41,8 @@ async def first_delivery(session: AsyncSession, update_id: int) -> bool:
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     result = await session.execute(
         insert(ProcessedUpdate)
-        .values(update_id=update_id, received_at=utcnow())
-        .on_conflict_do_nothing(index_elements=["update_id"])
+        .values(channel=channel, update_id=str(update_id), received_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["channel", "update_id"])
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]  # UPDATE gives a CursorResult
 

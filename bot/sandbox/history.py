@@ -14,6 +14,7 @@ from datetime import datetime, time, timedelta, tzinfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.identity import CHANNEL
 from models import (
     Activity,
     ActivityKind,
@@ -34,6 +35,7 @@ from models import (
 )
 from models.activities import SessionStatus
 from models.digests import last_full_week
+from models.identities import add_person_identity
 from models.kayoinoba import Operator, SurveyCategory, Venue, default_category
 from models.needs import Referral
 from models.participants import previous_month
@@ -98,13 +100,14 @@ async def seed_history(session: AsyncSession, districts: list[Area], organiser: 
         # Most have been here a while; the last of みどり地区's joined in recent weeks.
         joined = long_ago if index < 9 or district else datetime.combine(
             mondays[-1 - (index - 9)], time(15), tzinfo=zone)
-        person = Person(telegram_id=FIRST_RESIDENT + index, display_name=name, language="ja",
+        person = Person(display_name=name, language="ja",
                         district_id=districts[district].id, consented_at=joined,
                         consent_version="demo", created_at=joined)
         session.add(person)
         residents.append(person)
     await session.flush()
-    for person in residents:
+    for index, person in enumerate(residents):
+        add_person_identity(session, CHANNEL, FIRST_RESIDENT + index, person.id)
         session.add(RoleGrant(person_id=person.id, role=Role.RESIDENT,
                               area_id=person.district_id, created_at=person.consented_at))
         session.add(CheckinPreference(person_id=person.id, weekday=0, hour=10, paused=True,

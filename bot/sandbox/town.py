@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import plain, use_language
+from bot.identity import ensure_person_of, person_of, track
 from bot.sandbox import SandboxServer
 from bot.sandbox.history import FIRST_RESIDENT, RESIDENTS, seed_history
 from handlers.invites import ROLE_LABELS
@@ -25,16 +26,15 @@ from models import (
     Meeting,
     MeetingKind,
     MeetingStatus,
-    Person,
     Role,
     SupportOffer,
 )
-from models.areas import create_council, get_or_create_area, track_group
+from models.areas import create_council, get_or_create_area
 from models.clock import utcnow
 from models.db import create_engine, session_factory
 from models.meetings import join
 from models.needs import offer_of, toggle_offer
-from models.people import ensure_person, find_person, give_consent
+from models.people import give_consent
 from models.roles import grant_role
 
 SANDBOX_TOKEN = "7000000001:sandbox"
@@ -89,19 +89,19 @@ async def seed_database(database_url: str, now: datetime | None = None,
             if await session.scalar(select(Council).where(Council.name == COUNCIL)) is None:
                 await create_council(session, COUNCIL, home)
             for persona in PERSONAS:
-                person = await ensure_person(session, persona.telegram_id)
+                person = await ensure_person_of(session, persona.telegram_id)
                 if persona.role is Role.RESIDENT:
                     continue
                 if not person.has_consented:
                     await give_consent(session, person, district_id=home.id,
                                        display_name=f"{persona.last_name} {persona.first_name}")
                 await grant_role(session, person, persona.role, areas[persona.district].id)
-            group = await track_group(session, GROUP_CHAT_ID, GROUP_TITLE, present=True)
+            group = await track(session, GROUP_CHAT_ID, GROUP_TITLE, present=True)
             if group.district_id is None:
                 group.district_id = home.id
             await _seed_meeting(session, home)
             await _seed_offer(session)
-            organiser = await ensure_person(session, PERSONAS[1].telegram_id)
+            organiser = await ensure_person_of(session, PERSONAS[1].telegram_id)
             await seed_history(session, [areas[name] for name in DISTRICTS], organiser,
                                now or utcnow(), ZoneInfo(zone))
             await _seed_population(session, [areas[name] for name in DISTRICTS],
@@ -129,8 +129,8 @@ async def _seed_meeting(session: AsyncSession, home: Area) -> None:
     """A care meeting two weeks ahead, organised by 美香, with 一郎 signed up."""
     if await session.scalar(select(Meeting.id).where(Meeting.title == MEETING_TITLE)):
         return
-    people = {p.telegram_id: p for p in await session.scalars(select(Person))}
-    organiser, supporter = people.get(PERSONAS[2].telegram_id), people.get(PERSONAS[1].telegram_id)
+    organiser = await person_of(session, PERSONAS[2].telegram_id)
+    supporter = await person_of(session, PERSONAS[1].telegram_id)
     tokyo = ZoneInfo("Asia/Tokyo")
     day = utcnow().astimezone(tokyo).date() + timedelta(days=14)
     starts = datetime(day.year, day.month, day.day, 14, 0, tzinfo=tokyo)
@@ -148,7 +148,7 @@ async def _seed_meeting(session: AsyncSession, home: Area) -> None:
 
 async def _seed_offer(session: AsyncSession) -> None:
     """一郎 offers help with shopping and rubbish, so a coordinator has someone to ask."""
-    supporter = await find_person(session, PERSONAS[1].telegram_id)
+    supporter = await person_of(session, PERSONAS[1].telegram_id)
     if supporter is None or await session.get(SupportOffer, supporter.id) is not None:
         return
     offer = await offer_of(session, supporter)

@@ -10,6 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot.activity_text import KIND_LABELS
 from bot.context import OtagaiContext
 from bot.i18n import N_, _, plain
+from bot.identity import group_of
 from handlers.activities.edit import (
     edit_by_button,
     set_status,
@@ -40,14 +41,13 @@ from models.activities import (
     listed,
     mark_interest,
 )
-from models.areas import find_group
 
 
 async def _district_here(update: Update, context: OtagaiContext) -> Area | None:
     """Return the district to list: the group's in a group chat, else the person's own."""
     chat = update.effective_chat
     if chat is not None and not is_private(update):
-        group = await find_group(context.session, chat.id)
+        group = await group_of(context.session, chat.id)
         district_id = group.district_id if group else None
     else:
         district_id = context.person.district_id if context.person else None

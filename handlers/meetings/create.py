@@ -27,7 +27,7 @@ from handlers.meetings.shared import (
     area_name,
     in_group_language,
     invite_keyboard,
-    join_buttons,
+    join_choices,
     meeting_card,
     now_local,
     organisable_areas,
@@ -381,14 +381,11 @@ async def announce_meeting(context: OtagaiContext, meeting: Meeting) -> int:
     groups = await groups_for(context.session, meeting)
     with in_group_language(context):
         text = await meeting_card(context, meeting)
-        buttons = join_buttons(meeting)
     for group in groups:
         message = enqueue(context.session, key=f"meeting-post:{meeting.id}:{group.id}",
-                          chat_id=group.telegram_chat_id, text=text, group_id=group.id,
-                          buttons=buttons)
+                          text=text, group_id=group.id, choices=join_choices(meeting))
         await context.session.flush()
         context.session.add(MeetingAnnouncement(meeting_id=meeting.id, group_id=group.id,
-                                                chat_id=group.telegram_chat_id,
                                                 outbox_id=message.id))
     if groups and context.services.dispatcher is not None:
         context.services.dispatcher.wake()

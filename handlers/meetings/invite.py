@@ -14,7 +14,7 @@ from handlers.meetings.shared import (
     ORGANISE,
     area_name,
     for_person,
-    join_buttons,
+    join_choices,
     meeting_card,
     tell_card,
 )
@@ -138,9 +138,8 @@ async def _invite_one(update: Update, context: OtagaiContext, meeting: Meeting,
     with for_person(invitee, context):
         text = (_("meeting.invitation_notice", organiser=inviter or "-") + "\n\n"
                 + await meeting_card(context, meeting))
-        buttons = join_buttons(meeting)
     await tell_card(context, invitee, f"meeting-invited:{meeting.id}:{invitee.id}", text,
-                    buttons)
+                    join_choices(meeting))
     page = values[3] if len(values) > 3 else SEARCHED
     if page.isdecimal():
         await edit_or_keep(query, *await _page(context, meeting, int(page)))

@@ -11,7 +11,8 @@ from telegram import InlineKeyboardMarkup
 from telegram.error import BadRequest, TelegramError
 
 from bot.context import OtagaiContext
-from bot.i18n import N_, current_zone, normalize_language, plain, use_language
+from bot.i18n import N_, current_zone, normalize_language, use_language
+from bot.identity import chat_of_group
 from bot.meeting_text import card
 from handlers.common import (
     button,
@@ -87,11 +88,11 @@ def invite_keyboard(meeting: Meeting) -> InlineKeyboardMarkup:
         [button("meeting.button.invite_link", callback_data(ORGANISE, "il", meeting.id))]])
 
 
-def join_buttons(meeting: Meeting) -> list[list[dict[str, str]]]:
-    return [[{"text": plain("meeting.button.join"),
-              "callback_data": callback_data(JOIN, "j", meeting.id)},
-             {"text": plain("meeting.button.leave"),
-              "callback_data": callback_data(JOIN, "c", meeting.id)}]]
+def join_choices(meeting: Meeting) -> list[list[Option]]:
+    """参加する / 参加をやめる under a meeting's card sent later (a group post, an invitation),
+    worded by the channel in the reader's language."""
+    return [[Option("meeting.button.join", (JOIN, "j", meeting.id)),
+             Option("meeting.button.leave", (JOIN, "c", meeting.id))]]
 
 
 async def organisable_areas(context: OtagaiContext) -> list[Area]:
@@ -147,18 +148,19 @@ async def refresh_posts(context: OtagaiContext, meeting: Meeting) -> set[tuple[i
         text = await meeting_card(context, meeting)
         keyboard = join_keyboard(meeting)
     edited: set[tuple[int, int]] = set()
-    for post, message_id in await announcements(context.session, meeting.id):
-        if message_id is None:
+    for post, sent_id in await announcements(context.session, meeting.id):
+        chat = await chat_of_group(context.session, post.group_id) if post.group_id else None
+        if sent_id is None or chat is None:
             continue  # not sent yet: it will go out with the count of its time
-        edited.add((post.chat_id, message_id))
+        edited.add((chat, int(sent_id)))
         try:
-            await context.bot.edit_message_text(text, chat_id=post.chat_id,
-                                                message_id=message_id, reply_markup=keyboard)
+            await context.bot.edit_message_text(text, chat_id=chat, message_id=int(sent_id),
+                                                reply_markup=keyboard)
         except BadRequest as exc:
             if "not modified" not in exc.message.lower():
-                log.warning("could not edit meeting post in %s: %s", post.chat_id, exc)
+                log.warning("could not edit meeting post in %s: %s", chat, exc)
         except TelegramError as exc:
-            log.warning("could not edit meeting post in %s: %s", post.chat_id, exc)
+            log.warning("could not edit meeting post in %s: %s", chat, exc)
     return edited
 
 
@@ -171,12 +173,11 @@ async def tell(context: OtagaiContext, person: Person, key: str, notice: Notice)
 
 
 async def tell_card(context: OtagaiContext, person: Person, key: str, text: str,
-                    buttons: list[list[dict[str, str]]]) -> None:
+                    choices: list[list[Option]]) -> None:
     """Queue a message already written (a meeting's card, in the person's language)."""
     if not person.active:
         return
-    enqueue(context.session, key=key, chat_id=person.telegram_id, text=text,
-            person_id=person.id, buttons=buttons)
+    enqueue(context.session, key=key, text=text, person_id=person.id, choices=choices)
     context.services.wake_dispatcher()
 
 

@@ -7,6 +7,7 @@ from telegram import InputFile, Update
 
 from bot.context import OtagaiContext
 from bot.i18n import N_, _, plain
+from bot.identity import group_of
 from bot.meeting_text import calendar_file
 from handlers.common import (
     deep_link,
@@ -38,7 +39,6 @@ from models import (
     Person,
     SignupStatus,
 )
-from models.areas import find_group
 from models.clock import utcnow
 from models.invitations import LinkProblem, claim_link
 from models.limits import full_notice_key
@@ -188,7 +188,7 @@ async def list_upcoming(update: Update, context: OtagaiContext) -> None:
         person = context.person
         district_id = person.district_id if person and person.has_consented else None
     else:
-        group = await find_group(context.session, chat.id) if chat else None
+        group = await group_of(context.session, chat.id) if chat else None
         district_id = group.district_id if group else None
     district = await context.session.get(Area, district_id) if district_id else None
     if district is None:
