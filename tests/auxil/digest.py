@@ -35,6 +35,7 @@ from models import (
 from models.activities import SessionStatus
 from models.db import session_factory
 from models.needs import Referral
+from tests.auxil.people import add_telegram_people
 from tests.auxil.town import Town, make_town
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -68,15 +69,16 @@ async def seed_history(  # noqa: PLR0915 - one long, flat list of facts
     async with session_factory(engine)() as session, session.begin():
         def person(key: str, district: int, joined: datetime, *roles: tuple[Role, datetime]
                    ) -> int:
-            row = Person(telegram_id=telegram_base + len(people), display_name=f"住民{key}",
+            row = Person(display_name=f"住民{key}",
                          district_id=district, consented_at=joined, consent_version="test",
                          quiet_from=0, quiet_until=0, created_at=joined)
-            session.add(row)
+            telegram[telegram_base + len(people)] = row
             people[key] = 0
             pending.append((key, row, [(Role.RESIDENT, joined), *roles], district))
             return 0
 
         pending: list[tuple[str, Person, list[tuple[Role, datetime]], int]] = []
+        telegram: dict[int, Person] = {}
         for key in ("P1", "P2", "P3", "P4"):
             person(key, east, OLD)
         person("P5", east, jst(11, 17))
@@ -85,7 +87,7 @@ async def seed_history(  # noqa: PLR0915 - one long, flat list of facts
         person("W1", west, OLD)
         person("W2", west, OLD)
         person("W3", west, jst(11, 10))
-        await session.flush()
+        await add_telegram_people(session, telegram)
         for key, row, roles, district in pending:
             people[key] = row.id
             for role, when in roles:

@@ -12,7 +12,7 @@ from bot.sandbox import SandboxServer
 from models import Council, DigestRun, OutboxMessage, Person, Role
 from models.areas import get_or_create_area
 from models.db import session_factory
-from tests.auxil.notices import recipient_chat
+from tests.auxil.people import recipient_chat, telegram_id_column
 from tests.auxil.town import MUNICIPALITY, add_person, make_town
 
 DISTRICTS = ("東地区", "西地区", "北地区", "南地区")
@@ -50,7 +50,7 @@ async def digest_councils(sandbox: SandboxServer, engine: AsyncEngine) -> dict[i
                              roles=((role, area),))
             people[council].add(telegram_id)
     async with session_factory(engine)() as session, session.begin():
-        await session.execute(update(Person).where(Person.telegram_id % 3 == 0)
+        await session.execute(update(Person).where(telegram_id_column(Person.id) % 3 == 0)
                               .values(language="en"))
     return people
 

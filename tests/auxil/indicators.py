@@ -39,6 +39,7 @@ from models import (
 from models.activities import SessionStatus
 from models.db import session_factory
 from models.needs import Referral, RequestStatus
+from tests.auxil.people import add_telegram_people
 from tests.auxil.town import Town, make_town
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -74,11 +75,11 @@ async def seed_indicators(  # noqa: PLR0915 - one long, flat list of facts
         for key in ("E1", "E2", "E3", "E4", "E5", "E6", "S1", "W1", "W2", "W3", "W4", "S2"):
             district = east if key[0] in "ES" and key != "S2" else west
             when = joined.get(key, OLD)
-            rows[key] = Person(telegram_id=telegram_base + len(rows), display_name=f"住民{key}",
+            rows[key] = Person(display_name=f"住民{key}",
                                district_id=district, consented_at=when, consent_version="t",
                                quiet_from=0, quiet_until=0, created_at=when)
-            session.add(rows[key])
-        await session.flush()
+        await add_telegram_people(session, {telegram_base + index: row
+                                            for index, row in enumerate(rows.values())})
         for key, row in rows.items():
             people[key] = row.id
             session.add(RoleGrant(person_id=row.id, role=Role.RESIDENT,

@@ -46,7 +46,7 @@ async def seed_registry(engine: AsyncEngine) -> Registry:
         await session.flush()
         east = Area(name="東地区", level=AreaLevel.DISTRICT, parent_id=town.id)
         west = Area(name="西地区", level=AreaLevel.DISTRICT, parent_id=town.id)
-        organiser = Person(telegram_id=5550001, display_name="山田花子", district_id=None)
+        organiser = Person(display_name="山田花子", district_id=None)
         session.add_all([east, west, organiser])
         await session.flush()
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.identity import CHANNEL
 from bot.sandbox import SandboxClient
 from models import Area, Person, Role
 from models.areas import get_or_create_area
@@ -13,6 +14,7 @@ from models.clock import utcnow
 from models.db import session_factory
 from models.people import ensure_person, give_consent
 from models.roles import grant_role
+from tests.auxil.people import add_telegram_people
 
 MUNICIPALITY = "テスト市"
 EAST, WEST = "東地区", "西地区"
@@ -42,7 +44,7 @@ async def add_person(
 ) -> None:
     """Register a person directly in the database (for tests about what comes after)."""
     async with session_factory(engine)() as session, session.begin():
-        person = await ensure_person(session, telegram_id)
+        person = await ensure_person(session, CHANNEL, telegram_id)
         person.quiet_from = person.quiet_until = 0  # no quiet hours: tests run at any hour
         await give_consent(session, person, district_id=district.id, display_name=name)
         await grant_role(session, person, Role.RESIDENT, district.id)
@@ -83,9 +85,9 @@ async def new_group(sb: SandboxClient, title: str, members: dict[int, str]) -> d
 async def add_residents(engine: AsyncEngine, district: Area, telegram_ids: list[int]) -> None:
     """Register many consenting residents of ``district`` at once (for delivery tests)."""
     async with session_factory(engine)() as session, session.begin():
-        session.add_all([
-            Person(telegram_id=telegram_id, display_name=f"住民{telegram_id}",
-                   district_id=district.id, consented_at=utcnow(), consent_version="test",
-                   quiet_from=0, quiet_until=0)  # no quiet hours: tests run at any hour
-            for telegram_id in telegram_ids
-        ])
+        await add_telegram_people(session, {
+            telegram_id: Person(display_name=f"住民{telegram_id}",
+                                district_id=district.id, consented_at=utcnow(),
+                                consent_version="test",
+                                quiet_from=0, quiet_until=0)  # tests run at any hour
+            for telegram_id in telegram_ids})

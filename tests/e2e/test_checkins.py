@@ -37,7 +37,7 @@ from models.watching import Thresholds, WatchContact
 from scheduler.checkins import ask_in_batches, watch_silence
 from scheduler.needs import resend_untaken
 from tests.auxil.delivery import until_settled
-from tests.auxil.notices import recipient_chat
+from tests.auxil.people import recipient_chat
 from tests.auxil.town import Town, add_person, make_town, new_group, settle
 
 pytestmark = pytest.mark.usefixtures("bot")

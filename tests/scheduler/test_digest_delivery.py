@@ -17,7 +17,7 @@ from scheduler.digests.delivery import (
     send_weekly_digests,
 )
 from tests.auxil.digest import TOKYO, WEEK, History, seed_history
-from tests.auxil.notices import recipient_chat
+from tests.auxil.people import recipient_chat
 
 MONDAY_EIGHT = datetime(2026, 11, 23, 8, 0, tzinfo=TOKYO)
 MEMBER, COORDINATOR, BOTH = 81_001, 81_002, 81_003
