@@ -39,12 +39,13 @@ async def _admin(url: str, statement: str) -> None:
 
 
 @contextmanager
-def migrated_database(tmp_dir: Path) -> Iterator[str]:
-    """Yield the URL of a fresh database at the newest schema, dropped afterwards."""
+def migrated_database(tmp_dir: Path, revision: str = "head") -> Iterator[str]:
+    """Yield the URL of a fresh database at the newest schema (or at ``revision``), dropped
+    afterwards."""
     server = os.environ.get(TEST_DATABASE_ENV)
     if not server:
         url = f"sqlite+aiosqlite:///{tmp_dir / 'otagai-test.db'}"
-        upgrade(url)
+        upgrade(url, revision)
         yield url
         return
     server = _normalized(server)
@@ -52,7 +53,7 @@ def migrated_database(tmp_dir: Path) -> Iterator[str]:
     asyncio.run(_admin(server, f'CREATE DATABASE "{name}"'))
     url = make_url(server).set(database=name).render_as_string(hide_password=False)
     try:
-        upgrade(url)
+        upgrade(url, revision)
         yield url
     finally:
         asyncio.run(_admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

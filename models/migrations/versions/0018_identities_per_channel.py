@@ -147,35 +147,50 @@ def _meeting_posts_per_group() -> None:
 
 
 def _updates_per_channel() -> None:
-    # Remembered for two days at most: copied through Python, the table made anew.
-    connection = op.get_bind()
-    kept = connection.execute(sa.text(
-        "SELECT update_id, received_at FROM processed_update")).all()
-    with op.batch_alter_table('processed_update', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_processed_update_received_at'))
-    op.drop_table('processed_update')
-    table = op.create_table(
+    # Kept for two days at most: set aside, the table made anew, copied back.
+    _set_aside_updates(sa.String(length=64), "CAST(update_id AS VARCHAR(64))", "")
+    op.create_table(
         'processed_update',
         sa.Column('channel', sa.String(length=20), nullable=False),
         sa.Column('update_id', sa.String(length=64), nullable=False),
         sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint('channel', 'update_id', name=op.f('pk_processed_update')),
     )
+    op.execute(f"INSERT INTO processed_update (channel, update_id, received_at)"
+               f" SELECT '{CHANNEL}', update_id, received_at FROM processed_update_aside")
+    _updates_set_aside_done()
+
+
+def _set_aside_updates(kind: sa.types.TypeEngine[Any], value: str, where: str) -> None:
+    op.create_table(
+        'processed_update_aside',
+        sa.Column('update_id', kind, nullable=False),
+        sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
+    )
+    op.execute(f"INSERT INTO processed_update_aside (update_id, received_at)"
+               f" SELECT {value}, received_at FROM processed_update {where}")
+    with op.batch_alter_table('processed_update', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_processed_update_received_at'))
+    op.drop_table('processed_update')
+
+
+def _updates_set_aside_done() -> None:
+    op.drop_table('processed_update_aside')
     with op.batch_alter_table('processed_update', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_processed_update_received_at'), ['received_at'],
                               unique=False)
-    if kept:
-        op.bulk_insert(table, [{'channel': CHANNEL, 'update_id': str(update_id),
-                                'received_at': received_at} for update_id, received_at in kept])
 
 
 def downgrade() -> None:
-    # Back to Telegram ids only: people and groups with no Telegram identity cannot be
-    # kept (their rows go, and what cascades from them); updates from other channels go.
-    op.execute(f"DELETE FROM person WHERE id NOT IN (SELECT person_id FROM identity"
-               f" WHERE channel = '{CHANNEL}' AND person_id IS NOT NULL)")
-    op.execute(f"DELETE FROM group_chat WHERE id NOT IN (SELECT group_id FROM identity"
-               f" WHERE channel = '{CHANNEL}' AND group_id IS NOT NULL)")
+    # Back to Telegram ids only: refused while someone (or a group) is known by another
+    # channel alone — they would have to be deleted with everything about them.
+    for table, column in (('person', 'person_id'), ('group_chat', 'group_id')):
+        unreachable = op.get_bind().execute(sa.text(
+            f"SELECT COUNT(*) FROM {table} WHERE id NOT IN (SELECT {column} FROM identity"
+            f" WHERE channel = '{CHANNEL}' AND {column} IS NOT NULL)")).scalar()
+        if unreachable:
+            raise RuntimeError(f"{unreachable} rows of {table} have no Telegram identity: the"
+                               f" schema before 0018 cannot hold them")
     with op.batch_alter_table('person', schema=None) as batch_op:
         batch_op.add_column(sa.Column('telegram_id', sa.BigInteger(), nullable=True))
     with op.batch_alter_table('group_chat', schema=None) as batch_op:
@@ -195,26 +210,17 @@ def downgrade() -> None:
         batch_op.create_unique_constraint('uq_group_chat_telegram_chat_id',
                                           ['telegram_chat_id'])
 
-    connection = op.get_bind()
-    kept = connection.execute(sa.text(
-        f"SELECT update_id, received_at FROM processed_update WHERE channel = '{CHANNEL}'"
-    )).all()
-    with op.batch_alter_table('processed_update', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_processed_update_received_at'))
-    op.drop_table('processed_update')
-    table = op.create_table(
+    _set_aside_updates(sa.BigInteger(), "CAST(update_id AS BIGINT)",
+                       f"WHERE channel = '{CHANNEL}'")
+    op.create_table(
         'processed_update',
         sa.Column('update_id', sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint('update_id', name=op.f('pk_processed_update')),
     )
-    with op.batch_alter_table('processed_update', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_processed_update_received_at'), ['received_at'],
-                              unique=False)
-    rows = [{'update_id': int(str(update_id)), 'received_at': received_at}
-            for update_id, received_at in kept if str(update_id).isdecimal()]
-    if rows:
-        op.bulk_insert(table, rows)
+    op.execute("INSERT INTO processed_update (update_id, received_at)"
+               " SELECT update_id, received_at FROM processed_update_aside")
+    _updates_set_aside_done()
 
     with op.batch_alter_table('meeting_announcement', schema=None) as batch_op:
         batch_op.drop_constraint('uq_meeting_announcement_meeting_id_group_id', type_='unique')
@@ -242,8 +248,10 @@ def downgrade() -> None:
     op.execute("UPDATE outbox_message SET telegram_message_id = CAST(sent_id AS BIGINT)"
                " WHERE sent_id IS NOT NULL")
     # Written text with choices: 0017 sends only a notice's choices, so waiting ones go.
-    op.execute("DELETE FROM outbox_message WHERE notice IS NULL AND choices IS NOT NULL"
-               " AND status IN ('pending', 'sending')")
+    doomed = ("SELECT id FROM outbox_message WHERE notice IS NULL AND choices IS NOT NULL"
+              " AND status IN ('pending', 'sending')")
+    op.execute(f"UPDATE meeting_announcement SET outbox_id = NULL WHERE outbox_id IN ({doomed})")
+    op.execute(f"DELETE FROM outbox_message WHERE id IN ({doomed})")
     with op.batch_alter_table('outbox_message', schema=None) as batch_op:
         batch_op.drop_column('sent_id')
 
