@@ -210,7 +210,7 @@ class Dispatcher:
         _chat, text, buttons = content
         if message.person_id is None or not buttons:
             return
-        shown = Asked(chat_id=sent.chat_id, message_id=sent.message_id, text=text,
+        shown = Asked(shown_in=str(sent.chat_id), shown_as=str(sent.message_id), text=text,
                       answers=[[[button["text"], button["callback_data"]] for button in row]
                                for row in buttons])
         try:

@@ -52,6 +52,7 @@ from models.conversation import (
     is_leave_word,
     matching_answer,
     open_question,
+    shown_again,
 )
 
 log = logging.getLogger(__name__)
@@ -118,19 +119,19 @@ async def asked(context: OtagaiContext, topic: str, where: Any, text: str,
                 if isinstance(button.callback_data, str)]
                for row in (markup.inline_keyboard if markup else ())]
     await ask(context.session, person.id, topic,
-              Asked(chat_id=message.chat_id if message else None,
-                    message_id=message.message_id if message else None,
+              Asked(shown_in=str(message.chat_id) if message else None,
+                    shown_as=str(message.message_id) if message else None,
                     text=text, answers=[row for row in answers if row]),
               target_id=target_id, typed=typed, lapse=LAPSE if typed else BUTTONS_LAPSE)
 
 
 async def _take_buttons_off(bot: Any, question: OpenQuestion) -> None:
     """Remove the buttons under a question that is over (best effort: it may be gone)."""
-    if question.chat_id is None or question.message_id is None or not question.answers:
+    if question.shown_in is None or question.shown_as is None or not question.answers:
         return
     with suppress(TelegramError):
-        await bot.edit_message_reply_markup(chat_id=question.chat_id,
-                                            message_id=question.message_id, reply_markup=None)
+        await bot.edit_message_reply_markup(chat_id=int(question.shown_in),
+                                            message_id=int(question.shown_as), reply_markup=None)
 
 
 def _private(update: Update) -> bool:
@@ -259,7 +260,7 @@ async def after_update(update: Update, context: OtagaiContext, *,
         return
     if any(await which_hold(context.session, [typed.waiting(person.id) for typed in inputs])):
         await ask(context.session, person.id, TYPED_STEP,
-                  Asked(chat_id=None, message_id=None, text="", answers=[]), typed=True)
+                  Asked(shown_in=None, shown_as=None, text="", answers=[]), typed=True)
 
 
 async def _ask_again(message: Message, context: OtagaiContext, question: OpenQuestion, *,
@@ -271,7 +272,7 @@ async def _ask_again(message: Message, context: OtagaiContext, question: OpenQue
     intro = _(N_("conversation.press_a_button") if press else N_("conversation.still_open"))
     sent = await message.reply_text(f"{intro}\n\n{question.text}", reply_markup=markup)
     await _take_buttons_off(context.bot, question)
-    question.chat_id, question.message_id = sent.chat_id, sent.message_id
+    shown_again(question, str(sent.chat_id), str(sent.message_id))
 
 
 def register(application: Application, inputs: Sequence[TypedInput]) -> None:

@@ -14,7 +14,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -48,8 +47,9 @@ class OpenQuestion(Base):
         BigId, ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
     topic: Mapped[str] = mapped_column(String(TOPIC_LENGTH))  # flow.step, e.g. "need.note"
     target_id: Mapped[int | None] = mapped_column(BigInteger)  # the draft or row it is about
-    chat_id: Mapped[int | None] = mapped_column(BigInteger)  # where the question was shown
-    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # Where the question was shown, in its channel's own ids (to take its buttons away).
+    shown_in: Mapped[str | None] = mapped_column(String(64))  # the chat
+    shown_as: Mapped[str | None] = mapped_column(String(64))  # the message
     text: Mapped[str] = mapped_column(Text, default="")  # the question, to ask it again
     # Rows of [label, button data]: the buttons under the question.
     answers: Mapped[list[list[list[str]]]] = mapped_column(JSON, default=list)
@@ -71,8 +71,8 @@ class OpenQuestion(Base):
 class Asked:
     """Where a question was shown, and what it looks like (to ask it again)."""
 
-    chat_id: int | None
-    message_id: int | None
+    shown_in: str | None  # the chat, in its channel's ids
+    shown_as: str | None  # the message
     text: str
     answers: list[list[list[str]]]
 
@@ -87,7 +87,7 @@ async def ask(session: AsyncSession, person_id: int, topic: str, shown: Asked, *
         question = OpenQuestion(person_id=person_id)
         session.add(question)
     question.topic, question.target_id, question.typed = topic[:TOPIC_LENGTH], target_id, typed
-    question.chat_id, question.message_id = shown.chat_id, shown.message_id
+    question.shown_in, question.shown_as = shown.shown_in, shown.shown_as
     question.text, question.answers = shown.text[:QUESTION_LENGTH], shown.answers
     question.asked_at, question.lapses_at = now, now + lapse
     await session.flush()
@@ -107,16 +107,14 @@ async def asked_by_outbox(session: AsyncSession, person_id: int, key: str, shown
     return await ask(session, person_id, topic, shown, lapse=SENT_LAPSE)
 
 
-def answers_of(buttons: list[list[dict[str, Any]]] | None) -> list[list[list[str]]]:
-    """Return the [label, data] rows of buttons stored as dicts (as the outbox keeps them)."""
-    rows = [[[str(b["text"]), b["callback_data"]] for b in row
-             if isinstance(b.get("callback_data"), str)] for row in buttons or []]
-    return [row for row in rows if row]
-
-
 async def open_question(session: AsyncSession, person_id: int) -> OpenQuestion | None:
     """Return the person's open question, lapsed or not."""
     return await session.get(OpenQuestion, person_id)
+
+
+def shown_again(question: OpenQuestion, shown_in: str, shown_as: str) -> None:
+    """The question was asked again, in a new message (its buttons are there now)."""
+    question.shown_in, question.shown_as = shown_in, shown_as
 
 
 def answered(question: OpenQuestion, now: datetime) -> None:

@@ -81,6 +81,9 @@ async def _fill_at_0017(url: str) -> None:
          " WHERE idempotency_key = 'meeting-post:5:1'", {"group": GROUP, "now": NOW}),
         ("INSERT INTO processed_update (update_id, received_at) VALUES (4242, :now)",
          {"now": NOW}),
+        ("INSERT INTO open_question (person_id, topic, chat_id, message_id, text, answers,"
+         " typed, asked_at, lapses_at) VALUES (1, 'checkin.level', :hanako, 88, '', '[]',"
+         " false, :now, :now)", {"hanako": HANAKO, "now": NOW}),
     ])
 
 
@@ -112,6 +115,8 @@ def test_upgrade_moves_telegram_ids_into_identities_and_downgrade_gives_them_bac
                            ) == [(5, 1)]
         assert asyncio.run(_rows(url, "SELECT channel, update_id FROM processed_update")
                            ) == [("telegram", "4242")]
+        assert asyncio.run(_rows(url, "SELECT person_id, shown_in, shown_as FROM open_question")
+                           ) == [(1, str(HANAKO), "88")]
 
         command.downgrade(alembic_config(url), "0017")
         assert sorted(asyncio.run(_rows(url, "SELECT id, telegram_id FROM person"))) == [
@@ -119,6 +124,8 @@ def test_upgrade_moves_telegram_ids_into_identities_and_downgrade_gives_them_bac
         assert asyncio.run(_rows(url, "SELECT telegram_chat_id FROM group_chat")) == [(GROUP,)]
         assert asyncio.run(_rows(url, "SELECT update_id FROM processed_update")) == [(4242,)]
         assert asyncio.run(_rows(url, "SELECT chat_id FROM meeting_announcement")) == [(GROUP,)]
+        assert asyncio.run(_rows(url, "SELECT chat_id, message_id FROM open_question")
+                           ) == [(HANAKO, 88)]
         assert sorted(asyncio.run(_rows(
             url, "SELECT idempotency_key, chat_id, telegram_message_id FROM outbox_message"
                  " WHERE idempotency_key IN ('sent-to-hanako', 'notice-to-ichiro')"))) == [

@@ -13,7 +13,8 @@ Moves every Telegram id into ``identity`` rows (channel "telegram"):
   only such rows were a meeting's card with its join and leave buttons);
 - the Telegram message id of a sent row becomes the channel's ``sent_id`` (text);
 - a meeting's group post is kept per group, not per Telegram chat;
-- a processed update is remembered per channel.
+- a processed update is remembered per channel;
+- an open question keeps where it was shown in its channel's ids (text).
 """
 
 from collections.abc import Sequence
@@ -70,6 +71,7 @@ def upgrade() -> None:
     _outbox_names_its_recipient()
     _meeting_posts_per_group()
     _updates_per_channel()
+    _questions_shown_in_channel_ids()
 
     with op.batch_alter_table('person', schema=None) as batch_op:
         batch_op.drop_constraint('uq_person_telegram_id', type_='unique')
@@ -181,6 +183,17 @@ def _updates_set_aside_done() -> None:
                               unique=False)
 
 
+def _questions_shown_in_channel_ids() -> None:
+    with op.batch_alter_table('open_question', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('shown_in', sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column('shown_as', sa.String(length=64), nullable=True))
+    op.execute("UPDATE open_question SET shown_in = CAST(chat_id AS VARCHAR(64)),"
+               " shown_as = CAST(message_id AS VARCHAR(64))")
+    with op.batch_alter_table('open_question', schema=None) as batch_op:
+        batch_op.drop_column('chat_id')
+        batch_op.drop_column('message_id')
+
+
 def downgrade() -> None:
     # Back to Telegram ids only: refused while someone (or a group) is known by another
     # channel alone — they would have to be deleted with everything about them.
@@ -234,6 +247,16 @@ def downgrade() -> None:
         batch_op.create_unique_constraint('uq_meeting_announcement_meeting_id_chat_id',
                                           ['meeting_id', 'chat_id'])
 
+    _outbox_names_its_chat_again()
+    _questions_shown_in_telegram_ids()
+
+    with op.batch_alter_table('identity', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_identity_person_id'))
+        batch_op.drop_index(batch_op.f('ix_identity_group_id'))
+    op.drop_table('identity')
+
+
+def _outbox_names_its_chat_again() -> None:
     with op.batch_alter_table('outbox_message', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outbox_message_group_id'))
         batch_op.add_column(sa.Column('chat_id', sa.BigInteger(), nullable=True))
@@ -255,7 +278,13 @@ def downgrade() -> None:
     with op.batch_alter_table('outbox_message', schema=None) as batch_op:
         batch_op.drop_column('sent_id')
 
-    with op.batch_alter_table('identity', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_identity_person_id'))
-        batch_op.drop_index(batch_op.f('ix_identity_group_id'))
-    op.drop_table('identity')
+
+def _questions_shown_in_telegram_ids() -> None:
+    with op.batch_alter_table('open_question', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('chat_id', sa.BigInteger(), nullable=True))
+        batch_op.add_column(sa.Column('message_id', sa.BigInteger(), nullable=True))
+    op.execute("UPDATE open_question SET chat_id = CAST(shown_in AS BIGINT),"
+               " message_id = CAST(shown_as AS BIGINT)")
+    with op.batch_alter_table('open_question', schema=None) as batch_op:
+        batch_op.drop_column('shown_in')
+        batch_op.drop_column('shown_as')
