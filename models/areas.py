@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models.audit import AuditAction, record
 from models.base import Base, BigId, TimestampMixin, enum_values
 from models.clock import utcnow
-from models.identities import Identity, external, group_id_for
+from models.identities import Identity, external
 from models.text import FORMULA_STARTS
 
 AREA_NAME_LENGTH = 100
@@ -242,8 +242,10 @@ async def import_areas(session: AsyncSession, data: bytes) -> ImportResult:
 async def find_group(session: AsyncSession, channel: str, external_id: int | str
                      ) -> GroupChat | None:
     """Return the group chat this channel knows by ``external_id``, if the bot knows it."""
-    group_id = await group_id_for(session, channel, external_id)
-    return await session.get(GroupChat, group_id) if group_id is not None else None
+    return (await session.scalars(
+        select(GroupChat).join(Identity, Identity.group_id == GroupChat.id)
+        .where(Identity.channel == channel, Identity.external_id == external(external_id))
+    )).one_or_none()
 
 
 async def track_group(

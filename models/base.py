@@ -32,7 +32,7 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-# Telegram ids exceed 32 bits; SQLite only auto-increments INTEGER PRIMARY KEY.
+# Ids are 64-bit on PostgreSQL; SQLite only auto-increments INTEGER PRIMARY KEY.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 

@@ -16,8 +16,9 @@ so a table added later is covered without changes here. Before that pass:
 - their id leaves the lists of coordinators told of a watching alert;
 - role grants that end are recorded in the audit log by role and area only.
 
-Withdrawal then keeps the person row with its Telegram id and language only, and the audit
-entries of their consent (when, which version; no district). ``/forget`` deletes the row;
+Withdrawal then keeps the person row with its language only, the identities it is reached
+through (``models.identities``: a Telegram user id, so that they can register again), and the
+audit entries of their consent (when, which version; no district). ``/forget`` deletes the row;
 the audit log keeps its entries without saying whose (``models.audit``).
 """
 
@@ -68,7 +69,7 @@ def references_to_person() -> list[tuple[Table, ForeignKey]]:
 
 
 async def withdraw_consent(session: AsyncSession, person: Person) -> list[FreedPlace]:
-    """Withdraw the person's consent: everything personal goes but their Telegram id and
+    """Withdraw the person's consent: everything personal goes but their identities and
     language (and the record of their consent); return the meeting places freed."""
     version = person.consent_version
     freed = await _erase_traces(session, person, REMOVED_WITH_CONSENT)

@@ -50,22 +50,6 @@ def external(value: int | str) -> str:
     return text
 
 
-async def person_id_for(session: AsyncSession, channel: str, external_id: int | str
-                        ) -> int | None:
-    """Return the id of the person this channel knows by ``external_id``, if any."""
-    return await session.scalar(select(Identity.person_id).where(
-        Identity.channel == channel, Identity.external_id == external(external_id),
-        Identity.person_id.is_not(None)))
-
-
-async def group_id_for(session: AsyncSession, channel: str, external_id: int | str
-                       ) -> int | None:
-    """Return the id of the group chat this channel knows by ``external_id``, if any."""
-    return await session.scalar(select(Identity.group_id).where(
-        Identity.channel == channel, Identity.external_id == external(external_id),
-        Identity.group_id.is_not(None)))
-
-
 async def people_known_as(session: AsyncSession, channel: str,
                           external_ids: Collection[int | str]) -> set[int]:
     """Return the ids of the people this channel knows by any of ``external_ids``."""

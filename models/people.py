@@ -11,14 +11,14 @@ from __future__ import annotations
 from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.audit import AuditAction, record
 from models.base import Base, BigId, TimestampMixin
 from models.clock import utcnow
-from models.identities import add_person_identity, identities_of, person_id_for
+from models.identities import Identity, add_person_identity, external, identities_of
 from models.outbox import DEFAULT_QUIET
 
 # Bump when the consent text in locales/ changes in substance; people agreed to a version.
@@ -62,8 +62,10 @@ async def find_person(session: AsyncSession, channel: str, external_id: int | st
                       ) -> Person | None:
     """Return the person this channel knows by ``external_id``, or None if they never spoke
     to the bot there."""
-    person_id = await person_id_for(session, channel, external_id)
-    return await session.get(Person, person_id) if person_id is not None else None
+    return (await session.scalars(
+        select(Person).join(Identity, Identity.person_id == Person.id)
+        .where(Identity.channel == channel, Identity.external_id == external(external_id))
+    )).one_or_none()
 
 
 async def ensure_person(session: AsyncSession, channel: str, external_id: int | str) -> Person:

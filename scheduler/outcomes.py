@@ -111,7 +111,7 @@ def report_title(report: Report) -> str:
 
 
 def report_text(report: Report) -> str:
-    """The report as Telegram HTML: the area's figures with the previous period beside."""
+    """The report in catalog markup: the area's figures with the previous period beside."""
     row = _scope_row(report)
     lines = [_("report.heading", area=report.area.name, period=period_name(report.period)),
              _("report.previous", period=period_name(report.previous.period))]

@@ -1,4 +1,4 @@
-"""The digest in words, in the current language: one Telegram message (HTML).
+"""The digest in words, in the current language: one message in the catalogs' markup.
 
 Council members read the counts of needs and watching alerts that ``suppression.py`` hides as
 "3件未満" or "3件以上", trend figures made of a hidden count as such a range or "－", and
@@ -251,7 +251,7 @@ def section_lines(digest: Digest, reader: Reader) -> list[str]:
 
 
 def digest_text(digest: Digest, reader: Reader) -> str:
-    """Return the whole digest as one Telegram message in the current language."""
+    """Return the whole digest as one message (catalog markup) in the current language."""
     lines = [_("digest.title", council=digest.scope.council.name), _("digest.period_line",
              period=period(digest)), "", _("digest.section.headline")]
     for label, now, arrow, before, mean in headline_rows(digest, reader):

@@ -52,7 +52,7 @@ class Section:
     scope, values) per row.
     """
 
-    title: str  # catalog key of the heading in the text (Telegram HTML)
+    title: str  # catalog key of the heading in the text (catalog markup)
     sheet: str  # catalog key of the workbook sheet's name (plain, no / or :)
     lines: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     columns: list[str] = field(default_factory=list)
