@@ -211,7 +211,7 @@ class Dispatcher:
         if message.person_id is None or not buttons:
             return
         shown = Asked(shown_in=str(sent.chat_id), shown_as=str(sent.message_id), text=text,
-                      answers=[[[button["text"], button["callback_data"]] for button in row]
+                      answers=[[[offered["text"], offered["callback_data"]] for offered in row]
                                for row in buttons])
         try:
             async with self.sessions() as session, session.begin():

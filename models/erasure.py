@@ -35,6 +35,7 @@ from models.base import Base
 from models.broadcasts import Broadcast, BroadcastStatus
 from models.clock import utcnow
 from models.digests import Episode
+from models.identities import Identity
 from models.meetings import Meeting, MeetingSignup, MeetingStatus, SignupStatus, leave
 from models.outbox import drop_messages_of
 from models.people import CONSENT_VERSION, Person, clear_personal_fields
@@ -55,12 +56,17 @@ class FreedPlace:
     promoted: Person | None  # who moved up from the waiting line, if anyone
 
 
+# Kept through a withdrawal like the person row itself: how the bot still reaches them (so
+# that they can register again in their language). ``/forget`` deletes them with the row.
+KEPT_WITH_THE_PERSON = ("person", AuditEntry.__tablename__, Identity.__tablename__)
+
+
 def references_to_person() -> list[tuple[Table, ForeignKey]]:
     """Return every foreign key to ``person`` in the schema, with its table (the person
-    table and the audit log aside: they are handled on their own)."""
+    table, the audit log and the identities aside: they are handled on their own)."""
     found = []
     for table in Base.metadata.sorted_tables:
-        if table.name in ("person", AuditEntry.__tablename__):
+        if table.name in KEPT_WITH_THE_PERSON:
             continue
         for key in table.foreign_keys:
             if key.column.table.name == "person":

@@ -20,7 +20,8 @@ from sqlalchemy import insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from models import Activity, Area, Meeting, Person, Role, RoleGrant
+from bot.identity import CHANNEL
+from models import Activity, Area, Identity, Meeting, Person, Role, RoleGrant
 from models.activities import ActivityKind, ActivityStatus
 from models.areas import AreaLevel, GroupChat
 from models.clock import utcnow
@@ -94,14 +95,20 @@ async def generate(engine: AsyncEngine, *, residents: int, activities: int, dist
              "created_at": now} for n in range(districts)])).scalars())
         coordinator = FIRST_PERSON - 1
         telegram_ids = [FIRST_PERSON + n for n in range(residents)]
-        rows = [{"telegram_id": tid, "display_name": f"住民{tid}", "active": True,
+        everyone = [coordinator, *telegram_ids]
+        rows = [{"display_name": f"住民{tid}", "active": True,
                  "district_id": district_ids[n % districts], "consented_at": now,
                  "consent_version": "bench", "quiet_from": 0, "quiet_until": 0,
-                 "created_at": now} for n, tid in enumerate([coordinator, *telegram_ids])]
+                 "created_at": now} for n, tid in enumerate(everyone)]
         person_ids: list[int] = []
         for start in range(0, len(rows), 5000):
             person_ids += list((await connection.execute(
-                insert(Person).returning(Person.id), rows[start:start + 5000])).scalars())
+                insert(Person).returning(Person.id, sort_by_parameter_order=True),
+                rows[start:start + 5000])).scalars())
+        identities = [{"channel": CHANNEL, "external_id": str(tid), "person_id": pid,
+                       "created_at": now} for tid, pid in zip(everyone, person_ids, strict=True)]
+        for start in range(0, len(identities), 5000):
+            await connection.execute(insert(Identity), identities[start:start + 5000])
         grants = [{"person_id": pid, "role": Role.RESIDENT, "area_id": row["district_id"],
                    "created_at": now} for pid, row in zip(person_ids, rows, strict=True)]
         grants.append({"person_id": person_ids[0], "role": Role.DISTRICT_COORDINATOR,
@@ -127,9 +134,11 @@ async def generate(engine: AsyncEngine, *, residents: int, activities: int, dist
              "status": MeetingStatus.SCHEDULED, "created_at": now}
             for d, district_id in enumerate(district_ids)
             for k in range(meetings_per_district)])).scalars())
-        await connection.execute(insert(GroupChat).values(
-            telegram_chat_id=GROUP_CHAT, title="ベンチ地区 ご近所ネット",
-            district_id=district_ids[0], active=True, created_at=now))
+        group_id = (await connection.execute(insert(GroupChat).values(
+            title="ベンチ地区 ご近所ネット", district_id=district_ids[0], active=True,
+            created_at=now).returning(GroupChat.id))).scalar_one()
+        await connection.execute(insert(Identity).values(
+            channel=CHANNEL, external_id=str(GROUP_CHAT), group_id=group_id, created_at=now))
     return City(district_ids, telegram_ids, coordinator, meeting_ids)
 
 

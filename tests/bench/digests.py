@@ -43,6 +43,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.identity import CHANNEL
 from models import (
     Activity,
     ActivityKind,
@@ -52,6 +53,7 @@ from models import (
     AreaLevel,
     CheckinRound,
     Council,
+    Identity,
     Level,
     Need,
     NeedStatus,
@@ -126,13 +128,16 @@ async def generate(engine: AsyncEngine, years: int, seed: int = 7) -> int:  # no
         district_ids = [d.id for d in districts]
         city_id = city.id
     rows = 0
-    people = [{"telegram_id": 10_000_000 + i, "language": "ja", "active": True,
+    people = [{"language": "ja", "active": True,
                "display_name": f"住民{i}", "district_id": district_ids[i % DISTRICTS],
                "consented_at": start, "consent_version": "bench", "created_at": start}
               for i in range(RESIDENTS + SUPPORTERS)]
     rows += await _insert(engine, Person, people)
     async with session_factory(engine)() as session:
         ids = list(await session.scalars(select(Person.id).order_by(Person.id)))
+    rows += await _insert(engine, Identity, [
+        {"channel": CHANNEL, "external_id": str(10_000_000 + i), "person_id": pid,
+         "created_at": start} for i, pid in enumerate(ids)])
     district_of = {pid: district_ids[i % DISTRICTS] for i, pid in enumerate(ids)}
     residents, supporters = ids[:RESIDENTS], ids[RESIDENTS:]
     grants = [{"person_id": p, "role": Role.RESIDENT, "area_id": district_of[p],

@@ -31,10 +31,11 @@ from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, 
 from telegram.ext import filters as tg_filters
 
 from bot.app import build_application
+from bot.identity import CHANNEL
 from bot.notices import telegram
 from bot.sandbox import SandboxClient
 from bot.settings import load_settings
-from models import Person
+from models import Identity, Person
 from models.checkins import open_due_rounds
 from models.db import create_engine, session_factory
 from scheduler.checkins import question as checkin_question
@@ -120,9 +121,12 @@ async def prepare_chats(database_url: str, city: City, api_url: str
         async with session_factory(engine)() as session, session.begin():
             rounds = await open_due_rounds(session, monday_ten(), TOKYO)
             meetings = dict(zip(city.districts, city.meeting_ids[::2], strict=True))
-            people = list(await session.scalars(select(Person)))
-            districts = {p.telegram_id: p.district_id for p in people}
-            chats = {p.id: p.telegram_id for p in people}
+            people = [(person, int(telegram_id)) for person, telegram_id in await session.execute(
+                select(Person, Identity.external_id)
+                .join(Identity, Identity.person_id == Person.id)
+                .where(Identity.channel == CHANNEL))]
+            districts = {telegram_id: p.district_id for p, telegram_id in people}
+            chats = {p.id: telegram_id for p, telegram_id in people}
         async with Bot(TOKEN, base_url=api_url) as bot:
             for due in rounds:
                 telegram_id = chats[due.person.person_id]

@@ -12,6 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.cli import main
+from bot.identity import CHANNEL
 from models import Activity, ActivityKind, ActivityStatus
 from models.activities import mark_interest
 from models.areas import get_or_create_area
@@ -32,7 +33,7 @@ async def _registry(url: str) -> None:
     try:
         async with session_factory(engine)() as session, session.begin():
             east, _ = await get_or_create_area(session, "こもれび市", "みどり地区")
-            organiser = await ensure_person(session, 1)
+            organiser = await ensure_person(session, CHANNEL, 1)
             schedule = Schedule(frequency=Frequency.MONTHLY, weekdays=(2,), nth=(2,),
                                 start=time(12), end=time(13, 30))
             meal = Activity(name="ふれあい食事会", kind=ActivityKind.MEAL, district_id=east.id,
@@ -42,7 +43,7 @@ async def _registry(url: str) -> None:
             session.add_all([meal, Activity(name="下書き", district_id=east.id, meanings=[],
                                             status=ActivityStatus.DRAFT)])
             await session.flush()
-            await mark_interest(session, meal, (await ensure_person(session, 2)).id)
+            await mark_interest(session, meal, (await ensure_person(session, CHANNEL, 2)).id)
     finally:
         await engine.dispose()
 
@@ -98,7 +99,7 @@ async def _formulas(url: str) -> None:
     try:
         async with session_factory(engine)() as session, session.begin():
             east, _ = await get_or_create_area(session, "こもれび市", "みどり地区")
-            organiser = await ensure_person(session, 1)
+            organiser = await ensure_person(session, CHANNEL, 1)
             session.add_all([
                 Activity(name=EVIL, kind=ActivityKind.SALON, district_id=east.id,
                          place="+SUM(1,2)", contact="@SUM(1+1)", organiser_id=organiser.id,

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from bot.identity import CHANNEL
 from models import Area, AreaLevel, CheckinRound, Person, Role, WatchAlert
 from models.db import session_factory
 from models.people import ensure_person, give_consent
@@ -26,7 +27,7 @@ NOW = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
 
 async def _person(session: AsyncSession, telegram_id: int, district: Area, role: Role | None
                   ) -> Person:
-    person = await ensure_person(session, telegram_id)
+    person = await ensure_person(session, CHANNEL, telegram_id)
     await give_consent(session, person, district_id=district.id, display_name=f"人{telegram_id}")
     if role is not None:
         await grant_role(session, person, role, district.id)

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.identity import CHANNEL
 from models import Area, AreaLevel, Person, Role
 from models.checkins import (
     AWAY_LIMIT,
@@ -38,7 +39,7 @@ async def _resident(session: AsyncSession, consented_at: datetime) -> Person:
     east = Area(name="東地区", level=AreaLevel.DISTRICT, parent_id=city.id)
     session.add(east)
     await session.flush()
-    person = await ensure_person(session, 7001)
+    person = await ensure_person(session, CHANNEL, 7001)
     await give_consent(session, person, district_id=east.id, display_name="花子")
     person.consented_at = consented_at
     await grant_role(session, person, Role.RESIDENT, east.id)

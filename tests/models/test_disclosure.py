@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from bot.identity import CHANNEL
 from models import (
     Activity,
     ActivityKind,
@@ -35,7 +36,7 @@ NOW = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
 
 
 async def _person(session: AsyncSession, telegram_id: int, district: Area, role: Role) -> Person:
-    person = await ensure_person(session, telegram_id)
+    person = await ensure_person(session, CHANNEL, telegram_id)
     await give_consent(session, person, district_id=district.id, display_name=f"人{telegram_id}")
     await grant_role(session, person, role, district.id)
     return person
@@ -72,7 +73,7 @@ async def _life(session: AsyncSession, resident: Person, *, coordinator: Person,
         assert await mark_interest(session, theirs, resident.id)
     link = await new_contact_link(session, resident, NOW)
     assert link is not None
-    assert await accept_contact(session, link, contact, f"連絡先{resident.telegram_id}", NOW)
+    assert await accept_contact(session, link, contact, f"連絡先{resident.display_name}", NOW)
     await session.flush()
 
 
@@ -104,11 +105,12 @@ async def test_the_disclosure_takes_the_same_statements_for_one_or_many_records(
         counted = {}
         for telegram_id, times in ((2, 1), (3, 4)):
             session.expunge_all()  # nothing from the session's memory: every row is read
-            person = await find_person(session, telegram_id)
+            person = await find_person(session, CHANNEL, telegram_id)
             assert person is not None
             statements.clear()
             data = await disclosure(session, person)
-            counted[person.telegram_id] = len(statements)
+            counted[telegram_id] = len(statements)
+            assert data["identities"] == [{"channel": CHANNEL, "id": str(telegram_id)}]
             assert len(data["needs"]) == len(data["checkins"]["rounds"]) \
                 == len(data["meeting_signups"]) == len(data["activity_interests"]) \
                 == len(data["activities_organised"]) == times
@@ -131,8 +133,8 @@ async def test_the_bots_messages_to_and_about_the_person_are_counted(
     await session.flush()
     coordinator = await _person(session, 1, east, Role.DISTRICT_COORDINATOR)
     resident = await _person(session, 2, east, Role.RESIDENT)
-    sent = enqueue(session, key="to-her", chat_id=2, text="x", person_id=resident.id)
-    enqueue(session, key="about-her", chat_id=1, text="x", person_id=coordinator.id,
+    sent = enqueue(session, key="to-her", text="x", person_id=resident.id)
+    enqueue(session, key="about-her", text="x", person_id=coordinator.id,
             about=resident.id)
     await session.flush()
     mark_sent(sent, 1, NOW)

@@ -16,6 +16,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from bot.identity import CHANNEL
 from models import (
     Activity,
     ActivityKind,
@@ -24,6 +25,7 @@ from models import (
     AreaLevel,
     AuditAction,
     CheckinRound,
+    Identity,
     Meeting,
     MeetingKind,
     MeetingSignup,
@@ -52,6 +54,7 @@ from models.needs import (
     take,
     toggle_offer,
 )
+from models.notices import Choice
 from models.outbox import OutboxMessage, enqueue, mark_final, mark_sent
 from models.people import ensure_person, find_person, give_consent
 from models.roles import Invite, grant_role
@@ -77,7 +80,7 @@ class Life:
 
 async def _person(session: AsyncSession, telegram_id: int, name: str, district: Area,
                   *roles: tuple[Role, Area]) -> Person:
-    person = await ensure_person(session, telegram_id)
+    person = await ensure_person(session, CHANNEL, telegram_id)
     person.language = "ja"
     await give_consent(session, person, district_id=district.id, display_name=name)
     await grant_role(session, person, Role.RESIDENT, district.id)
@@ -122,16 +125,16 @@ async def _need_and_messages(session: AsyncSession, hanako: Person, mika: Person
     assert await tell_coordinators(session, need, again=True) >= 1
 
     notice = f"🔔 困りごとの相談がありました\n{NAME}さん（東地区）\nひとこと: {NOTE}"
-    sent = enqueue(session, key="need:1:new:mika", chat_id=mika.telegram_id, text=notice,
+    sent = enqueue(session, key="need:1:new:mika", text=notice,
                    person_id=mika.id, about=hanako.id,
-                   buttons=[[{"text": "対応します", "callback_data": "nd:1:take"}]])
-    enqueue(session, key="need:1:again:mika", chat_id=mika.telegram_id, text=notice,
+                   choices=[[Choice("need.button.take", ("nd", 1, "take"))]])
+    enqueue(session, key="need:1:again:mika", text=notice,
             person_id=mika.id, about=hanako.id, due_at=now + timedelta(hours=12))
-    told = enqueue(session, key="need:1:resident:taken", chat_id=HANAKO,
+    told = enqueue(session, key="need:1:resident:taken",
                    text=f"{NAME}さん、担当が決まりました", person_id=hanako.id)
-    enqueue(session, key="later", chat_id=HANAKO, text=f"{NAME}さんへ", person_id=hanako.id,
+    enqueue(session, key="later", text=f"{NAME}さんへ", person_id=hanako.id,
             due_at=now + timedelta(days=1))
-    failed = enqueue(session, key="contact-joined", chat_id=son.telegram_id,
+    failed = enqueue(session, key="contact-joined",
                      text=f"{NAME}さんの連絡先になりました", person_id=son.id)
     await session.flush()
     mark_sent(sent, 11, now)
@@ -189,13 +192,18 @@ async def _activities_and_meetings(session: AsyncSession, hanako: Person, mika: 
 
 
 async def _everything_about_her_was_there(engine: AsyncEngine, life: Life) -> None:
-    """The life above holds her data where the findings say (so the test can fail)."""
+    """The life above holds her data where the findings say (so the test can fail): her
+    Telegram id is her identity, and rows go to her (or are about her) by her person id."""
     found = {(table, column) for table, column, _value in await rows_mentioning(
         engine, NEEDLES)}
     assert {("need", "note"), ("need_note", "text"), ("activity", "contact"),
-            ("outbox_message", "text"), ("outbox_message", "chat_id"),
+            ("outbox_message", "text"), ("identity", "external_id"),
             ("outbox_message", "params"),
             ("watch_contact", "contact_name"), ("person", "display_name")} <= found
+    referring = {(table, column) for table, column, _count in await references_to(
+        engine, life.hanako.id)}
+    assert {("outbox_message", "person_id"), ("outbox_message", "subject_person_id"),
+            ("identity", "person_id")} <= referring
 
 
 async def _place_went_to_the_next(session: AsyncSession, life: Life) -> None:
@@ -216,7 +224,9 @@ async def test_forgetting_leaves_nothing_that_names_her(engine: AsyncEngine,
         (life.meeting_id, life.waiting.id)]
     assert await rows_mentioning(engine, NEEDLES) == []
     assert await references_to(engine, hanako_id) == []
-    assert await find_person(session, HANAKO) is None
+    assert await find_person(session, CHANNEL, HANAKO) is None
+    assert await session.scalar(select(Identity).where(
+        Identity.external_id == str(HANAKO))) is None
     session.expunge_all()
     await _place_went_to_the_next(session, life)
     # Her activity stays, the community's, without her contact or her as organiser.
@@ -239,16 +249,20 @@ async def test_withdrawing_consent_keeps_only_her_telegram_id_and_language(
 
     assert [p.promoted.id if p.promoted else None for p in freed] == [life.waiting.id]
     assert await rows_mentioning(engine, NEEDLES,
-                                 allowed=frozenset({("person", "telegram_id")})) == []
+                                 allowed=frozenset({("identity", "external_id")})) == []
     session.expunge_all()
-    hanako = await find_person(session, HANAKO)
+    hanako = await find_person(session, CHANNEL, HANAKO)
     assert hanako is not None
-    assert (hanako.telegram_id, hanako.language, hanako.display_name, hanako.district_id,
+    assert (hanako.language, hanako.display_name, hanako.district_id,
             hanako.consented_at, hanako.consent_version, hanako.quiet_from,
-            hanako.quiet_until) == (HANAKO, "ja", None, None, None, None, None, None)
-    # Only the record of her consent still points at her, without the district.
+            hanako.quiet_until) == ("ja", None, None, None, None, None, None)
+    assert [(i.channel, i.external_id) for i in await session.scalars(
+        select(Identity).where(Identity.person_id == hanako_id))] == [(CHANNEL, str(HANAKO))]
+    # Only her identity and the record of her consent still point at her, without the
+    # district.
     assert sorted(await references_to(engine, hanako_id)) == [
-        ("audit_entry", "actor_id", 2), ("audit_entry", "subject_id", 2)]
+        ("audit_entry", "actor_id", 2), ("audit_entry", "subject_id", 2),
+        ("identity", "person_id", 1)]
     mine = list(await session.scalars(select(AuditEntry).where(
         AuditEntry.subject_id == hanako_id).order_by(AuditEntry.id)))
     assert [(e.action, e.area_id) for e in mine] == [

@@ -8,11 +8,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from models import Area, Invite, Person, Role, RoleGrant
+from bot.identity import CHANNEL
+from models import Area, Invite, Role, RoleGrant
 from models.areas import get_or_create_area
 from models.db import session_factory
 from models.invites import InviteProblem, check_invite, redeem_invite
-from models.people import ensure_person
+from models.people import ensure_person, find_person
 from models.roles import create_invite, grant_role, revoke_grant, roles_of
 
 ADMIN_ID, COORDINATOR_ID, NEWCOMER_ID = 7001, 7002, 7003
@@ -28,15 +29,18 @@ async def test_an_administrator_from_the_settings_invites_only_while_listed(
     session: AsyncSession
 ) -> None:
     _city, east = await _town(session)
-    admin = await ensure_person(session, ADMIN_ID)  # no grant in the database
+    admin = await ensure_person(session, CHANNEL, ADMIN_ID)  # no grant in the database
     invite = await create_invite(session, Role.DISTRICT_COORDINATOR, east.id, admin)
-    newcomer = await ensure_person(session, NEWCOMER_ID)
-    assert await check_invite(session, invite.token, [ADMIN_ID]) == invite
+    newcomer = await ensure_person(session, CHANNEL, NEWCOMER_ID)
+    assert await check_invite(session, invite.token, [admin.id]) == invite
+    # The settings' administrators are people (their person ids), not Telegram ids.
+    assert await check_invite(session, invite.token, [ADMIN_ID]) \
+        is InviteProblem.NO_LONGER_VALID
     assert await redeem_invite(session, invite.token, newcomer, []) \
         is InviteProblem.NO_LONGER_VALID
     assert await roles_of(session, newcomer.id) == []
     assert (await session.get(Invite, invite.id) or invite).used_at is None
-    granted = await redeem_invite(session, invite.token, newcomer, [ADMIN_ID])
+    granted = await redeem_invite(session, invite.token, newcomer, [admin.id])
     assert isinstance(granted, RoleGrant)
     assert (granted.role, granted.area_id) == (Role.DISTRICT_COORDINATOR, east.id)
 
@@ -45,7 +49,7 @@ async def test_a_revoked_or_deleted_author_leaves_no_working_invite(
     session: AsyncSession
 ) -> None:
     city, east = await _town(session)
-    coordinator = await ensure_person(session, COORDINATOR_ID)
+    coordinator = await ensure_person(session, CHANNEL, COORDINATOR_ID)
     grant = await grant_role(session, coordinator, Role.MUNICIPAL_COORDINATOR, city.id)
     for_district = await create_invite(session, Role.DISTRICT_COORDINATOR, east.id, coordinator)
     for_city = await create_invite(session, Role.COUNCIL_MEMBER, city.id, coordinator)
@@ -69,10 +73,10 @@ async def test_a_revocation_under_way_is_waited_for_before_the_claim(
     sessions = session_factory(engine)
     async with sessions() as session, session.begin():
         _city, east = await _town(session)
-        coordinator = await ensure_person(session, COORDINATOR_ID)
+        coordinator = await ensure_person(session, CHANNEL, COORDINATOR_ID)
         await grant_role(session, coordinator, Role.DISTRICT_COORDINATOR, east.id)
         token = (await create_invite(session, Role.SUPPORTER, east.id, coordinator)).token
-        await ensure_person(session, NEWCOMER_ID)
+        await ensure_person(session, CHANNEL, NEWCOMER_ID)
     async with sessions() as revoking, sessions() as claiming:
         await revoking.begin()
         [grant] = await revoking.scalars(select(RoleGrant))
@@ -80,8 +84,8 @@ async def test_a_revocation_under_way_is_waited_for_before_the_claim(
 
         async def claim() -> RoleGrant | InviteProblem:
             async with claiming.begin():
-                newcomer = (await claiming.scalars(
-                    select(Person).where(Person.telegram_id == NEWCOMER_ID))).one()
+                newcomer = await find_person(claiming, CHANNEL, NEWCOMER_ID)
+                assert newcomer is not None
                 return await redeem_invite(claiming, token, newcomer, [])
 
         claimed = asyncio.create_task(claim())

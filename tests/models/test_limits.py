@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.identity import CHANNEL
 from models import (
     Activity,
     ActivityStatus,
@@ -50,7 +51,7 @@ async def _town(session: AsyncSession) -> tuple[Area, Area]:
 
 async def _person(session: AsyncSession, telegram_id: int, area: Area, *roles: Role
                   ) -> Person:
-    person = await ensure_person(session, telegram_id)
+    person = await ensure_person(session, CHANNEL, telegram_id)
     await give_consent(session, person, district_id=area.id if area.parent_id else None,
                        display_name=f"人{telegram_id}")
     for role in roles:
@@ -166,8 +167,11 @@ async def test_at_most_three_proposals_wait_for_review(session: AsyncSession) ->
 
 async def test_a_message_with_a_key_already_queued_is_queued_once(session: AsyncSession
                                                                   ) -> None:
-    first = await enqueue_once(session, key="meeting-full:1:2", chat_id=10, text="満席です")
-    second = await enqueue_once(session, key="meeting-full:1:2", chat_id=10, text="満席です")
+    person = await ensure_person(session, CHANNEL, 10)
+    first = await enqueue_once(session, key="meeting-full:1:2", person_id=person.id,
+                               text="満席です")
+    second = await enqueue_once(session, key="meeting-full:1:2", person_id=person.id,
+                                text="満席です")
     await session.commit()
     assert (first, second) == (True, False)
     assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 1

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.identity import CHANNEL
 from models import Meeting, MeetingInvitation, MeetingKind, MeetingStatus, Person
 from models.db import session_factory
 from models.disclosure import disclosure
@@ -37,7 +38,7 @@ async def _setup(engine: AsyncEngine) -> tuple[Town, int, dict[str, int]]:
         for number, (name, district) in enumerate(
                 [("田中 美香", town.east), *((n, town.east) for n in NAMES),
                  ("山田 次子", town.west)], start=700):
-            person = await ensure_person(session, number)
+            person = await ensure_person(session, CHANNEL, number)
             await give_consent(session, person, district_id=district.id, display_name=name)
             ids[name] = person.id
         meeting = Meeting(kind=MeetingKind.CARE_MEETING, title="佐藤花子さん個別ケア会議",

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.identity import CHANNEL
 from models import (
     Area,
     AreaLevel,
@@ -261,7 +262,7 @@ async def test_a_dropped_draft_is_deleted(engine: AsyncEngine) -> None:
     town = await make_town(engine)
     factory = session_factory(engine)
     async with factory() as session, session.begin():
-        organiser = await ensure_person(session, 900)
+        organiser = await ensure_person(session, CHANNEL, 900)
         draft = await start_draft(session, organiser.id, town.east.id)
         draft_id = draft.id
         await drop_draft(session, draft)

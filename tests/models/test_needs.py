@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from bot.identity import CHANNEL
 from models import Area, AreaLevel, Need, NeedNote, Person, Role
 from models.db import session_factory
 from models.erasure import withdraw_consent
@@ -43,7 +44,7 @@ async def _town(session: AsyncSession) -> tuple[Area, Area]:
 
 
 async def _person(session: AsyncSession, telegram_id: int, district: Area, role: Role) -> Person:
-    person = await ensure_person(session, telegram_id)
+    person = await ensure_person(session, CHANNEL, telegram_id)
     await give_consent(session, person, district_id=district.id, display_name=f"人{telegram_id}")
     await grant_role(session, person, role, district.id)
     return person

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.identity import CHANNEL
 from models import Activity, ActivityStatus, Area, AreaLevel, clock
 from models.participants import MAX_PEOPLE, between, of_month, record
 from models.people import ensure_person
@@ -31,7 +32,7 @@ async def test_one_number_per_activity_and_month_corrected_in_place(
         session: AsyncSession) -> None:
     clock.travel(datetime(2027, 3, 31, 3, 0, tzinfo=UTC))
     salon, exercise = await _places(session)
-    organiser = await ensure_person(session, 501)
+    organiser = await ensure_person(session, CHANNEL, 501)
     await record(session, salon.id, date(2027, 3, 20), 12, reporter_id=organiser.id)
     await record(session, salon.id, date(2027, 3, 1), 14, reporter_id=organiser.id,
                  aged_65_plus=11)

@@ -15,12 +15,14 @@ import pytest
 from sqlalchemy import event, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.identity import CHANNEL
 from models import CheckinRound, OutboxMessage, Person
 from models.checkins import preference_of
 from models.db import create_engine, session_factory
 from models.people import find_person
 from models.watching import Thresholds
 from scheduler.checkins import checkin_round
+from tests.auxil.people import telegram_id_column
 from tests.auxil.town import add_person, make_town
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -42,7 +44,7 @@ async def _town(engine: AsyncEngine) -> None:
     async with session_factory(engine)() as session, session.begin():
         await session.execute(update(Person).values(consented_at=MONDAY - timedelta(days=30)))
         for telegram_id in PAUSED:
-            person = await find_person(session, telegram_id)
+            person = await find_person(session, CHANNEL, telegram_id)
             assert person is not None
             (await preference_of(session, person.id)).paused = True
 
@@ -50,9 +52,9 @@ async def _town(engine: AsyncEngine) -> None:
 async def _asked(engine: AsyncEngine) -> tuple[list[int], list[str]]:
     """Return whose rounds there are (Telegram ids) and the keys of the queued questions."""
     async with session_factory(engine)() as session:
+        telegram_id = telegram_id_column(CheckinRound.person_id)
         rounds = list(await session.scalars(
-            select(Person.telegram_id).join(CheckinRound, CheckinRound.person_id == Person.id)
-            .order_by(Person.telegram_id)))
+            select(telegram_id).select_from(CheckinRound).order_by(telegram_id)))
         keys = list(await session.scalars(select(OutboxMessage.idempotency_key).where(
             OutboxMessage.idempotency_key.like("checkin:%"))))
         ids = {f"checkin:{i}" for i in await session.scalars(select(CheckinRound.id))}

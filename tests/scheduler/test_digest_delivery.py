@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from models import DigestRun, OutboxMessage, Person, Role, RoleGrant
+from models import DigestRun, OutboxMessage, Role, RoleGrant
 from models.db import create_engine, session_factory
 from scheduler.digests.delivery import (
     prepare_weekly_digests,
@@ -17,7 +17,7 @@ from scheduler.digests.delivery import (
     send_weekly_digests,
 )
 from tests.auxil.digest import TOKYO, WEEK, History, seed_history
-from tests.auxil.people import recipient_chat
+from tests.auxil.people import add_telegram_person, recipient_chat
 
 MONDAY_EIGHT = datetime(2026, 11, 23, 8, 0, tzinfo=TOKYO)
 MEMBER, COORDINATOR, BOTH = 81_001, 81_002, 81_003
@@ -29,10 +29,9 @@ async def _with_readers(engine: AsyncEngine) -> History:
         for telegram_id, roles in ((MEMBER, (Role.COUNCIL_MEMBER,)),
                                    (COORDINATOR, (Role.DISTRICT_COORDINATOR,)),
                                    (BOTH, (Role.COUNCIL_MEMBER, Role.DISTRICT_COORDINATOR))):
-            person = Person(telegram_id=telegram_id, display_name="読む人", language="ja",
-                            district_id=history.town.east.id, consented_at=MONDAY_EIGHT)
-            session.add(person)
-            await session.flush()
+            person = await add_telegram_person(
+                session, telegram_id, display_name="読む人", language="ja",
+                district_id=history.town.east.id, consented_at=MONDAY_EIGHT)
             session.add_all([RoleGrant(person_id=person.id, role=role,
                                        area_id=history.town.east.id) for role in roles])
     return history

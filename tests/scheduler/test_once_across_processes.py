@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from models import OutboxMessage, Role, WatchAlert, clock
+from bot.identity import CHANNEL
+from models import GroupChat, Identity, OutboxMessage, Role, WatchAlert, clock
 from models.areas import track_group
 from models.checkins import preference_of
 from models.db import create_engine, session_factory
@@ -55,7 +56,7 @@ async def test_two_processes_ask_remind_and_alert_once(engine: AsyncEngine,
     for telegram_id in RESIDENTS:
         await add_person(engine, telegram_id, f"住民{telegram_id}", town.east)
         async with session_factory(engine)() as session, session.begin():
-            person = await find_person(session, telegram_id)
+            person = await find_person(session, CHANNEL, telegram_id)
             assert person is not None
             set_watching(await preference_of(session, person.id), True, 48)
 
@@ -98,7 +99,7 @@ async def test_the_first_message_of_a_new_group_in_two_processes_makes_one_group
 
     async def track(one: AsyncEngine, title: str) -> int:
         async with session_factory(one)() as session, session.begin():
-            return (await track_group(session, -100777, title, present=True)).id
+            return (await track_group(session, CHANNEL, -100777, title, present=True)).id
 
     try:
         ids = await asyncio.gather(*(track(one, f"グループ{n}") for n, one in
@@ -108,6 +109,10 @@ async def test_the_first_message_of_a_new_group_in_two_processes_makes_one_group
             await one.dispose()
     assert len(set(ids)) == 1
     async with session_factory(engine)() as session, session.begin():
-        group = await track_group(session, -100777, "", present=False)
+        group = await track_group(session, CHANNEL, -100777, "", present=False)
         assert group.title.startswith("グループ")  # an empty title keeps the old one
         assert group.active is False
+        # One group, known to Telegram by its chat id once: no copy left by the loser.
+        assert await session.scalar(select(func.count()).select_from(GroupChat)) == 1
+        assert [(i.channel, i.external_id, i.group_id) for i in await session.scalars(
+            select(Identity))] == [(CHANNEL, "-100777", group.id)]
