@@ -9,11 +9,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.identity import group_of, person_of
 from bot.sandbox import SandboxClient, SandboxServer
 from models import Activity, ActivityKind, ActivityStatus, Role, clock
-from models.areas import find_group
 from models.db import session_factory
-from models.people import find_person
 from tests.auxil.delivery import until_settled
 from tests.auxil.schedules import type_schedule
 from tests.auxil.town import EAST, Town, add_person, make_town, new_group, settle
@@ -152,7 +151,7 @@ async def test_a_coordinators_own_activity_is_active_at_once_and_shows_in_the_gr
     assert done["text"].startswith("「いきいき体操」を登録しました。")
     group = await new_group(sb, "東地区 ご近所ネット", {MIKA: "creator", HANAKO: "member"})
     async with session_factory(engine)() as session, session.begin():
-        tracked = await find_group(session, group["id"])
+        tracked = await group_of(session, group["id"])
         assert tracked is not None
         tracked.district_id = town.east.id
     sent = await sb.send_text(HANAKO, "/activities", chat_id=group["id"])
@@ -334,7 +333,7 @@ ENDED = "この活動は終了しているため、変えられません。"
 
 async def _organised_by_hanako(engine: AsyncEngine, town: Town) -> int:
     async with session_factory(engine)() as session, session.begin():
-        hanako = await find_person(session, HANAKO)
+        hanako = await person_of(session, HANAKO)
         assert hanako is not None
         activity = Activity(name="いきいき体操", kind=ActivityKind.EXERCISE,
                             district_id=town.east.id, place="集会所", schedule=WEEKLY,

@@ -12,12 +12,13 @@ from telegram.ext import CommandHandler
 
 from bot.app import OtagaiApplication, build_application
 from bot.context import OtagaiContext
+from bot.identity import person_of
 from bot.runner import running
 from bot.sandbox import SandboxClient
 from bot.settings import Settings
 from models.clock import utcnow
 from models.db import session_factory
-from models.people import find_person, set_language
+from models.people import set_language
 from scheduler import JOBS
 
 
@@ -83,7 +84,8 @@ async def test_a_failing_handler_apologises_and_changes_nothing(
 ) -> None:
     async def broken(update: Update, context: OtagaiContext) -> None:
         assert update.effective_user is not None
-        await set_language(context.session, update.effective_user.id, "en")
+        set_language(await context.ensure_person(), "en")  # a person and her identity, flushed
+        await context.session.flush()
         raise RuntimeError("a bug in a handler")
 
     bot.add_handler(CommandHandler("broken", broken), group=-1)
@@ -93,7 +95,7 @@ async def test_a_failing_handler_apologises_and_changes_nothing(
     assert reply["text"].startswith("申し訳ありません。うまく処理できませんでした。")
     assert "a bug in a handler" in caplog.text  # a real bug keeps its traceback for us
     async with session_factory(engine)() as session:
-        assert await find_person(session, person["id"]) is None  # rolled back
+        assert await person_of(session, person["id"]) is None  # rolled back
 
 
 async def test_the_jobs_first_run_counts_from_the_start_however_slow_the_start(

@@ -9,12 +9,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.identity import group_of, person_of
 from bot.sandbox import SandboxClient, SandboxServer
 from models import Activity, ActivityKind, ActivityStatus, Broadcast, BroadcastStatus, Role, clock
 from models.activities import ActivityInterest
-from models.areas import find_group
 from models.db import session_factory
-from models.people import find_person
 from tests.auxil.delivery import until_settled
 from tests.auxil.town import EAST, Town, add_person, make_town, new_group, settle
 
@@ -55,10 +54,10 @@ async def test_district_broadcast_reaches_every_resident_and_the_group_once(
     group = await new_group(sb, "東地区 ご近所ネット", {MIKA: "creator", HANAKO: "member"})
     await settle(sb)
     async with session_factory(engine)() as session, session.begin():
-        tracked = await find_group(session, group["id"])
+        tracked = await group_of(session, group["id"])
         assert tracked is not None
         tracked.district_id = town.east.id
-        ichiro = await find_person(session, ICHIRO)
+        ichiro = await person_of(session, ICHIRO)
         assert ichiro is not None
         ichiro.language = "en"
 
@@ -167,7 +166,7 @@ async def test_people_interested_in_activities_of_one_kind(
                                 schedule=schedule, meanings=[], status=status)
             session.add(activity)
             await session.flush()
-            person = await find_person(session, who)
+            person = await person_of(session, who)
             assert person is not None
             session.add(ActivityInterest(activity_id=activity.id, person_id=person.id))
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.identity import group_of
 from bot.sandbox import SandboxClient, SandboxServer
-from models.areas import find_group
 from models.db import session_factory
 from tests.auxil.browser import chromium_page, requires_chromium
 from tests.auxil.town import EAST, WEST, make_town, new_group
@@ -55,7 +55,7 @@ async def test_a_newcomer_joins_from_the_group_button_in_the_page(
     hanako = await sb.create_user(first_name="花子", last_name="佐藤")
     group = await new_group(sb, "東地区 ご近所ネット", {hanako["id"]: "member"})
     async with session_factory(engine)() as session, session.begin():
-        tracked = await find_group(session, group["id"])
+        tracked = await group_of(session, group["id"])
         assert tracked is not None
         tracked.district_id = town.east.id
     async with chromium_page() as page:

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.identity import group_of, person_of
 from bot.sandbox import SandboxClient, SandboxServer
 from models import (
     Activity,
@@ -28,16 +29,14 @@ from models import (
     WatchAlert,
     clock,
 )
-from models.areas import find_group
 from models.checkins import CheckinPreference
 from models.db import session_factory
-from models.people import find_person
 from models.roles import revoke_grant
 from models.watching import Thresholds, WatchContact
 from scheduler.checkins import ask_in_batches, watch_silence
 from scheduler.needs import resend_untaken
 from tests.auxil.delivery import until_settled
-from tests.auxil.people import recipient_chat
+from tests.auxil.people import person_with_telegram_id, recipient_chat
 from tests.auxil.town import Town, add_person, make_town, new_group, settle
 
 pytestmark = pytest.mark.usefixtures("bot")
@@ -248,7 +247,7 @@ async def test_needs_never_reach_a_group_or_a_council_member(
     group = await new_group(sb, "東地区 ご近所ネット", {MIKA: "creator", HANAKO: "member",
                                                     KAZUKO: "member"})
     async with session_factory(engine)() as session, session.begin():
-        tracked = await find_group(session, group["id"])
+        tracked = await group_of(session, group["id"])
         assert tracked is not None
         tracked.district_id = town.east.id
     await _raise_shopping_need(sb, engine, note=NOTE)
@@ -290,7 +289,7 @@ async def test_talking_goes_straight_to_the_note_and_answers_count_for_their_own
     assert again["text"] == "このことは、もうコーディネーターにお伝えしています。"
     await settle(sb)
     async with session_factory(engine)() as session:
-        hanako = await find_person(session, HANAKO)
+        hanako = await person_of(session, HANAKO)
         assert hanako is not None
         rounds = list(await session.scalars(select(CheckinRound).where(
             CheckinRound.person_id == hanako.id).order_by(CheckinRound.asked_at)))
@@ -507,7 +506,7 @@ async def test_checkin_on_demand_and_people_without_consent(
     # Consent withdrawn: an old question's button changes nothing, and no question comes.
     old = await _question(sb, engine)
     async with session_factory(engine)() as session, session.begin():
-        hanako = await find_person(session, HANAKO)
+        hanako = await person_of(session, HANAKO)
         assert hanako is not None
         hanako.consented_at = None
     pressed = await sb.press(HANAKO, old, text="少し困っている")
@@ -620,7 +619,7 @@ async def test_a_forged_contact_button_takes_nothing_and_shows_no_name(
         assert "花子" not in message["text"]
     assert await _contact_rows(engine) == before
     async with session_factory(engine)() as session:
-        assert await find_person(session, stranger) is None  # not even a row for them
+        assert await person_of(session, stranger) is None  # not even a row for them
 
     # The family's real link still works.
     opened = await sb.open_link(son, link)
@@ -634,7 +633,7 @@ async def test_a_forged_contact_button_takes_nothing_and_shows_no_name(
     [(_id, _person, _token, contact_id, contact_name, _at)] = await _contact_rows(engine)
     assert contact_name == "佐藤 大輔"
     async with session_factory(engine)() as session:
-        son_row = await find_person(session, son)
+        son_row = await person_of(session, son)
         assert son_row is not None
         assert contact_id == son_row.id
 
@@ -696,7 +695,7 @@ async def test_a_need_is_matched_to_an_activity_whose_organiser_accepts(
     sb: SandboxClient, engine: AsyncEngine, town: Town
 ) -> None:
     async with session_factory(engine)() as session, session.begin():
-        satoru = await find_person(session, SATORU)
+        satoru = await person_of(session, SATORU)
         assert satoru is not None
         session.add(Activity(name="ふれあい食事会", kind=ActivityKind.MEAL,
                              district_id=town.east.id, place="公民館", organiser_id=satoru.id,
@@ -743,7 +742,8 @@ async def _leave_east_without_a_coordinator(engine: AsyncEngine) -> None:
     async with session_factory(engine)() as session, session.begin():
         [grant] = await session.scalars(
             select(RoleGrant).join(Person, RoleGrant.person_id == Person.id)
-            .where(Person.telegram_id == MIKA, RoleGrant.role == Role.DISTRICT_COORDINATOR))
+            .where(Person.id == person_with_telegram_id(MIKA),
+                   RoleGrant.role == Role.DISTRICT_COORDINATOR))
         await revoke_grant(session, grant, None)
 
 
@@ -803,7 +803,7 @@ async def test_away_and_watch_by_typing_and_a_date_past_this_year_is_asked_about
     assert "いまは見守り中です（お返事を待つ時間: 48時間）。" in started["text"]
     await settle(sb)
     async with session_factory(engine)() as session:
-        hanako = await find_person(session, HANAKO)
+        hanako = await person_of(session, HANAKO)
         assert hanako is not None
         preference = await session.scalar(select(CheckinPreference).where(
             CheckinPreference.person_id == hanako.id))
@@ -886,7 +886,7 @@ async def test_a_forged_away_button_with_a_date_too_far_or_past_changes_nothing(
         assert answer["text"].startswith("このボタンは、もう使えません。")
     await settle(sb)
     async with session_factory(engine)() as session:
-        person = await find_person(session, HANAKO)
+        person = await person_of(session, HANAKO)
         assert person is not None
         preference = await session.get(CheckinPreference, person.id)
         assert preference is None or preference.away_until is None

@@ -14,10 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import OtagaiApplication, build_application
 from bot.dispatch import DispatchConfig, Dispatcher
+from bot.identity import person_of, track
 from bot.runner import running
 from bot.sandbox import SandboxClient, SandboxServer
 from bot.settings import Settings, load_settings
-from models import GroupChat, OutboxMessage, OutboxStatus, Person, clock
+from models import Identity, OutboxMessage, OutboxStatus, clock
 from models.db import session_factory
 from models.erasure import forget_person
 from models.notices import Notice
@@ -107,8 +108,8 @@ async def test_a_person_who_blocked_the_bot_is_marked_and_not_retried(
     async with session_factory(engine)() as session:
         counts = await counts_by_status(session, broadcast_id)
         assert (counts[OutboxStatus.SENT], counts[OutboxStatus.BLOCKED]) == (2, 1)
-        blocked = (await session.scalars(
-            select(Person).where(Person.telegram_id == people[0]))).one()
+        blocked = await person_of(session, people[0])
+        assert blocked is not None
         assert blocked.active is False
     forbidden = [r for r in await sb.requests(method="sendMessage") if r["status"] == 403]
     assert len(forbidden) == 1  # tried once, never again
@@ -122,10 +123,10 @@ async def test_quiet_hours_hold_a_message_until_morning(
     town = await make_town(engine)
     [person_id] = await register_people(sandbox, engine, town.east, 1)
     async with session_factory(engine)() as session, session.begin():
-        person = (await session.scalars(
-            select(Person).where(Person.telegram_id == person_id))).one()
+        person = await person_of(session, person_id)
+        assert person is not None
         person.quiet_from, person.quiet_until = 21, 8
-        message = enqueue(session, key="quiet-test", chat_id=person_id, text="おはようございます",
+        message = enqueue(session, key="quiet-test", text="おはようございます",
                           person_id=person.id)
     application = build_application(settings, "123:TEST", retry_backoff=0.01)
     await application.initialize()
@@ -155,11 +156,8 @@ async def test_group_chats_keep_the_default_quiet_hours(
     member = await sb.create_user(first_name="一郎")
     group = await sb.create_group("ひだまり会", members={member["id"]: "creator"})
     async with session_factory(engine)() as session, session.begin():
-        tracked = GroupChat(telegram_chat_id=group["id"], title="ひだまり会")
-        session.add(tracked)
-        await session.flush()
-        message = enqueue(session, key="group-quiet", chat_id=group["id"], text="夜のお知らせ",
-                          group_id=tracked.id)
+        tracked = await track(session, group["id"], "ひだまり会", present=True)
+        message = enqueue(session, key="group-quiet", text="夜のお知らせ", group_id=tracked.id)
     application = build_application(settings, "123:TEST", retry_backoff=0.01)
     await application.initialize()
     try:
@@ -180,15 +178,20 @@ async def test_forgetting_a_person_cancels_what_waits_for_them(
     town = await make_town(engine)
     [person_id] = await register_people(sandbox, engine, town.east, 1)
     async with session_factory(engine)() as session, session.begin():
-        person = (await session.scalars(
-            select(Person).where(Person.telegram_id == person_id))).one()
-        message = enqueue(session, key="later", chat_id=person_id, text="来週のお知らせ",
+        person = await person_of(session, person_id)
+        assert person is not None
+        forgotten = person.id
+        message = enqueue(session, key="later", text="来週のお知らせ",
                           person_id=person.id, due_at=datetime(2099, 1, 1, tzinfo=UTC))
         await session.flush()
         await forget_person(session, person)
     async with session_factory(engine)() as session:
-        # Deleted, not kept as cancelled: its key and chat would still name the person.
+        # Deleted, not kept as cancelled: its key and recipient would still name the person.
         assert await session.get(OutboxMessage, message.id) is None
+        # Nor does anything still tie her Telegram id to a row.
+        assert await person_of(session, person_id) is None
+        assert (await session.scalars(select(Identity).where(
+            Identity.person_id == forgotten))).all() == []
 
 
 async def test_a_stopping_dispatcher_finishes_the_batch_in_hand_and_leaves_the_rest(
@@ -227,7 +230,11 @@ async def test_a_notice_is_worded_when_it_goes_and_one_that_cannot_be_is_set_asi
     town = await make_town(engine)
     hanako, mary = await register_people(sandbox, engine, town.east, 2)
     async with session_factory(engine)() as session, session.begin():
-        people = {p.telegram_id: p for p in await session.scalars(select(Person))}
+        people = {}
+        for telegram_id in (hanako, mary):
+            person = await person_of(session, telegram_id)
+            assert person is not None
+            people[telegram_id] = person
         enqueue(session, key="asked-ja", notice=question(1), person_id=people[hanako].id)
         enqueue(session, key="broken", notice=Notice("need.notice", {"name": "x"}),
                 person_id=people[hanako].id)  # its other parameters are missing

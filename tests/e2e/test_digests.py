@@ -18,6 +18,7 @@ from models.db import session_factory
 from scheduler.digests.delivery import send_weekly_digests
 from tests.auxil.delivery import until_settled
 from tests.auxil.digest import TOKYO, seed_history
+from tests.auxil.people import add_telegram_person
 from tests.auxil.town import settle
 from tests.scheduler.test_digest_render import EAST_TEXT
 
@@ -45,11 +46,10 @@ async def test_the_council_member_receives_every_number_on_monday_morning(
     history = await seed_history(engine)
     sandbox.ensure_user(MEMBER, "和子", "伊藤", started=True)
     async with session_factory(engine)() as session, session.begin():
-        member = Person(telegram_id=MEMBER, display_name="伊藤 和子", language="ja",
-                        district_id=history.town.east.id, consented_at=MONDAY_EIGHT,
-                        quiet_from=0, quiet_until=0)
-        session.add(member)
-        await session.flush()
+        member = await add_telegram_person(
+            session, MEMBER, display_name="伊藤 和子", language="ja",
+            district_id=history.town.east.id, consented_at=MONDAY_EIGHT,
+            quiet_from=0, quiet_until=0)
         session.add(RoleGrant(person_id=member.id, role=Role.COUNCIL_MEMBER,
                               area_id=history.town.east.id))
     assert await _monday(engine) == 2

@@ -14,23 +14,25 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.identity import CHANNEL, person_of
 from bot.sandbox import SandboxClient, SandboxServer
 from models import (
     Activity,
     ActivityStatus,
+    Identity,
     Meeting,
     MeetingKind,
     MeetingSignup,
     MeetingStatus,
+    OutboxMessage,
     Person,
     Role,
 )
 from models.clock import utcnow
 from models.db import session_factory
-from models.people import find_person
 from models.watching import WatchContact
 from tests.auxil.delivery import until_settled
 from tests.auxil.schedules import type_schedule
@@ -76,7 +78,7 @@ async def _register(sb: SandboxClient, engine: AsyncEngine) -> str | None:
     await sign_up(sb, HANAKO, EAST)
     await settle(sb)
     async with session_factory(engine)() as session, session.begin():
-        hanako = await find_person(session, HANAKO)
+        hanako = await person_of(session, HANAKO)
         assert hanako is not None
         assert hanako.display_name == "佐藤 花子"
         hanako.quiet_from = hanako.quiet_until = 0  # tests run at any hour
@@ -174,8 +176,8 @@ async def _what_stays_of_her_activity_and_watching(engine: AsyncEngine) -> None:
 
 
 async def _live_her_life(sb: SandboxClient, engine: AsyncEngine, town: Town
-                         ) -> tuple[int, str | None]:
-    """Return the meeting she signed up for, and her language."""
+                         ) -> tuple[int, str | None, int]:
+    """Return the meeting she signed up for, her language and her person id."""
     language = await _register(sb, engine)
     await _need_with_notes(sb, engine)
     await _family_contact(sb, engine)
@@ -187,16 +189,33 @@ async def _live_her_life(sb: SandboxClient, engine: AsyncEngine, town: Town
     # The bot's messages to her name her as a person, not by her Telegram id (the channel
     # finds her chat when it sends): rows that /forget and withdrawal must take with her.
     async with session_factory(engine)() as session:
-        her = await find_person(session, HANAKO)
+        her = await person_of(session, HANAKO)
     assert her is not None
     assert ("outbox_message", "person_id") in {
         (table, column) for table, column, _n in await references_to(engine, her.id)}
-    return meeting_id, language
+    return meeting_id, language, her.id
+
+
+async def _identities_of_her(engine: AsyncEngine, person_id: int
+                             ) -> list[tuple[str, str, int | None]]:
+    """Every identity that is hers or carries her Telegram id."""
+    async with session_factory(engine)() as session:
+        return [(i.channel, i.external_id, i.person_id) for i in await session.scalars(
+            select(Identity).where(or_(Identity.person_id == person_id,
+                                       Identity.external_id == str(HANAKO))))]
+
+
+async def _outbox_rows_of_her(engine: AsyncEngine, person_id: int) -> list[str]:
+    """The keys of outbox rows to her or about her."""
+    async with session_factory(engine)() as session:
+        return list(await session.scalars(select(OutboxMessage.idempotency_key).where(
+            or_(OutboxMessage.person_id == person_id,
+                OutboxMessage.subject_person_id == person_id))))
 
 
 async def test_after_forget_nothing_names_her(sb: SandboxClient, engine: AsyncEngine,
                                               town: Town) -> None:
-    meeting_id, _language = await _live_her_life(sb, engine, town)
+    meeting_id, _language, her_id = await _live_her_life(sb, engine, town)
     sent = await sb.send_text(HANAKO, "/forget")
     ask = await sb.wait_for_message(HANAKO, after=sent["message_id"])
     await sb.press(HANAKO, ask, text="はい、すべて削除します")
@@ -206,15 +225,20 @@ async def test_after_forget_nothing_names_her(sb: SandboxClient, engine: AsyncEn
 
     assert await rows_mentioning(engine, NEEDLES) == []
     await _what_stays_of_her_activity_and_watching(engine)
+    # No row points at her any more: no identity keeps her Telegram id, no outbox row is
+    # to her or about her.
+    assert await _identities_of_her(engine, her_id) == []
+    assert await _outbox_rows_of_her(engine, her_id) == []
+    assert await references_to(engine, her_id) == []
     async with session_factory(engine)() as session:
-        assert await find_person(session, HANAKO) is None
+        assert await person_of(session, HANAKO) is None
         assert (await session.scalars(select(MeetingSignup).where(
             MeetingSignup.meeting_id == meeting_id))).all() == []
 
 
 async def test_after_withdrawal_only_her_telegram_id_and_language_stay(
         sb: SandboxClient, engine: AsyncEngine, town: Town) -> None:
-    _meeting, language = await _live_her_life(sb, engine, town)
+    _meeting, language, her_id = await _live_her_life(sb, engine, town)
     sent = await sb.send_text(HANAKO, "/mydata")
     summary, _document = await sb.wait_for_messages(HANAKO, after=sent["message_id"], count=2)
     await sb.press(HANAKO, summary, text="同意を取り消す")
@@ -225,14 +249,18 @@ async def test_after_withdrawal_only_her_telegram_id_and_language_stay(
     await _delivered(sb, engine)
 
     assert await rows_mentioning(engine, NEEDLES,
-                                 allowed=frozenset({("person", "telegram_id")})) == []
+                                 allowed=frozenset({("identity", "external_id")})) == []
     await _what_stays_of_her_activity_and_watching(engine)
+    # Her Telegram id stays only as her one identity; no outbox row is to her or about her.
+    assert await _identities_of_her(engine, her_id) == [(CHANNEL, str(HANAKO), her_id)]
+    assert await _outbox_rows_of_her(engine, her_id) == []
     async with session_factory(engine)() as session:
-        hanako = await find_person(session, HANAKO)
+        hanako = await person_of(session, HANAKO)
         assert hanako is not None
+        assert hanako.id == her_id
         kept = {column.name: getattr(hanako, column.key)
                 for column in Person.__table__.columns
                 if column.name not in ("id", "created_at", "active")}
-        assert kept == {"telegram_id": HANAKO, "language": language, "display_name": None,
+        assert kept == {"language": language, "display_name": None,
                         "district_id": None, "consented_at": None, "consent_version": None,
                         "quiet_from": None, "quiet_until": None}

@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import OtagaiApplication
+from bot.identity import person_of
 from bot.sandbox import SandboxClient
 from models.db import session_factory
-from models.people import find_person
 from tests.auxil.town import EAST, WEST, add_person, make_town
 
 labels = SandboxClient.labels
@@ -105,7 +105,7 @@ async def test_switch_to_english_and_back(
     assert any(str(r["params"].get("scope", "")).find(str(person["id"])) >= 0 for r in menus)
 
     async with session_factory(engine)() as session:
-        stored = await find_person(session, person["id"])
+        stored = await person_of(session, person["id"])
         assert stored is not None
         assert stored.language == "en"
 

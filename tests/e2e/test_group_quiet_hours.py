@@ -14,6 +14,7 @@ from bot.settings import Settings, load_settings
 from models import OutboxMessage, OutboxStatus
 from models.clock import utcnow
 from models.db import session_factory
+from tests.auxil.people import recipient_chat
 from tests.auxil.town import Town, settle
 from tests.e2e.test_meetings import HANAKO, TITLE, TOKYO, _create, _linked_group
 from tests.e2e.test_meetings import town as town  # noqa: PLC0414 - the fixture, shared
@@ -68,4 +69,5 @@ async def test_a_meeting_announced_at_night_says_when_the_groups_get_it(
 async def _group_post(engine: AsyncEngine, chat_id: int) -> OutboxMessage | None:
     async with session_factory(engine)() as session:
         return await session.scalar(select(OutboxMessage).where(
-            OutboxMessage.chat_id == chat_id, OutboxMessage.status == OutboxStatus.PENDING))
+            recipient_chat() == chat_id, OutboxMessage.group_id.is_not(None),
+            OutboxMessage.status == OutboxStatus.PENDING))

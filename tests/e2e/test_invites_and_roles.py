@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.identity import ensure_person_of, group_of, person_of
 from bot.sandbox import SandboxClient
-from models import AuditAction, GroupChat, Invite, Role
+from models import AuditAction, Invite, Role
 from models.audit import entries
 from models.db import session_factory
-from models.people import ensure_person, find_person
 from models.roles import create_invite, roles_of
 from tests.auxil.delivery import until_settled
 from tests.auxil.town import EAST, Town, add_person, make_town, new_group, settle
@@ -38,7 +38,7 @@ async def town(engine: AsyncEngine, sb: SandboxClient) -> Town:
 
 async def _roles(engine: AsyncEngine, telegram_id: int) -> list[tuple[Role, int | None]]:
     async with session_factory(engine)() as session:
-        person = await find_person(session, telegram_id)
+        person = await person_of(session, telegram_id)
         assert person is not None
         return [(g.role, g.area_id) for g in await roles_of(session, person.id)]
 
@@ -89,8 +89,8 @@ async def test_coordinator_invites_a_supporter_who_signs_up_through_the_link(
     refusal = await sb.wait_for_message(JIRO, after=opened["message_id"])
     assert refusal["text"].startswith("この招待リンクは、すでに使われています。")
     async with session_factory(engine)() as session:
-        assert await find_person(session, JIRO) is None or not await roles_of(
-            session, (await ensure_person(session, JIRO)).id)
+        assert await person_of(session, JIRO) is None or not await roles_of(
+            session, (await ensure_person_of(session, JIRO)).id)
 
 
 async def test_a_pasted_invite_link_works_as_if_it_were_opened(
@@ -174,11 +174,11 @@ async def test_an_invite_stops_working_when_its_author_loses_her_role(
     assert await _roles(engine, ICHIRO) == [(Role.RESIDENT, town.east.id)]
     assert (Role.DISTRICT_COORDINATOR, town.east.id) not in await _roles(engine, MIKA)
     async with session_factory(engine)() as session:
-        jiro = await find_person(session, JIRO)
+        jiro = await person_of(session, JIRO)
         assert jiro is None or await roles_of(session, jiro.id) == []
         invites = list(await session.scalars(select(Invite).order_by(Invite.id)))
         assert [i.used_at is not None for i in invites] == [True, False, False]
-        mika = await find_person(session, MIKA)
+        mika = await person_of(session, MIKA)
         assert mika is not None
         by_her = [e.detail for e in await entries(session, AuditAction.ROLE_GRANTED)
                   if e.actor_id == mika.id]
@@ -195,7 +195,7 @@ async def test_expired_and_forged_invites_are_refused_politely(
     sb: SandboxClient, engine: AsyncEngine, town: Town
 ) -> None:
     async with session_factory(engine)() as session, session.begin():
-        mika = await find_person(session, MIKA)
+        mika = await person_of(session, MIKA)
         assert mika is not None
         old = await create_invite(session, Role.SUPPORTER, town.east.id, mika,
                                   lifetime=timedelta(seconds=-1))
@@ -207,7 +207,7 @@ async def test_expired_and_forged_invites_are_refused_politely(
         assert reply["text"].startswith(expected)
     await settle(sb)
     async with session_factory(engine)() as session:
-        person = await find_person(session, ICHIRO)
+        person = await person_of(session, ICHIRO)
         assert person is None or await roles_of(session, person.id) == []
 
 
@@ -273,8 +273,8 @@ async def test_link_and_unlink_a_group(sb: SandboxClient, engine: AsyncEngine, t
     assert reply["text"] == f"このグループを「{EAST}」につなぎました。"
     await settle(sb)
     async with session_factory(engine)() as session:
-        linked = (await session.scalars(
-            select(GroupChat).where(GroupChat.telegram_chat_id == group["id"]))).one()
+        linked = await group_of(session, group["id"])
+        assert linked is not None
         assert linked.district_id == town.east.id
 
     sent = await sb.send_text(MIKA, "/unlink", chat_id=group["id"])
@@ -282,8 +282,8 @@ async def test_link_and_unlink_a_group(sb: SandboxClient, engine: AsyncEngine, t
     assert reply["text"] == "このグループと地区のつながりをはずしました。"
     await settle(sb)
     async with session_factory(engine)() as session:
-        linked = (await session.scalars(
-            select(GroupChat).where(GroupChat.telegram_chat_id == group["id"]))).one()
+        linked = await group_of(session, group["id"])
+        assert linked is not None
         assert linked.district_id is None
         actions = [e.action for e in await entries(session)]
         assert AuditAction.GROUP_LINKED in actions

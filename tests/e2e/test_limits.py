@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import OtagaiApplication
+from bot.identity import person_of
 from bot.sandbox import SandboxClient, SandboxServer
 from models import Meeting, MeetingKind, MeetingStatus, ProcessedUpdate, Role, clock
 from models.clock import utcnow
@@ -23,7 +24,6 @@ from models.limits import (
     NEEDS_ONE_BY_ONE,
     PROPOSALS_WAITING,
 )
-from models.people import find_person
 from scheduler.needs import resend_untaken
 from tests.auxil.delivery import until_settled
 from tests.auxil.schedules import type_schedule
@@ -151,7 +151,7 @@ async def test_fifteen_presses_at_full_capacity_tell_the_organiser_once(
 ) -> None:
     start = utcnow() + timedelta(days=10)
     async with session_factory(engine)() as session, session.begin():
-        mika = await find_person(session, MIKA)
+        mika = await person_of(session, MIKA)
         assert mika is not None
         session.add(Meeting(kind=MeetingKind.CARE_MEETING, title="ご近所ケア会議",
                             area_id=town.east.id, starts_at=start,

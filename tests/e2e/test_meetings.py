@@ -13,6 +13,7 @@ from icalendar import Calendar
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.identity import ensure_person_of, group_of
 from bot.sandbox import SandboxClient, SandboxServer
 from models import (
     Council,
@@ -26,11 +27,10 @@ from models import (
     SignupStatus,
     clock,
 )
-from models.areas import find_group
 from models.clock import utcnow
 from models.db import session_factory
 from models.meetings import counts, join
-from models.people import ensure_person, give_consent
+from models.people import give_consent
 from scheduler.meetings import ask_attendance, remind_due
 from tests.auxil.delivery import register_people, until_settled
 from tests.auxil.town import Town, add_person, make_town, new_group, settle
@@ -82,7 +82,7 @@ async def _linked_group(sb: SandboxClient, engine: AsyncEngine, town: Town,
     group = await new_group(sb, "東地区 ご近所ネット",
                             {MIKA: "creator", **dict.fromkeys(members, "member")})
     async with session_factory(engine)() as session, session.begin():
-        tracked = await find_group(session, group["id"])
+        tracked = await group_of(session, group["id"])
         assert tracked is not None
         tracked.district_id = town.east.id
     return group
@@ -574,7 +574,7 @@ async def test_a_long_participant_list_shows_what_fits_and_points_to_the_csv(
         meeting_id = await session.scalar(select(Meeting.id))
         assert meeting_id is not None
         for i, name in enumerate(names):
-            person = await ensure_person(session, 5200 + i)
+            person = await ensure_person_of(session, 5200 + i)
             await give_consent(session, person, district_id=town.east.id, display_name=name)
             await join(session, meeting_id, person.id, utcnow())
     assert await _count(engine) == (10, 35)

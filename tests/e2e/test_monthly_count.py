@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.i18n import use_language
+from bot.identity import person_of
 from bot.sandbox import SandboxClient, SandboxServer
 from models import (
     Activity,
@@ -27,7 +28,6 @@ from models import (
 )
 from models.clock import utcnow
 from models.db import session_factory
-from models.people import find_person
 from models.schedule import Frequency, Schedule
 from scheduler.digests.survey_workbook import HEADER_ROW, survey_workbook
 from scheduler.monthly_count import ask_monthly_counts
@@ -59,7 +59,7 @@ async def town(engine: AsyncEngine, sandbox: SandboxServer) -> Town:
         sandbox.ensure_user(telegram_id, name.split()[1], name.split()[0], started=True)
         await add_person(engine, telegram_id, name, district, roles=roles)
     async with session_factory(engine)() as session, session.begin():
-        hanako = await find_person(session, HANAKO)
+        hanako = await person_of(session, HANAKO)
         assert hanako is not None
         schedule = Schedule(frequency=Frequency.WEEKLY, weekdays=(1,), start=time(10),
                             end=time(11, 30))
@@ -220,7 +220,7 @@ async def test_the_question_waits_for_the_end_of_the_night(
 ) -> None:
     """Asked at 06:30 on the 1st, it is held until her quiet hours end at 08:00."""
     async with session_factory(engine)() as session, session.begin():
-        hanako = await find_person(session, HANAKO)
+        hanako = await person_of(session, HANAKO)
         assert hanako is not None
         hanako.quiet_from, hanako.quiet_until = 21, 8
     assert await _ask(engine, datetime(2026, 12, 1, 6, 30, tzinfo=TOKYO)) == 1

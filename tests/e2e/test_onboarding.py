@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Update
 
 from bot.app import OtagaiApplication
+from bot.identity import CHANNEL, group_of, person_of
 from bot.sandbox import SandboxClient, SandboxServer
 from models import (
     Activity,
@@ -18,6 +19,7 @@ from models import (
     ActivityStatus,
     AuditAction,
     GroupChat,
+    Identity,
     Level,
     Meeting,
     MeetingKind,
@@ -26,14 +28,13 @@ from models import (
     Role,
 )
 from models.activities import mark_interest
-from models.areas import find_group
 from models.audit import entries
 from models.checkins import answer, preference_of, round_for_answer
 from models.clock import utcnow
 from models.db import session_factory
 from models.meetings import join
 from models.needs import Category, add_note, raise_need, set_note, start_need, take
-from models.people import CONSENT_VERSION, find_person
+from models.people import CONSENT_VERSION
 from models.roles import roles_of
 from models.watching import accept_contact, new_contact_link, set_watching
 from tests.auxil.town import EAST, WEST, add_person, make_town, new_group, settle, sign_up
@@ -45,7 +46,7 @@ async def _group_linked_to_east(engine: AsyncEngine, sb: SandboxClient, members:
     town = await make_town(engine)
     group = await new_group(sb, "東地区 ご近所ネット", members)
     async with session_factory(engine)() as session, session.begin():
-        tracked = await find_group(session, group["id"])
+        tracked = await group_of(session, group["id"])
         assert tracked is not None
         tracked.district_id = town.east.id
     return group
@@ -53,7 +54,7 @@ async def _group_linked_to_east(engine: AsyncEngine, sb: SandboxClient, members:
 
 async def _person(engine: AsyncEngine, telegram_id: int) -> Person | None:
     async with session_factory(engine)() as session:
-        return await find_person(session, telegram_id)
+        return await person_of(session, telegram_id)
 
 
 async def test_a_newcomer_joins_from_the_group_button_and_sees_their_data(
@@ -101,7 +102,7 @@ async def test_a_newcomer_joins_from_the_group_button_and_sees_their_data(
     assert document["document"]["file_name"].endswith(".json")
     assert data["display_name"] == "佐藤 花子"
     assert data["district"] == EAST
-    assert data["telegram_id"] == hanako["id"]
+    assert data["identities"] == [{"channel": CHANNEL, "id": str(hanako["id"])}]
     assert [r["role"] for r in data["roles"]] == ["resident"]
     # Nothing about her reached the group.
     for message in await sb.messages(group["id"]):
@@ -198,6 +199,9 @@ async def test_forget_deletes_the_person_and_leaves_an_audit_entry(
         assert given[0].subject_id is None
         assert given[0].area_id is not None
         assert (await session.scalars(select(Person))).all() == []
+        # Nor is his Telegram id kept: no identity of a person remains.
+        assert (await session.scalars(
+            select(Identity).where(Identity.person_id.is_not(None)))).all() == []
 
 
 async def test_forget_can_be_cancelled(sb: SandboxClient, engine: AsyncEngine) -> None:
@@ -221,10 +225,54 @@ async def test_the_group_is_tracked_when_the_bot_is_added_and_removed(
     await sb.set_bot_status(group["id"], "left", by_user_id=coordinator["id"])
     await settle(sb)
     async with session_factory(engine)() as session:
-        tracked = (await session.scalars(
-            select(GroupChat).where(GroupChat.telegram_chat_id == group["id"]))).one()
+        [tracked] = (await session.scalars(select(GroupChat))).all()
+        found = await group_of(session, group["id"])
+        assert found is not None
+        assert found.id == tracked.id
         assert tracked.title == "ひだまり会"
         assert tracked.active is False
+
+
+async def _identities(engine: AsyncEngine) -> list[tuple[str, str, int | None, int | None]]:
+    async with session_factory(engine)() as session:
+        return [(i.channel, i.external_id, i.person_id, i.group_id)
+                for i in await session.scalars(select(Identity).order_by(Identity.id))]
+
+
+async def test_a_person_and_a_group_are_each_known_by_exactly_one_telegram_identity(
+    sb: SandboxClient, engine: AsyncEngine
+) -> None:
+    await make_town(engine)
+    hanako = await sb.create_user(first_name="花子")
+    await sign_up(sb, hanako["id"], EAST)  # /start, her district, 同意する
+    await settle(sb)
+    async with session_factory(engine)() as session:
+        [person] = (await session.scalars(select(Person))).all()
+    assert person.display_name == "花子"
+    assert await _identities(engine) == [(CHANNEL, str(hanako["id"]), person.id, None)]
+
+    # Writing again finds her: no second person, no second identity.
+    for again in ("/start", "/help", "/mydata"):
+        sent = await sb.send_text(hanako["id"], again)
+        await sb.wait_for_message(hanako["id"], after=sent["message_id"])
+    await settle(sb)
+    async with session_factory(engine)() as session:
+        assert [p.id for p in await session.scalars(select(Person))] == [person.id]
+    assert await _identities(engine) == [(CHANNEL, str(hanako["id"]), person.id, None)]
+
+    # A group the bot is added to is one group with one identity, also when it is removed
+    # and added again.
+    group = await new_group(sb, "ひだまり会", {hanako["id"]: "creator"})
+    for status in ("left", "member"):
+        await sb.set_bot_status(group["id"], status, by_user_id=hanako["id"])
+    await sb.wait_for_message(group["id"], after=0)
+    await settle(sb)
+    async with session_factory(engine)() as session:
+        [tracked] = (await session.scalars(select(GroupChat))).all()
+        assert tracked.active is True
+        assert [p.id for p in await session.scalars(select(Person))] == [person.id]
+    assert await _identities(engine) == [(CHANNEL, str(hanako["id"]), person.id, None),
+                                         (CHANNEL, str(group["id"]), None, tracked.id)]
 
 
 async def test_the_same_update_delivered_twice_is_handled_once(
@@ -272,7 +320,7 @@ async def test_a_person_who_blocked_and_came_back_is_active_again(
     await sign_up(sb, ken["id"], EAST)
     await settle(sb)
     async with session_factory(engine)() as session, session.begin():
-        person = await find_person(session, ken["id"])
+        person = await person_of(session, ken["id"])
         assert person is not None
         person.active = False  # as the dispatcher records a 403
     sent = await sb.send_text(ken["id"], "/help")
@@ -298,8 +346,9 @@ async def _a_life_in_the_bot(engine: AsyncEngine) -> None:
         await add_person(engine, telegram_id, name, town.east, roles=roles)
     now = utcnow()
     async with session_factory(engine)() as session, session.begin():
-        people = {p.telegram_id: p for p in await session.scalars(select(Person))}
-        hanako, mika, jiro, yuki = (people[i] for i in (HANAKO, MIKA, JIRO, YUKI))
+        people = [await person_of(session, i) for i in (HANAKO, MIKA, JIRO, YUKI)]
+        assert None not in people
+        hanako, mika, jiro, yuki = (p for p in people if p is not None)
         for who, worry, note in ((hanako, "重い荷物が持てません", "水曜に電話しました"),
                                  (jiro, "次郎の困りごと", "次郎さんへのメモ")):
             need = await start_need(session, who, None, Category.SHOPPING)
@@ -355,6 +404,7 @@ async def test_mydata_discloses_everything_held_about_the_person_and_nothing_of_
     data = json.loads(raw)
 
     assert data["display_name"] == "佐藤 花子"
+    assert data["identities"] == [{"channel": CHANNEL, "id": str(HANAKO)}]
     [need] = data["needs"]
     assert (need["status"], need["categories"], need["note"]) == (
         "taken", ["shopping"], "重い荷物が持てません")

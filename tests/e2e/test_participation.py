@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.identity import person_of
 from bot.sandbox import SandboxClient, SandboxServer
 from models import Activity, ActivityKind, ActivitySession, ActivityStatus, Role, clock
 from models.activities import SessionStatus
 from models.clock import utcnow
 from models.db import session_factory
-from models.people import find_person
 from models.schedule import Frequency, Schedule
 from scheduler.participation import ask_due_sessions
 from tests.auxil.delivery import until_settled
@@ -40,7 +40,7 @@ async def town(engine: AsyncEngine, sandbox: SandboxServer) -> Town:
         sandbox.ensure_user(telegram_id, name.split()[1], name.split()[0], started=True)
         await add_person(engine, telegram_id, name, town.east, roles=roles)
     async with session_factory(engine)() as session, session.begin():
-        hanako = await find_person(session, HANAKO)
+        hanako = await person_of(session, HANAKO)
         assert hanako is not None
         schedule = Schedule(frequency=Frequency.WEEKLY, weekdays=(1,), start=time(10),
                             end=time(11, 30))
@@ -187,7 +187,7 @@ async def test_a_coordinator_records_a_count_from_the_activity_card(
     await settle(sb)
     async with session_factory(engine)() as session:
         record = (await session.scalars(select(ActivitySession))).one()
-        mika = await find_person(session, MIKA)
+        mika = await person_of(session, MIKA)
         assert mika is not None
         assert (record.status, record.participants, record.reported_by_id) == (
             SessionStatus.HELD, 12, mika.id)
@@ -225,7 +225,7 @@ async def test_a_coordinator_records_a_count_from_the_activity_card(
     await settle(sb)
     async with session_factory(engine)() as session:
         record = (await session.scalars(select(ActivitySession))).one()
-        hanako = await find_person(session, HANAKO)
+        hanako = await person_of(session, HANAKO)
         assert hanako is not None
         assert (record.participants, record.reported_by_id) == (17, hanako.id)
 

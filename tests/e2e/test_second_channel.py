@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.app import build_application
 from bot.dispatch import DispatchConfig, Dispatcher
 from bot.i18n import normalize_language, plain, use_language
+from bot.identity import person_of
 from bot.notices import params_text
 from bot.sandbox import SandboxClient, SandboxServer
 from bot.settings import Settings
@@ -28,7 +29,6 @@ from models.db import session_factory
 from models.meetings import MeetingKind, MeetingStatus, join
 from models.needs import Category, raise_need, set_note, start_need, toggle_category
 from models.notices import Notice
-from models.people import find_person
 from scheduler.checkins import ask_in_batches
 from scheduler.meetings import remind_due
 from scheduler.needs import tell_coordinators
@@ -72,8 +72,8 @@ async def _queue_the_three(engine: AsyncEngine) -> tuple[Person, Person]:
     clock.travel(MONDAY)
     assert await ask_in_batches(session_factory(engine), MONDAY.astimezone(UTC), TOKYO) == 2
     async with session_factory(engine)() as session, session.begin():
-        hanako = await find_person(session, HANAKO)
-        mika = await find_person(session, MIKA)
+        hanako = await person_of(session, HANAKO)
+        mika = await person_of(session, MIKA)
         assert hanako is not None
         assert mika is not None
         need = await start_need(session, hanako, None)
@@ -100,8 +100,9 @@ async def test_a_second_channel_renders_the_same_rows_that_telegram_sends(
     sandbox: SandboxServer, sb: SandboxClient, engine: AsyncEngine, settings: Settings
 ) -> None:
     hanako, mika = await _queue_the_three(engine)
-    for person in (hanako, mika):
-        sandbox.ensure_user(person.telegram_id, person.display_name or "-", started=True)
+    on_telegram = ((hanako, HANAKO), (mika, MIKA))
+    for person, telegram_id in on_telegram:
+        sandbox.ensure_user(telegram_id, person.display_name or "-", started=True)
 
     # The second channel takes the rows as they wait in the outbox.
     plain_channel = PlainTextChannel()
@@ -110,10 +111,15 @@ async def test_a_second_channel_renders_the_same_rows_that_telegram_sends(
         people = {p.id: p for p in await session.scalars(select(Person))}
     assert [m.notice for m in waiting] == ["checkin.question", "checkin.question",
                                            "need.notice", "meeting.reminder_day"]
-    # No Telegram payload: no chat id, no HTML, no callback data.
-    assert all(m.chat_id is None and m.text == "" and m.buttons is None for m in waiting)
+    # No Telegram payload: no chat id (a row names its person, whose chat the channel finds
+    # when it sends), no HTML, no callback data (choices are a catalog key and an action).
+    assert {"chat_id", "buttons", "telegram_message_id"}.isdisjoint(
+        OutboxMessage.__table__.columns.keys())
     for message in waiting:
         assert message.person_id is not None
+        assert (message.group_id, message.text, message.sent_id) == (None, "", None)
+        assert all(set(choice) <= {"label", "action", "params"}
+                   for row in message.choices or [] for choice in row)
         plain_channel.deliver(message, people[message.person_id])
 
     [(question, answers), (reminder, no_choices)] = plain_channel.shown[hanako.id]
@@ -137,9 +143,9 @@ async def test_a_second_channel_renders_the_same_rows_that_telegram_sends(
         assert await dispatcher.tick() == 4
     finally:
         await application.shutdown()
-    for person in (hanako, mika):
+    for person, telegram_id in on_telegram:
         got = [(m["text"], _labels(m))  # as Telegram shows it, the markup read
-               for m in await sb.messages(person.telegram_id)]
+               for m in await sb.messages(telegram_id)]
         # The dispatcher sends a batch at once: they may arrive in any order.
         assert sorted(got) == sorted(plain_channel.shown[person.id])
     async with session_factory(engine)() as session:

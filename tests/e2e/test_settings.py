@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.identity import person_of
 from bot.sandbox import SandboxClient
 from models.db import session_factory
-from models.people import find_person
 from tests.auxil.town import settle
 
 pytestmark = pytest.mark.usefixtures("bot")
@@ -37,7 +37,7 @@ async def test_quiet_hours_are_shown_and_changed_with_buttons(
     assert (await sb.wait_for_callback_answer(forged))["show_alert"] is True
     await settle(sb)
     async with session_factory(engine)() as session:
-        stored = await find_person(session, person["id"])
+        stored = await person_of(session, person["id"])
         assert stored is not None
         assert (stored.quiet_from, stored.quiet_until) == (0, 0)
 
@@ -58,6 +58,6 @@ async def test_quiet_hours_are_changed_by_typing_the_words_on_the_buttons(
         assert changed["text"].startswith(expected), typed
     await settle(sb)
     async with session_factory(engine)() as session:
-        stored = await find_person(session, person["id"])
+        stored = await person_of(session, person["id"])
         assert stored is not None
         assert (stored.quiet_from, stored.quiet_until) == (22, 7)

@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.identity import person_of
 from bot.sandbox import SandboxClient, SandboxServer
 from models import Activity, ActivityKind, ActivityStatus, Role
 from models.db import session_factory
 from models.kayoinoba import Operator, SurveyCategory, Venue
-from models.people import find_person
 from models.schedule import Frequency, Schedule
 from tests.auxil.schedules import type_schedule
 from tests.auxil.town import Town, add_person, make_town, settle
@@ -99,7 +99,7 @@ async def test_the_fields_are_set_from_the_card_by_the_organiser_or_a_coordinato
     sb: SandboxClient, engine: AsyncEngine, town: Town
 ) -> None:
     async with session_factory(engine)() as session, session.begin():
-        hanako = await find_person(session, HANAKO)
+        hanako = await person_of(session, HANAKO)
         assert hanako is not None
         schedule = Schedule(frequency=Frequency.MONTHLY, weekdays=(2,), nth=(2,),
                             start=time(10), end=time(12))
