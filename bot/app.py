@@ -16,7 +16,6 @@ from telegram.ext import (
     Defaults,
 )
 
-from bot import i18n
 from bot.commands import publish_commands
 from bot.context import OtagaiContext, Services, UpdateScope, bind
 from bot.dispatch import DispatchConfig
@@ -26,6 +25,7 @@ from bot.request import RetryingRequest
 from bot.settings import Settings
 from bot.updates import ChatOrderedUpdates
 from handlers import register
+from locales import i18n
 from models.db import database_unreachable, is_sqlite
 from models.updates import first_delivery
 

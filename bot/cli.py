@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from bot import tasks
-from bot.i18n import normalize_language, plain, use_language
 from bot.runner import (
     StartupError,
     run_dispatcher,
@@ -23,6 +22,7 @@ from bot.runner import (
     upgrade_database,
 )
 from bot.settings import Settings, SettingsError, load_settings
+from locales.i18n import normalize_language, plain, use_language
 
 SANDBOX_STATE = "otagai-sandbox.json"
 

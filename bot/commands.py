@@ -15,7 +15,7 @@ from telegram import (
 from telegram.error import TelegramError
 from telegram.ext import ExtBot
 
-from bot.i18n import LANGUAGES, N_, Language, plain, use_language
+from locales.i18n import LANGUAGES, N_, Language, plain, use_language
 from models.permissions import Action, Permissions
 
 log = logging.getLogger(__name__)

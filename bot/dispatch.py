@@ -21,9 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
-from bot.i18n import FALLBACK, Language, normalize_language, use_language
 from bot.identity import chat_of_group, chat_of_person
 from bot.notices import telegram, telegram_choices
+from locales.i18n import FALLBACK, Language, normalize_language, use_language
 from models import GroupChat, OutboxMessage, OutboxStatus, Person
 from models.clock import utcnow
 from models.conversation import Asked, asked_by_outbox

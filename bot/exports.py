@@ -8,10 +8,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from bot.activity_text import kind_label, meanings_label, schedule_label
-from bot.cells import append_openpyxl_row, csv_bytes
-from bot.i18n import N_, format_date, plain
+from locales.activity_text import kind_label, meanings_label, schedule_label
+from locales.i18n import N_, format_date, plain
 from models import Activity, ActivityStatus
+from models.cells import append_openpyxl_row, csv_bytes
 
 COLUMNS = (
     N_("export.column.district"), N_("export.column.name"), N_("export.column.kind"),
@@ -45,13 +45,13 @@ def row(activity: Activity, district: str, interest: int) -> list[str | int]:
 
 def to_csv(rows: list[list[str | int]]) -> bytes:
     """Return CSV bytes with a byte-order mark, so Excel opens the Japanese correctly; text
-    that looks like a formula stays text (``bot.cells``)."""
+    that looks like a formula stays text (``models.cells``)."""
     return csv_bytes(header(), rows)
 
 
 def to_xlsx(rows: list[list[str | int]]) -> bytes:
     """Return an XLSX workbook with one sheet of activities, bold headers, sized columns;
-    every text a string cell, never a formula (``bot.cells``)."""
+    every text a string cell, never a formula (``models.cells``)."""
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None  # a new workbook always has one sheet

@@ -11,9 +11,9 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.activity_text import describe_schedule
-from bot.i18n import _, format_datetime, plain
-from bot.meeting_text import span_label
+from locales.activity_text import describe_schedule
+from locales.i18n import _, format_datetime, plain
+from locales.meeting_text import span_label
 from models.notices import Choice, Notice, Param
 from models.schedule import Schedule
 

@@ -14,7 +14,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from bot.i18n import N_, Language
+from locales.i18n import N_, Language
 from models.limits import FLOOD_SECONDS, FLOOD_UPDATES
 
 TELEGRAM_BOT_API_URL = "https://api.telegram.org/bot"

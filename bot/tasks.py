@@ -11,10 +11,10 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import exports
-from bot.i18n import N_, current_language, format_datetime, plain, use_language
 from bot.identity import ensure_person_of
 from bot.runner import StartupError, prepare_database
 from bot.settings import Settings
+from locales.i18n import N_, current_language, format_datetime, plain, use_language
 from models import Area, Council, OutboxStatus, Role
 from models.activities import registry
 from models.areas import all_areas, find_area, import_areas

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.activity_text import kind_label, meanings_label, schedule_label
 from bot.context import OtagaiContext
-from bot.i18n import _, current_zone, format_datetime, plain
+from locales.activity_text import kind_label, meanings_label, schedule_label
+from locales.i18n import _, current_zone, format_datetime, plain
 from models import Activity, Area
 from models.clock import utcnow
 from models.permissions import coordinates_activity, may_manage_activity

@@ -6,8 +6,8 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler
 
 from bot.context import OtagaiContext
-from bot.i18n import _
 from handlers.common import private_only, refuse
+from locales.i18n import _
 from models.areas import (
     all_areas,
     councils,

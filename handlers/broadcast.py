@@ -15,18 +15,7 @@ from telegram.ext import (
     CommandHandler,
 )
 
-from bot.activity_text import KIND_LABELS
 from bot.context import OtagaiContext
-from bot.i18n import (
-    N_,
-    _,
-    current_language,
-    current_zone,
-    format_datetime,
-    normalize_language,
-    plain,
-    use_language,
-)
 from handlers.common import (
     Pressed,
     button,
@@ -43,6 +32,17 @@ from handlers.fallback import stale_button
 from handlers.invites import role_label
 from handlers.router import ID, Choice, Press, router_of
 from handlers.typed_input import TypedInput
+from locales.activity_text import KIND_LABELS
+from locales.i18n import (
+    N_,
+    _,
+    current_language,
+    current_zone,
+    format_datetime,
+    normalize_language,
+    plain,
+    use_language,
+)
 from models import Area, Audience, Broadcast, BroadcastStatus
 from models.areas import all_areas
 from models.broadcasts import (

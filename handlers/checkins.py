@@ -17,7 +17,6 @@ from telegram.ext import (
 )
 
 from bot.context import OtagaiContext
-from bot.i18n import N_, _, plain
 from bot.notices import as_reply
 from handlers.common import (
     Pressed,
@@ -32,6 +31,7 @@ from handlers.fallback import stale_button
 from handlers.offers import category_rows
 from handlers.router import ID, Choice, Int, Press, router_of
 from handlers.typed_input import TypedInput
+from locales.i18n import N_, _, plain
 from models import CheckinRound, Need, Person
 from models.checkins import (
     CheckinPreference,

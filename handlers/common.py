@@ -19,7 +19,7 @@ from telegram.helpers import create_deep_linked_url
 
 from bot.commands import publish_chat_commands
 from bot.context import OtagaiContext
-from bot.i18n import N_, _, current_language, format_datetime, plain
+from locales.i18n import N_, _, current_language, format_datetime, plain
 from models.clock import utcnow
 from models.outbox import quiet_until
 

@@ -36,10 +36,10 @@ from telegram.ext import (
 )
 
 from bot.context import OtagaiContext
-from bot.i18n import N_, _, plain
 from handlers.common import SEPARATOR
 from handlers.router import Router, router_of
 from handlers.typed_input import TypedInput
+from locales.i18n import N_, _, plain
 from models.base import which_hold
 from models.clock import utcnow
 from models.conversation import (

@@ -13,10 +13,10 @@ from datetime import UTC, datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.i18n import _, current_zone, format_datetime, format_half_day
-from bot.meeting_text import span_label
 from handlers.common import button, callback_data
 from handlers.router import Choice, Int
+from locales.i18n import _, current_zone, format_datetime, format_half_day
+from locales.meeting_text import span_label
 from models.clock import utcnow
 from models.when import Clarify
 from models.when import When as Moment

@@ -17,7 +17,6 @@ from telegram.ext import (
 )
 
 from bot.context import OtagaiContext
-from bot.i18n import N_, _, format_date, format_long_date
 from handlers.common import (
     button,
     callback_data,
@@ -27,6 +26,7 @@ from handlers.common import (
 from handlers.fallback import stale_button
 from handlers.router import ID, Int, Press, router_of
 from handlers.typed_input import TypedInput
+from locales.i18n import N_, _, format_date, format_long_date
 from models import Area, Council, Episode
 from models.clock import utcnow
 from models.digests import (

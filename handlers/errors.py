@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.context import OtagaiContext, mark_failed
-from bot.i18n import _, plain
+from locales.i18n import _, plain
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from telegram.constants import ChatType
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from bot.context import OtagaiContext
-from bot.i18n import _, plain
+from locales.i18n import _, plain
 
 log = logging.getLogger(__name__)
 

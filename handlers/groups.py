@@ -13,7 +13,6 @@ from telegram.ext import (
 )
 
 from bot.context import OtagaiContext
-from bot.i18n import _, plain
 from bot.identity import group_of, track
 from handlers.common import (
     callback_data,
@@ -24,6 +23,7 @@ from handlers.common import (
 )
 from handlers.fallback import stale_button
 from handlers.router import ID, Press, router_of
+from locales.i18n import _, plain
 from models import Area, GroupChat
 from models.areas import districts, link_group
 from models.permissions import Action

@@ -7,7 +7,6 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CommandHandler
 
 from bot.context import OtagaiContext
-from bot.i18n import N_, _, format_datetime, plain
 from bot.identity import people_of
 from handlers.common import (
     callback_data,
@@ -20,6 +19,7 @@ from handlers.common import (
 )
 from handlers.fallback import stale_button
 from handlers.router import ID, Choice, Press, router_of
+from locales.i18n import N_, _, format_datetime, plain
 from models import Area, Invite, Person, Role
 from models.areas import all_areas
 from models.invites import InviteProblem, check_invite, redeem_invite

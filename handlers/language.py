@@ -5,13 +5,13 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CommandHandler
 
-from bot import i18n
 from bot.commands import publish_chat_commands
 from bot.context import OtagaiContext
-from bot.i18n import LANGUAGES, _, plain
 from handlers.common import callback_data, edit_or_keep
 from handlers.fallback import stale_button
 from handlers.router import Choice, Press, router_of
+from locales import i18n
+from locales.i18n import LANGUAGES, _, plain
 from models.people import set_language
 
 PREFIX = "lang"

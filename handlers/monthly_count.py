@@ -14,7 +14,6 @@ from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, 
 from telegram.ext import Application, ApplicationHandlerStop
 
 from bot.context import OtagaiContext
-from bot.i18n import N_, _, current_zone
 from bot.notices import as_reply
 from handlers.activity_views import may_manage
 from handlers.common import (
@@ -29,6 +28,7 @@ from handlers.conversation import asked
 from handlers.fallback import stale_button
 from handlers.router import ID, Choice, Int, OneOf, Press, router_of
 from handlers.typed_input import TypedInput
+from locales.i18n import N_, _, current_zone
 from models import Activity, ActivityStatus
 from models.clock import utcnow
 from models.numbers import parse_count

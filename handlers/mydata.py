@@ -10,7 +10,6 @@ from telegram.ext import Application, CommandHandler
 
 from bot.commands import forget_chat_commands
 from bot.context import OtagaiContext
-from bot.i18n import _, format_datetime, plain
 from handlers.common import (
     button,
     callback_data,
@@ -23,6 +22,7 @@ from handlers.fallback import stale_button
 from handlers.invites import role_label
 from handlers.meetings.shared import refresh_posts, tell_promoted
 from handlers.router import Press, router_of
+from locales.i18n import _, format_datetime, plain
 from models.disclosure import disclosure
 from models.erasure import FreedPlace, forget_person, withdraw_consent
 from models.roles import Role

@@ -15,7 +15,6 @@ from telegram.ext import (
 )
 
 from bot.context import OtagaiContext
-from bot.i18n import N_, _, format_datetime, plain
 from handlers.common import (
     Pressed,
     button,
@@ -30,6 +29,7 @@ from handlers.fallback import stale_button
 from handlers.offers import OFFER_PREFIX
 from handlers.router import ID, Choice, OneOf, Press, router_of
 from handlers.typed_input import TypedInput
+from locales.i18n import N_, _, format_datetime, plain
 from models import Area, Need, Person, SupportRequest
 from models.areas import districts
 from models.clock import utcnow

@@ -10,7 +10,6 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CommandHandler
 
 from bot.context import OtagaiContext
-from bot.i18n import N_, _, plain
 from handlers.common import (
     button,
     callback_data,
@@ -22,6 +21,7 @@ from handlers.common import chosen as mark
 from handlers.conversation import asked
 from handlers.fallback import stale_button
 from handlers.router import Choice, Press, router_of
+from locales.i18n import N_, _, plain
 from models import SupportOffer
 from models.needs import Category, move_offer, offer_of, toggle_offer, toggle_offer_paused
 from models.permissions import Action

@@ -6,7 +6,6 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application
 
 from bot.context import OtagaiContext
-from bot.i18n import N_, _, plain
 from handlers import invites
 from handlers.common import (
     button,
@@ -18,6 +17,7 @@ from handlers.common import (
 )
 from handlers.fallback import stale_button
 from handlers.router import ID, Press, Text, router_of
+from locales.i18n import N_, _, plain
 from models import Area, AreaLevel, GroupChat, Role
 from models.areas import districts
 from models.people import decline_consent, give_consent

@@ -12,7 +12,6 @@ from telegram.ext import (
 )
 
 from bot.context import OtagaiContext
-from bot.i18n import N_, _, current_zone, format_datetime, plain
 from bot.notices import as_reply
 from handlers.activity_views import coordinates, may_manage
 from handlers.common import (
@@ -27,6 +26,7 @@ from handlers.conversation import asked
 from handlers.fallback import stale_button
 from handlers.router import ID, Choice, Int, OneOf, Press, router_of
 from handlers.typed_input import TypedInput
+from locales.i18n import N_, _, current_zone, format_datetime, plain
 from models import Activity, ActivitySession, ActivityStatus
 from models.activities import (
     CORRECTION_DAYS,

@@ -7,7 +7,6 @@ from telegram.ext import Application, CommandHandler
 
 from bot.commands import publish_chat_commands
 from bot.context import OtagaiContext
-from bot.i18n import N_, _, normalize_language, plain
 from bot.identity import chat_of_person
 from handlers.common import (
     callback_data,
@@ -18,6 +17,7 @@ from handlers.common import (
 from handlers.fallback import stale_button
 from handlers.invites import ROLE_LABELS, role_label
 from handlers.router import ID, Press, router_of
+from locales.i18n import N_, _, normalize_language, plain
 from models import Area, Person, Role, RoleGrant
 from models.areas import all_areas
 from models.notices import Notice, label, text_or

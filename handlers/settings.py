@@ -6,7 +6,6 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CommandHandler
 
 from bot.context import OtagaiContext
-from bot.i18n import N_, _, plain
 from handlers.common import (
     button,
     callback_data,
@@ -16,6 +15,7 @@ from handlers.common import (
 from handlers.conversation import asked
 from handlers.fallback import stale_button
 from handlers.router import Int, Press, router_of
+from locales.i18n import N_, _, plain
 from models import Person
 from models.people import set_quiet_hours
 

@@ -7,7 +7,6 @@ from telegram.ext import Application, CommandHandler
 
 from bot.commands import commands_for
 from bot.context import OtagaiContext
-from bot.i18n import _
 from handlers import groups, invites, meetings, onboarding, watching
 from handlers.common import (
     button,
@@ -17,6 +16,7 @@ from handlers.common import (
     reply,
 )
 from handlers.router import Press, router_of
+from locales.i18n import _
 from models import Area, AreaLevel, GroupChat, Role
 
 HELP = "help"

@@ -23,7 +23,7 @@ from telegram import Update
 from telegram.ext import Application, MessageHandler, filters
 
 from bot.context import OtagaiContext
-from bot.i18n import N_
+from locales.i18n import N_
 from models.base import which_hold
 
 # Before PTB's group 0, where the commands and the fallbacks are.

@@ -12,7 +12,6 @@ from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.ext import Application, CommandHandler
 
 from bot.context import OtagaiContext
-from bot.i18n import N_, _, current_zone, format_date, format_datetime, plain
 from handlers.common import (
     Pressed,
     button,
@@ -26,6 +25,7 @@ from handlers.common import (
 from handlers.conversation import asked
 from handlers.fallback import stale_button
 from handlers.router import ID, Choice, Int, OneOf, Press, Text, router_of
+from locales.i18n import N_, _, current_zone, format_date, format_datetime, plain
 from models import Person, WatchAlert
 from models.checkins import (
     AWAY_LIMIT,

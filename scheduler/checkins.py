@@ -10,11 +10,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.i18n import N_
-from bot.settings import Settings
+from locales.i18n import N_
 from models import Area, CheckinRound, WatchAlert
 from models.checkins import BATCH, Level, due_people, last_answer_time, open_rounds
 from models.clock import utcnow
@@ -31,6 +31,9 @@ from models.watching import (
 )
 from scheduler.once import job_lock
 from scheduler.services import JobServices
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 

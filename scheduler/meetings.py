@@ -13,7 +13,7 @@ from datetime import datetime, time, timedelta, tzinfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import N_
+from locales.i18n import N_
 from models import Meeting, MeetingStatus, OutboxMessage, Person, SignupStatus
 from models.clock import utcnow
 from models.meetings import REMINDER_KEY, ends, signups

@@ -9,7 +9,7 @@ from datetime import date, datetime, tzinfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import N_, plain
+from locales.i18n import N_, plain
 from models import Activity, Person
 from models.activities import active_activities
 from models.kayoinoba import counts_as_place

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import N_, plain
+from locales.i18n import N_, plain
 from models import Activity, Area, Need, Person, limits
 from models.clock import utcnow
 from models.needs import Category, SupportRequest, forget_old_needs, needs_to_resend

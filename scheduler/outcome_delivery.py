@@ -17,7 +17,7 @@ from datetime import datetime, time, timedelta, tzinfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import normalize_language, use_language
+from locales.i18n import normalize_language, use_language
 from models import Area, Council, Person
 from models.clock import utcnow
 from models.digests import digest_recipients

@@ -1,7 +1,7 @@
 """The outcome indicators (``scheduler.indicators``) as a Japanese text, an XLSX workbook that
 opens in Excel as it is (a sheet per group and one of definitions), and a PNG chart.
 
-Text is written as text cells (``bot.cells``), never as formulas. A hidden count reads as in
+Text is written as text cells (``models.cells``), never as formulas. A hidden count reads as in
 the digest (「3件未満」, 「3件以上」), a rate of a hidden count 「非公開」, an unknown value "－".
 """
 
@@ -15,8 +15,8 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from xlsxwriter import Workbook
 
-from bot.cells import XLSXWRITER_OPTIONS, write_xlsxwriter_row
-from bot.i18n import N_, _, format_long_date, plain
+from locales.i18n import N_, _, format_long_date, plain
+from models.cells import XLSXWRITER_OPTIONS, write_xlsxwriter_row
 from scheduler.digests.chart import font_path
 from scheduler.digests.suppression import TOTAL, Mark, Row
 from scheduler.indicators import INDICATORS, Form, Group, Indicator, Period, Report, Value

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, tzinfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import N_
+from locales.i18n import N_
 from models import Activity, ActivitySession, Person
 from models.activities import active_activities, ended_sessions, open_session
 from models.clock import utcnow

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import N_
+from locales.i18n import N_
 from models import Broadcast, BroadcastStatus, OutboxStatus, Person
 from models.broadcasts import finished_unreported
 from models.notices import Notice

@@ -15,7 +15,7 @@ from datetime import date, datetime, tzinfo
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import N_
+from locales.i18n import N_
 from models import Activity, ActivityStatus, Area
 from models.activities import APPROVED
 from models.areas import AreaLevel

@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import plain, use_language
 from bot.identity import ensure_person_of, person_of, track
 from bot.sandbox import SandboxServer
 from bot.sandbox.history import FIRST_RESIDENT, RESIDENTS, seed_history
 from handlers.invites import ROLE_LABELS
+from locales.i18n import plain, use_language
 from models import (
     Area,
     Category,

@@ -15,7 +15,6 @@ from telegram.ext import (
 )
 
 from bot.context import OtagaiContext
-from bot.i18n import N_
 from handlers.activities import edit, propose, review, survey
 from handlers.activities.browse import browse, browse_buttons
 from handlers.activities.edit import take_change
@@ -23,6 +22,7 @@ from handlers.activities.propose import begin, take_draft_answer
 from handlers.activities.shared import BROWSE, CHANGE_SCHEDULE, PREFIX, REVIEW, SURVEY
 from handlers.router import router_of
 from handlers.typed_input import TypedInput
+from locales.i18n import N_
 from models.activities import (
     being_edited_by,
     draft_of,

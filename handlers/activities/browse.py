@@ -7,9 +7,7 @@ from functools import partial
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot.activity_text import KIND_LABELS
 from bot.context import OtagaiContext
-from bot.i18n import N_, _, plain
 from bot.identity import group_of
 from handlers.activities.edit import (
     edit_by_button,
@@ -33,6 +31,8 @@ from handlers.fallback import stale_button
 from handlers.monthly_count import card_button as monthly_button
 from handlers.participation import SESSIONS
 from handlers.router import ID, Choice, Int, Press, Router, Text
+from locales.activity_text import KIND_LABELS
+from locales.i18n import N_, _, plain
 from models import Activity, ActivityKind, ActivityStatus, Area
 from models.activities import (
     EDITABLE_FIELDS,

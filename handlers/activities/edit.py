@@ -7,9 +7,7 @@ from dataclasses import replace
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
-from bot.activity_text import KIND_LABELS, MEANING_LABELS
 from bot.context import OtagaiContext
-from bot.i18n import N_, _, current_zone, plain
 from handlers.activities.propose import UNCLEAR_SCHEDULE, schedule_question
 from handlers.activities.shared import BROWSE, CHANGE_SCHEDULE
 from handlers.activity_views import may_manage
@@ -24,6 +22,8 @@ from handlers.common import (
 from handlers.conversation import asked
 from handlers.fallback import stale_button
 from handlers.router import Choice, Int, Press, Router, Text
+from locales.activity_text import KIND_LABELS, MEANING_LABELS
+from locales.i18n import N_, _, current_zone, plain
 from models import Activity, ActivityKind, ActivityStatus, Meaning, Person
 from models.activities import (
     NAME_LENGTH,

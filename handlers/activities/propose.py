@@ -8,15 +8,7 @@ from datetime import time
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
-from bot.activity_text import KIND_LABELS, MEANING_LABELS, describe_schedule, next_dates_label
 from bot.context import OtagaiContext
-from bot.i18n import (
-    N_,
-    _,
-    current_zone,
-    format_half_day,
-    plain,
-)
 from handlers.activities.shared import (
     PREFIX,
     REJECT_REASONS,
@@ -36,6 +28,14 @@ from handlers.common import (
 from handlers.conversation import asked
 from handlers.fallback import stale_button
 from handlers.router import FLAG, ID, Choice, Handler, Press, Router, Value
+from locales.activity_text import KIND_LABELS, MEANING_LABELS, describe_schedule, next_dates_label
+from locales.i18n import (
+    N_,
+    _,
+    current_zone,
+    format_half_day,
+    plain,
+)
 from models import Activity, ActivityKind, ActivityStatus, Area, Meaning
 from models.activities import (
     CONTACT_LENGTH,

@@ -6,7 +6,6 @@ from __future__ import annotations
 from telegram import InlineKeyboardMarkup
 
 from bot.context import OtagaiContext
-from bot.i18n import N_, _, plain
 from handlers.activities.shared import REJECT_REASONS, REVIEW, SURVEY
 from handlers.common import (
     button,
@@ -16,6 +15,7 @@ from handlers.common import (
 )
 from handlers.fallback import stale_button
 from handlers.router import ID, Choice, Press, Router
+from locales.i18n import N_, _, plain
 from models import Activity, ActivityStatus, Area, Person
 from models.activities import (
     review,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.i18n import N_
+from locales.i18n import N_
 
 PREFIX, BROWSE, REVIEW = "ak", "aa", "ar"  # proposing, browsing, reviewing
 CHANGE_SCHEDULE = "ac"  # the questions and read-back of a changed schedule

@@ -14,7 +14,6 @@ from enum import StrEnum
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.i18n import N_, _, plain
 from handlers.activities.shared import SURVEY
 from handlers.activity_views import may_manage
 from handlers.common import (
@@ -26,6 +25,7 @@ from handlers.common import (
 )
 from handlers.fallback import stale_button
 from handlers.router import ID, Press, Router, Text
+from locales.i18n import N_, _, plain
 from models import Activity
 from models.activities import VISIBLE
 from models.kayoinoba import Operator, SurveyCategory, Venue, band, counts_as_place

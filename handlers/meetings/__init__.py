@@ -17,7 +17,6 @@ from telegram.ext import (
 )
 
 from bot.context import OtagaiContext
-from bot.i18n import N_
 from handlers.dates import CARRIED, WHEN_STEPS
 from handlers.meetings.create import begin, register_buttons, take_draft_answer
 from handlers.meetings.invite import PAGE, SEARCHED
@@ -46,6 +45,7 @@ from handlers.meetings.signup import (
 )
 from handlers.router import ID, Choice, OneOf, router_of
 from handlers.typed_input import TypedInput
+from locales.i18n import N_
 from models.meetings import (
     being_edited_by,
     draft_of,

@@ -8,8 +8,6 @@ from datetime import UTC, datetime, time
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from bot.context import OtagaiContext
-from bot.i18n import N_, _, current_zone, plain
-from bot.meeting_text import KIND_LABELS, card, when_label
 from handlers.common import (
     Pressed,
     button,
@@ -34,6 +32,8 @@ from handlers.meetings.shared import (
     read_new_when,
 )
 from handlers.router import FLAG, ID, Choice, Handler, Press, Router, Value
+from locales.i18n import N_, _, current_zone, plain
+from locales.meeting_text import KIND_LABELS, card, when_label
 from models import (
     Area,
     Meeting,

@@ -6,7 +6,6 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from bot.context import OtagaiContext
-from bot.i18n import _, plain
 from handlers.common import button, callback_data, chosen, deep_link, edit_or_keep, int_value
 from handlers.fallback import stale_button
 from handlers.meetings.shared import (
@@ -19,6 +18,7 @@ from handlers.meetings.shared import (
     tell_card,
 )
 from handlers.router import Int
+from locales.i18n import _, plain
 from models import Meeting, SignupStatus
 from models.invitations import (
     PAGE_SIZE,

@@ -9,10 +9,7 @@ from datetime import timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
 
-from bot.cells import csv_bytes
 from bot.context import OtagaiContext
-from bot.i18n import N_, _, format_datetime, plain
-from bot.meeting_text import span_label
 from handlers.common import (
     Pressed,
     button,
@@ -39,11 +36,14 @@ from handlers.meetings.shared import (
     tell,
 )
 from handlers.router import Press
+from locales.i18n import N_, _, format_datetime, plain
+from locales.meeting_text import span_label
 from models import (
     Meeting,
     MeetingStatus,
     SignupStatus,
 )
+from models.cells import csv_bytes
 from models.clock import utcnow
 from models.meetings import (
     PLACE_LENGTH,

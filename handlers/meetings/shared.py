@@ -11,14 +11,14 @@ from telegram import InlineKeyboardMarkup
 from telegram.error import BadRequest, TelegramError
 
 from bot.context import OtagaiContext
-from bot.i18n import N_, current_zone, normalize_language, use_language
 from bot.identity import chat_of_group
-from bot.meeting_text import card
 from handlers.common import (
     button,
     callback_data,
 )
 from handlers.router import Press
+from locales.i18n import N_, current_zone, normalize_language, use_language
+from locales.meeting_text import card
 from models import (
     Area,
     Meeting,

@@ -6,9 +6,7 @@ from __future__ import annotations
 from telegram import InputFile, Update
 
 from bot.context import OtagaiContext
-from bot.i18n import N_, _, plain
 from bot.identity import group_of
-from bot.meeting_text import calendar_file
 from handlers.common import (
     deep_link,
     edit_or_keep,
@@ -32,6 +30,8 @@ from handlers.meetings.shared import (
     visible,
 )
 from handlers.router import Press
+from locales.i18n import N_, _, plain
+from locales.meeting_text import calendar_file
 from models import (
     Area,
     Meeting,

@@ -28,7 +28,7 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import Bbox
 
-from bot.i18n import plain
+from locales.i18n import plain
 from scheduler.digests.aggregate import Digest
 from scheduler.digests.render import KINDS
 

@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import _, normalize_language, use_language
+from locales.i18n import _, normalize_language, use_language
 from models import Council, Person
 from models.clock import utcnow
 from models.digests import (

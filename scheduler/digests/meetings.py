@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import N_
+from locales.i18n import N_
 from models import Meeting, MeetingKind, MeetingSignup, MeetingStatus, SignupStatus
 from scheduler.digests.scope import Scope, Section
 

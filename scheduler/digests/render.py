@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.activity_text import KIND_LABELS, MEANING_LABELS
-from bot.i18n import N_, _, format_datetime, format_long_date, plain
+from locales.activity_text import KIND_LABELS, MEANING_LABELS
+from locales.i18n import N_, _, format_datetime, format_long_date, plain
 from models import ActivityKind, Meaning
 from models.checkins import Level
 from models.digests import iso_week_name

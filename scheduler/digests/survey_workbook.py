@@ -3,7 +3,7 @@ list: a sheet of places (one row each) and a sheet of what is still missing per 
 
 Per-place 参加者実人数 are shown exactly: the survey asks each place's own figure, and a
 place's organiser publishes it. Nothing here names a person or a need: only places, their
-district, and counts. Text is always written as text (``bot.cells``).
+district, and counts. Text is always written as text (``models.cells``).
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from typing import Any
 
 from xlsxwriter import Workbook
 
-from bot.activity_text import describe_schedule
-from bot.cells import XLSXWRITER_OPTIONS, write_xlsxwriter_row
-from bot.i18n import N_, format_long_date, plain
+from locales.activity_text import describe_schedule
+from locales.i18n import N_, format_long_date, plain
 from models import ActivityStatus
+from models.cells import XLSXWRITER_OPTIONS, write_xlsxwriter_row
 from models.kayoinoba import LAYOUT_YEAR
 from scheduler.digests.suppression import Mark
 from scheduler.survey import Place, Survey

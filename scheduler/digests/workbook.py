@@ -7,7 +7,7 @@ XlsxWriter, in memory: the weekly job writes one for each kind of reader and lan
 every council (about eighty for a city), and XlsxWriter writes one in about a quarter of
 the time openpyxl takes (which needs a temporary file per sheet). Text is always written as
 text, never as a formula or a link, whatever a coordinator's episode starts with
-(``bot.cells``).
+(``models.cells``).
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from xlsxwriter import Workbook
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from bot.cells import XLSXWRITER_OPTIONS, write_xlsxwriter_row
-from bot.i18n import N_, format_long_date, plain
+from locales.i18n import N_, format_long_date, plain
+from models.cells import XLSXWRITER_OPTIONS, write_xlsxwriter_row
 from scheduler.digests.aggregate import Digest, Figures, trend
 from scheduler.digests.render import (
     CATEGORIES,

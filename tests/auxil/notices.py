@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from bot.i18n import Language, use_language
 from bot.notices import telegram
+from locales.i18n import Language, use_language
 from models import OutboxMessage
 from models.notices import Notice
 

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from bot.activity_text import describe_schedule
-from bot.i18n import use_language
+from locales.activity_text import describe_schedule
+from locales.i18n import use_language
 from models.schedule import parse_schedule
 
 

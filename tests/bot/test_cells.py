@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.cells import csv_cell, looks_like_formula
+from models.cells import csv_cell, looks_like_formula
 
 
 @pytest.mark.parametrize(

@@ -13,8 +13,8 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from bot import i18n
-from bot.i18n import (
+from locales import i18n
+from locales.i18n import (
     LANGUAGES,
     LOCALES_DIR,
     _,
@@ -26,7 +26,7 @@ from bot.i18n import (
 from models import clock
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCE_DIRS = ("bot", "handlers", "models", "scheduler")
+SOURCE_DIRS = ("bot", "handlers", "locales", "models", "scheduler")
 # Besides gettext's names, the exceptions and helpers that carry a key to be translated later.
 # Babel 2.19 reads a keyword followed by "[" as a call too: a variable named like one of these
 # and indexed (``button["text"]``) would be reported as a message, so code avoids such names.

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from icalendar import Calendar
 
-from bot.i18n import use_language
-from bot.meeting_text import calendar_file, card
+from locales.i18n import use_language
+from locales.meeting_text import calendar_file, card
 from models import Meeting, MeetingKind, MeetingStatus, clock
 from models.meetings import Counts
 from scheduler.meetings import reminder_kind

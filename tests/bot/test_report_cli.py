@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.cli import main
-from bot.i18n import plain, use_language
+from locales.i18n import plain, use_language
 from models import DistrictPopulation
 from models.clock import travel
 from models.db import session_factory

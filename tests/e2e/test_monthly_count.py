@@ -13,9 +13,9 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.i18n import use_language
 from bot.identity import person_of
 from bot.sandbox import SandboxClient, SandboxServer
+from locales.i18n import use_language
 from models import (
     Activity,
     ActivityKind,

@@ -24,9 +24,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import OtagaiApplication
 from bot.commands import COMMANDS
-from bot.i18n import plain, use_language
 from bot.sandbox import SandboxClient, SandboxServer
 from handlers.router import router_of
+from locales.i18n import plain, use_language
 from models import Base, Role
 from models.db import session_factory
 from tests.auxil.town import Town, add_person, make_town, settle

@@ -19,11 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import build_application
 from bot.dispatch import DispatchConfig, Dispatcher
-from bot.i18n import normalize_language, plain, use_language
 from bot.identity import person_of
 from bot.notices import params_text
 from bot.sandbox import SandboxClient, SandboxServer
 from bot.settings import Settings
+from locales.i18n import normalize_language, plain, use_language
 from models import Meeting, OutboxMessage, OutboxStatus, Person, Role, clock
 from models.db import session_factory
 from models.meetings import MeetingKind, MeetingStatus, join

@@ -1,4 +1,4 @@
-"""The domain and the scheduler hold no messenger: no Telegram ids, payloads or markup.
+"""The domain, the words and the scheduler hold no messenger: no Telegram ids, payloads or markup.
 
 import-linter (CI) keeps ``telegram`` and ``aiohttp`` out of their imports; this reads their
 code for what an import check cannot see — names, attributes and string literals that belong
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("models", "scheduler")
+PACKAGES = ("models", "locales", "scheduler")
 # Words of the Telegram Bot API and its markup that a channel-neutral core never needs.
 FORBIDDEN = re.compile(
     r"telegram|callback_data|reply_markup|parse_mode|inline_keyboard|chat_id|message_id"

@@ -10,7 +10,7 @@ from fontTools.ttLib import TTFont
 from openpyxl import load_workbook
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.i18n import format_long_date, use_language
+from locales.i18n import format_long_date, use_language
 from models import Area, AreaLevel, Council, Meeting, MeetingKind, MeetingStatus, clock
 from models.db import session_factory
 from models.outbox import visible_length

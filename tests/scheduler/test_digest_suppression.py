@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from bot.i18n import plain, use_language
+from locales.i18n import plain, use_language
 from models import Area, AreaLevel, Council
 from models.needs import Category
 from scheduler.digests.aggregate import Digest, Figures, Scope

@@ -13,7 +13,7 @@ from typing import Any
 from openpyxl import load_workbook
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.i18n import plain, use_language
+from locales.i18n import plain, use_language
 from models import Area
 from models.clock import travel
 from models.db import session_factory

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.i18n import use_language
+from locales.i18n import use_language
 from models.db import session_factory
 from models.kayoinoba import Band
 from models.participants import MonthlyParticipants

@@ -31,7 +31,7 @@ from models.clock import utcnow
 Language = Literal["ja", "en"]
 LANGUAGES: tuple[Language, ...] = ("ja", "en")  # Japanese first: the default and the fallback
 DOMAIN = "otagai"
-LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+LOCALES_DIR = Path(__file__).resolve().parent
 FALLBACK: Language = "ja"
 
 _language: ContextVar[Language] = ContextVar("otagai_language", default=FALLBACK)
@@ -60,14 +60,14 @@ def translations(language: Language) -> Translations:
 
 
 def normalize_language(code: str | None, default: Language = FALLBACK) -> Language:
-    """Return a supported language for a Telegram ``language_code`` or a stored choice."""
+    """Return a supported language for a channel's language code or a stored choice."""
     if code:
         try:
             parsed = Locale.parse(code.replace("-", "_"))
         except (ValueError, UnknownLocaleError):
             return default
         if parsed.language in LANGUAGES:
-            return parsed.language  # type: ignore[return-value]  # one of LANGUAGES, checked
+            return parsed.language  # one of LANGUAGES, checked
     return default
 
 
@@ -104,14 +104,15 @@ def set_language(language: Language, zone: tzinfo | None = None) -> None:
 def plain(key: str, /, **params: object) -> str:
     """Return the message ``key`` in the current language, with ``params`` filled in as is.
 
-    For places that are not Telegram HTML: the command line, button labels, file names.
+    For places that take no markup: the command line, button labels, file names.
     """
     text = translations(_language.get()).gettext(key)
     return text.format(**params) if params else text
 
 
 def _(key: str, /, **params: object) -> str:
-    """Return the message ``key`` as Telegram HTML, with ``params`` HTML-escaped.
+    """Return the message ``key`` in the catalogs' markup (a few HTML tags, which Telegram
+    reads as they are and another channel renders its own way), with ``params`` escaped.
 
     Catalog text is trusted markup; parameters are data (names, places) and are escaped.
     """

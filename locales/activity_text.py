@@ -6,7 +6,7 @@ from datetime import datetime, time
 
 from babel.dates import get_day_names
 
-from bot.i18n import N_, current_language, format_date, plain
+from locales.i18n import N_, current_language, format_date, plain
 from models import Activity, ActivityKind, Meaning
 from models.schedule import Frequency, Schedule
 

@@ -6,7 +6,7 @@ from datetime import datetime, tzinfo
 
 from icalendar import Calendar, Event
 
-from bot.i18n import N_, _, format_date, format_time, plain
+from locales.i18n import N_, _, format_date, format_time, plain
 from models import Meeting, MeetingKind, MeetingStatus
 from models.meetings import Counts
 
@@ -49,7 +49,7 @@ def count_label(meeting: Meeting, counts: Counts) -> str:
 
 def card(meeting: Meeting, area_name: str, counts: Counts | None = None,
          *, closed: bool = False) -> str:
-    """Return the meeting as Telegram HTML: what, when, where, for whom, and the count."""
+    """Return the meeting in catalog markup: what, when, where, for whom, and the count."""
     lines = [_("meeting.card", kind=kind_label(meeting), title=meeting.title or "-",
                when=when_label(meeting), place=meeting.place or "-", area=area_name)]
     if meeting.open is False and meeting.status != MeetingStatus.DRAFT:
