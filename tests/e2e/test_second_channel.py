@@ -23,12 +23,14 @@ from bot.identity import person_of
 from bot.notices import params_text
 from bot.sandbox import SandboxClient, SandboxServer
 from bot.settings import Settings
-from locales.i18n import normalize_language, plain, use_language
+from locales.i18n import N_, normalize_language, plain, use_language
 from models import Meeting, OutboxMessage, OutboxStatus, Person, Role, clock
 from models.db import session_factory
 from models.meetings import MeetingKind, MeetingStatus, join
 from models.needs import Category, raise_need, set_note, start_need, toggle_category
 from models.notices import Notice
+from models.outbox import enqueue
+from models.people import ensure_person
 from scheduler.checkins import ask_in_batches
 from scheduler.meetings import remind_due
 from scheduler.needs import tell_coordinators
@@ -157,3 +159,42 @@ async def test_a_second_channel_renders_the_same_rows_that_telegram_sends(
 def _labels(message: dict[str, Any]) -> list[str]:
     keyboard = (message.get("reply_markup") or {}).get("inline_keyboard", [])
     return [button["text"] for row in keyboard for button in row]
+
+
+async def test_telegram_does_not_send_to_someone_it_cannot_reach(
+    sandbox: SandboxServer, sb: SandboxClient, engine: AsyncEngine, settings: Settings
+) -> None:
+    """A person known only on another channel (a LINE user, say) has no Telegram chat: the
+    Telegram dispatcher records their row as not sendable and sends the rest of the batch.
+    Nothing is sent to a chat guessed from an id."""
+    town = await make_town(engine)
+    await add_person(engine, HANAKO, "佐藤 花子", town.east)
+    sandbox.ensure_user(HANAKO, "花子", started=True)
+    line_user_id = "U4af4980629"  # what a LINE user id looks like
+    async with session_factory(engine)() as session, session.begin():
+        hanako = await person_of(session, HANAKO)
+        assert hanako is not None
+        yoshiko = await ensure_person(session, "line", line_user_id)
+        assert await person_of(session, HANAKO) is not None
+        for person in (yoshiko, hanako):
+            enqueue(session, key=f"word:{person.id}", notice=Notice(N_("checkin.question")),
+                    person_id=person.id, urgent=True)
+        ids = (yoshiko.id, hanako.id)
+
+    application = build_application(settings, "123:TEST", retry_backoff=0.01)
+    await application.initialize()
+    try:
+        dispatcher = Dispatcher(application.bot, session_factory(engine), TOKYO,
+                                DispatchConfig(idle=0.05))
+        assert await dispatcher.tick() == 2
+    finally:
+        await application.shutdown()
+    async with session_factory(engine)() as session:
+        rows = {m.person_id: m for m in await session.scalars(select(OutboxMessage))}
+    assert (rows[ids[0]].status, rows[ids[0]].last_error) == (
+        OutboxStatus.CANCELLED, "recipient not on Telegram")
+    assert rows[ids[1]].status == OutboxStatus.SENT
+    assert [m["text"] for m in await sb.messages(HANAKO)] == [
+        "今週の調子はいかがですか？\n下のボタンを押して教えてください。"]
+    # Sent to nobody else: every chat the Bot API was asked to write to is 花子's.
+    assert {int(r["params"]["chat_id"]) for r in await sb.requests("sendMessage")} == {HANAKO}
