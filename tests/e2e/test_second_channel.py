@@ -137,14 +137,7 @@ async def test_a_second_channel_renders_the_same_rows_that_telegram_sends(
     assert choices == ["対応します", "くわしく見る"]
 
     # Telegram sends the same rows, rendered by its own channel when they go out.
-    application = build_application(settings, "123:TEST", retry_backoff=0.01)
-    await application.initialize()
-    try:
-        dispatcher = Dispatcher(application.bot, session_factory(engine), TOKYO,
-                                DispatchConfig(idle=0.05))
-        assert await dispatcher.tick() == 4
-    finally:
-        await application.shutdown()
+    assert await _telegram_sends(settings, engine) == 4
     for person, telegram_id in on_telegram:
         got = [(m["text"], _labels(m))  # as Telegram shows it, the markup read
                for m in await sb.messages(telegram_id)]
@@ -154,6 +147,18 @@ async def test_a_second_channel_renders_the_same_rows_that_telegram_sends(
         sent = list(await session.scalars(select(OutboxMessage)))
     assert {m.status for m in sent} == {OutboxStatus.SENT}
     assert all(m.params is None and m.choices is None for m in sent)  # nothing personal kept
+
+
+async def _telegram_sends(settings: Settings, engine: AsyncEngine) -> int:
+    """Let the Telegram channel's dispatcher send one batch; return how many rows it took."""
+    application = build_application(settings, "123:TEST", retry_backoff=0.01)
+    await application.initialize()
+    try:
+        dispatcher = Dispatcher(application.bot, session_factory(engine), TOKYO,
+                                DispatchConfig(idle=0.05))
+        return await dispatcher.tick()
+    finally:
+        await application.shutdown()
 
 
 def _labels(message: dict[str, Any]) -> list[str]:
@@ -181,14 +186,7 @@ async def test_telegram_does_not_send_to_someone_it_cannot_reach(
                     person_id=person.id, urgent=True)
         ids = (yoshiko.id, hanako.id)
 
-    application = build_application(settings, "123:TEST", retry_backoff=0.01)
-    await application.initialize()
-    try:
-        dispatcher = Dispatcher(application.bot, session_factory(engine), TOKYO,
-                                DispatchConfig(idle=0.05))
-        assert await dispatcher.tick() == 2
-    finally:
-        await application.shutdown()
+    assert await _telegram_sends(settings, engine) == 2
     async with session_factory(engine)() as session:
         rows = {m.person_id: m for m in await session.scalars(select(OutboxMessage))}
     assert (rows[ids[0]].status, rows[ids[0]].last_error) == (
