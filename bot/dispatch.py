@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
-from bot.identity import chat_of_group, chat_of_person
+from bot.identity import chat_of_group, person_and_chat
 from bot.notices import telegram, telegram_choices
 from locales.i18n import FALLBACK, Language, normalize_language, use_language
 from models import GroupChat, OutboxMessage, OutboxStatus, Person
@@ -170,9 +170,7 @@ class Dispatcher:
         """Return whom the row goes to (read once: quiet hours, chat, language)."""
         async with self.sessions() as session:
             if message.person_id is not None:
-                person = await session.get(Person, message.person_id)
-                chat = await chat_of_person(session, person.id) if person is not None else None
-                return Recipient(person, chat)
+                return Recipient(*await person_and_chat(session, message.person_id))
             if message.group_id is not None:
                 return Recipient(None, await chat_of_group(session, message.group_id))
         return Recipient(None, None)

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import identities
 from models.areas import GroupChat, find_group, track_group
-from models.people import Person, ensure_person, find_person
+from models.people import Person, ensure_person, find_person, person_and_address
 
 CHANNEL = "telegram"
 
@@ -46,6 +46,13 @@ async def chat_of_person(session: AsyncSession, person_id: int) -> int | None:
     """Return the person's private chat with the bot on Telegram, if they have one."""
     found = await identities.address_of_person(session, CHANNEL, person_id)
     return int(found) if found is not None else None
+
+
+async def person_and_chat(session: AsyncSession, person_id: int
+                          ) -> tuple[Person | None, int | None]:
+    """Return the person and their Telegram chat (None if they have none), in one read."""
+    person, found = await person_and_address(session, CHANNEL, person_id)
+    return person, int(found) if found is not None else None
 
 
 async def chat_of_group(session: AsyncSession, group_id: int) -> int | None:

@@ -81,6 +81,17 @@ async def ensure_person(session: AsyncSession, channel: str, external_id: int | 
     return person
 
 
+async def person_and_address(session: AsyncSession, channel: str, person_id: int
+                             ) -> tuple[Person | None, str | None]:
+    """Return the person and their id on ``channel`` (None if they have none there), in one
+    statement: what a channel reads before it sends them a message."""
+    row = (await session.execute(
+        select(Person, Identity.external_id)
+        .outerjoin(Identity, (Identity.person_id == Person.id) & (Identity.channel == channel))
+        .where(Person.id == person_id).order_by(Identity.id).limit(1))).first()
+    return (row[0], row[1]) if row is not None else (None, None)
+
+
 def set_language(person: Person, language: str) -> Person:
     """Return the person after storing their language choice."""
     person.language = language

@@ -9,7 +9,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.identity import CHANNEL
 from models import Area, AreaLevel, Identity, Person, Role, RoleGrant
 from models.identities import add_person_identity, address_of_person, identities_of
-from models.people import describe, ensure_person, find_person, set_language
+from models.people import (
+    describe,
+    ensure_person,
+    find_person,
+    person_and_address,
+    set_language,
+)
 from models.roles import grant_role
 
 
@@ -65,3 +71,14 @@ async def test_one_person_has_one_identity_per_channel_and_is_found_only_through
     someone_else = await ensure_person(session, "line", 5003)
     assert someone_else.id != first.id
     assert await session.scalar(select(func.count()).select_from(Person)) == 2
+
+
+async def test_a_person_is_read_with_their_address_on_one_channel(session: AsyncSession) -> None:
+    hanako = await ensure_person(session, CHANNEL, 5101)
+    add_person_identity(session, "line", "U5101", hanako.id)
+    yoshiko = await ensure_person(session, "line", "U5102")
+    await session.flush()
+    assert await person_and_address(session, CHANNEL, hanako.id) == (hanako, "5101")
+    assert await person_and_address(session, "line", hanako.id) == (hanako, "U5101")
+    assert await person_and_address(session, CHANNEL, yoshiko.id) == (yoshiko, None)
+    assert await person_and_address(session, CHANNEL, yoshiko.id + 1000) == (None, None)
